@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Incremental developer build of pyssl._ssl into a private directory.
+
+    python ci/devbuild.py OUTDIR [--mine context.c ...] [--python PY]
+
+Compiles each csrc/*.c to OUTDIR/obj/ with -Wall -Wextra -Werror and links
+OUTDIR/pyssl/_ssl*.so, then `PYTHONPATH=OUTDIR:src` imports it (OUTDIR/pyssl
+is a copy-free package that points back at src/pyssl via __path__; set
+PYSSL_CORE_ONLY=1 to import pyssl._ssl without running src/pyssl/__init__.py).
+
+Several people edit csrc/ at once: if a file that is not one of --mine fails
+to compile, its last object that did compile is reused, with a warning, so
+nobody is blocked by someone else's half-written file. Files in --mine must
+compile.
+"""
+import os
+import subprocess
+import sys
+import sysconfig
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CSRC = os.path.join(HERE, "csrc")
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        sys.exit(__doc__)
+    out = os.path.abspath(args.pop(0))
+    mine, python = set(), sys.executable
+    while args:
+        a = args.pop(0)
+        if a == "--mine":
+            while args and not args[0].startswith("--"):
+                mine.add(args.pop(0))
+        elif a == "--python":
+            python = args.pop(0)
+    cfg = subprocess.run([python, "-c", (
+        "import sysconfig,json;print(json.dumps([sysconfig.get_paths()['include'],"
+        "sysconfig.get_config_var('EXT_SUFFIX')]))")], capture_output=True, text=True, check=True)
+    import json
+    include, suffix = json.loads(cfg.stdout)
+    obj = os.path.join(out, "obj")
+    pkg = os.path.join(out, "pyssl")
+    os.makedirs(obj, exist_ok=True)
+    os.makedirs(pkg, exist_ok=True)
+    flags = ["-fPIC", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+             "-Wno-missing-field-initializers", "-I" + CSRC, "-I" + include,
+             '-DPYSSL_MODULE_NAME="pyssl._ssl"']
+    if os.environ.get("PYSSL_ASAN"):
+        flags += ["-fsanitize=address", "-fno-omit-frame-pointer"]
+    objects, failed = [], False
+    for name in sorted(os.listdir(CSRC)):
+        if not name.endswith(".c"):
+            continue
+        o = os.path.join(obj, name[:-2] + ".o")
+        r = subprocess.run(["cc", "-c", os.path.join(CSRC, name), "-o", o + ".new"] + flags,
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            os.replace(o + ".new", o)
+        elif name in mine or not os.path.exists(o):
+            sys.stderr.write(r.stderr)
+            print("FAILED: %s" % name, file=sys.stderr)
+            failed = True
+        else:
+            print("warning: %s does not compile now; using its last good object" % name,
+                  file=sys.stderr)
+        objects.append(o)
+    if failed:
+        sys.exit(1)
+    so = os.path.join(pkg, "_ssl" + suffix)
+    ld = ["cc", "-shared", "-o", so + ".new"] + objects + ["-lssl", "-lcrypto"]
+    if os.environ.get("PYSSL_ASAN"):
+        ld.append("-fsanitize=address")
+    subprocess.run(ld, check=True)
+    os.replace(so + ".new", so)
+    # A package whose __path__ also covers src/pyssl, so the Python layer is
+    # the working tree's and the extension is this build's.
+    with open(os.path.join(pkg, "__init__.py"), "w") as f:
+        f.write("import os as _os\n__path__.append(%r)\n"
+                "if not _os.environ.get('PYSSL_CORE_ONLY'):\n"
+                "    exec(compile(open(_os.path.join(%r, '__init__.py')).read(), "
+                "_os.path.join(%r, '__init__.py'), 'exec'))\n"
+                % ((os.path.join(HERE, "src", "pyssl"),) * 3))
+    print("built %s" % so)
+
+
+if __name__ == "__main__":
+    main()

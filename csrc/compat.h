@@ -1,0 +1,147 @@
+/* compat.h: the few shims older CPython and OpenSSL 1.1.1 need.
+ *
+ * Every version check against the interpreter lives here, so the rest of
+ * csrc/ is written against the newest public C API.
+ */
+#ifndef PYSSL_COMPAT_H
+#define PYSSL_COMPAT_H
+
+#include <Python.h>
+
+/* Type flags that appeared after 3.8.  Where DISALLOW_INSTANTIATION is
+ * missing, pyssl_finish_type() clears tp_new instead. */
+#ifndef Py_TPFLAGS_IMMUTABLETYPE
+#  define Py_TPFLAGS_IMMUTABLETYPE 0
+#endif
+#ifndef Py_TPFLAGS_DISALLOW_INSTANTIATION
+#  define Py_TPFLAGS_DISALLOW_INSTANTIATION 0
+#  define PYSSL_NEED_TP_NEW_NULL 1
+#endif
+
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *Py_NewRef(PyObject *o) { Py_INCREF(o); return o; }
+static inline PyObject *Py_XNewRef(PyObject *o) { Py_XINCREF(o); return o; }
+#endif
+
+/* PyWeakref_GetRef() is 3.13; PyWeakref_GetObject() is deprecated there.
+ * Returns 1 and a new reference in *pobj, 0 with *pobj NULL if dead,
+ * -1 on error. */
+#if PY_VERSION_HEX < 0x030D0000
+static inline int
+PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
+{
+    PyObject *o;
+    if (ref == NULL || !PyWeakref_Check(ref)) {
+        *pobj = NULL;
+        PyErr_SetString(PyExc_TypeError, "expected a weakref");
+        return -1;
+    }
+    o = PyWeakref_GetObject(ref);
+    if (o == Py_None) {
+        *pobj = NULL;
+        return 0;
+    }
+    Py_INCREF(o);
+    *pobj = o;
+    return 1;
+}
+#endif
+
+/* PyLong_AsInt() is public from 3.13 on. */
+#if PY_VERSION_HEX < 0x030D0000
+static inline int
+PyLong_AsInt(PyObject *obj)
+{
+    int overflow;
+    long v = PyLong_AsLongAndOverflow(obj, &overflow);
+    if (overflow || v > INT_MAX || v < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "Python int too large to convert to C int");
+        return -1;
+    }
+    return (int)v;
+}
+#endif
+
+/* PyModule_AddObjectRef() is 3.10; this one never steals. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int
+PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
+{
+    if (value == NULL) {
+        return -1;
+    }
+    Py_INCREF(value);
+    if (PyModule_AddObject(mod, name, value) < 0) {
+        Py_DECREF(value);
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* The module state of a type's methods.  3.9 added
+ * PyType_FromModuleAndSpec()/PyType_GetModuleState(); on 3.8 the one module
+ * object's state is remembered when the module executes (pyssl supports one
+ * interpreter there, as 3.8's own _ssl does). */
+#if PY_VERSION_HEX >= 0x03090000
+#  define PYSSL_HAVE_MODULE_TYPES 1
+#else
+extern void *pyssl_legacy_state;
+static inline void *
+PyType_GetModuleState(PyTypeObject *type)
+{
+    (void)type;
+    return pyssl_legacy_state;
+}
+static inline PyObject *
+PyType_FromModuleAndSpec(PyObject *mod, PyType_Spec *spec, PyObject *bases)
+{
+    (void)mod;
+    return PyType_FromSpecWithBases(spec, bases);
+}
+#endif
+
+/* Exceptions raised inside OpenSSL callbacks are parked and later chained:
+ * PyErr_GetRaisedException() is 3.12; the fetch/restore triple works on all. */
+#if PY_VERSION_HEX < 0x030C0000
+static inline PyObject *
+PyErr_GetRaisedException(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL) {
+        return NULL;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(value, tb);
+        Py_DECREF(tb);
+    }
+    Py_DECREF(type);
+    return value;
+}
+static inline void
+PyErr_SetRaisedException(PyObject *exc)
+{
+    if (exc == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc,
+                  PyException_GetTraceback(exc));
+}
+#endif
+
+/* --- OpenSSL ----------------------------------------------------------- */
+#include <openssl/opensslv.h>
+
+#if OPENSSL_VERSION_NUMBER < 0x10101000L
+#  error "pyssl needs OpenSSL 1.1.1 or newer"
+#endif
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#  define PYSSL_OPENSSL_3 1
+#endif
+
+#endif /* PYSSL_COMPAT_H */

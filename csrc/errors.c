@@ -1,0 +1,497 @@
+/* errors.c: the OpenSSL error queue -> SSLError and its subclasses.
+ *
+ * Every path that reads the queue clears it, so one failure never leaks into
+ * the message of the next.
+ */
+#include "pyssl.h"
+#include "errcodes.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* The exception types                                                      */
+
+/* str(SSLError) is its message alone, not the (errno, message) pair that
+ * OSError would print. */
+static PyObject *
+sslerror_str(PyObject *self)
+{
+    PyObject *strerror = PyObject_GetAttrString(self, "strerror");
+    if (strerror == NULL) {
+        return NULL;
+    }
+    if (PyUnicode_Check(strerror)) {
+        return strerror;
+    }
+    Py_DECREF(strerror);
+    PyObject *args = PyObject_GetAttrString(self, "args");
+    if (args == NULL) {
+        return NULL;
+    }
+    PyObject *res = PyObject_Str(args);
+    Py_DECREF(args);
+    return res;
+}
+
+static PyType_Slot sslerror_slots[] = {
+    {Py_tp_doc, (void *)"An error occurred in the SSL implementation."},
+    {Py_tp_str, (void *)sslerror_str},
+    {0, NULL},
+};
+
+static PyType_Spec sslerror_spec = {
+    .name = "ssl.SSLError",
+    .basicsize = sizeof(PyOSErrorObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .slots = sslerror_slots,
+};
+
+static PyObject *
+new_subclass(PyObject *module, const char *name, const char *doc,
+             PyObject *base1, PyObject *base2)
+{
+    PyObject *bases = base2 ? PyTuple_Pack(2, base1, base2)
+                            : PyTuple_Pack(1, base1);
+    if (bases == NULL) {
+        return NULL;
+    }
+    PyObject *exc = PyErr_NewExceptionWithDoc(name, doc, bases, NULL);
+    Py_DECREF(bases);
+    return exc;
+}
+
+static int
+add_exceptions(PyObject *module, pyssl_state *st)
+{
+    PyObject *bases = PyTuple_Pack(1, PyExc_OSError);
+    if (bases == NULL) {
+        return -1;
+    }
+    st->SSLError = PyType_FromSpecWithBases(&sslerror_spec, bases);
+    Py_DECREF(bases);
+    if (st->SSLError == NULL) {
+        return -1;
+    }
+    st->SSLCertVerificationError = new_subclass(
+        module, "ssl.SSLCertVerificationError",
+        "A certificate could not be verified.", st->SSLError,
+        PyExc_ValueError);
+    st->SSLZeroReturnError = new_subclass(
+        module, "ssl.SSLZeroReturnError",
+        "SSL/TLS session closed cleanly.", st->SSLError, NULL);
+    st->SSLWantReadError = new_subclass(
+        module, "ssl.SSLWantReadError",
+        "Non-blocking SSL socket needs to read more data\n"
+        "before the requested operation can be completed.",
+        st->SSLError, NULL);
+    st->SSLWantWriteError = new_subclass(
+        module, "ssl.SSLWantWriteError",
+        "Non-blocking SSL socket needs to write more data\n"
+        "before the requested operation can be completed.",
+        st->SSLError, NULL);
+    st->SSLSyscallError = new_subclass(
+        module, "ssl.SSLSyscallError",
+        "System error when attempting SSL operation.", st->SSLError, NULL);
+    st->SSLEOFError = new_subclass(
+        module, "ssl.SSLEOFError",
+        "SSL/TLS connection terminated abruptly.", st->SSLError, NULL);
+    if (!st->SSLCertVerificationError || !st->SSLZeroReturnError ||
+        !st->SSLWantReadError || !st->SSLWantWriteError ||
+        !st->SSLSyscallError || !st->SSLEOFError) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(module, "SSLError", st->SSLError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLCertVerificationError",
+                              st->SSLCertVerificationError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLZeroReturnError",
+                              st->SSLZeroReturnError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLWantReadError",
+                              st->SSLWantReadError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLWantWriteError",
+                              st->SSLWantWriteError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLSyscallError",
+                              st->SSLSyscallError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLEOFError", st->SSLEOFError) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The mnemonic tables (errcodes.h), exported as in CPython 3.8-3.11        */
+
+static int
+add_code_tables(PyObject *module, pyssl_state *st)
+{
+    st->err_codes_to_names = PyDict_New();
+    st->err_names_to_codes = PyDict_New();
+    st->lib_codes_to_names = PyDict_New();
+    if (!st->err_codes_to_names || !st->err_names_to_codes ||
+        !st->lib_codes_to_names) {
+        return -1;
+    }
+    for (const pyssl_err_code *e = pyssl_error_codes; e->name; e++) {
+        PyObject *key = Py_BuildValue("ii", e->lib, e->reason);
+        PyObject *name = PyUnicode_FromString(e->name);
+        int rc = (key && name)
+            ? PyDict_SetItem(st->err_codes_to_names, key, name) |
+              PyDict_SetItem(st->err_names_to_codes, name, key)
+            : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(name);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    for (const pyssl_lib_code *l = pyssl_lib_codes; l->name; l++) {
+        PyObject *code = PyLong_FromLong(l->code);
+        PyObject *name = PyUnicode_FromString(l->name);
+        int rc = (code && name)
+            ? PyDict_SetItem(st->lib_codes_to_names, code, name) : -1;
+        Py_XDECREF(code);
+        Py_XDECREF(name);
+        if (rc < 0) {
+            return -1;
+        }
+    }
+    if (PyModule_AddObjectRef(module, "err_codes_to_names",
+                              st->err_codes_to_names) < 0 ||
+        PyModule_AddObjectRef(module, "err_names_to_codes",
+                              st->err_names_to_codes) < 0 ||
+        PyModule_AddObjectRef(module, "lib_codes_to_names",
+                              st->lib_codes_to_names) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int
+pyssl_errors_init(PyObject *module, pyssl_state *st)
+{
+    if (add_exceptions(module, st) < 0) {
+        return -1;
+    }
+    return add_code_tables(module, st);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Raising                                                                  */
+
+static const char *
+base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Borrowed references to the lib and reason mnemonics of errcode, or NULL
+ * where the tables have none. Returns -1 only on a Python error. */
+static int
+lookup_names(pyssl_state *st, unsigned long errcode,
+             PyObject **lib_obj, PyObject **reason_obj)
+{
+    *lib_obj = *reason_obj = NULL;
+    if (errcode == 0) {
+        return 0;
+    }
+    PyObject *key = Py_BuildValue("ii", ERR_GET_LIB(errcode),
+                                  ERR_GET_REASON(errcode));
+    if (key == NULL) {
+        return -1;
+    }
+    *reason_obj = PyDict_GetItemWithError(st->err_codes_to_names, key);
+    Py_DECREF(key);
+    if (*reason_obj == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    key = PyLong_FromLong(ERR_GET_LIB(errcode));
+    if (key == NULL) {
+        return -1;
+    }
+    *lib_obj = PyDict_GetItemWithError(st->lib_codes_to_names, key);
+    Py_DECREF(key);
+    if (*lib_obj == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    return 0;
+}
+
+/* The verify_message of a failed certificate check; new reference. */
+static PyObject *
+verify_message(PySSLSocket *sslsock, long code)
+{
+    PyObject *host = sslsock->server_hostname ? sslsock->server_hostname
+                                              : Py_None;
+    switch (code) {
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+        return PyUnicode_FromFormat(
+            "Hostname mismatch, certificate is not valid for '%S'.", host);
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return PyUnicode_FromFormat(
+            "IP address mismatch, certificate is not valid for '%S'.", host);
+    default: {
+        const char *s = X509_verify_cert_error_string(code);
+        return s ? PyUnicode_FromString(s) : Py_NewRef(Py_None);
+    }
+    }
+}
+
+static PyObject *
+format_message(PyObject *lib_obj, PyObject *reason_obj, const char *errstr,
+               PyObject *verify_obj, const char *file, int line)
+{
+    file = base_name(file);
+    if (verify_obj && verify_obj != Py_None && lib_obj && reason_obj) {
+        return PyUnicode_FromFormat("[%S: %S] %s: %S (%s:%d)", lib_obj,
+                                    reason_obj, errstr, verify_obj, file, line);
+    }
+    if (lib_obj && reason_obj) {
+        return PyUnicode_FromFormat("[%S: %S] %s (%s:%d)", lib_obj,
+                                    reason_obj, errstr, file, line);
+    }
+    if (lib_obj) {
+        return PyUnicode_FromFormat("[%S] %s (%s:%d)", lib_obj, errstr, file,
+                                    line);
+    }
+    return PyUnicode_FromFormat("%s (%s:%d)", errstr, file, line);
+}
+
+/* Create and raise `type` for errcode: args are (py_errno, message), with
+ * library, reason and, for verification failures, verify_code and
+ * verify_message attributes. */
+static void
+raise_ssl_exception(pyssl_state *st, PySSLSocket *sslsock, PyObject *type,
+                    int py_errno, const char *errstr, unsigned long errcode,
+                    const char *file, int line)
+{
+    PyObject *lib_obj, *reason_obj, *verify_code = NULL, *verify_obj = NULL;
+    PyObject *msg = NULL, *exc = NULL;
+
+    if (lookup_names(st, errcode, &lib_obj, &reason_obj) < 0) {
+        return;
+    }
+    if (errstr == NULL && errcode != 0) {
+        errstr = ERR_reason_error_string(errcode);
+    }
+    if (errstr == NULL) {
+        errstr = "unknown error";
+    }
+    if (sslsock != NULL && type == st->SSLCertVerificationError) {
+        long code = SSL_get_verify_result(sslsock->ssl);
+        verify_code = PyLong_FromLong(code);
+        verify_obj = verify_code ? verify_message(sslsock, code) : NULL;
+        if (verify_obj == NULL) {
+            goto done;
+        }
+    }
+    msg = format_message(lib_obj, reason_obj, errstr, verify_obj, file, line);
+    if (msg == NULL) {
+        goto done;
+    }
+    exc = PyObject_CallFunction(type, "iO", py_errno, msg);
+    if (exc == NULL) {
+        goto done;
+    }
+    if (PyObject_SetAttrString(exc, "reason",
+                               reason_obj ? reason_obj : Py_None) < 0 ||
+        PyObject_SetAttrString(exc, "library",
+                               lib_obj ? lib_obj : Py_None) < 0) {
+        goto done;
+    }
+    if (verify_obj != NULL &&
+        (PyObject_SetAttrString(exc, "verify_code", verify_code) < 0 ||
+         PyObject_SetAttrString(exc, "verify_message", verify_obj) < 0)) {
+        goto done;
+    }
+    PyErr_SetObject(type, exc);
+done:
+    Py_XDECREF(exc);
+    Py_XDECREF(msg);
+    Py_XDECREF(verify_code);
+    Py_XDECREF(verify_obj);
+}
+
+static PyObject *
+type_for_code(pyssl_state *st, unsigned long errcode)
+{
+    if (ERR_GET_LIB(errcode) == ERR_LIB_SSL &&
+        ERR_GET_REASON(errcode) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+        return st->SSLCertVerificationError;
+    }
+    return st->SSLError;
+}
+
+PyObject *
+pyssl_set_ssl_error(pyssl_state *st, const char *msg, unsigned long errcode,
+                    const char *file, int line)
+{
+    if (errcode == 0) {
+        errcode = ERR_peek_last_error();
+    }
+    raise_ssl_exception(st, NULL, type_for_code(st, errcode),
+                        errcode ? (int)ERR_GET_REASON(errcode) : PY_SSL_ERROR_SSL,
+                        errcode ? NULL : msg, errcode, file, line);
+    ERR_clear_error();
+    return NULL;
+}
+
+PyObject *
+pyssl_raise(pyssl_state *st, PyObject *type, int code, const char *msg)
+{
+    PyObject *exc = PyObject_CallFunction(type ? type : st->SSLError, "is",
+                                          code, msg);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* Is the socket under sslsock gone (closed and collected)? */
+static int
+socket_is_gone(PySSLSocket *sslsock)
+{
+    PyObject *sock;
+    if (sslsock->sock == NULL) {
+        return 0; /* memory BIOs */
+    }
+    if (PyWeakref_GetRef(sslsock->sock, &sock) <= 0) {
+        PyErr_Clear();
+        return 1;
+    }
+    Py_DECREF(sock);
+    return 0;
+}
+
+static int
+is_unexpected_eof(unsigned long e)
+{
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+    return ERR_GET_LIB(e) == ERR_LIB_SSL &&
+           ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+#else
+    (void)e;
+    return 0;
+#endif
+}
+
+PyObject *
+pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
+                       int line)
+{
+    pyssl_state *st = sslsock->ctx->state;
+    PyObject *type = st->SSLError;
+    const char *errstr = NULL;
+    int p;
+    unsigned long e = ERR_peek_last_error();
+
+    switch (sslsock->err.ssl) {
+    case SSL_ERROR_ZERO_RETURN:
+        p = PY_SSL_ERROR_ZERO_RETURN;
+        type = st->SSLZeroReturnError;
+        errstr = "TLS/SSL connection has been closed (EOF)";
+        break;
+    case SSL_ERROR_WANT_READ:
+        p = PY_SSL_ERROR_WANT_READ;
+        type = st->SSLWantReadError;
+        errstr = "The operation did not complete (read)";
+        break;
+    case SSL_ERROR_WANT_WRITE:
+        p = PY_SSL_ERROR_WANT_WRITE;
+        type = st->SSLWantWriteError;
+        errstr = "The operation did not complete (write)";
+        break;
+    case SSL_ERROR_WANT_X509_LOOKUP:
+        p = PY_SSL_ERROR_WANT_X509_LOOKUP;
+        errstr = "The operation did not complete (X509 lookup)";
+        break;
+    case SSL_ERROR_WANT_CONNECT:
+        p = PY_SSL_ERROR_WANT_CONNECT;
+        errstr = "The operation did not complete (connect)";
+        break;
+    case SSL_ERROR_SYSCALL:
+        if (e != 0) {
+            p = PY_SSL_ERROR_SYSCALL;
+            type = st->SSLSyscallError;
+        }
+        else if (ret == -1 && sslsock->err.c != 0 && !socket_is_gone(sslsock)) {
+            /* The socket BIO failed: that is an OSError with its errno. */
+            ERR_clear_error();
+            errno = sslsock->err.c;
+            PyErr_SetFromErrno(PyExc_OSError);
+            pyssl_reraise_parked(sslsock);
+            return NULL;
+        }
+        else {
+            p = PY_SSL_ERROR_EOF;
+            type = st->SSLEOFError;
+            errstr = "EOF occurred in violation of protocol";
+        }
+        break;
+    case SSL_ERROR_SSL:
+        p = PY_SSL_ERROR_SSL;
+        if (e == 0) {
+            errstr = "A failure in the SSL library occurred";
+        }
+        else if (is_unexpected_eof(e)) {
+            p = PY_SSL_ERROR_EOF;
+            type = st->SSLEOFError;
+            errstr = "EOF occurred in violation of protocol";
+        }
+        else {
+            type = type_for_code(st, e);
+        }
+        break;
+    default:
+        p = PY_SSL_ERROR_INVALID_ERROR_CODE;
+        errstr = "Invalid error code";
+    }
+    raise_ssl_exception(st, sslsock, type, p, errstr, e, file, line);
+    ERR_clear_error();
+    pyssl_reraise_parked(sslsock);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exceptions from callbacks                                                */
+
+void
+pyssl_park_exception(PySSLSocket *sslsock)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    if (exc == NULL) {
+        return;
+    }
+    if (sslsock->exc != NULL) {
+        /* Keep the first: it is the cause of whatever followed. */
+        PyException_SetContext(exc, sslsock->exc);
+        sslsock->exc = NULL;
+    }
+    sslsock->exc = exc;
+}
+
+int
+pyssl_reraise_parked(PySSLSocket *sslsock)
+{
+    PyObject *parked = sslsock->exc;
+    if (parked == NULL) {
+        return 0;
+    }
+    sslsock->exc = NULL;
+    PyObject *current = PyErr_GetRaisedException();
+    if (current == NULL) {
+        /* OpenSSL went on regardless: the callback's exception is the error. */
+        PyErr_SetRaisedException(parked);
+        return -1;
+    }
+    /* What OpenSSL reported is raised, with the callback's exception that
+     * caused it as its context. */
+    if (current != parked) {
+        PyException_SetContext(current, parked); /* steals parked */
+    }
+    else {
+        Py_DECREF(parked);
+    }
+    PyErr_SetRaisedException(current);
+    return -1;
+}

@@ -1,0 +1,285 @@
+/* pyssl.h: the module state, the objects, and what the files of csrc/ share.
+ *
+ * One file per OpenSSL object it wraps:
+ *   module.c        module init and state, constants, RAND_*, txt2obj/nid2obj
+ *   errors.c        the OpenSSL error queue -> SSLError and its subclasses
+ *   context.c       _SSLContext (SSL_CTX)
+ *   debughelpers.c  _SSLContext._msg_callback and keylog_filename
+ *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
+ *   bio.c           MemoryBIO
+ *   session.c       SSLSession
+ *   cert.c          Certificate, and X509 -> dict decoding
+ *
+ * Each file exports one  int pyssl_<file>_init(PyObject *module, pyssl_state *st)
+ * that creates its types and adds them to the module.
+ */
+#ifndef PYSSL_H
+#define PYSSL_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <pythread.h>
+
+/* Deprecated OpenSSL calls must fail to compile (with -Werror). */
+#define OPENSSL_API_COMPAT 0x10101000L
+#define OPENSSL_NO_DEPRECATED 1
+
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/rand.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+
+#include "compat.h"
+
+/* setup.py builds "pyssl._ssl"; an interpreter embedding csrc/ builds "_ssl".
+ * The init function is PyInit__ssl either way. */
+#ifndef PYSSL_MODULE_NAME
+#  define PYSSL_MODULE_NAME "_ssl"
+#endif
+/* tp_name of the C types: "pyssl._ssl._SSLContext" or "_ssl._SSLContext" */
+#define PYSSL_TYPE_NAME(name) PYSSL_MODULE_NAME "." name
+
+/* The values CPython's _ssl gives these (ssl.SSL_ERROR_*). */
+enum py_ssl_error {
+    PY_SSL_ERROR_NONE,
+    PY_SSL_ERROR_SSL,
+    PY_SSL_ERROR_WANT_READ,
+    PY_SSL_ERROR_WANT_WRITE,
+    PY_SSL_ERROR_WANT_X509_LOOKUP,
+    PY_SSL_ERROR_SYSCALL,
+    PY_SSL_ERROR_ZERO_RETURN,
+    PY_SSL_ERROR_WANT_CONNECT,
+    PY_SSL_ERROR_EOF,
+    PY_SSL_ERROR_NO_SOCKET,
+    PY_SSL_ERROR_INVALID_ERROR_CODE
+};
+
+/* ssl.PROTOCOL_* */
+enum py_ssl_version {
+    PY_SSL_VERSION_SSL2,
+    PY_SSL_VERSION_SSL3 = 1,
+    PY_SSL_VERSION_TLS, /* SSLv23 */
+    PY_SSL_VERSION_TLS1,
+    PY_SSL_VERSION_TLS1_1,
+    PY_SSL_VERSION_TLS1_2,
+    PY_SSL_VERSION_TLS_CLIENT = 0x10,
+    PY_SSL_VERSION_TLS_SERVER
+};
+
+/* ssl.PROTO_* (TLSVersion) */
+enum py_proto_version {
+    PY_PROTO_MINIMUM_SUPPORTED = -2,
+    PY_PROTO_SSLv3 = SSL3_VERSION,
+    PY_PROTO_TLSv1 = TLS1_VERSION,
+    PY_PROTO_TLSv1_1 = TLS1_1_VERSION,
+    PY_PROTO_TLSv1_2 = TLS1_2_VERSION,
+    PY_PROTO_TLSv1_3 = 0x304,
+    PY_PROTO_MAXIMUM_SUPPORTED = -1
+};
+
+/* ssl.CERT_* */
+enum py_ssl_cert_requirements {
+    PY_SSL_CERT_NONE,
+    PY_SSL_CERT_OPTIONAL,
+    PY_SSL_CERT_REQUIRED
+};
+
+/* ssl.ENCODING_* */
+#define PY_SSL_ENCODING_PEM 1
+#define PY_SSL_ENCODING_DER 2
+
+/* The cipher list every new context starts with (CPython 3.10+). */
+#define PY_SSL_DEFAULT_CIPHER_STRING \
+    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:" \
+    "!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+
+/* ------------------------------------------------------------------------ */
+/* Module state                                                             */
+
+typedef struct {
+    /* types */
+    PyTypeObject *context_type;
+    PyTypeObject *socket_type;
+    PyTypeObject *memorybio_type;
+    PyTypeObject *session_type;
+    PyTypeObject *certificate_type;
+    /* _socket.socket: what _wrap_socket accepts */
+    PyTypeObject *sock_type;
+    /* exceptions */
+    PyObject *SSLError;
+    PyObject *SSLCertVerificationError;
+    PyObject *SSLZeroReturnError;
+    PyObject *SSLWantReadError;
+    PyObject *SSLWantWriteError;
+    PyObject *SSLSyscallError;
+    PyObject *SSLEOFError;
+    /* error tables, from errcodes.h: (lib, reason) -> name, lib -> name */
+    PyObject *err_codes_to_names;
+    PyObject *err_names_to_codes;
+    PyObject *lib_codes_to_names;
+    /* keylog lines from several threads must not interleave */
+    PyThread_type_lock keylog_lock;
+} pyssl_state;
+
+static inline pyssl_state *
+pyssl_get_state(PyObject *module)
+{
+    return (pyssl_state *)PyModule_GetState(module);
+}
+
+static inline pyssl_state *
+pyssl_state_from_type(PyTypeObject *type)
+{
+    return (pyssl_state *)PyType_GetModuleState(type);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Objects                                                                  */
+
+/* _SSLContext */
+typedef struct {
+    PyObject_HEAD
+    SSL_CTX *ctx;
+    pyssl_state *state;            /* borrowed: the types keep the module alive */
+    int protocol;                  /* enum py_ssl_version */
+    int check_hostname;
+    int post_handshake_auth;
+    unsigned int hostflags;        /* X509_CHECK_FLAG_*, see _host_flags */
+    unsigned char *alpn_protocols; /* wire format, PyMem_Malloc'd */
+    unsigned int alpn_protocols_len;
+    PyObject *sni_callback;        /* callable or NULL */
+    PyObject *msg_callback;        /* callable or NULL (debughelpers.c) */
+    PyObject *keylog_filename;     /* str/bytes or NULL (debughelpers.c) */
+    BIO *keylog_bio;
+    PyObject *psk_client_callback; /* callable or NULL */
+    PyObject *psk_server_callback;
+    PyObject *weakreflist;
+} PySSLContext;
+
+/* The last error of an SSL_* call, read before the GIL is taken back. */
+typedef struct {
+    int ssl; /* SSL_get_error() */
+    int c;   /* errno */
+} pyssl_err;
+
+/* _SSLSocket: an SSL over a socket fd or over two MemoryBIOs. */
+typedef struct {
+    PyObject_HEAD
+    SSL *ssl;
+    PySSLContext *ctx;        /* strong; changes when an SNI callback switches it */
+    PyObject *sock;           /* weakref to the socket.socket, NULL for BIOs */
+    PyObject *owner;          /* weakref to the SSLSocket/SSLObject, or NULL */
+    PyObject *server_hostname;/* str or None */
+    int server_side;
+    char shutdown_seen_zero;
+    pyssl_err err;            /* of the last SSL_* call */
+    PyObject *exc;            /* an exception a callback parked, or NULL */
+    PyObject *weakreflist;
+} PySSLSocket;
+
+/* MemoryBIO */
+typedef struct {
+    PyObject_HEAD
+    BIO *bio;
+    int eof_written;
+} PySSLMemoryBIO;
+
+/* SSLSession */
+typedef struct {
+    PyObject_HEAD
+    SSL_SESSION *session;
+    PySSLContext *ctx;        /* strong: sessions only make sense with it */
+} PySSLSession;
+
+/* Certificate */
+typedef struct {
+    PyObject_HEAD
+    X509 *cert;
+    Py_hash_t hash;           /* -1 until computed */
+} PySSLCertificate;
+
+/* ------------------------------------------------------------------------ */
+/* What the files share                                                     */
+
+/* Type setup: PyType_FromModuleAndSpec plus what 3.8 lacks (tp_new = NULL
+ * for DISALLOW_INSTANTIATION). Returns a new reference or NULL. (module.c) */
+PyTypeObject *pyssl_new_type(PyObject *module, PyType_Spec *spec);
+
+/* errors.c ---------------------------------------------------------------- */
+
+/* The OpenSSL error queue -> SSLError (or a subclass picked by the error).
+ * If errcode is 0 the last error on the queue is used; if the queue is empty
+ * too, msg (or a generic text) is the message. Always clears the queue.
+ * Returns NULL so callers can `return pyssl_set_ssl_error(...)`. */
+PyObject *pyssl_set_ssl_error(pyssl_state *st, const char *msg,
+                              unsigned long errcode,
+                              const char *file, int line);
+#define PYSSL_SET_SSL_ERROR(st, msg) \
+    pyssl_set_ssl_error((st), (msg), 0, __FILE__, __LINE__)
+
+/* After an SSL_* call on sslsock failed with return value ret: raises the
+ * exception SSL_get_error() (in sslsock->err) says, with verification detail
+ * for certificate failures, OSError for syscall errors, SSLEOFError for
+ * unexpected EOF. Clears the queue. Returns NULL. */
+PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, int ret,
+                                 const char *file, int line);
+#define PYSSL_SET_SOCKET_ERROR(s, ret) \
+    pyssl_set_socket_error((s), (ret), __FILE__, __LINE__)
+
+/* Raise st->SSLError (or type) with a fixed message, errno-style args. */
+PyObject *pyssl_raise(pyssl_state *st, PyObject *type, int code,
+                      const char *msg);
+
+/* Callbacks that run inside OpenSSL cannot raise: they park the current
+ * exception on the socket (pyssl_park_exception), abort the handshake, and
+ * the method that called OpenSSL re-raises it, chained to whatever it
+ * raised itself (pyssl_reraise_parked, returns -1 if it set an error). */
+void pyssl_park_exception(PySSLSocket *sslsock);
+int pyssl_reraise_parked(PySSLSocket *sslsock);
+
+/* context.c --------------------------------------------------------------- */
+/* _ssl.get_sigalgs() */
+PyObject *pyssl_get_sigalgs(PyObject *module, PyObject *unused);
+
+/* socket.c ---------------------------------------------------------------- */
+PyObject *pyssl_context_wrap_socket(PySSLContext *self, PyObject *args,
+                                    PyObject *kwds);
+PyObject *pyssl_context_wrap_bio(PySSLContext *self, PyObject *args,
+                                 PyObject *kwds);
+/* The Python object callbacks pass to user code: the owner if it is alive,
+ * else the _SSLSocket itself. New reference. */
+PyObject *pyssl_socket_owner_or_self(PySSLSocket *sslsock);
+
+/* cert.c ------------------------------------------------------------------ */
+/* X509 -> the dict getpeercert() returns. */
+PyObject *pyssl_decode_certificate(pyssl_state *st, X509 *cert);
+/* X509 -> Certificate; takes its own reference (X509_up_ref). */
+PyObject *pyssl_certificate_new(pyssl_state *st, X509 *cert);
+/* STACK_OF(X509) -> list of Certificate. */
+PyObject *pyssl_certificate_list(pyssl_state *st, STACK_OF(X509) *chain);
+/* _ssl._test_decode_cert(path) */
+PyObject *pyssl_test_decode_cert(PyObject *module, PyObject *path);
+
+/* session.c --------------------------------------------------------------- */
+/* Takes ownership of session. */
+PyObject *pyssl_session_new(PySSLContext *ctx, SSL_SESSION *session);
+
+/* debughelpers.c ---------------------------------------------------------- */
+PyObject *pyssl_context_get_msg_callback(PySSLContext *self, void *c);
+int pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c);
+PyObject *pyssl_context_get_keylog_filename(PySSLContext *self, void *c);
+int pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c);
+
+/* per-file init, called from module.c ------------------------------------- */
+int pyssl_errors_init(PyObject *module, pyssl_state *st);
+int pyssl_context_init(PyObject *module, pyssl_state *st);
+int pyssl_socket_init(PyObject *module, pyssl_state *st);
+int pyssl_bio_init(PyObject *module, pyssl_state *st);
+int pyssl_session_init(PyObject *module, pyssl_state *st);
+int pyssl_cert_init(PyObject *module, pyssl_state *st);
+
+#endif /* PYSSL_H */

@@ -1,0 +1,105 @@
+"""Build pyssl._ssl from csrc/.
+
+OpenSSL is found, in this order, from PYSSL_OPENSSL_DIR (a prefix holding
+include/ and lib/), from pkg-config, or from the compiler's own search paths.
+
+Environment switches:
+  PYSSL_WERROR=1   build with -Wall -Wextra -Werror (CI does)
+  PYSSL_DEBUG=1    -O0 -g, for gdb
+  PYSSL_ASAN=1     AddressSanitizer build (see ci/asan.sh)
+"""
+import glob
+import os
+import shlex
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MISSING_OPENSSL = (
+    "pyssl: the OpenSSL headers were not found (openssl/ssl.h). Install them "
+    "(Debian/Ubuntu: apt-get install libssl-dev; Fedora: dnf install "
+    "openssl-devel; macOS: brew install openssl@3) or point PYSSL_OPENSSL_DIR "
+    "at an OpenSSL prefix that has include/ and lib/."
+)
+
+
+def _pkg_config(*args):
+    try:
+        out = subprocess.run(["pkg-config", *args, "openssl"],
+                             capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return shlex.split(out.stdout)
+
+
+def find_openssl():
+    """Return (include_dirs, library_dirs, runtime_library_dirs)."""
+    prefix = os.environ.get("PYSSL_OPENSSL_DIR")
+    if prefix:
+        inc = os.path.join(prefix, "include")
+        libs = [d for d in (os.path.join(prefix, "lib64"), os.path.join(prefix, "lib"))
+                if os.path.isdir(d)]
+        if not os.path.exists(os.path.join(inc, "openssl", "ssl.h")):
+            sys.exit(MISSING_OPENSSL + " (PYSSL_OPENSSL_DIR=%s has no include/openssl/ssl.h)" % prefix)
+        return [inc], libs, libs
+    cflags = _pkg_config("--cflags-only-I")
+    ldflags = _pkg_config("--libs-only-L")
+    if cflags is not None and ldflags is not None:
+        inc = [f[2:] for f in cflags]
+        return inc, [f[2:] for f in ldflags], []
+    return [], [], []
+
+
+def have_headers(include_dirs):
+    candidates = include_dirs + ["/usr/include", "/usr/local/include"]
+    if any(os.path.exists(os.path.join(d, "openssl", "ssl.h")) for d in candidates):
+        return True
+    # Last resort: ask the compiler (covers multiarch and non-standard toolchains).
+    probe = subprocess.run(["cc", "-E", "-x", "c", "-", "-o", os.devnull],
+                           input="#include <openssl/ssl.h>\n", text=True,
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+def compile_flags():
+    cflags, ldflags = [], []
+    if sys.platform == "win32":
+        return cflags, ldflags
+    if os.environ.get("PYSSL_WERROR"):
+        cflags += ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+                   "-Wno-missing-field-initializers"]
+    if os.environ.get("PYSSL_DEBUG") or os.environ.get("PYSSL_ASAN"):
+        cflags += ["-O0", "-g3", "-UNDEBUG"]
+    if os.environ.get("PYSSL_ASAN"):
+        cflags += ["-fsanitize=address", "-fno-omit-frame-pointer"]
+        ldflags += ["-fsanitize=address"]
+    # A statically linked OpenSSL (wheels) must not export its symbols.
+    if os.environ.get("PYSSL_STATIC_OPENSSL"):
+        ldflags += ["-Wl,--exclude-libs,ALL"]
+    return cflags, ldflags
+
+
+def extension():
+    include_dirs, library_dirs, rpath = find_openssl()
+    if "egg_info" not in sys.argv and "sdist" not in sys.argv and not have_headers(include_dirs):
+        sys.exit(MISSING_OPENSSL)
+    cflags, ldflags = compile_flags()
+    libraries = ["libssl", "libcrypto"] if sys.platform == "win32" else ["ssl", "crypto"]
+    sources = sorted(os.path.relpath(p, HERE) for p in glob.glob(os.path.join(HERE, "csrc", "*.c")))
+    return Extension(
+        "pyssl._ssl",
+        sources=sources,
+        include_dirs=["csrc"] + include_dirs,
+        library_dirs=library_dirs,
+        runtime_library_dirs=rpath if sys.platform != "win32" else [],
+        libraries=libraries,
+        define_macros=[("PYSSL_MODULE_NAME", '"pyssl._ssl"')],
+        extra_compile_args=cflags,
+        extra_link_args=ldflags,
+        depends=glob.glob(os.path.join("csrc", "*.h")),
+    )
+
+
+setup(ext_modules=[extension()])
