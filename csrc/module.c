@@ -541,6 +541,7 @@ module_exec(PyObject *module)
         pyssl_bio_init(module, st) < 0 ||
         pyssl_session_init(module, st) < 0 ||
         pyssl_cert_init(module, st) < 0 ||
+        PyModule_AddFunctions(module, pyssl_certgen_methods) < 0 ||
         add_constants(module) < 0) {
         return -1;
     }

@@ -274,6 +274,10 @@ int pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c);
 PyObject *pyssl_context_get_keylog_filename(PySSLContext *self, void *c);
 int pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c);
 
+/* certgen.c --------------------------------------------------------------- */
+/* _make_test_certs(): throwaway certificates for selftest/serve */
+extern PyMethodDef pyssl_certgen_methods[];
+
 /* per-file init, called from module.c ------------------------------------- */
 int pyssl_errors_init(PyObject *module, pyssl_state *st);
 int pyssl_context_init(PyObject *module, pyssl_state *st);
