@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# AddressSanitizer run: build pyssl._ssl with -fsanitize=address and run the
+# 3.11 core-mode test_ssl and pyssl's own pytest suite under it.
+#
+#   ci/asan.sh [PYTHON]        (default: the pyenv 3.11 interpreter)
+#
+# The interpreter itself is not instrumented, so libasan is preloaded and
+# PYTHONMALLOC=malloc routes Python's allocations through ASAN's malloc.
+# Leak checking is off: CPython keeps much alive at exit by design.
+# Exit status 1 if ASAN reported anything or a run failed.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=${1:-$(pyenv prefix "$(pyenv versions --bare | grep -E '^3\.11\.' | sort -V | tail -1)")/bin/python}
+OUT=${PYSSL_CACHE:-$HOME/.cache/pyssl}/asan
+LOG=$OUT/logs
+rm -rf "$OUT"
+mkdir -p "$LOG"
+
+PYSSL_ASAN=1 "$PY" ci/devbuild.py "$OUT" --python "$PY" --mine $(cd csrc && ls *.c) || exit 1
+
+LIBASAN=$(gcc -print-file-name=libasan.so)
+export LD_PRELOAD=$LIBASAN PYTHONMALLOC=malloc
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=0:log_path=$LOG/asan"
+export PYTHONPATH=$OUT
+
+status=0
+echo "== core-mode test_ssl under ASAN ($PY)"
+"$PY" tests/conformance.py --python "$PY" --modes core --suite test.test_ssl || status=1
+echo "== pytest under ASAN"
+"$PY" -m pytest -q -p no:cacheprovider tests || status=1
+
+unset LD_PRELOAD
+reports=$(ls "$LOG"/asan.* 2>/dev/null | wc -l)
+if [ "$reports" -gt 0 ]; then
+    echo "ASAN: $reports report(s):"
+    head -n 60 "$LOG"/asan.*
+    status=1
+else
+    echo "ASAN: no reports"
+fi
+exit $status
