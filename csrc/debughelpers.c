@@ -1,14 +1,237 @@
-/* debughelpers.c: _msg_callback and keylog_filename. STUB: being written. */
+/* debughelpers.c: _SSLContext._msg_callback and keylog_filename.
+ *
+ * Both hook OpenSSL callbacks that fire in the middle of a handshake, on
+ * whatever thread runs it, usually with the GIL released: they take the GIL
+ * themselves and park any Python exception on the socket, which the
+ * interrupted method re-raises.
+ */
 #include "pyssl.h"
-PyObject *pyssl_context_get_msg_callback(PySSLContext *self, void *c) { Py_RETURN_NONE; }
-int pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c)
+
+#include <errno.h>
+#include <stdio.h>
+#ifndef _WIN32
+#  include <fcntl.h>
+#  include <unistd.h>
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* _msg_callback                                                            */
+
+/* What CPython reports as msg_type for a record of content_type: the first
+ * byte of handshake messages and TLS 1.3 inner content types, the alert
+ * description of alerts, a pseudo type for ChangeCipherSpec. */
+#define PYSSL_MT_CHANGE_CIPHER_SPEC 0x0101
+
+static int
+message_type(int content_type, const unsigned char *buf, size_t len,
+             int *version)
 {
-    PyErr_SetString(PyExc_NotImplementedError, "not yet");
-    return -1;
+    switch (content_type) {
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        return PYSSL_MT_CHANGE_CIPHER_SPEC;
+    case SSL3_RT_ALERT:
+        return len >= 2 ? buf[1] : -1;
+    case SSL3_RT_HANDSHAKE:
+        return len >= 1 ? buf[0] : -1;
+#ifdef SSL3_RT_HEADER
+    case SSL3_RT_HEADER:
+        /* A record header: type, then the record's version in bytes 1-2. */
+        if (len >= 3) {
+            *version = buf[1] << 8 | buf[2];
+        }
+        return len >= 1 ? buf[0] : -1;
+#endif
+#ifdef SSL3_RT_INNER_CONTENT_TYPE
+    case SSL3_RT_INNER_CONTENT_TYPE:
+        return len >= 1 ? buf[0] : -1;
+#endif
+    default:
+        return -1;
+    }
 }
-PyObject *pyssl_context_get_keylog_filename(PySSLContext *self, void *c) { Py_RETURN_NONE; }
-int pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c)
+
+static void
+msg_callback(int write_p, int version, int content_type, const void *buf,
+             size_t len, SSL *ssl, void *arg)
 {
-    PyErr_SetString(PyExc_NotImplementedError, "not yet");
-    return -1;
+    PySSLSocket *sslsock = (PySSLSocket *)SSL_get_app_data(ssl);
+    if (sslsock == NULL) {
+        return; /* before _SSLSocket is attached: nobody to report to */
+    }
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *cb = sslsock->ctx->msg_callback;
+    if (cb != NULL) {
+        Py_INCREF(cb);
+        int msg_type = message_type(content_type, buf, len, &version);
+        PyObject *owner = pyssl_socket_owner_or_self(sslsock);
+        PyObject *res = owner == NULL ? NULL : PyObject_CallFunction(
+            cb, "Osiiiy#", owner, write_p ? "write" : "read", version,
+            content_type, msg_type, (const char *)buf, (Py_ssize_t)len);
+        if (res == NULL) {
+            pyssl_park_exception(sslsock);
+        }
+        Py_XDECREF(res);
+        Py_XDECREF(owner);
+        Py_DECREF(cb);
+    }
+    PyGILState_Release(gil);
+}
+
+PyObject *
+pyssl_context_get_msg_callback(PySSLContext *self, void *c)
+{
+    return Py_NewRef(self->msg_callback ? self->msg_callback : Py_None);
+}
+
+int
+pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c)
+{
+    if (arg == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        return -1;
+    }
+    Py_CLEAR(self->msg_callback);
+    SSL_CTX_set_msg_callback(self->ctx, NULL);
+    if (arg == Py_None) {
+        return 0;
+    }
+    if (!PyCallable_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "not a callable object");
+        return -1;
+    }
+    self->msg_callback = Py_NewRef(arg);
+    SSL_CTX_set_msg_callback(self->ctx, msg_callback);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* keylog_filename                                                          */
+
+static void
+keylog_callback(const SSL *ssl, const char *line)
+{
+    PySSLSocket *sslsock = (PySSLSocket *)SSL_get_app_data(ssl);
+    if (sslsock == NULL) {
+        return;
+    }
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PySSLContext *ctx = sslsock->ctx;
+    BIO *bio = ctx->keylog_bio;
+    if (bio != NULL) {
+        PyThread_type_lock lock = ctx->state->keylog_lock;
+        int ok, saved_errno;
+        /* Other threads may log to the same file: one line at a time. The
+         * GIL is released while waiting for the lock and writing. */
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(lock, WAIT_LOCK);
+        ok = BIO_printf(bio, "%s\n", line) >= 0;
+        saved_errno = errno;
+        (void)BIO_flush(bio);
+        PyThread_release_lock(lock);
+        Py_END_ALLOW_THREADS
+        if (!ok) {
+            errno = saved_errno;
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError,
+                                                 ctx->keylog_filename);
+            pyssl_park_exception(sslsock);
+        }
+    }
+    PyGILState_Release(gil);
+}
+
+PyObject *
+pyssl_context_get_keylog_filename(PySSLContext *self, void *c)
+{
+    return Py_NewRef(self->keylog_filename ? self->keylog_filename : Py_None);
+}
+
+/* Open path for appending, not inherited by child processes; raises
+ * OSError with the filename on failure. */
+static FILE *
+open_for_append(PyObject *path)
+{
+    PyObject *bytes = NULL;
+    if (!PyUnicode_FSConverter(path, &bytes)) {
+        return NULL;
+    }
+    if (PySys_Audit("open", "Osi", path, "a", 0) < 0) {
+        Py_DECREF(bytes);
+        return NULL;
+    }
+    const char *name = PyBytes_AS_STRING(bytes);
+    FILE *fp = NULL;
+    int saved_errno = 0;
+    Py_BEGIN_ALLOW_THREADS
+#ifdef _WIN32
+    fp = fopen(name, "a");
+#else
+    int fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+        fp = fdopen(fd, "a");
+        if (fp == NULL) {
+            saved_errno = errno;
+            close(fd);
+            errno = saved_errno;
+        }
+    }
+#endif
+    saved_errno = errno;
+    Py_END_ALLOW_THREADS
+    if (fp == NULL) {
+        errno = saved_errno;
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+    }
+    Py_DECREF(bytes);
+    return fp;
+}
+
+/* Forget the file and stop logging. */
+static void
+keylog_close(PySSLContext *self)
+{
+    SSL_CTX_set_keylog_callback(self->ctx, NULL);
+    Py_CLEAR(self->keylog_filename);
+    BIO *bio = self->keylog_bio;
+    if (bio != NULL) {
+        self->keylog_bio = NULL;
+        Py_BEGIN_ALLOW_THREADS
+        BIO_free_all(bio);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+int
+pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c)
+{
+    if (arg == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        return -1;
+    }
+    keylog_close(self);
+    if (arg == Py_None) {
+        return 0;
+    }
+    FILE *fp = open_for_append(arg);
+    if (fp == NULL) {
+        return -1;
+    }
+    BIO *bio = BIO_new_fp(fp, BIO_CLOSE | BIO_FP_TEXT);
+    if (bio == NULL) {
+        fclose(fp);
+        ERR_clear_error();
+        PyErr_SetString(self->state->SSLError,
+                        "Can't malloc memory for keylog file");
+        return -1;
+    }
+    /* A new, seekable file gets the NSS key log header (pipes do not). */
+    Py_BEGIN_ALLOW_THREADS
+    if (BIO_tell(bio) == 0) {
+        BIO_puts(bio, "# TLS secrets log file, generated by OpenSSL / Python\n");
+        (void)BIO_flush(bio);
+    }
+    Py_END_ALLOW_THREADS
+    self->keylog_bio = bio;
+    self->keylog_filename = Py_NewRef(arg);
+    SSL_CTX_set_keylog_callback(self->ctx, keylog_callback);
+    return 0;
 }
