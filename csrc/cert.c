@@ -71,6 +71,7 @@ static PyObject *
 bio_first_line(pyssl_state *st, BIO *bio)
 {
     char buf[2048];
+    buf[0] = '\0';
     int len = BIO_gets(bio, buf, sizeof(buf) - 1);
     if (len < 0) {
         return PYSSL_SET_SSL_ERROR(st, "cannot read from memory BIO");
@@ -275,6 +276,7 @@ printed_general_name(pyssl_state *st, GENERAL_NAME *gn)
         return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
     }
     char buf[2048];
+    buf[0] = '\0';
     GENERAL_NAME_print(bio, gn);
     int len = BIO_gets(bio, buf, sizeof(buf) - 1);
     BIO_free(bio);
