@@ -1,15 +1,1538 @@
-/* socket.c: _SSLSocket (SSL). STUB: being written. */
+/* socket.c: _SSLSocket (SSL), and _SSLContext._wrap_socket/_wrap_bio.
+ *
+ * One _SSLSocket drives one SSL connection, either over a socket's fd
+ * (SSLSocket) or over two MemoryBIOs (SSLObject).  Over a socket, every
+ * operation reads the socket's timeout once, then loops: call OpenSSL with
+ * the GIL released, and when OpenSSL wants to read or write, wait with
+ * poll() until the fd is ready or the deadline passes.  Over memory BIOs
+ * nothing ever waits: "want read" is the caller's cue to feed more bytes.
+ */
 #include "pyssl.h"
 
-PyObject *pyssl_context_wrap_socket(PySSLContext *self, PyObject *args, PyObject *kwds)
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef OPENSSL_NO_COMP
+#  include <openssl/comp.h>
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Reaching the socket                                                      */
+
+enum io_mode { IO_BLOCKING, IO_NONBLOCKING, IO_TIMEOUT };
+
+/* What one operation knows about the socket underneath, read once. */
+typedef struct {
+    PyObject *sock;   /* strong reference; NULL over memory BIOs */
+    int fd;
+    int mode;         /* enum io_mode */
+    int64_t deadline; /* monotonic ns, for IO_TIMEOUT */
+} io_ctx;
+
+static int64_t
+monotonic_ns(void)
 {
-    PyErr_SetString(PyExc_NotImplementedError, "not yet");
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static PyObject *
+raise_socket_gone(PySSLSocket *self)
+{
+    return pyssl_raise(self->ctx->state, NULL, PY_SSL_ERROR_NO_SOCKET,
+                       "Underlying socket connection gone");
+}
+
+static PyObject *
+raise_socket_closed(PySSLSocket *self)
+{
+    PyErr_SetString(self->ctx->state->SSLError,
+                    "Underlying socket has been closed.");
     return NULL;
 }
-PyObject *pyssl_context_wrap_bio(PySSLContext *self, PyObject *args, PyObject *kwds)
+
+/* socket.timeout: an OSError subclass on 3.8/3.9, TimeoutError later. */
+static PyObject *
+raise_timeout(const char *msg)
 {
-    PyErr_SetString(PyExc_NotImplementedError, "not yet");
+    PyObject *mod = PyImport_ImportModule("_socket");
+    if (mod == NULL) {
+        return NULL;
+    }
+    PyObject *type = PyObject_GetAttrString(mod, "timeout");
+    Py_DECREF(mod);
+    if (type == NULL) {
+        return NULL;
+    }
+    PyErr_SetString(type, msg);
+    Py_DECREF(type);
     return NULL;
 }
-PyObject *pyssl_socket_owner_or_self(PySSLSocket *sslsock) { return Py_NewRef((PyObject *)sslsock); }
-int pyssl_socket_init(PyObject *module, pyssl_state *st) { return 0; }
+
+/* The socket's fd through its own fileno(); -1 without an error if closed. */
+static int
+socket_fileno(PyObject *sock)
+{
+    PyObject *res = PyObject_CallMethod(sock, "fileno", NULL);
+    if (res == NULL) {
+        return -1;
+    }
+    int fd = PyLong_AsInt(res);
+    Py_DECREF(res);
+    return fd;
+}
+
+/* Fill io from the socket's current state: alive, open, and its timeout.
+ * The BIOs follow the socket's blocking mode, which may have changed since
+ * the last call. */
+static int
+io_begin(PySSLSocket *self, io_ctx *io)
+{
+    io->sock = NULL;
+    io->fd = -1;
+    io->mode = IO_NONBLOCKING;
+    io->deadline = 0;
+    if (self->sock == NULL) {
+        return 0;
+    }
+    if (PyWeakref_GetRef(self->sock, &io->sock) <= 0) {
+        PyErr_Clear();
+        raise_socket_gone(self);
+        return -1;
+    }
+    io->fd = socket_fileno(io->sock);
+    if (io->fd < 0) {
+        if (!PyErr_Occurred()) {
+            raise_socket_closed(self);
+        }
+        goto fail;
+    }
+    PyObject *t = PyObject_CallMethod(io->sock, "gettimeout", NULL);
+    if (t == NULL) {
+        goto fail;
+    }
+    if (t == Py_None) {
+        io->mode = IO_BLOCKING;
+    }
+    else {
+        double secs = PyFloat_AsDouble(t);
+        if (secs == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(t);
+            goto fail;
+        }
+        if (secs > 0) {
+            io->mode = IO_TIMEOUT;
+            io->deadline = monotonic_ns() + (int64_t)(secs * 1e9);
+        }
+    }
+    Py_DECREF(t);
+    long nbio = io->mode != IO_BLOCKING;
+    BIO_set_nbio(SSL_get_rbio(self->ssl), nbio);
+    BIO_set_nbio(SSL_get_wbio(self->ssl), nbio);
+    return 0;
+fail:
+    Py_CLEAR(io->sock);
+    return -1;
+}
+
+static void
+io_end(io_ctx *io)
+{
+    Py_CLEAR(io->sock);
+}
+
+enum wait_result { WAIT_READY, WAIT_TIMED_OUT, WAIT_NONBLOCKING, WAIT_ERROR };
+
+/* poll() once with the GIL released; returns poll's result, errno in *e. */
+static int
+poll_fd(int fd, int writing, int ms, int *e)
+{
+    struct pollfd p;
+    int rc;
+    p.fd = fd;
+    p.events = writing ? POLLOUT : POLLIN;
+    p.revents = 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = poll(&p, 1, ms);
+    *e = errno;
+    Py_END_ALLOW_THREADS
+    return rc;
+}
+
+/* Wait until the fd can be read (or written), within the deadline.
+ * A signal interrupting poll() runs its Python handler, which may raise
+ * (Ctrl-C); otherwise the wait goes on. */
+static int
+io_wait(io_ctx *io, int writing)
+{
+    if (io->sock == NULL || io->mode == IO_NONBLOCKING) {
+        return WAIT_NONBLOCKING;
+    }
+    for (;;) {
+        int ms = -1, e = 0;
+        if (io->mode == IO_TIMEOUT) {
+            int64_t left = io->deadline - monotonic_ns();
+            if (left <= 0) {
+                return WAIT_TIMED_OUT;
+            }
+            int64_t lms = (left + 999999) / 1000000; /* round up */
+            ms = lms > INT_MAX ? INT_MAX : (int)lms;
+        }
+        int rc = poll_fd(io->fd, writing, ms, &e);
+        if (rc > 0) {
+            return WAIT_READY;
+        }
+        if (rc == 0) {
+            return WAIT_TIMED_OUT;
+        }
+        if (e != EINTR) {
+            errno = e;
+            PyErr_SetFromErrno(PyExc_OSError);
+            return WAIT_ERROR;
+        }
+        if (PyErr_CheckSignals() < 0) {
+            return WAIT_ERROR;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The retry loop shared by handshake, read, write and sendfile             */
+
+/* One OpenSSL call, run without the GIL.  Returns the call's int result
+ * and fills err when it failed. */
+typedef int (*ssl_op)(SSL *ssl, void *arg, pyssl_err *err);
+
+static void
+capture_err(SSL *ssl, int ret, pyssl_err *err)
+{
+    err->c = errno; /* first: SSL_get_error must not disturb it */
+    err->ssl = SSL_get_error(ssl, ret);
+}
+
+/* Run op until it is done, fails for good, or would wait past the socket's
+ * timeout.  Returns -1 with an exception (timeout, signal, closed socket),
+ * else 0 with op's last result in *pret and its error in self->err.  A
+ * non-blocking socket returns after the first WANT_* for the caller to
+ * raise. */
+static int
+run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
+       const char *timeout_msg, int *pret)
+{
+    for (;;) {
+        pyssl_err err = {0, 0};
+        int ret;
+        Py_BEGIN_ALLOW_THREADS
+        ret = op(self->ssl, arg, &err);
+        Py_END_ALLOW_THREADS
+        self->err = err;
+        *pret = ret;
+        if (PyErr_CheckSignals() < 0) {
+            return -1;
+        }
+        int writing;
+        if (err.ssl == SSL_ERROR_WANT_READ) {
+            writing = 0;
+        }
+        else if (err.ssl == SSL_ERROR_WANT_WRITE) {
+            writing = 1;
+        }
+        else {
+            return 0;
+        }
+        switch (io_wait(io, writing)) {
+        case WAIT_READY:
+            continue;
+        case WAIT_NONBLOCKING:
+            return 0;
+        case WAIT_TIMED_OUT:
+            raise_timeout(timeout_msg);
+            return -1;
+        default:
+            return -1;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* do_handshake, read, write                                                */
+
+static int
+op_handshake(SSL *ssl, void *arg, pyssl_err *err)
+{
+    int ret = SSL_do_handshake(ssl);
+    if (ret < 1) {
+        capture_err(ssl, ret, err);
+    }
+    return ret;
+}
+
+static PyObject *
+sslsock_do_handshake(PySSLSocket *self, PyObject *unused)
+{
+    io_ctx io;
+    int ret = 0;
+    if (io_begin(self, &io) < 0) {
+        return NULL;
+    }
+    int rc = run_op(self, &io, op_handshake, NULL,
+                    "The handshake operation timed out", &ret);
+    io_end(&io);
+    if (rc < 0) {
+        return NULL;
+    }
+    if (ret < 1) {
+        return PYSSL_SET_SOCKET_ERROR(self, ret);
+    }
+    if (pyssl_reraise_parked(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+typedef struct {
+    void *buf;
+    size_t len;
+    size_t done;
+} rw_arg;
+
+static int
+op_read(SSL *ssl, void *arg, pyssl_err *err)
+{
+    rw_arg *a = arg;
+    int ret = SSL_read_ex(ssl, a->buf, a->len, &a->done);
+    if (ret == 0) {
+        capture_err(ssl, ret, err);
+    }
+    return ret;
+}
+
+/* Read up to len bytes into buf.  Returns the count, 0 after the peer's
+ * clean close_notify, or -1 with an exception. */
+static Py_ssize_t
+read_into(PySSLSocket *self, void *buf, size_t len)
+{
+    io_ctx io;
+    rw_arg a = {buf, len, 0};
+    int ret = 0;
+    if (io_begin(self, &io) < 0) {
+        return -1;
+    }
+    int rc = run_op(self, &io, op_read, &a, "The read operation timed out",
+                    &ret);
+    io_end(&io);
+    if (rc < 0) {
+        return -1;
+    }
+    if (ret == 0) {
+        /* Only the peer has closed: a clean EOF, as CPython reports it. */
+        if (self->err.ssl == SSL_ERROR_ZERO_RETURN &&
+            SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN) {
+            return 0;
+        }
+        PYSSL_SET_SOCKET_ERROR(self, ret);
+        return -1;
+    }
+    if (pyssl_reraise_parked(self) < 0) {
+        return -1;
+    }
+    return (Py_ssize_t)a.done;
+}
+
+static PyObject *
+read_bytes(PySSLSocket *self, Py_ssize_t len)
+{
+    if (len < 0) {
+        PyErr_SetString(PyExc_ValueError, "size should not be negative");
+        return NULL;
+    }
+    PyObject *dest = PyBytes_FromStringAndSize(NULL, len);
+    if (dest == NULL || len == 0) {
+        return dest;
+    }
+    Py_ssize_t n = read_into(self, PyBytes_AS_STRING(dest), (size_t)len);
+    if (n < 0) {
+        Py_DECREF(dest);
+        return NULL;
+    }
+    if (n == len) {
+        return dest;
+    }
+    /* Shorter than asked: a copy of the prefix (no public way to shrink). */
+    PyObject *res = PyBytes_FromStringAndSize(PyBytes_AS_STRING(dest), n);
+    Py_DECREF(dest);
+    return res;
+}
+
+static PyObject *
+read_buffer(PySSLSocket *self, Py_ssize_t len, PyObject *bufobj)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(bufobj, &view, PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    if (len <= 0 || len > view.len) {
+        len = view.len;
+    }
+    Py_ssize_t n = 0;
+    if (len > 0) {
+        n = read_into(self, view.buf, (size_t)len);
+    }
+    PyBuffer_Release(&view);
+    if (n < 0) {
+        return NULL;
+    }
+    return PyLong_FromSsize_t(n);
+}
+
+static PyObject *
+sslsock_read(PySSLSocket *self, PyObject *args)
+{
+    Py_ssize_t len;
+    PyObject *bufobj = Py_None;
+    if (!PyArg_ParseTuple(args, "n|O:read", &len, &bufobj)) {
+        return NULL;
+    }
+    if (bufobj == Py_None) {
+        return read_bytes(self, len);
+    }
+    return read_buffer(self, len, bufobj);
+}
+
+static int
+op_write(SSL *ssl, void *arg, pyssl_err *err)
+{
+    rw_arg *a = arg;
+    int ret = SSL_write_ex(ssl, a->buf, a->len, &a->done);
+    if (ret == 0) {
+        capture_err(ssl, ret, err);
+    }
+    return ret;
+}
+
+static PyObject *
+sslsock_write(PySSLSocket *self, PyObject *args)
+{
+    Py_buffer view;
+    io_ctx io;
+    int ret = 0;
+    if (!PyArg_ParseTuple(args, "y*:write", &view)) {
+        return NULL;
+    }
+    if (view.len > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
+                     INT_MAX);
+        goto fail;
+    }
+    if (io_begin(self, &io) < 0) {
+        goto fail;
+    }
+    rw_arg a = {view.buf, (size_t)view.len, 0};
+    int rc = run_op(self, &io, op_write, &a, "The write operation timed out",
+                    &ret);
+    io_end(&io);
+    PyBuffer_Release(&view);
+    if (rc < 0) {
+        return NULL;
+    }
+    if (ret == 0) {
+        return PYSSL_SET_SOCKET_ERROR(self, ret);
+    }
+    if (pyssl_reraise_parked(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromSize_t(a.done);
+fail:
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+static PyObject *
+sslsock_pending(PySSLSocket *self, PyObject *unused)
+{
+    int count = SSL_pending(self->ssl);
+    if (count < 0) {
+        capture_err(self->ssl, count, &self->err);
+        return PYSSL_SET_SOCKET_ERROR(self, count);
+    }
+    return PyLong_FromLong(count);
+}
+
+/* ------------------------------------------------------------------------ */
+/* sendfile and kTLS                                                        */
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+typedef struct {
+    int fd;
+    off_t offset;
+    size_t size;
+    int flags;
+    ossl_ssize_t sent;
+} sendfile_arg;
+
+static int
+op_sendfile(SSL *ssl, void *arg, pyssl_err *err)
+{
+    sendfile_arg *a = arg;
+    a->sent = SSL_sendfile(ssl, a->fd, a->offset, a->size, a->flags);
+    if (a->sent < 0) {
+        capture_err(ssl, -1, err);
+        return -1;
+    }
+    return 1;
+}
+
+static PyObject *
+sslsock_sendfile(PySSLSocket *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"fd", "offset", "size", "flags", NULL};
+    sendfile_arg a = {-1, 0, 0, 0, 0};
+    long long offset;
+    Py_ssize_t size;
+    io_ctx io;
+    int ret = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "iLn|i:sendfile", kwlist,
+                                     &a.fd, &offset, &size, &a.flags)) {
+        return NULL;
+    }
+    if (offset < 0 || size < 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "offset and size must not be negative");
+        return NULL;
+    }
+    a.offset = (off_t)offset;
+    a.size = (size_t)size;
+    if (io_begin(self, &io) < 0) {
+        return NULL;
+    }
+    int rc = run_op(self, &io, op_sendfile, &a,
+                    "The write operation timed out", &ret);
+    io_end(&io);
+    if (rc < 0) {
+        return NULL;
+    }
+    if (ret < 0) {
+        return PYSSL_SET_SOCKET_ERROR(self, ret);
+    }
+    if (pyssl_reraise_parked(self) < 0) {
+        return NULL;
+    }
+    return PyLong_FromSsize_t((Py_ssize_t)a.sent);
+}
+
+static PyObject *
+sslsock_uses_ktls_for_send(PySSLSocket *self, PyObject *unused)
+{
+    BIO *wbio = SSL_get_wbio(self->ssl);
+    return PyBool_FromLong(wbio != NULL && BIO_get_ktls_send(wbio));
+}
+
+static PyObject *
+sslsock_uses_ktls_for_recv(PySSLSocket *self, PyObject *unused)
+{
+    BIO *rbio = SSL_get_rbio(self->ssl);
+    return PyBool_FromLong(rbio != NULL && BIO_get_ktls_recv(rbio));
+}
+#else
+static PyObject *
+sslsock_sendfile(PySSLSocket *self, PyObject *args, PyObject *kwds)
+{
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "sendfile() requires OpenSSL 3.0 or later");
+    return NULL;
+}
+
+static PyObject *
+sslsock_uses_ktls_for_send(PySSLSocket *self, PyObject *unused)
+{
+    Py_RETURN_FALSE;
+}
+
+static PyObject *
+sslsock_uses_ktls_for_recv(PySSLSocket *self, PyObject *unused)
+{
+    Py_RETURN_FALSE;
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* shutdown                                                                 */
+
+/* One SSL_shutdown() without the GIL.  Once a first call has sent our
+ * close_notify, read-ahead is switched off so that OpenSSL does not swallow
+ * clear text the peer sends after its own close_notify (unwrap). */
+static int
+shutdown_once(PySSLSocket *self, pyssl_err *err)
+{
+    int ret;
+    Py_BEGIN_ALLOW_THREADS
+    if (self->shutdown_seen_zero) {
+        SSL_set_read_ahead(self->ssl, 0);
+    }
+    ret = SSL_shutdown(self->ssl);
+    if (ret < 0) {
+        capture_err(self->ssl, ret, err);
+    }
+    Py_END_ALLOW_THREADS
+    return ret;
+}
+
+/* The two-phase close: send our close_notify (ret 0), then try once more
+ * to receive the peer's (ret 1).  A second 0 is accepted as done, as
+ * CPython does, rather than looping forever on a peer that never answers. */
+static int
+shutdown_loop(PySSLSocket *self, io_ctx *io, int *pret)
+{
+    int zeros = 0;
+    for (;;) {
+        pyssl_err err = {0, 0};
+        int ret = shutdown_once(self, &err);
+        self->err = err;
+        *pret = ret;
+        if (ret > 0) {
+            return 0;
+        }
+        if (ret == 0) {
+            if (++zeros > 1) {
+                return 0;
+            }
+            self->shutdown_seen_zero = 1;
+            continue;
+        }
+        int writing;
+        if (err.ssl == SSL_ERROR_WANT_READ) {
+            writing = 0;
+        }
+        else if (err.ssl == SSL_ERROR_WANT_WRITE) {
+            writing = 1;
+        }
+        else {
+            return 0;
+        }
+        int w = io_wait(io, writing);
+        if (w == WAIT_TIMED_OUT) {
+            raise_timeout(writing ? "The write operation timed out"
+                                  : "The read operation timed out");
+            return -1;
+        }
+        if (w == WAIT_ERROR) {
+            return -1;
+        }
+        if (w != WAIT_READY) {
+            return 0; /* non-blocking: the WANT_* error is raised */
+        }
+    }
+}
+
+static PyObject *
+sslsock_shutdown(PySSLSocket *self, PyObject *unused)
+{
+    io_ctx io;
+    int ret = 0;
+    if (io_begin(self, &io) < 0) {
+        if (self->sock != NULL && PyErr_ExceptionMatches(
+                                      self->ctx->state->SSLError)) {
+            /* A closed socket is as gone as a collected one here. */
+            PyErr_Clear();
+            raise_socket_gone(self);
+        }
+        return NULL;
+    }
+    if (shutdown_loop(self, &io, &ret) < 0) {
+        io_end(&io);
+        return NULL;
+    }
+    if (ret < 0) {
+        io_end(&io);
+        return PYSSL_SET_SOCKET_ERROR(self, ret);
+    }
+    if (pyssl_reraise_parked(self) < 0) {
+        io_end(&io);
+        return NULL;
+    }
+    if (io.sock != NULL) {
+        return io.sock; /* the reference io held */
+    }
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Peer certificate and chains                                              */
+
+static X509 *
+get_peer_cert(SSL *ssl)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    return SSL_get1_peer_certificate(ssl);
+#else
+    return SSL_get_peer_certificate(ssl);
+#endif
+}
+
+static PyObject *
+der_bytes(pyssl_state *st, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der);
+    if (len < 0) {
+        return PYSSL_SET_SSL_ERROR(st, NULL);
+    }
+    PyObject *res = PyBytes_FromStringAndSize((const char *)der, len);
+    OPENSSL_free(der);
+    return res;
+}
+
+static PyObject *
+sslsock_getpeercert(PySSLSocket *self, PyObject *args)
+{
+    int binary = 0;
+    if (!PyArg_ParseTuple(args, "|p:getpeercert", &binary)) {
+        return NULL;
+    }
+    if (!SSL_is_init_finished(self->ssl)) {
+        PyErr_SetString(PyExc_ValueError, "handshake not done yet");
+        return NULL;
+    }
+    X509 *cert = get_peer_cert(self->ssl);
+    if (cert == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *res;
+    if (binary) {
+        res = der_bytes(self->ctx->state, cert);
+    }
+    else if (!(SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(self->ssl)) &
+               SSL_VERIFY_PEER)) {
+        /* Not verified, so nothing in it can be trusted: CPython shows {}. */
+        res = PyDict_New();
+    }
+    else {
+        res = pyssl_decode_certificate(self->ctx->state, cert);
+    }
+    X509_free(cert);
+    return res;
+}
+
+static PyObject *
+sslsock_get_verified_chain(PySSLSocket *self, PyObject *unused)
+{
+    STACK_OF(X509) *chain = SSL_get0_verified_chain(self->ssl);
+    if (chain == NULL) {
+        Py_RETURN_NONE;
+    }
+    return pyssl_certificate_list(self->ctx->state, chain);
+}
+
+/* The peer's chain as sent.  OpenSSL leaves the leaf out on the server
+ * side; put it first, as on the client side. */
+static PyObject *
+sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
+{
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(self->ssl);
+    if (chain == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *list = pyssl_certificate_list(self->ctx->state, chain);
+    if (list == NULL || !self->server_side) {
+        return list;
+    }
+    X509 *peer = get_peer_cert(self->ssl);
+    if (peer == NULL) {
+        return list;
+    }
+    PyObject *leaf = pyssl_certificate_new(self->ctx->state, peer);
+    X509_free(peer);
+    if (leaf == NULL || PyList_Insert(list, 0, leaf) < 0) {
+        Py_XDECREF(leaf);
+        Py_DECREF(list);
+        return NULL;
+    }
+    Py_DECREF(leaf);
+    return list;
+}
+
+static PyObject *
+sslsock_verify_client_post_handshake(PySSLSocket *self, PyObject *unused)
+{
+    if (!SSL_verify_client_post_handshake(self->ssl)) {
+        return PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
+    }
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* What was negotiated                                                      */
+
+static PyObject *
+str_or_none(const char *s)
+{
+    if (s == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(s);
+}
+
+static PyObject *
+cipher_tuple(const SSL_CIPHER *c)
+{
+    return Py_BuildValue("NNi", str_or_none(SSL_CIPHER_get_name(c)),
+                         str_or_none(SSL_CIPHER_get_version(c)),
+                         SSL_CIPHER_get_bits(c, NULL));
+}
+
+static PyObject *
+sslsock_cipher(PySSLSocket *self, PyObject *unused)
+{
+    const SSL_CIPHER *c = SSL_get_current_cipher(self->ssl);
+    if (c == NULL) {
+        Py_RETURN_NONE;
+    }
+    return cipher_tuple(c);
+}
+
+static int
+cipher_in(STACK_OF(SSL_CIPHER) *sk, const SSL_CIPHER *c)
+{
+    for (int i = 0; i < sk_SSL_CIPHER_num(sk); i++) {
+        if (sk_SSL_CIPHER_value(sk, i) == c) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Our ciphers that the client offered too (server side), or None. */
+static PyObject *
+sslsock_shared_ciphers(PySSLSocket *self, PyObject *unused)
+{
+    STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(self->ssl);
+    STACK_OF(SSL_CIPHER) *theirs = SSL_get_client_ciphers(self->ssl);
+    if (ours == NULL || theirs == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *res = PyList_New(0);
+    if (res == NULL) {
+        return NULL;
+    }
+    for (int i = 0; i < sk_SSL_CIPHER_num(ours); i++) {
+        const SSL_CIPHER *c = sk_SSL_CIPHER_value(ours, i);
+        if (!cipher_in(theirs, c)) {
+            continue;
+        }
+        PyObject *t = cipher_tuple(c);
+        if (t == NULL || PyList_Append(res, t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(res);
+            return NULL;
+        }
+        Py_DECREF(t);
+    }
+    if (PyList_GET_SIZE(res) == 0) {
+        Py_DECREF(res);
+        Py_RETURN_NONE;
+    }
+    return res;
+}
+
+static PyObject *
+sslsock_version(PySSLSocket *self, PyObject *unused)
+{
+    if (!SSL_is_init_finished(self->ssl)) {
+        Py_RETURN_NONE;
+    }
+    const char *v = SSL_get_version(self->ssl);
+    if (v == NULL || strcmp(v, "unknown") == 0) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(v);
+}
+
+static PyObject *
+sslsock_selected_alpn_protocol(PySSLSocket *self, PyObject *unused)
+{
+    const unsigned char *out = NULL;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(self->ssl, &out, &len);
+    if (out == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromStringAndSize((const char *)out, len);
+}
+
+static PyObject *
+sslsock_compression(PySSLSocket *self, PyObject *unused)
+{
+#ifndef OPENSSL_NO_COMP
+    const COMP_METHOD *comp = SSL_get_current_compression(self->ssl);
+    if (comp != NULL && COMP_get_type(comp) != NID_undef) {
+        return str_or_none(OBJ_nid2sn(COMP_get_type(comp)));
+    }
+#endif
+    Py_RETURN_NONE;
+}
+
+/* tls-unique (RFC 5929): the first Finished message of the latest
+ * handshake, which is the client's on a full handshake and the server's on
+ * a resumed one. */
+static PyObject *
+sslsock_get_channel_binding(PySSLSocket *self, PyObject *args,
+                            PyObject *kwds)
+{
+    static char *kwlist[] = {"cb_type", NULL};
+    const char *cb_type = "tls-unique";
+    unsigned char buf[128];
+    size_t len;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|s:get_channel_binding",
+                                     kwlist, &cb_type)) {
+        return NULL;
+    }
+    if (strcmp(cb_type, "tls-unique") != 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "'%s' channel binding type not implemented", cb_type);
+        return NULL;
+    }
+    int ours_first = SSL_session_reused(self->ssl) ? self->server_side
+                                                   : !self->server_side;
+    if (ours_first) {
+        len = SSL_get_finished(self->ssl, buf, sizeof(buf));
+    }
+    else {
+        len = SSL_get_peer_finished(self->ssl, buf, sizeof(buf));
+    }
+    if (len == 0) {
+        Py_RETURN_NONE;
+    }
+    if (len > sizeof(buf)) {
+        len = sizeof(buf);
+    }
+    return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
+}
+
+/* The key exchange group, e.g. "x25519" or "X25519MLKEM768". */
+static PyObject *
+sslsock_group(PySSLSocket *self, PyObject *unused)
+{
+    if (!SSL_is_init_finished(self->ssl)) {
+        Py_RETURN_NONE;
+    }
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+    return str_or_none(SSL_get0_group_name(self->ssl));
+#elif OPENSSL_VERSION_NUMBER >= 0x30000000L
+    int nid = SSL_get_negotiated_group(self->ssl);
+    if (nid <= 0) {
+        Py_RETURN_NONE;
+    }
+    return str_or_none(SSL_group_to_name(self->ssl, nid));
+#else
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "group() requires OpenSSL 3.0 or later");
+    return NULL;
+#endif
+}
+
+/* The signature algorithm the client (or server) signed the handshake
+ * with, by its TLS name, e.g. "rsa_pss_rsae_sha256". */
+static PyObject *
+sigalg(PySSLSocket *self, int of_server)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+    const char *name = NULL;
+    int ours = of_server == self->server_side;
+    int ok = ours ? SSL_get0_signature_name(self->ssl, &name)
+                  : SSL_get0_peer_signature_name(self->ssl, &name);
+    if (!ok) {
+        ERR_clear_error();
+        Py_RETURN_NONE;
+    }
+    return str_or_none(name);
+#else
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "getting the signature algorithm requires OpenSSL 3.5 "
+                    "or later");
+    return NULL;
+#endif
+}
+
+static PyObject *
+sslsock_client_sigalg(PySSLSocket *self, PyObject *unused)
+{
+    return sigalg(self, 0);
+}
+
+static PyObject *
+sslsock_server_sigalg(PySSLSocket *self, PyObject *unused)
+{
+    return sigalg(self, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Attributes                                                               */
+
+static PyObject *
+sslsock_get_context(PySSLSocket *self, void *c)
+{
+    return Py_NewRef((PyObject *)self->ctx);
+}
+
+/* How an SNI callback moves a connection to another context. */
+static int
+sslsock_set_context(PySSLSocket *self, PyObject *value, void *c)
+{
+    if (value == NULL ||
+        !PyObject_TypeCheck(value, self->ctx->state->context_type)) {
+        PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
+        return -1;
+    }
+    PySSLContext *ctx = (PySSLContext *)value;
+    if (SSL_set_SSL_CTX(self->ssl, ctx->ctx) == NULL) {
+        PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
+        return -1;
+    }
+    PySSLContext *old = self->ctx;
+    self->ctx = (PySSLContext *)Py_NewRef(value);
+    Py_DECREF(old);
+    return 0;
+}
+
+static PyObject *
+sslsock_get_server_side(PySSLSocket *self, void *c)
+{
+    return PyBool_FromLong(self->server_side);
+}
+
+static PyObject *
+sslsock_get_server_hostname(PySSLSocket *self, void *c)
+{
+    if (self->server_hostname == NULL) {
+        Py_RETURN_NONE;
+    }
+    return Py_NewRef(self->server_hostname);
+}
+
+static PyObject *
+sslsock_get_owner(PySSLSocket *self, void *c)
+{
+    PyObject *owner;
+    if (self->owner == NULL) {
+        Py_RETURN_NONE;
+    }
+    int rc = PyWeakref_GetRef(self->owner, &owner);
+    if (rc < 0) {
+        return NULL;
+    }
+    if (rc == 0) {
+        Py_RETURN_NONE;
+    }
+    return owner;
+}
+
+/* The owner (SSLSocket/SSLObject) holds us; a weakref avoids the cycle. */
+static int
+sslsock_set_owner(PySSLSocket *self, PyObject *value, void *c)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete owner");
+        return -1;
+    }
+    PyObject *ref = PyWeakref_NewRef(value, NULL);
+    if (ref == NULL) {
+        return -1;
+    }
+    PyObject *old = self->owner;
+    self->owner = ref;
+    Py_XDECREF(old);
+    return 0;
+}
+
+static PyObject *
+sslsock_get_session(PySSLSocket *self, void *c)
+{
+    SSL_SESSION *session = SSL_get1_session(self->ssl);
+    if (session == NULL) {
+        Py_RETURN_NONE;
+    }
+    return pyssl_session_new(self->ctx, session);
+}
+
+static int
+sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
+{
+    pyssl_state *st = self->ctx->state;
+    if (value == NULL || st->session_type == NULL ||
+        !PyObject_TypeCheck(value, st->session_type)) {
+        PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
+        return -1;
+    }
+    PySSLSession *sess = (PySSLSession *)value;
+    if (sess->ctx->ctx != self->ctx->ctx) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Session refers to a different SSLContext.");
+        return -1;
+    }
+    if (self->server_side) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Cannot set session for server-side SSLSocket.");
+        return -1;
+    }
+    if (SSL_is_init_finished(self->ssl)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Cannot set session after handshake.");
+        return -1;
+    }
+    if (!SSL_set_session(self->ssl, sess->session)) {
+        PYSSL_SET_SSL_ERROR(st, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+sslsock_get_session_reused(PySSLSocket *self, void *c)
+{
+    return PyBool_FromLong(SSL_session_reused(self->ssl));
+}
+
+PyObject *
+pyssl_socket_owner_or_self(PySSLSocket *sslsock)
+{
+    PyObject *owner = NULL;
+    if (sslsock->owner != NULL &&
+        PyWeakref_GetRef(sslsock->owner, &owner) > 0) {
+        return owner;
+    }
+    PyErr_Clear();
+    return Py_NewRef((PyObject *)sslsock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The type                                                                 */
+
+static int
+sslsock_traverse(PySSLSocket *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->exc);
+    Py_VISIT(self->ctx);
+    Py_VISIT(self->sock);
+    Py_VISIT(self->owner);
+    Py_VISIT(self->server_hostname);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+/* Only what cannot be needed by a method still running: the context and the
+ * socket reference stay until dealloc. */
+static int
+sslsock_clear(PySSLSocket *self)
+{
+    Py_CLEAR(self->exc);
+    Py_CLEAR(self->owner);
+    return 0;
+}
+
+static void
+sslsock_dealloc(PySSLSocket *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (self->weakreflist != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)self);
+    }
+    if (self->ssl != NULL) {
+        /* Freed without a shutdown, OpenSSL would mark the session
+         * unresumable; a dropped connection should not cost the next one
+         * its resumption. */
+        SSL_set_shutdown(self->ssl,
+                         SSL_get_shutdown(self->ssl) | SSL_SENT_SHUTDOWN);
+        SSL_free(self->ssl);
+    }
+    sslsock_clear(self);
+    Py_CLEAR(self->sock);
+    Py_CLEAR(self->server_hostname);
+    Py_CLEAR(self->ctx);
+    PyObject_GC_Del(self);
+    Py_DECREF(tp);
+}
+
+#define NOARGS(name, doc)                                                  \
+    {#name, (PyCFunction)sslsock_##name, METH_NOARGS,                      \
+     #name "($self, /)\n--\n\n" doc}
+
+static PyMethodDef sslsock_methods[] = {
+    NOARGS(do_handshake, "Perform the TLS handshake."),
+    {"read", (PyCFunction)sslsock_read, METH_VARARGS,
+     "read($self, size, buffer=None, /)\n--\n\n"
+     "Read up to size bytes; into buffer (returning the count) if given."},
+    {"write", (PyCFunction)sslsock_write, METH_VARARGS,
+     "write($self, b, /)\n--\n\n"
+     "Write the bytes-like b; returns the number of bytes written."},
+    NOARGS(pending, "The number of decrypted bytes ready to be read."),
+    {"getpeercert", (PyCFunction)sslsock_getpeercert, METH_VARARGS,
+     "getpeercert($self, der=False, /)\n--\n\n"
+     "The peer's certificate as a dict, or as DER bytes if der is true;\n"
+     "None if the peer sent none."},
+    {"get_channel_binding",
+     (PyCFunction)(void (*)(void))sslsock_get_channel_binding,
+     METH_VARARGS | METH_KEYWORDS,
+     "get_channel_binding($self, /, cb_type='tls-unique')\n--\n\n"
+     "Channel binding data for the connection, or None before the\n"
+     "handshake."},
+    NOARGS(cipher, "(name, protocol, secret bits) of the current cipher."),
+    NOARGS(shared_ciphers,
+           "The ciphers both sides offered, as (name, protocol, bits)."),
+    NOARGS(version, "The negotiated protocol version, e.g. 'TLSv1.3'."),
+    NOARGS(selected_alpn_protocol, "The protocol ALPN agreed on, or None."),
+    NOARGS(compression, "The compression method in use, or None."),
+    NOARGS(shutdown, "Send close_notify and wait for the peer's; returns\n"
+                     "the underlying socket."),
+    NOARGS(verify_client_post_handshake,
+           "Ask a TLS 1.3 client for its certificate after the handshake."),
+    NOARGS(get_verified_chain,
+           "The verified chain, leaf first, as Certificate objects."),
+    NOARGS(get_unverified_chain,
+           "The chain the peer sent, leaf first, as Certificate objects."),
+    NOARGS(group, "The key exchange group negotiated, or None."),
+    NOARGS(client_sigalg,
+           "The signature algorithm the client authenticated with."),
+    NOARGS(server_sigalg,
+           "The signature algorithm the server authenticated with."),
+    {"sendfile", (PyCFunction)(void (*)(void))sslsock_sendfile,
+     METH_VARARGS | METH_KEYWORDS,
+     "sendfile($self, /, fd, offset, size, flags=0)\n--\n\n"
+     "Send size bytes of file fd from offset through kernel TLS;\n"
+     "returns the number of bytes sent."},
+    NOARGS(uses_ktls_for_send, "Whether kernel TLS encrypts what is sent."),
+    NOARGS(uses_ktls_for_recv,
+           "Whether kernel TLS decrypts what is received."),
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef sslsock_getset[] = {
+    {"context", (getter)sslsock_get_context, (setter)sslsock_set_context,
+     "The _SSLContext the connection uses; an SNI callback may change it.",
+     NULL},
+    {"server_side", (getter)sslsock_get_server_side, NULL,
+     "Whether this is the server side of the connection.", NULL},
+    {"server_hostname", (getter)sslsock_get_server_hostname, NULL,
+     "The host name the client asked for, or None.", NULL},
+    {"owner", (getter)sslsock_get_owner, (setter)sslsock_set_owner,
+     "The SSLSocket or SSLObject this belongs to, or None.", NULL},
+    {"session", (getter)sslsock_get_session, (setter)sslsock_set_session,
+     "The TLS session, to resume on a later connection.", NULL},
+    {"session_reused", (getter)sslsock_get_session_reused, NULL,
+     "Whether the handshake resumed a session.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+#ifdef PYSSL_HAVE_MODULE_TYPES
+static PyMemberDef sslsock_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(PySSLSocket, weakreflist),
+     READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+#endif
+
+static PyType_Slot sslsock_slots[] = {
+    {Py_tp_methods, sslsock_methods},
+    {Py_tp_getset, sslsock_getset},
+#ifdef PYSSL_HAVE_MODULE_TYPES
+    {Py_tp_members, sslsock_members},
+#endif
+    {Py_tp_traverse, (void *)sslsock_traverse},
+    {Py_tp_clear, (void *)sslsock_clear},
+    {Py_tp_dealloc, (void *)sslsock_dealloc},
+    {Py_tp_doc, (void *)"One TLS connection (OpenSSL's SSL)."},
+    {0, NULL},
+};
+
+static PyType_Spec sslsock_spec = {
+    .name = PYSSL_TYPE_NAME("_SSLSocket"),
+    .basicsize = sizeof(PySSLSocket),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+             Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = sslsock_slots,
+};
+
+int
+pyssl_socket_init(PyObject *module, pyssl_state *st)
+{
+    st->socket_type = pyssl_new_type(module, &sslsock_spec);
+    if (st->socket_type == NULL) {
+        return -1;
+    }
+#ifndef PYSSL_HAVE_MODULE_TYPES
+    /* 3.8's PyType_FromSpec has no __weaklistoffset__ member. */
+    st->socket_type->tp_weaklistoffset = offsetof(PySSLSocket, weakreflist);
+#endif
+    return PyModule_AddObjectRef(module, "_SSLSocket",
+                                 (PyObject *)st->socket_type);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Creation: _SSLContext._wrap_socket and _wrap_bio                         */
+
+/* SNI and, when the context checks host names, the name or IP address the
+ * peer's certificate must match.  hostname is IDNA-encoded ASCII. */
+static int
+configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
+{
+    pyssl_state *st = self->ctx->state;
+    if (len == 0 || hostname[0] == '.') {
+        PyErr_SetString(PyExc_ValueError,
+                        "server_hostname cannot be an empty string or start "
+                        "with a leading dot.");
+        return -1;
+    }
+    PyObject *name = PyUnicode_DecodeASCII(hostname, (Py_ssize_t)len,
+                                           "strict");
+    if (name == NULL) {
+        return -1;
+    }
+    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(hostname);
+    if (ip == NULL) {
+        ERR_clear_error();
+    }
+    int ok = 1;
+    /* RFC 6066: SNI carries host names only, never addresses. */
+    if (ip == NULL) {
+        ok = SSL_set_tlsext_host_name(self->ssl, hostname);
+    }
+    if (ok && self->ctx->check_hostname) {
+        X509_VERIFY_PARAM *param = SSL_get0_param(self->ssl);
+        ok = ip == NULL
+            ? X509_VERIFY_PARAM_set1_host(param, hostname, len)
+            : X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
+                                        (size_t)ASN1_STRING_length(ip));
+    }
+    ASN1_OCTET_STRING_free(ip);
+    if (!ok) {
+        Py_DECREF(name);
+        PYSSL_SET_SSL_ERROR(st, NULL);
+        return -1;
+    }
+    self->server_hostname = name;
+    return 0;
+}
+
+/* TLS 1.3 post-handshake authentication, if the context allows it. */
+static void
+configure_pha(PySSLSocket *self)
+{
+    if (!self->ctx->post_handshake_auth) {
+        return;
+    }
+    if (!self->server_side) {
+        SSL_set_post_handshake_auth(self->ssl, 1);
+        return;
+    }
+    /* OpenSSL acts on VERIFY_POST_HANDSHAKE even without VERIFY_PEER;
+     * only a server that verifies clients at all may ask later. */
+    int mode = SSL_get_verify_mode(self->ssl);
+    if (mode & SSL_VERIFY_PEER) {
+        SSL_set_verify(self->ssl, mode | SSL_VERIFY_POST_HANDSHAKE,
+                       SSL_get_verify_callback(self->ssl));
+    }
+}
+
+static int
+check_side(PySSLContext *ctx, int server_side)
+{
+    const char *msg = NULL;
+    if (server_side && ctx->protocol == PY_SSL_VERSION_TLS_CLIENT) {
+        msg = "Cannot create a server socket with a PROTOCOL_TLS_CLIENT "
+              "context";
+    }
+    else if (!server_side && ctx->protocol == PY_SSL_VERSION_TLS_SERVER) {
+        msg = "Cannot create a client socket with a PROTOCOL_TLS_SERVER "
+              "context";
+    }
+    if (msg == NULL) {
+        return 0;
+    }
+    ERR_clear_error();
+    PYSSL_SET_SSL_ERROR(ctx->state, msg);
+    return -1;
+}
+
+typedef struct {
+    PyObject *sock;     /* socket mode */
+    int fd;
+    PySSLMemoryBIO *in; /* BIO mode */
+    PySSLMemoryBIO *out;
+    int server_side;
+    const char *hostname;
+    size_t hostname_len;
+    PyObject *owner;
+    PyObject *session;
+} wrap_args;
+
+/* The SSL and its I/O; everything after it only needs a live object. */
+static PySSLSocket *
+new_sslsock(PySSLContext *ctx, const wrap_args *w)
+{
+    PySSLSocket *self = PyObject_GC_New(PySSLSocket,
+                                        ctx->state->socket_type);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->ssl = NULL;
+    self->ctx = (PySSLContext *)Py_NewRef((PyObject *)ctx);
+    self->sock = NULL;
+    self->owner = NULL;
+    self->server_hostname = NULL;
+    self->server_side = w->server_side;
+    self->shutdown_seen_zero = 0;
+    self->err.ssl = self->err.c = 0;
+    self->exc = NULL;
+    self->weakreflist = NULL;
+
+    ERR_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    self->ssl = SSL_new(ctx->ctx);
+    Py_END_ALLOW_THREADS
+    if (self->ssl == NULL) {
+        Py_DECREF(self);
+        return (PySSLSocket *)PYSSL_SET_SSL_ERROR(ctx->state, NULL);
+    }
+    SSL_set_app_data(self->ssl, self);
+    if (w->sock != NULL) {
+        if (!SSL_set_fd(self->ssl, w->fd)) {
+            PYSSL_SET_SSL_ERROR(ctx->state, NULL);
+            Py_DECREF(self);
+            return NULL;
+        }
+    }
+    else {
+        /* SSL_set_bio takes over one reference each; the MemoryBIO
+         * objects keep theirs. */
+        BIO_up_ref(w->in->bio);
+        BIO_up_ref(w->out->bio);
+        SSL_set_bio(self->ssl, w->in->bio, w->out->bio);
+    }
+    SSL_set_mode(self->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                SSL_MODE_AUTO_RETRY);
+    return self;
+}
+
+static PySSLSocket *
+wrap(PySSLContext *ctx, const wrap_args *w)
+{
+    if (check_side(ctx, w->server_side) < 0) {
+        return NULL;
+    }
+    PySSLSocket *self = new_sslsock(ctx, w);
+    if (self == NULL) {
+        return NULL;
+    }
+#if OPENSSL_VERSION_NUMBER < 0x101010cfL
+    /* Before 1.1.1l, SSL_new did not copy the context's host flags. */
+    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(self->ssl), ctx->hostflags);
+#endif
+    configure_pha(self);
+    if (w->hostname != NULL &&
+        configure_hostname(self, w->hostname, w->hostname_len) < 0) {
+        goto fail;
+    }
+    if (w->server_side) {
+        SSL_set_accept_state(self->ssl);
+    }
+    else {
+        SSL_set_connect_state(self->ssl);
+    }
+    if (w->sock != NULL) {
+        self->sock = PyWeakref_NewRef(w->sock, NULL);
+        if (self->sock == NULL) {
+            goto fail;
+        }
+    }
+    if (w->owner != NULL && w->owner != Py_None &&
+        sslsock_set_owner(self, w->owner, NULL) < 0) {
+        goto fail;
+    }
+    if (w->session != NULL && w->session != Py_None &&
+        sslsock_set_session(self, w->session, NULL) < 0) {
+        goto fail;
+    }
+    PyObject_GC_Track(self);
+    return self;
+fail:
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* server_hostname: str (IDNA-encoded) or bytes (as is), or None.  *buf is
+ * PyMem-allocated by "es" and must be freed. */
+static int
+parse_hostname(PyObject *obj, char **buf, wrap_args *w)
+{
+    *buf = NULL;
+    w->hostname = NULL;
+    w->hostname_len = 0;
+    if (obj == NULL || obj == Py_None) {
+        return 0;
+    }
+    if (!PyArg_Parse(obj, "es", "idna", buf)) {
+        return -1;
+    }
+    w->hostname = *buf;
+    w->hostname_len = strlen(*buf);
+    return 0;
+}
+
+static PyObject *
+finish_wrap(PySSLContext *ctx, wrap_args *w, PyObject *hostname_obj)
+{
+    char *buf;
+    if (parse_hostname(hostname_obj, &buf, w) < 0) {
+        return NULL;
+    }
+    PyObject *res = (PyObject *)wrap(ctx, w);
+    PyMem_Free(buf);
+    return res;
+}
+
+PyObject *
+pyssl_context_wrap_socket(PySSLContext *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"sock", "server_side", "server_hostname",
+                             "owner", "session", NULL};
+    wrap_args w;
+    PyObject *hostname_obj = Py_None;
+    memset(&w, 0, sizeof(w));
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!p|O$OO:_wrap_socket",
+                                     kwlist, self->state->sock_type, &w.sock,
+                                     &w.server_side, &hostname_obj, &w.owner,
+                                     &w.session)) {
+        return NULL;
+    }
+    w.fd = socket_fileno(w.sock);
+    if (w.fd == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    return finish_wrap(self, &w, hostname_obj);
+}
+
+PyObject *
+pyssl_context_wrap_bio(PySSLContext *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"incoming", "outgoing", "server_side",
+                             "server_hostname", "owner", "session", NULL};
+    wrap_args w;
+    PyObject *hostname_obj = Py_None;
+    PyTypeObject *bio_type = self->state->memorybio_type;
+    memset(&w, 0, sizeof(w));
+    if (bio_type == NULL) {
+        PyErr_SetString(PyExc_NotImplementedError, "MemoryBIO is missing");
+        return NULL;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!p|O$OO:_wrap_bio",
+                                     kwlist, bio_type, &w.in, bio_type,
+                                     &w.out, &w.server_side, &hostname_obj,
+                                     &w.owner, &w.session)) {
+        return NULL;
+    }
+    return finish_wrap(self, &w, hostname_obj);
+}
