@@ -1,10 +1,2045 @@
-/* context.c: _SSLContext (SSL_CTX). STUB: being written. */
+/* context.c: _SSLContext, the wrapper of an SSL_CTX.
+ *
+ * A context holds everything connections share: protocol range, options,
+ * verification settings, certificates and keys, and the Python callbacks
+ * (SNI, PSK, ALPN selection) that OpenSSL calls during handshakes.
+ *
+ * Sections: construction and lifetime; properties; loading certificates,
+ * keys and parameters; cipher, group and sigalg configuration; ALPN; the
+ * OpenSSL callbacks (SNI, PSK); statistics and introspection; type setup.
+ */
 #include "pyssl.h"
 
-PyObject *pyssl_get_sigalgs(PyObject *module, PyObject *unused)
+#include <errno.h>
+#include <string.h>
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#  include <openssl/core_names.h>
+#else
+#  include <openssl/dh.h>
+#endif
+
+/* The session id context every context gets, so servers can resume
+ * sessions (OpenSSL refuses resumption without one when verifying). */
+#define PYSSL_SID_CTX "Python"
+
+/* OpenSSL has no "lowest/highest available" version constant: work them out
+ * from what this OpenSSL was built with. */
+#if !defined(OPENSSL_NO_SSL3)
+#  define PYSSL_MIN_AVAILABLE SSL3_VERSION
+#elif !defined(OPENSSL_NO_TLS1)
+#  define PYSSL_MIN_AVAILABLE TLS1_VERSION
+#elif !defined(OPENSSL_NO_TLS1_1)
+#  define PYSSL_MIN_AVAILABLE TLS1_1_VERSION
+#else
+#  define PYSSL_MIN_AVAILABLE TLS1_2_VERSION
+#endif
+#define PYSSL_MAX_AVAILABLE TLS1_3_VERSION
+
+static void context_dealloc(PySSLContext *self);
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+/* DeprecationWarning with the stack level CPython uses for these. */
+static int
+warn_deprecated(const char *msg)
 {
-    PyErr_SetString(PyExc_NotImplementedError, "not yet");
+    return PyErr_WarnEx(PyExc_DeprecationWarning, msg, 2);
+}
+
+/* An SSLError with a fixed message: the OpenSSL queue is dropped first so
+ * that it is this message the user sees, not a stale queue entry. */
+static PyObject *
+raise_ssl_msg(PySSLContext *self, const char *msg)
+{
+    ERR_clear_error();
+    return PYSSL_SET_SSL_ERROR(self->state, msg);
+}
+
+/* Module state of `type`, or of the _SSLContext it derives from: Python
+ * subclasses (ssl.SSLContext) carry no module of their own. */
+static pyssl_state *
+state_of_context_type(PyTypeObject *type)
+{
+    PyTypeObject *t = type;
+    while (t != NULL && t->tp_dealloc != (destructor)context_dealloc) {
+        t = t->tp_base;
+    }
+    if (t == NULL) {
+        PyErr_SetString(PyExc_TypeError, "not an _SSLContext type");
+        return NULL;
+    }
+    return pyssl_state_from_type(t);
+}
+
+/* Is this context pinned to one protocol version (PROTOCOL_TLSv1...)? */
+static int
+is_fixed_version(PySSLContext *self)
+{
+    return self->protocol != PY_SSL_VERSION_TLS &&
+           self->protocol != PY_SSL_VERSION_TLS_CLIENT &&
+           self->protocol != PY_SSL_VERSION_TLS_SERVER;
+}
+
+/* ------------------------------------------------------------------------ */
+/* verify_mode                                                              */
+
+static int
+set_verify_mode(PySSLContext *self, int n)
+{
+    int mode;
+    switch (n) {
+    case PY_SSL_CERT_NONE:
+        mode = SSL_VERIFY_NONE;
+        break;
+    case PY_SSL_CERT_OPTIONAL:
+        mode = SSL_VERIFY_PEER;
+        break;
+    case PY_SSL_CERT_REQUIRED:
+        mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+        break;
+    default:
+        PyErr_SetString(PyExc_ValueError, "invalid value for verify_mode");
+        return -1;
+    }
+    /* Keep whatever verify callback is installed; only the mode changes.
+     * Post-handshake auth flags are added per connection by socket.c. */
+    SSL_CTX_set_verify(self->ctx, mode, SSL_CTX_get_verify_callback(self->ctx));
+    return 0;
+}
+
+static PyObject *
+context_get_verify_mode(PySSLContext *self, void *c)
+{
+    int mode = SSL_CTX_get_verify_mode(self->ctx) &
+               (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+    switch (mode) {
+    case SSL_VERIFY_NONE:
+        return PyLong_FromLong(PY_SSL_CERT_NONE);
+    case SSL_VERIFY_PEER:
+        return PyLong_FromLong(PY_SSL_CERT_OPTIONAL);
+    case SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT:
+        return PyLong_FromLong(PY_SSL_CERT_REQUIRED);
+    }
+    return raise_ssl_msg(self, "invalid return value from SSL_CTX_get_verify_mode");
+}
+
+static int
+context_set_verify_mode(PySSLContext *self, PyObject *arg, void *c)
+{
+    int n;
+    if (arg == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete verify_mode");
+        return -1;
+    }
+    if (!PyArg_Parse(arg, "i", &n)) {
+        return -1;
+    }
+    if (n == PY_SSL_CERT_NONE && self->check_hostname) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Cannot set verify_mode to CERT_NONE when "
+                        "check_hostname is enabled.");
+        return -1;
+    }
+    return set_verify_mode(self, n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Construction and lifetime                                                */
+
+/* Protocol number -> a method and the version range to pin it to (0, 0 for
+ * the flexible ones). The version-specific methods are deprecated in
+ * OpenSSL 3.0, so those contexts use TLS_method() pinned to one version,
+ * which negotiates exactly the same. Returns NULL if unsupported. */
+static const SSL_METHOD *
+method_for_protocol(int proto, int *pin)
+{
+    *pin = 0;
+    switch (proto) {
+    case PY_SSL_VERSION_TLS:
+        return TLS_method();
+    case PY_SSL_VERSION_TLS_CLIENT:
+        return TLS_client_method();
+    case PY_SSL_VERSION_TLS_SERVER:
+        return TLS_server_method();
+#if !defined(OPENSSL_NO_TLS1) && !defined(OPENSSL_NO_TLS1_METHOD)
+    case PY_SSL_VERSION_TLS1:
+        *pin = TLS1_VERSION;
+        return TLS_method();
+#endif
+#if !defined(OPENSSL_NO_TLS1_1) && !defined(OPENSSL_NO_TLS1_1_METHOD)
+    case PY_SSL_VERSION_TLS1_1:
+        *pin = TLS1_1_VERSION;
+        return TLS_method();
+#endif
+#if !defined(OPENSSL_NO_TLS1_2) && !defined(OPENSSL_NO_TLS1_2_METHOD)
+    case PY_SSL_VERSION_TLS1_2:
+        *pin = TLS1_2_VERSION;
+        return TLS_method();
+#endif
+    default:
+        return NULL;
+    }
+}
+
+/* The DeprecationWarning CPython 3.13 emits for a protocol, or NULL. */
+static const char *
+protocol_deprecation(int proto)
+{
+    switch (proto) {
+    case PY_SSL_VERSION_TLS:
+        return "ssl.PROTOCOL_TLS is deprecated";
+    case PY_SSL_VERSION_TLS1:
+        return "ssl.PROTOCOL_TLSv1 is deprecated";
+    case PY_SSL_VERSION_TLS1_1:
+        return "ssl.PROTOCOL_TLSv1_1 is deprecated";
+    case PY_SSL_VERSION_TLS1_2:
+        return "ssl.PROTOCOL_TLSv1_2 is deprecated";
+    default:
+        return NULL;
+    }
+}
+
+/* Version range, options, modes and verification defaults of a new
+ * context: CPython 3.13's. Returns -1 with an exception set. */
+static int
+context_configure(PySSLContext *self, int pin)
+{
+    SSL_CTX *ctx = self->ctx;
+    uint64_t options;
+    X509_VERIFY_PARAM *params;
+
+    if (pin != 0) {
+        if (!SSL_CTX_set_min_proto_version(ctx, pin) ||
+            !SSL_CTX_set_max_proto_version(ctx, pin)) {
+            PYSSL_SET_SSL_ERROR(self->state, "cannot pin protocol version");
+            return -1;
+        }
+    }
+    else if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
+        PyErr_Format(PyExc_ValueError,
+                     "Failed to set minimum protocol 0x%x", TLS1_2_VERSION);
+        return -1;
+    }
+    self->check_hostname = (self->protocol == PY_SSL_VERSION_TLS_CLIENT);
+    if (set_verify_mode(self, self->check_hostname ? PY_SSL_CERT_REQUIRED
+                                                   : PY_SSL_CERT_NONE) < 0) {
+        return -1;
+    }
+    /* OP_ALL minus the empty-fragment workaround, which breaks too many
+     * peers; compression off (CRIME); server picks the cipher. OpenSSL's
+     * own default OP_ENABLE_MIDDLEBOX_COMPAT stays on. */
+    options = (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS) |
+              SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION |
+              SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE |
+              SSL_OP_SINGLE_ECDH_USE;
+    SSL_CTX_set_options(ctx, options);
+    if (!SSL_CTX_set_cipher_list(ctx, PY_SSL_DEFAULT_CIPHER_STRING)) {
+        raise_ssl_msg(self, "No cipher can be selected.");
+        return -1;
+    }
+    /* Partial writes retried from another buffer (Python may move it),
+     * transparent renegotiation, and buffers freed while idle. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                          SSL_MODE_AUTO_RETRY | SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)PYSSL_SID_CTX,
+                                   sizeof(PYSSL_SID_CTX));
+    /* Build chains from trusted certificates first: cross-signed
+     * intermediates otherwise lead to expired roots. */
+    params = SSL_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_flags(params, X509_V_FLAG_TRUSTED_FIRST);
+    self->hostflags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+    X509_VERIFY_PARAM_set_hostflags(params, self->hostflags);
+    self->post_handshake_auth = 0;
+    SSL_CTX_set_post_handshake_auth(ctx, 0);
+    return 0;
+}
+
+static PyObject *
+context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"", NULL};
+    int proto, pin;
+    const SSL_METHOD *method;
+    const char *deprecation;
+    SSL_CTX *ctx;
+    PySSLContext *self;
+    pyssl_state *st = state_of_context_type(type);
+
+    if (st == NULL ||
+        !PyArg_ParseTupleAndKeywords(args, kwds, "i:_SSLContext", kwlist,
+                                     &proto)) {
+        return NULL;
+    }
+    method = method_for_protocol(proto, &pin);
+    if (method == NULL) {
+        PyErr_Format(PyExc_ValueError,
+                     "invalid or unsupported protocol version %i", proto);
+        return NULL;
+    }
+    deprecation = protocol_deprecation(proto);
+    if (deprecation != NULL && warn_deprecated(deprecation) < 0) {
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    ctx = SSL_CTX_new(method);
+    Py_END_ALLOW_THREADS
+    if (ctx == NULL) {
+        return PYSSL_SET_SSL_ERROR(st, "failed to allocate SSL context");
+    }
+    self = (PySSLContext *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    self->ctx = ctx;
+    self->state = st;
+    self->protocol = proto;
+    if (context_configure(self, pin) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int
+context_traverse(PySSLContext *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->sni_callback);
+    Py_VISIT(self->msg_callback);
+    Py_VISIT(self->psk_client_callback);
+    Py_VISIT(self->psk_server_callback);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static int
+context_clear(PySSLContext *self)
+{
+    Py_CLEAR(self->sni_callback);
+    Py_CLEAR(self->msg_callback);
+    Py_CLEAR(self->keylog_filename);
+    Py_CLEAR(self->psk_client_callback);
+    Py_CLEAR(self->psk_server_callback);
+    return 0;
+}
+
+static void
+context_dealloc(PySSLContext *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (self->weakreflist != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)self);
+    }
+    context_clear(self);
+    if (self->ctx != NULL) {
+        SSL_CTX_free(self->ctx);
+        self->ctx = NULL;
+    }
+    PyMem_Free(self->alpn_protocols);
+    self->alpn_protocols = NULL;
+    if (self->keylog_bio != NULL) {
+        BIO_free_all(self->keylog_bio);
+        self->keylog_bio = NULL;
+    }
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Properties                                                               */
+
+static int
+no_delete(PyObject *arg, const char *name)
+{
+    if (arg == NULL) {
+        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'",
+                     name);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+context_get_check_hostname(PySSLContext *self, void *c)
+{
+    return PyBool_FromLong(self->check_hostname);
+}
+
+static int
+context_set_check_hostname(PySSLContext *self, PyObject *arg, void *c)
+{
+    int check;
+    if (no_delete(arg, "check_hostname") < 0 ||
+        !PyArg_Parse(arg, "p", &check)) {
+        return -1;
+    }
+    /* Checking a name on an unverified certificate means nothing, so
+     * turning the check on also asks for a certificate. */
+    if (check && SSL_CTX_get_verify_mode(self->ctx) == SSL_VERIFY_NONE &&
+        set_verify_mode(self, PY_SSL_CERT_REQUIRED) < 0) {
+        return -1;
+    }
+    self->check_hostname = check;
+    return 0;
+}
+
+static PyObject *
+context_get_host_flags(PySSLContext *self, void *c)
+{
+    return PyLong_FromUnsignedLong(self->hostflags);
+}
+
+static int
+context_set_host_flags(PySSLContext *self, PyObject *arg, void *c)
+{
+    unsigned long flags;
+    if (no_delete(arg, "_host_flags") < 0 || !PyArg_Parse(arg, "k", &flags)) {
+        return -1;
+    }
+    /* OpenSSL cannot report hostflags back, so keep our own copy. */
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(self->ctx),
+                                    (unsigned int)flags);
+    self->hostflags = (unsigned int)flags;
+    return 0;
+}
+
+static PyObject *
+context_get_verify_flags(PySSLContext *self, void *c)
+{
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(self->ctx);
+    return PyLong_FromUnsignedLong(X509_VERIFY_PARAM_get_flags(param));
+}
+
+static int
+context_set_verify_flags(PySSLContext *self, PyObject *arg, void *c)
+{
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(self->ctx);
+    unsigned long new_flags, flags, clear, set;
+    if (no_delete(arg, "verify_flags") < 0 ||
+        !PyArg_Parse(arg, "k", &new_flags)) {
+        return -1;
+    }
+    flags = X509_VERIFY_PARAM_get_flags(param);
+    clear = flags & ~new_flags;
+    set = ~flags & new_flags;
+    if (clear && !X509_VERIFY_PARAM_clear_flags(param, clear)) {
+        PYSSL_SET_SSL_ERROR(self->state, "cannot clear verify flags");
+        return -1;
+    }
+    if (set && !X509_VERIFY_PARAM_set_flags(param, set)) {
+        PYSSL_SET_SSL_ERROR(self->state, "cannot set verify flags");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+context_get_options(PySSLContext *self, void *c)
+{
+    uint64_t opts = (uint64_t)SSL_CTX_get_options(self->ctx);
+    return PyLong_FromUnsignedLongLong((unsigned long long)opts);
+}
+
+static int
+context_set_options(PySSLContext *self, PyObject *arg, void *c)
+{
+    const uint64_t opt_no = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 |
+                            SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
+                            SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3;
+    unsigned long long value;
+    uint64_t opts, clear, set;
+
+    if (no_delete(arg, "options") < 0) {
+        return -1;
+    }
+    if (!PyLong_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "options must be an int, not %.200s",
+                     Py_TYPE(arg)->tp_name);
+        return -1;
+    }
+    value = PyLong_AsUnsignedLongLong(arg);
+    if (value == (unsigned long long)-1 && PyErr_Occurred()) {
+        return -1;
+    }
+    opts = (uint64_t)SSL_CTX_get_options(self->ctx);
+    clear = opts & ~(uint64_t)value;
+    set = ~opts & (uint64_t)value;
+    if ((set & opt_no) != 0 &&
+        warn_deprecated("ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are "
+                        "deprecated") < 0) {
+        return -1;
+    }
+    /* OpenSSL only sets or clears bits: apply the difference. */
+    if (clear) {
+        SSL_CTX_clear_options(self->ctx, clear);
+    }
+    if (set) {
+        SSL_CTX_set_options(self->ctx, set);
+    }
+    return 0;
+}
+
+static PyObject *
+context_get_min_version(PySSLContext *self, void *c)
+{
+    int v = is_fixed_version(self) ? 0
+                                   : (int)SSL_CTX_get_min_proto_version(self->ctx);
+    return PyLong_FromLong(v == 0 ? PY_PROTO_MINIMUM_SUPPORTED : v);
+}
+
+static PyObject *
+context_get_max_version(PySSLContext *self, void *c)
+{
+    int v = is_fixed_version(self) ? 0
+                                   : (int)SSL_CTX_get_max_proto_version(self->ctx);
+    return PyLong_FromLong(v == 0 ? PY_PROTO_MAXIMUM_SUPPORTED : v);
+}
+
+/* Checks v and warns as CPython 3.13 does; -1 with an exception set. */
+static int
+check_proto_version(long v)
+{
+    switch (v) {
+    case PY_PROTO_SSLv3:
+        return warn_deprecated("ssl.TLSVersion.SSLv3 is deprecated");
+    case PY_PROTO_TLSv1:
+        return warn_deprecated("ssl.TLSVersion.TLSv1 is deprecated");
+    case PY_PROTO_TLSv1_1:
+        return warn_deprecated("ssl.TLSVersion.TLSv1_1 is deprecated");
+    case PY_PROTO_MINIMUM_SUPPORTED:
+    case PY_PROTO_MAXIMUM_SUPPORTED:
+    case PY_PROTO_TLSv1_2:
+    case PY_PROTO_TLSv1_3:
+        return 0;
+    default:
+        PyErr_Format(PyExc_ValueError, "Unsupported TLS/SSL version 0x%x",
+                     (unsigned int)v);
+        return -1;
+    }
+}
+
+static int
+set_proto_version(PySSLContext *self, PyObject *arg, int is_max)
+{
+    long v;
+    int ok;
+    if (no_delete(arg, is_max ? "maximum_version" : "minimum_version") < 0 ||
+        !PyArg_Parse(arg, "l", &v)) {
+        return -1;
+    }
+    if (v > INT_MAX || v < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError, "Option is too long");
+        return -1;
+    }
+    if (is_fixed_version(self)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "The context's protocol doesn't support modification "
+                        "of highest and lowest version.");
+        return -1;
+    }
+    if (check_proto_version(v) < 0) {
+        return -1;
+    }
+    /* For OpenSSL 0 means "no limit"; the opposite end has to be spelled
+     * out as the version this OpenSSL has at that end. */
+    if (v == PY_PROTO_MINIMUM_SUPPORTED) {
+        v = is_max ? PYSSL_MIN_AVAILABLE : 0;
+    }
+    else if (v == PY_PROTO_MAXIMUM_SUPPORTED) {
+        v = is_max ? 0 : PYSSL_MAX_AVAILABLE;
+    }
+    ok = is_max ? SSL_CTX_set_max_proto_version(self->ctx, (int)v)
+                : SSL_CTX_set_min_proto_version(self->ctx, (int)v);
+    if (!ok) {
+        ERR_clear_error();
+        PyErr_Format(PyExc_ValueError, "Unsupported protocol version 0x%x",
+                     (unsigned int)v);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+context_set_min_version(PySSLContext *self, PyObject *arg, void *c)
+{
+    return set_proto_version(self, arg, 0);
+}
+
+static int
+context_set_max_version(PySSLContext *self, PyObject *arg, void *c)
+{
+    return set_proto_version(self, arg, 1);
+}
+
+static PyObject *
+context_get_num_tickets(PySSLContext *self, void *c)
+{
+    return PyLong_FromSize_t(SSL_CTX_get_num_tickets(self->ctx));
+}
+
+static int
+context_set_num_tickets(PySSLContext *self, PyObject *arg, void *c)
+{
+    long num;
+    if (no_delete(arg, "num_tickets") < 0 || !PyArg_Parse(arg, "l", &num)) {
+        return -1;
+    }
+    if (num < 0) {
+        PyErr_SetString(PyExc_ValueError, "value must be non-negative");
+        return -1;
+    }
+    /* Only servers send tickets. */
+    if (self->protocol != PY_SSL_VERSION_TLS_SERVER) {
+        PyErr_SetString(PyExc_ValueError,
+                        "SSLContext is not a server context.");
+        return -1;
+    }
+    if (SSL_CTX_set_num_tickets(self->ctx, (size_t)num) != 1) {
+        PyErr_SetString(PyExc_ValueError, "failed to set num tickets.");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+context_get_pha(PySSLContext *self, void *c)
+{
+    return PyBool_FromLong(self->post_handshake_auth);
+}
+
+static int
+context_set_pha(PySSLContext *self, PyObject *arg, void *c)
+{
+    int pha;
+    if (no_delete(arg, "post_handshake_auth") < 0) {
+        return -1;
+    }
+    pha = PyObject_IsTrue(arg);
+    if (pha < 0) {
+        return -1;
+    }
+    /* Applied per connection by socket.c: clients announce it, servers
+     * add SSL_VERIFY_POST_HANDSHAKE to their verify mode. */
+    self->post_handshake_auth = pha;
+    return 0;
+}
+
+static PyObject *
+context_get_protocol(PySSLContext *self, void *c)
+{
+    return PyLong_FromLong(self->protocol);
+}
+
+static PyObject *
+context_get_security_level(PySSLContext *self, void *c)
+{
+    return PyLong_FromLong(SSL_CTX_get_security_level(self->ctx));
+}
+
+/* ------------------------------------------------------------------------ */
+/* SNI: sni_callback                                                        */
+
+/* Calls sni_callback(sslsocket, servername, ctx) for the SSL s. Returns the
+ * callback's result (new reference) or NULL with an exception set. */
+static PyObject *
+call_sni_callback(PySSLContext *self, PyObject *callback, SSL *s)
+{
+    PySSLSocket *sslsock = SSL_get_app_data(s);
+    const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+    PyObject *owner, *name_obj, *result;
+
+    if (sslsock == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "SSL without its _SSLSocket");
+        return NULL;
+    }
+    owner = pyssl_socket_owner_or_self(sslsock);
+    if (owner == NULL) {
+        return NULL;
+    }
+    /* The client sent the name as an IDNA A-label; it stays one (as
+     * CPython does since bpo-28414), only as str. */
+    name_obj = name ? PyUnicode_DecodeASCII(name, (Py_ssize_t)strlen(name),
+                                            "strict")
+                    : Py_NewRef(Py_None);
+    if (name_obj == NULL) {
+        Py_DECREF(owner);
+        return NULL;
+    }
+    result = PyObject_CallFunctionObjArgs(callback, owner, name_obj,
+                                          (PyObject *)self, NULL);
+    Py_DECREF(name_obj);
+    Py_DECREF(owner);
+    return result;
+}
+
+/* SSL_CTX servername callback. Result None: go on; an int: abort with that
+ * alert; an exception: reported as unraisable, handshake_failure alert. */
+static int
+servername_cb(SSL *s, int *al, void *arg)
+{
+    PySSLContext *self = arg;
+    PyObject *callback, *result;
+    int ret = SSL_TLSEXT_ERR_OK;
+    PyGILState_STATE gstate = PyGILState_Ensure();
+
+    callback = self->sni_callback;
+    if (callback == NULL) {
+        /* Removed while the handshake was already under way. */
+        PyGILState_Release(gstate);
+        return SSL_TLSEXT_ERR_OK;
+    }
+    Py_INCREF(callback);
+    result = call_sni_callback(self, callback, s);
+    if (result == NULL) {
+        PyErr_WriteUnraisable(callback);
+        *al = SSL_AD_HANDSHAKE_FAILURE;
+        ret = SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    else if (result != Py_None) {
+        *al = (int)PyLong_AsLong(result);
+        if (PyErr_Occurred()) {
+            PyErr_WriteUnraisable(result);
+            *al = SSL_AD_INTERNAL_ERROR;
+        }
+        ret = SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    Py_XDECREF(result);
+    Py_DECREF(callback);
+    PyGILState_Release(gstate);
+    return ret;
+}
+
+static PyObject *
+context_get_sni_callback(PySSLContext *self, void *c)
+{
+    return Py_NewRef(self->sni_callback ? self->sni_callback : Py_None);
+}
+
+static int
+context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
+{
+    if (self->protocol == PY_SSL_VERSION_TLS_CLIENT) {
+        PyErr_SetString(PyExc_ValueError,
+                        "sni_callback cannot be set on TLS_CLIENT context");
+        return -1;
+    }
+    if (arg != NULL && arg != Py_None && !PyCallable_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "not a callable object");
+        return -1;
+    }
+    Py_CLEAR(self->sni_callback);
+    if (arg == NULL || arg == Py_None) {
+        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
+        return 0;
+    }
+    self->sni_callback = Py_NewRef(arg);
+    SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_cb);
+    SSL_CTX_set_tlsext_servername_arg(self->ctx, self);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* ALPN                                                                     */
+
+/* Server side: pick the first of our protocols the client also offers. */
+static int
+alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
+               const unsigned char *client, unsigned int client_len,
+               void *arg)
+{
+    PySSLContext *self = arg;
+    const unsigned char *server = self->alpn_protocols;
+    unsigned int server_len = self->alpn_protocols_len;
+    int r;
+
+    if (server == NULL) {
+        server = (const unsigned char *)"";
+        server_len = 0;
+    }
+    if (client == NULL) {
+        client = (const unsigned char *)"";
+        client_len = 0;
+    }
+    r = SSL_select_next_proto((unsigned char **)out, outlen, server,
+                              server_len, client, client_len);
+    /* No overlap: carry on without ALPN rather than failing. */
+    return r == OPENSSL_NPN_NEGOTIATED ? SSL_TLSEXT_ERR_OK
+                                       : SSL_TLSEXT_ERR_NOACK;
+}
+
+static PyObject *
+context_set_alpn_protocols(PySSLContext *self, PyObject *args)
+{
+    Py_buffer protos;
+    unsigned char *copy;
+
+    if (!PyArg_ParseTuple(args, "y*:_set_alpn_protocols", &protos)) {
+        return NULL;
+    }
+    if ((size_t)protos.len > UINT_MAX) {
+        PyBuffer_Release(&protos);
+        PyErr_Format(PyExc_OverflowError, "protocols longer than %u bytes",
+                     UINT_MAX);
+        return NULL;
+    }
+    copy = PyMem_Malloc(protos.len ? (size_t)protos.len : 1);
+    if (copy == NULL) {
+        PyBuffer_Release(&protos);
+        return PyErr_NoMemory();
+    }
+    memcpy(copy, protos.buf, (size_t)protos.len);
+    PyMem_Free(self->alpn_protocols);
+    self->alpn_protocols = copy;
+    self->alpn_protocols_len = (unsigned int)protos.len;
+    PyBuffer_Release(&protos);
+
+    /* Client contexts offer the list, server contexts select from it; a
+     * PROTOCOL_TLS context may be either, so both are set. Note that
+     * SSL_CTX_set_alpn_protos returns 0 on success. */
+    if (SSL_CTX_set_alpn_protos(self->ctx, self->alpn_protocols,
+                                self->alpn_protocols_len) != 0) {
+        return PyErr_NoMemory();
+    }
+    SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_cb, self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+context_set_npn_protocols(PySSLContext *self, PyObject *args)
+{
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "NPN is not supported (HAS_NPN is False); use ALPN");
     return NULL;
 }
 
-int pyssl_context_init(PyObject *module, pyssl_state *st) { return 0; }
+/* ------------------------------------------------------------------------ */
+/* PSK                                                                      */
+
+#ifndef OPENSSL_NO_PSK
+/* The context of the connection behind s, or NULL. */
+static PySSLContext *
+psk_context(SSL *s)
+{
+    PySSLSocket *sslsock = SSL_get_app_data(s);
+    return sslsock ? sslsock->ctx : NULL;
+}
+
+/* A str from a NUL-terminated UTF-8 string, None for NULL or empty. */
+static PyObject *
+str_or_none(const char *s)
+{
+    if (s == NULL || s[0] == '\0') {
+        return Py_NewRef(Py_None);
+    }
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "strict");
+}
+
+/* Runs callback(hint) and copies identity and key out of its
+ * (identity, psk) result. Returns the key length, 0 on failure (with a
+ * Python exception set if Python raised). */
+static unsigned int
+psk_client_call(PyObject *callback, const char *hint, char *identity,
+                unsigned int max_identity_len, unsigned char *psk,
+                unsigned int max_psk_len)
+{
+    PyObject *hint_obj, *result;
+    const char *id = NULL, *key;
+    Py_ssize_t id_len = 0, key_len;
+    unsigned int ret = 0;
+
+    hint_obj = str_or_none(hint);
+    if (hint_obj == NULL) {
+        /* A peer breaking the protocol with a non-UTF-8 hint: just fail. */
+        PyErr_Clear();
+        return 0;
+    }
+    result = PyObject_CallFunctionObjArgs(callback, hint_obj, NULL);
+    Py_DECREF(hint_obj);
+    if (result == NULL) {
+        return 0;
+    }
+    if (!PyArg_ParseTuple(result, "z#y#", &id, &id_len, &key, &key_len)) {
+        goto done;
+    }
+    if ((size_t)id_len + 1 > max_identity_len ||
+        (size_t)key_len > max_psk_len) {
+        goto done; /* too long: the handshake fails */
+    }
+    if (id != NULL) {
+        memcpy(identity, id, (size_t)id_len);
+    }
+    identity[id_len] = '\0';
+    memcpy(psk, key, (size_t)key_len);
+    ret = (unsigned int)key_len;
+done:
+    Py_DECREF(result);
+    return ret;
+}
+
+static unsigned int
+psk_client_cb(SSL *s, const char *hint, char *identity,
+              unsigned int max_identity_len, unsigned char *psk,
+              unsigned int max_psk_len)
+{
+    PyGILState_STATE gstate = PyGILState_Ensure();
+    PySSLContext *ctx = psk_context(s);
+    PyObject *callback = ctx ? ctx->psk_client_callback : NULL;
+    unsigned int ret = 0;
+
+    if (callback != NULL) {
+        Py_INCREF(callback);
+        ret = psk_client_call(callback, hint, identity, max_identity_len,
+                              psk, max_psk_len);
+        if (ret == 0 && PyErr_Occurred()) {
+            PyErr_WriteUnraisable(callback);
+        }
+        Py_DECREF(callback);
+    }
+    PyGILState_Release(gstate);
+    return ret;
+}
+
+/* Runs callback(identity) and copies the key it returns. */
+static unsigned int
+psk_server_call(PyObject *callback, const char *identity,
+                unsigned char *psk, unsigned int max_psk_len)
+{
+    PyObject *id_obj, *result;
+    char *key;
+    Py_ssize_t key_len;
+    unsigned int ret = 0;
+
+    id_obj = str_or_none(identity);
+    if (id_obj == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    result = PyObject_CallFunctionObjArgs(callback, id_obj, NULL);
+    Py_DECREF(id_obj);
+    if (result == NULL) {
+        return 0;
+    }
+    if (PyBytes_AsStringAndSize(result, &key, &key_len) == 0 &&
+        (size_t)key_len <= max_psk_len) {
+        memcpy(psk, key, (size_t)key_len);
+        ret = (unsigned int)key_len;
+    }
+    Py_DECREF(result);
+    return ret;
+}
+
+static unsigned int
+psk_server_cb(SSL *s, const char *identity, unsigned char *psk,
+              unsigned int max_psk_len)
+{
+    PyGILState_STATE gstate = PyGILState_Ensure();
+    PySSLContext *ctx = psk_context(s);
+    PyObject *callback = ctx ? ctx->psk_server_callback : NULL;
+    unsigned int ret = 0;
+
+    if (callback != NULL) {
+        Py_INCREF(callback);
+        ret = psk_server_call(callback, identity, psk, max_psk_len);
+        if (ret == 0 && PyErr_Occurred()) {
+            PyErr_WriteUnraisable(callback);
+        }
+        Py_DECREF(callback);
+    }
+    PyGILState_Release(gstate);
+    return ret;
+}
+#endif /* OPENSSL_NO_PSK */
+
+/* callback -> new reference or NULL for None; -1 if not callable. */
+static int
+check_callback(PyObject *callback, PyObject **out)
+{
+    if (callback == Py_None) {
+        *out = NULL;
+        return 0;
+    }
+    if (!PyCallable_Check(callback)) {
+        PyErr_SetString(PyExc_TypeError, "callback must be callable");
+        return -1;
+    }
+    *out = Py_NewRef(callback);
+    return 0;
+}
+
+static PyObject *
+context_set_psk_client_callback(PySSLContext *self, PyObject *args,
+                                PyObject *kwds)
+{
+    static char *kwlist[] = {"callback", NULL};
+    PyObject *callback, *cb;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds,
+                                     "O:set_psk_client_callback", kwlist,
+                                     &callback)) {
+        return NULL;
+    }
+#ifdef OPENSSL_NO_PSK
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "TLS-PSK is not supported by your OpenSSL version.");
+    return NULL;
+#else
+    if (self->protocol == PY_SSL_VERSION_TLS_SERVER) {
+        return raise_ssl_msg(self, "Cannot add PSK client callback to a "
+                                   "PROTOCOL_TLS_SERVER context");
+    }
+    if (check_callback(callback, &cb) < 0) {
+        return NULL;
+    }
+    Py_XSETREF(self->psk_client_callback, cb);
+    /* OpenSSL also runs this callback for TLS 1.3 (as an external PSK with
+     * SHA-256) when no psk_use_session callback is set. */
+    SSL_CTX_set_psk_client_callback(self->ctx, cb ? psk_client_cb : NULL);
+    Py_RETURN_NONE;
+#endif
+}
+
+static PyObject *
+context_set_psk_server_callback(PySSLContext *self, PyObject *args,
+                                PyObject *kwds)
+{
+    static char *kwlist[] = {"callback", "identity_hint", NULL};
+    PyObject *callback, *cb;
+    const char *hint = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds,
+                                     "O|z:set_psk_server_callback", kwlist,
+                                     &callback, &hint)) {
+        return NULL;
+    }
+#ifdef OPENSSL_NO_PSK
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "TLS-PSK is not supported by your OpenSSL version.");
+    return NULL;
+#else
+    if (self->protocol == PY_SSL_VERSION_TLS_CLIENT) {
+        return raise_ssl_msg(self, "Cannot add PSK server callback to a "
+                                   "PROTOCOL_TLS_CLIENT context");
+    }
+    if (check_callback(callback, &cb) < 0) {
+        return NULL;
+    }
+    if (SSL_CTX_use_psk_identity_hint(self->ctx, hint) != 1) {
+        Py_XDECREF(cb);
+        ERR_clear_error();
+        PyErr_SetString(PyExc_ValueError, "failed to set identity hint");
+        return NULL;
+    }
+    Py_XSETREF(self->psk_server_callback, cb);
+    SSL_CTX_set_psk_server_callback(self->ctx, cb ? psk_server_cb : NULL);
+    Py_RETURN_NONE;
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* Passwords for load_cert_chain                                            */
+
+/* What the password callback needs; lives on load_cert_chain's stack. */
+typedef struct {
+    PyThreadState *tstate; /* saved while OpenSSL runs without the GIL */
+    PyObject *callable;    /* borrowed, or NULL */
+    char *password;        /* PyMem copy */
+    int size;
+    int error;             /* a Python exception is set */
+} password_info;
+
+/* Stores a copy of password (str, bytes or bytearray) in pw. */
+static int
+password_set(password_info *pw, PyObject *password, const char *type_error)
+{
+    PyObject *encoded = NULL;
+    const char *data;
+    Py_ssize_t size;
+
+    if (PyUnicode_Check(password)) {
+        encoded = PyUnicode_AsUTF8String(password);
+        if (encoded == NULL) {
+            return -1;
+        }
+        data = PyBytes_AS_STRING(encoded);
+        size = PyBytes_GET_SIZE(encoded);
+    }
+    else if (PyBytes_Check(password)) {
+        data = PyBytes_AS_STRING(password);
+        size = PyBytes_GET_SIZE(password);
+    }
+    else if (PyByteArray_Check(password)) {
+        data = PyByteArray_AS_STRING(password);
+        size = PyByteArray_GET_SIZE(password);
+    }
+    else {
+        PyErr_SetString(PyExc_TypeError, type_error);
+        return -1;
+    }
+    if (size > (Py_ssize_t)INT_MAX) {
+        Py_XDECREF(encoded);
+        PyErr_Format(PyExc_ValueError,
+                     "password cannot be longer than %d bytes", INT_MAX);
+        return -1;
+    }
+    PyMem_Free(pw->password);
+    pw->password = PyMem_Malloc(size ? (size_t)size : 1);
+    if (pw->password == NULL) {
+        Py_XDECREF(encoded);
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(pw->password, data, (size_t)size);
+    pw->size = (int)size;
+    Py_XDECREF(encoded);
+    return 0;
+}
+
+/* pem_password_cb: runs while load_cert_chain has released the GIL, so it
+ * takes the saved thread state back for the Python parts. */
+static int
+password_cb(char *buf, int size, int rwflag, void *userdata)
+{
+    password_info *pw = userdata;
+    PyObject *res;
+    int ret = -1;
+
+    PyEval_RestoreThread(pw->tstate);
+    /* OpenSSL 3 may ask again after a failure: keep the first error. */
+    if (pw->error) {
+        goto done;
+    }
+    if (pw->callable != NULL) {
+        res = PyObject_CallObject(pw->callable, NULL);
+        if (res == NULL) {
+            goto fail;
+        }
+        if (password_set(pw, res, "password callback must return a string") < 0) {
+            Py_DECREF(res);
+            goto fail;
+        }
+        Py_DECREF(res);
+    }
+    if (pw->size > size) {
+        PyErr_Format(PyExc_ValueError,
+                     "password cannot be longer than %d bytes", size);
+        goto fail;
+    }
+    memcpy(buf, pw->password, (size_t)pw->size);
+    ret = pw->size;
+    goto done;
+fail:
+    pw->error = 1;
+done:
+    pw->tstate = PyEval_SaveThread();
+    return ret;
+}
+
+/* The exception after a failed load: the password callback's own, an
+ * OSError if a file could not be opened, or the SSLError from the queue. */
+static void
+raise_load_error(PySSLContext *self, password_info *pw, int err)
+{
+    if (pw != NULL && pw->error) {
+        ERR_clear_error();
+    }
+    else if (err != 0) {
+        ERR_clear_error();
+        errno = err;
+        PyErr_SetFromErrno(PyExc_OSError);
+    }
+    else {
+        PYSSL_SET_SSL_ERROR(self->state, "failed to load");
+    }
+}
+
+/* filesystem path -> bytes (new reference), with CPython's message. */
+static PyObject *
+fspath_bytes(PyObject *path, const char *what)
+{
+    PyObject *bytes = NULL;
+    if (!PyUnicode_FSConverter(path, &bytes)) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s should be a valid filesystem path", what);
+        }
+        return NULL;
+    }
+    return bytes;
+}
+
+/* Certificate chain, then key, then the check they match; GIL released
+ * for each (key decryption and parsing are expensive). 0 or -1. */
+static int
+use_chain_and_key(PySSLContext *self, password_info *pw, const char *certfile,
+                  const char *keyfile)
+{
+    int r, err;
+
+    errno = 0;
+    pw->tstate = PyEval_SaveThread();
+    r = SSL_CTX_use_certificate_chain_file(self->ctx, certfile);
+    err = errno;
+    PyEval_RestoreThread(pw->tstate);
+    if (r != 1) {
+        raise_load_error(self, pw, err);
+        return -1;
+    }
+    errno = 0;
+    pw->tstate = PyEval_SaveThread();
+    r = SSL_CTX_use_PrivateKey_file(self->ctx, keyfile, SSL_FILETYPE_PEM);
+    err = errno;
+    PyEval_RestoreThread(pw->tstate);
+    if (r != 1) {
+        raise_load_error(self, pw, err);
+        return -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    r = SSL_CTX_check_private_key(self->ctx);
+    Py_END_ALLOW_THREADS
+    if (r != 1) {
+        PYSSL_SET_SSL_ERROR(self->state, "key values mismatch");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
+    PyObject *certfile, *keyfile = Py_None, *password = Py_None;
+    PyObject *cert_bytes = NULL, *key_bytes = NULL;
+    pem_password_cb *orig_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
+    void *orig_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
+    password_info pw = {NULL, NULL, NULL, 0, 0};
+    int r = -1;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:load_cert_chain",
+                                     kwlist, &certfile, &keyfile, &password)) {
+        return NULL;
+    }
+    ERR_clear_error();
+    cert_bytes = fspath_bytes(certfile, "certfile");
+    if (cert_bytes == NULL) {
+        return NULL;
+    }
+    if (keyfile != Py_None) {
+        key_bytes = fspath_bytes(keyfile, "keyfile");
+        if (key_bytes == NULL) {
+            goto done;
+        }
+    }
+    if (password != Py_None) {
+        if (PyCallable_Check(password)) {
+            pw.callable = password;
+        }
+        else if (password_set(&pw, password,
+                              "password should be a string or callable") < 0) {
+            goto done;
+        }
+        SSL_CTX_set_default_passwd_cb(self->ctx, password_cb);
+        SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &pw);
+    }
+    r = use_chain_and_key(self, &pw, PyBytes_AS_STRING(cert_bytes),
+                          PyBytes_AS_STRING(key_bytes ? key_bytes : cert_bytes));
+    /* pw dies with this call: never leave OpenSSL pointing at it. */
+    SSL_CTX_set_default_passwd_cb(self->ctx, orig_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, orig_userdata);
+done:
+    PyMem_Free(pw.password);
+    Py_XDECREF(cert_bytes);
+    Py_XDECREF(key_bytes);
+    if (r < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* load_verify_locations                                                    */
+
+/* Did reading certificates stop at the clean end of the data? */
+static int
+at_clean_end(int filetype, int bio_eof)
+{
+    unsigned long err = ERR_peek_last_error();
+    if (filetype == SSL_FILETYPE_ASN1) {
+        return bio_eof;
+    }
+    return ERR_GET_LIB(err) == ERR_LIB_PEM &&
+           ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+}
+
+/* Adds every certificate in data (PEM text or concatenated DER) to the
+ * store. A certificate already there is not an error. 0 or -1. */
+static int
+add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
+             int filetype)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
+    BIO *bio;
+    int loaded = 0, bio_eof = 0, ret = 0;
+
+    if (len <= 0) {
+        PyErr_SetString(PyExc_ValueError, "Empty certificate data");
+        return -1;
+    }
+    if (len > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Certificate data is too long.");
+        return -1;
+    }
+    bio = BIO_new_mem_buf(data, (int)len);
+    if (bio == NULL) {
+        PYSSL_SET_SSL_ERROR(self->state, "Can't allocate buffer");
+        return -1;
+    }
+    ERR_clear_error();
+    for (;;) {
+        X509 *cert;
+        if (filetype == SSL_FILETYPE_ASN1 && BIO_eof(bio)) {
+            bio_eof = 1;
+            break;
+        }
+        cert = filetype == SSL_FILETYPE_ASN1
+            ? d2i_X509_bio(bio, NULL)
+            : PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (cert == NULL) {
+            break;
+        }
+        if (!X509_STORE_add_cert(store, cert)) {
+            unsigned long e = ERR_peek_last_error();
+            if (ERR_GET_LIB(e) != ERR_LIB_X509 ||
+                ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+                X509_free(cert);
+                break;
+            }
+            ERR_clear_error(); /* a duplicate: fine */
+        }
+        X509_free(cert);
+        loaded++;
+    }
+    if (loaded == 0) {
+        raise_ssl_msg(self, filetype == SSL_FILETYPE_PEM
+            ? "no start line: cadata does not contain a certificate"
+            : "not enough data: cadata does not contain a certificate");
+        ret = -1;
+    }
+    else if (at_clean_end(filetype, bio_eof)) {
+        ERR_clear_error();
+    }
+    else if (ERR_peek_last_error() != 0) {
+        PYSSL_SET_SSL_ERROR(self->state, "cannot load cadata");
+        ret = -1;
+    }
+    BIO_free(bio);
+    return ret;
+}
+
+/* cadata: str is PEM text (ASCII only), a bytes-like object DER. */
+static int
+load_cadata(PySSLContext *self, PyObject *cadata)
+{
+    int r;
+    if (PyUnicode_Check(cadata)) {
+        PyObject *ascii = PyUnicode_AsASCIIString(cadata);
+        if (ascii == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+                goto invalid;
+            }
+            return -1;
+        }
+        r = add_ca_certs(self, PyBytes_AS_STRING(ascii),
+                         PyBytes_GET_SIZE(ascii), SSL_FILETYPE_PEM);
+        Py_DECREF(ascii);
+        return r;
+    }
+    if (PyObject_CheckBuffer(cadata)) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(cadata, &view, PyBUF_SIMPLE) < 0) {
+            return -1;
+        }
+        r = add_ca_certs(self, view.buf, view.len, SSL_FILETYPE_ASN1);
+        PyBuffer_Release(&view);
+        return r;
+    }
+invalid:
+    PyErr_Clear();
+    PyErr_SetString(PyExc_TypeError,
+                    "cadata should be an ASCII string or a bytes-like object");
+    return -1;
+}
+
+/* cafile and/or capath, GIL released. OpenSSL also loads CRLs from cafile. */
+static int
+load_ca_paths(PySSLContext *self, PyObject *cafile_b, PyObject *capath_b)
+{
+    const char *cafile = cafile_b ? PyBytes_AS_STRING(cafile_b) : NULL;
+    const char *capath = capath_b ? PyBytes_AS_STRING(capath_b) : NULL;
+    int r, err;
+
+    ERR_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    errno = 0;
+    r = SSL_CTX_load_verify_locations(self->ctx, cafile, capath);
+    err = errno;
+    Py_END_ALLOW_THREADS
+    if (r != 1) {
+        raise_load_error(self, NULL, err);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+context_load_verify_locations(PySSLContext *self, PyObject *args,
+                              PyObject *kwds)
+{
+    static char *kwlist[] = {"cafile", "capath", "cadata", NULL};
+    PyObject *cafile = Py_None, *capath = Py_None, *cadata = Py_None;
+    PyObject *cafile_b = NULL, *capath_b = NULL;
+    int r = -1;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds,
+                                     "|OOO:load_verify_locations", kwlist,
+                                     &cafile, &capath, &cadata)) {
+        return NULL;
+    }
+    if (cafile == Py_None && capath == Py_None && cadata == Py_None) {
+        PyErr_SetString(PyExc_TypeError,
+                        "cafile, capath and cadata cannot be all omitted");
+        return NULL;
+    }
+    if (cafile != Py_None &&
+        (cafile_b = fspath_bytes(cafile, "cafile")) == NULL) {
+        goto done;
+    }
+    if (capath != Py_None &&
+        (capath_b = fspath_bytes(capath, "capath")) == NULL) {
+        goto done;
+    }
+    if (cadata != Py_None && load_cadata(self, cadata) < 0) {
+        goto done;
+    }
+    r = (cafile_b || capath_b) ? load_ca_paths(self, cafile_b, capath_b) : 0;
+done:
+    Py_XDECREF(cafile_b);
+    Py_XDECREF(capath_b);
+    if (r < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+context_set_default_verify_paths(PySSLContext *self, PyObject *unused)
+{
+    int r;
+    Py_BEGIN_ALLOW_THREADS
+    r = SSL_CTX_set_default_verify_paths(self->ctx);
+    Py_END_ALLOW_THREADS
+    if (r != 1) {
+        return PYSSL_SET_SSL_ERROR(self->state,
+                                   "cannot set default verify paths");
+    }
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* load_dh_params                                                           */
+
+/* Reads DH parameters from bio and installs them. 1 on success. */
+static int
+install_dh_params(SSL_CTX *ctx, BIO *bio)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    EVP_PKEY *params = PEM_read_bio_Parameters(bio, NULL);
+    if (params == NULL) {
+        return 0;
+    }
+    /* PEM "PARAMETERS" could also be EC or DSA parameters. */
+    if (!EVP_PKEY_is_a(params, "DH") && !EVP_PKEY_is_a(params, "DHX")) {
+        EVP_PKEY_free(params);
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CERTIFICATE_TYPE);
+        return 0;
+    }
+    if (!SSL_CTX_set0_tmp_dh_pkey(ctx, params)) {
+        EVP_PKEY_free(params); /* only taken over on success */
+        return 0;
+    }
+    return 1;
+#else
+    DH *dh = PEM_read_bio_DHparams(bio, NULL, NULL, NULL);
+    int r;
+    if (dh == NULL) {
+        return 0;
+    }
+    r = (int)SSL_CTX_set_tmp_dh(ctx, dh);
+    DH_free(dh);
+    return r == 1;
+#endif
+}
+
+static PyObject *
+context_load_dh_params(PySSLContext *self, PyObject *path)
+{
+    PyObject *path_b;
+    BIO *bio;
+    int ok = 0, err;
+
+    if (!PyUnicode_FSConverter(path, &path_b)) {
+        return NULL;
+    }
+    ERR_clear_error();
+    Py_BEGIN_ALLOW_THREADS
+    errno = 0;
+    bio = BIO_new_file(PyBytes_AS_STRING(path_b), "r");
+    err = errno;
+    if (bio != NULL) {
+        ok = install_dh_params(self->ctx, bio);
+        BIO_free(bio);
+    }
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_b);
+    if (bio == NULL && err != 0) {
+        ERR_clear_error();
+        errno = err;
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+    }
+    if (!ok) {
+        return PYSSL_SET_SSL_ERROR(self->state, "cannot load DH parameters");
+    }
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Ciphers, groups, signature algorithms                                    */
+
+/* A method taking one str that OpenSSL applies to the SSL_CTX with
+ * setter, raising SSLError(failmsg) when OpenSSL rejects it. */
+static PyObject *
+set_string_config(PySSLContext *self, PyObject *args, const char *fmt,
+                  int (*setter)(SSL_CTX *, const char *), const char *failmsg)
+{
+    const char *value;
+    if (!PyArg_ParseTuple(args, fmt, &value)) {
+        return NULL;
+    }
+    if (!setter(self->ctx, value)) {
+        /* OpenSSL's queue only says "no match": our message says what. */
+        return raise_ssl_msg(self, failmsg);
+    }
+    Py_RETURN_NONE;
+}
+
+static int
+do_set_cipher_list(SSL_CTX *ctx, const char *s)
+{
+    return SSL_CTX_set_cipher_list(ctx, s);
+}
+
+static int
+do_set_ciphersuites(SSL_CTX *ctx, const char *s)
+{
+    return SSL_CTX_set_ciphersuites(ctx, s);
+}
+
+static int
+do_set_groups(SSL_CTX *ctx, const char *s)
+{
+    return (int)SSL_CTX_set1_groups_list(ctx, s);
+}
+
+static int
+do_set_client_sigalgs(SSL_CTX *ctx, const char *s)
+{
+    return (int)SSL_CTX_set1_client_sigalgs_list(ctx, s);
+}
+
+static int
+do_set_server_sigalgs(SSL_CTX *ctx, const char *s)
+{
+    return (int)SSL_CTX_set1_sigalgs_list(ctx, s);
+}
+
+static PyObject *
+context_set_ciphers(PySSLContext *self, PyObject *args)
+{
+    return set_string_config(self, args, "s:set_ciphers", do_set_cipher_list,
+                             "No cipher can be selected.");
+}
+
+static PyObject *
+context_set_ciphersuites(PySSLContext *self, PyObject *args)
+{
+    return set_string_config(self, args, "s:set_ciphersuites",
+                             do_set_ciphersuites,
+                             "No cipher suite can be selected.");
+}
+
+static PyObject *
+context_set_groups(PySSLContext *self, PyObject *args)
+{
+    return set_string_config(self, args, "s:set_groups", do_set_groups,
+                             "unrecognized group");
+}
+
+static PyObject *
+context_set_client_sigalgs(PySSLContext *self, PyObject *args)
+{
+    return set_string_config(self, args, "s:set_client_sigalgs",
+                             do_set_client_sigalgs,
+                             "unrecognized signature algorithm");
+}
+
+static PyObject *
+context_set_server_sigalgs(PySSLContext *self, PyObject *args)
+{
+    return set_string_config(self, args, "s:set_server_sigalgs",
+                             do_set_server_sigalgs,
+                             "unrecognized signature algorithm");
+}
+
+static PyObject *
+context_get_groups(PySSLContext *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"include_aliases", NULL};
+    int aliases = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:get_groups", kwlist,
+                                     &aliases)) {
+        return NULL;
+    }
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+    STACK_OF(OPENSSL_CSTRING) *names = sk_OPENSSL_CSTRING_new_null();
+    PyObject *list = NULL;
+    if (names == NULL) {
+        return PyErr_NoMemory();
+    }
+    if (!SSL_CTX_get0_implemented_groups(self->ctx, aliases, names)) {
+        sk_OPENSSL_CSTRING_free(names);
+        return PYSSL_SET_SSL_ERROR(self->state, "cannot list groups");
+    }
+    list = PyList_New(sk_OPENSSL_CSTRING_num(names));
+    for (int i = 0; list != NULL && i < sk_OPENSSL_CSTRING_num(names); i++) {
+        PyObject *s = PyUnicode_DecodeFSDefault(sk_OPENSSL_CSTRING_value(names, i));
+        if (s == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, s);
+    }
+    sk_OPENSSL_CSTRING_free(names);
+    return list;
+#else
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Getting implemented groups requires OpenSSL 3.5 or later.");
+    return NULL;
+#endif
+}
+
+static PyObject *
+context_set_ecdh_curve(PySSLContext *self, PyObject *name)
+{
+    PyObject *name_b;
+    int nid;
+
+    if (!PyUnicode_FSConverter(name, &name_b)) {
+        return NULL;
+    }
+    nid = OBJ_sn2nid(PyBytes_AS_STRING(name_b));
+    Py_DECREF(name_b);
+    if (nid == NID_undef) {
+        PyErr_Format(PyExc_ValueError, "unknown elliptic curve name %R", name);
+        return NULL;
+    }
+    /* One curve: the group list replaces the deprecated tmp_ecdh key. */
+    if (!SSL_CTX_set1_groups(self->ctx, &nid, 1)) {
+        return PYSSL_SET_SSL_ERROR(self->state, "cannot set curve");
+    }
+    Py_RETURN_NONE;
+}
+
+/* One cipher as the dict get_ciphers() returns. */
+static PyObject *
+cipher_to_dict(const SSL_CIPHER *cipher)
+{
+    char desc[512] = {0};
+    int alg_bits, strength_bits, nid;
+    size_t len;
+    const char *sym, *digest, *kx, *auth;
+
+    SSL_CIPHER_description(cipher, desc, sizeof(desc) - 1);
+    len = strlen(desc);
+    if (len > 0 && desc[len - 1] == '\n') {
+        desc[len - 1] = '\0';
+    }
+    strength_bits = SSL_CIPHER_get_bits(cipher, &alg_bits);
+    nid = SSL_CIPHER_get_cipher_nid(cipher);
+    sym = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+    nid = SSL_CIPHER_get_digest_nid(cipher);
+    digest = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+    nid = SSL_CIPHER_get_kx_nid(cipher);
+    kx = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+    nid = SSL_CIPHER_get_auth_nid(cipher);
+    auth = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+    return Py_BuildValue("{sksssssssisisOszszszsz}",
+                         "id", (unsigned long)SSL_CIPHER_get_id(cipher),
+                         "name", SSL_CIPHER_get_name(cipher),
+                         "protocol", SSL_CIPHER_get_version(cipher),
+                         "description", desc,
+                         "strength_bits", strength_bits,
+                         "alg_bits", alg_bits,
+                         "aead", SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False,
+                         "symmetric", sym, "digest", digest, "kea", kx,
+                         "auth", auth);
+}
+
+static PyObject *
+context_get_ciphers(PySSLContext *self, PyObject *unused)
+{
+    /* The enabled list is what a new connection would offer. */
+    SSL *ssl = SSL_new(self->ctx);
+    STACK_OF(SSL_CIPHER) *sk;
+    PyObject *list;
+
+    if (ssl == NULL) {
+        return PYSSL_SET_SSL_ERROR(self->state, "cannot create SSL");
+    }
+    sk = SSL_get_ciphers(ssl);
+    list = PyList_New(0);
+    for (int i = 0; list != NULL && i < sk_SSL_CIPHER_num(sk); i++) {
+        PyObject *d = cipher_to_dict(sk_SSL_CIPHER_value(sk, i));
+        if (d == NULL || PyList_Append(list, d) < 0) {
+            Py_XDECREF(d);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(d);
+    }
+    SSL_free(ssl);
+    return list;
+}
+
+/* _ssl.get_sigalgs(): the signature algorithm names this OpenSSL can use
+ * in TLS, from SSL_get1_builtin_sigalgs() (OpenSSL 3.4+, the same source
+ * as CPython 3.15). Older OpenSSL has no public API for the full list
+ * (SSL_get_sigalgs() only reports a peer's list after a handshake). */
+PyObject *
+pyssl_get_sigalgs(PyObject *module, PyObject *unused)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+    char *names = SSL_get1_builtin_sigalgs(NULL);
+    PyObject *str, *sep, *list;
+    if (names == NULL) {
+        return PyErr_NoMemory();
+    }
+    if (names[0] == '\0') {
+        OPENSSL_free(names);
+        return PyList_New(0);
+    }
+    str = PyUnicode_DecodeFSDefault(names);
+    OPENSSL_free(names);
+    if (str == NULL) {
+        return NULL;
+    }
+    sep = PyUnicode_FromString(":");
+    list = sep ? PyUnicode_Split(str, sep, -1) : NULL;
+    Py_XDECREF(sep);
+    Py_DECREF(str);
+    return list;
+#else
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Getting signature algorithms requires OpenSSL 3.4 or "
+                    "later.");
+    return NULL;
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* Statistics and the certificate store                                     */
+
+static PyObject *
+context_session_stats(PySSLContext *self, PyObject *unused)
+{
+    SSL_CTX *c = self->ctx;
+    return Py_BuildValue(
+        "{slslslslslslslslslslsl}",
+        "number", SSL_CTX_sess_number(c),
+        "connect", SSL_CTX_sess_connect(c),
+        "connect_good", SSL_CTX_sess_connect_good(c),
+        "connect_renegotiate", SSL_CTX_sess_connect_renegotiate(c),
+        "accept", SSL_CTX_sess_accept(c),
+        "accept_good", SSL_CTX_sess_accept_good(c),
+        "accept_renegotiate", SSL_CTX_sess_accept_renegotiate(c),
+        "hits", SSL_CTX_sess_hits(c),
+        "misses", SSL_CTX_sess_misses(c),
+        "timeouts", SSL_CTX_sess_timeouts(c),
+        "cache_full", SSL_CTX_sess_cache_full(c));
+}
+
+/* The store's objects: a private copy where OpenSSL offers one (3.3+),
+ * since another thread may load certificates meanwhile. */
+static STACK_OF(X509_OBJECT) *
+store_objects(SSL_CTX *ctx)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+    return X509_STORE_get1_objects(store);
+#else
+    return X509_STORE_get0_objects(store);
+#endif
+}
+
+static void
+store_objects_done(STACK_OF(X509_OBJECT) *objs)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+    sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
+#else
+    (void)objs;
+#endif
+}
+
+static PyObject *
+context_cert_store_stats(PySSLContext *self, PyObject *unused)
+{
+    STACK_OF(X509_OBJECT) *objs = store_objects(self->ctx);
+    int x509 = 0, crl = 0, ca = 0;
+
+    if (objs == NULL) {
+        return PYSSL_SET_SSL_ERROR(self->state, "cannot read the store");
+    }
+    for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        switch (X509_OBJECT_get_type(obj)) {
+        case X509_LU_X509:
+            x509++;
+            if (X509_check_ca(X509_OBJECT_get0_X509(obj))) {
+                ca++;
+            }
+            break;
+        case X509_LU_CRL:
+            crl++;
+            break;
+        default:
+            break; /* lookup states, never stored */
+        }
+    }
+    store_objects_done(objs);
+    return Py_BuildValue("{sisisi}", "x509", x509, "crl", crl, "x509_ca", ca);
+}
+
+static PyObject *
+cert_to_der(X509 *cert)
+{
+    unsigned char *buf = NULL;
+    int len = i2d_X509(cert, &buf);
+    PyObject *res;
+    if (len < 0) {
+        return NULL;
+    }
+    res = PyBytes_FromStringAndSize((const char *)buf, len);
+    OPENSSL_free(buf);
+    return res;
+}
+
+static PyObject *
+context_get_ca_certs(PySSLContext *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"binary_form", NULL};
+    int binary = 0;
+    STACK_OF(X509_OBJECT) *objs;
+    PyObject *list;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:get_ca_certs", kwlist,
+                                     &binary)) {
+        return NULL;
+    }
+    objs = store_objects(self->ctx);
+    if (objs == NULL) {
+        return PYSSL_SET_SSL_ERROR(self->state, "cannot read the store");
+    }
+    list = PyList_New(0);
+    for (int i = 0; list != NULL && i < sk_X509_OBJECT_num(objs); i++) {
+        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        X509 *cert;
+        PyObject *item;
+        if (X509_OBJECT_get_type(obj) != X509_LU_X509) {
+            continue;
+        }
+        cert = X509_OBJECT_get0_X509(obj);
+        if (!X509_check_ca(cert)) {
+            continue;
+        }
+        item = binary ? cert_to_der(cert)
+                      : pyssl_decode_certificate(self->state, cert);
+        if (item == NULL) {
+            if (!PyErr_Occurred()) {
+                PYSSL_SET_SSL_ERROR(self->state, "cannot encode certificate");
+            }
+            Py_CLEAR(list);
+            break;
+        }
+        if (PyList_Append(list, item) < 0) {
+            Py_CLEAR(list);
+        }
+        Py_DECREF(item);
+    }
+    store_objects_done(objs);
+    return list;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The type                                                                 */
+
+static PyGetSetDef context_getset[] = {
+    {"check_hostname", (getter)context_get_check_hostname,
+     (setter)context_set_check_hostname, NULL, NULL},
+    {"_host_flags", (getter)context_get_host_flags,
+     (setter)context_set_host_flags, NULL, NULL},
+    {"minimum_version", (getter)context_get_min_version,
+     (setter)context_set_min_version, NULL, NULL},
+    {"maximum_version", (getter)context_get_max_version,
+     (setter)context_set_max_version, NULL, NULL},
+    {"keylog_filename", (getter)pyssl_context_get_keylog_filename,
+     (setter)pyssl_context_set_keylog_filename, NULL, NULL},
+    {"_msg_callback", (getter)pyssl_context_get_msg_callback,
+     (setter)pyssl_context_set_msg_callback, NULL, NULL},
+    {"sni_callback", (getter)context_get_sni_callback,
+     (setter)context_set_sni_callback,
+     "Set a callback that will be called when a server name is provided by "
+     "the SSL/TLS client in the SNI extension.\n\n"
+     "If the argument is None then the callback is disabled. The method is "
+     "called\nwith the SSLSocket, the server name as a string, and the "
+     "SSLContext object.", NULL},
+    {"num_tickets", (getter)context_get_num_tickets,
+     (setter)context_set_num_tickets,
+     "Control the number of TLSv1.3 session tickets.", NULL},
+    {"options", (getter)context_get_options, (setter)context_set_options,
+     NULL, NULL},
+    {"post_handshake_auth", (getter)context_get_pha, (setter)context_set_pha,
+     NULL, NULL},
+    {"protocol", (getter)context_get_protocol, NULL, NULL, NULL},
+    {"verify_flags", (getter)context_get_verify_flags,
+     (setter)context_set_verify_flags, NULL, NULL},
+    {"verify_mode", (getter)context_get_verify_mode,
+     (setter)context_set_verify_mode, NULL, NULL},
+    {"security_level", (getter)context_get_security_level, NULL,
+     "The current security level.", NULL},
+    {NULL},
+};
+
+#define KW (METH_VARARGS | METH_KEYWORDS)
+
+static PyMethodDef context_methods[] = {
+    {"_wrap_socket", (PyCFunction)(void (*)(void))pyssl_context_wrap_socket, KW,
+     "_wrap_socket($self, /, sock, server_side, server_hostname=None, *,\n"
+     "             owner=None, session=None)\n--\n\n"},
+    {"_wrap_bio", (PyCFunction)(void (*)(void))pyssl_context_wrap_bio, KW,
+     "_wrap_bio($self, /, incoming, outgoing, server_side,\n"
+     "          server_hostname=None, *, owner=None, session=None)\n--\n\n"},
+    {"set_ciphers", (PyCFunction)context_set_ciphers, METH_VARARGS,
+     "set_ciphers($self, cipherlist, /)\n--\n\n"
+     "Set the TLS 1.2 and older cipher list (OpenSSL cipher string)."},
+    {"set_ciphersuites", (PyCFunction)context_set_ciphersuites, METH_VARARGS,
+     "set_ciphersuites($self, ciphersuites, /)\n--\n\n"
+     "Set the TLS 1.3 cipher suites (colon-separated names)."},
+    {"set_groups", (PyCFunction)context_set_groups, METH_VARARGS,
+     "set_groups($self, groups, /)\n--\n\n"
+     "Set the key exchange groups (colon-separated names)."},
+    {"get_groups", (PyCFunction)(void (*)(void))context_get_groups, KW,
+     "get_groups($self, /, include_aliases=False)\n--\n\n"
+     "The key exchange groups OpenSSL implements (OpenSSL 3.5+)."},
+    {"set_client_sigalgs", (PyCFunction)context_set_client_sigalgs,
+     METH_VARARGS,
+     "set_client_sigalgs($self, sigalgs, /)\n--\n\n"
+     "Set the signature algorithms for client certificate authentication."},
+    {"set_server_sigalgs", (PyCFunction)context_set_server_sigalgs,
+     METH_VARARGS,
+     "set_server_sigalgs($self, sigalgs, /)\n--\n\n"
+     "Set the signature algorithms servers use in the handshake."},
+    {"_set_alpn_protocols", (PyCFunction)context_set_alpn_protocols,
+     METH_VARARGS, "_set_alpn_protocols($self, protos, /)\n--\n\n"},
+    {"_set_npn_protocols", (PyCFunction)context_set_npn_protocols,
+     METH_VARARGS, "_set_npn_protocols($self, protos, /)\n--\n\n"},
+    {"load_cert_chain", (PyCFunction)(void (*)(void))context_load_cert_chain,
+     KW, "load_cert_chain($self, /, certfile, keyfile=None, password=None)\n"
+     "--\n\n"},
+    {"load_dh_params", (PyCFunction)context_load_dh_params, METH_O,
+     "load_dh_params($self, path, /)\n--\n\n"},
+    {"load_verify_locations",
+     (PyCFunction)(void (*)(void))context_load_verify_locations, KW,
+     "load_verify_locations($self, /, cafile=None, capath=None, "
+     "cadata=None)\n--\n\n"},
+    {"session_stats", (PyCFunction)context_session_stats, METH_NOARGS,
+     "session_stats($self, /)\n--\n\n"},
+    {"set_default_verify_paths",
+     (PyCFunction)context_set_default_verify_paths, METH_NOARGS,
+     "set_default_verify_paths($self, /)\n--\n\n"},
+    {"set_ecdh_curve", (PyCFunction)context_set_ecdh_curve, METH_O,
+     "set_ecdh_curve($self, name, /)\n--\n\n"},
+    {"cert_store_stats", (PyCFunction)context_cert_store_stats, METH_NOARGS,
+     "cert_store_stats($self, /)\n--\n\n"
+     "Returns quantities of loaded X.509 certificates.\n\n"
+     "X.509 certificates with a CA extension and certificate revocation "
+     "lists\ninside the context's cert store.\n\n"
+     "NOTE: Certificates in a capath directory aren't loaded unless they "
+     "have\nbeen used at least once."},
+    {"get_ca_certs", (PyCFunction)(void (*)(void))context_get_ca_certs, KW,
+     "get_ca_certs($self, /, binary_form=False)\n--\n\n"
+     "Returns a list of dicts with information of loaded CA certs.\n\n"
+     "If the optional argument is True, returns a DER-encoded copy of the "
+     "CA\ncertificate.\n\n"
+     "NOTE: Certificates in a capath directory aren't loaded unless they "
+     "have\nbeen used at least once."},
+    {"get_ciphers", (PyCFunction)context_get_ciphers, METH_NOARGS,
+     "get_ciphers($self, /)\n--\n\n"},
+    {"set_psk_client_callback",
+     (PyCFunction)(void (*)(void))context_set_psk_client_callback, KW,
+     "set_psk_client_callback($self, /, callback)\n--\n\n"},
+    {"set_psk_server_callback",
+     (PyCFunction)(void (*)(void))context_set_psk_server_callback, KW,
+     "set_psk_server_callback($self, /, callback, identity_hint=None)\n"
+     "--\n\n"},
+    {NULL, NULL},
+};
+
+static PyMemberDef context_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(PySSLContext, weakreflist),
+     READONLY, NULL},
+    {NULL},
+};
+
+static PyType_Slot context_slots[] = {
+    {Py_tp_new, (void *)context_new},
+    {Py_tp_dealloc, (void *)context_dealloc},
+    {Py_tp_traverse, (void *)context_traverse},
+    {Py_tp_clear, (void *)context_clear},
+    {Py_tp_methods, context_methods},
+    {Py_tp_getset, context_getset},
+    {Py_tp_members, context_members},
+    {0, NULL},
+};
+
+static PyType_Spec context_spec = {
+    .name = PYSSL_TYPE_NAME("_SSLContext"),
+    .basicsize = sizeof(PySSLContext),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC |
+             Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = context_slots,
+};
+
+int
+pyssl_context_init(PyObject *module, pyssl_state *st)
+{
+    st->context_type = pyssl_new_type(module, &context_spec);
+    if (st->context_type == NULL) {
+        return -1;
+    }
+#if PY_VERSION_HEX < 0x03090000
+    /* 3.8's PyType_FromSpec ignores __weaklistoffset__ members. */
+    st->context_type->tp_weaklistoffset = offsetof(PySSLContext, weakreflist);
+#endif
+    return PyModule_AddObjectRef(module, "_SSLContext",
+                                 (PyObject *)st->context_type);
+}
