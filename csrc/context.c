@@ -14,7 +14,7 @@
 #include <string.h>
 
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-#  include <openssl/core_names.h>
+#  include <openssl/evp.h>
 #else
 #  include <openssl/dh.h>
 #endif
@@ -1453,14 +1453,26 @@ static int
 install_dh_params(SSL_CTX *ctx, BIO *bio)
 {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    EVP_PKEY *params = PEM_read_bio_Parameters(bio, NULL);
-    if (params == NULL) {
+    /* The PEM block is read by hand, not through PEM_read_bio_Parameters:
+     * that goes through OSSL_DECODER, whose errors would hide the PEM
+     * NO_START_LINE users (and CPython's tests) expect for a wrong file. */
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    char *name = NULL;
+    long len;
+    EVP_PKEY *params;
+    int type;
+
+    if (!PEM_bytes_read_bio(&der, &len, &name, PEM_STRING_DHPARAMS, bio,
+                            NULL, NULL)) {
         return 0;
     }
-    /* PEM "PARAMETERS" could also be EC or DSA parameters. */
-    if (!EVP_PKEY_is_a(params, "DH") && !EVP_PKEY_is_a(params, "DHX")) {
-        EVP_PKEY_free(params);
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CERTIFICATE_TYPE);
+    type = strcmp(name, PEM_STRING_DHXPARAMS) == 0 ? EVP_PKEY_DHX : EVP_PKEY_DH;
+    p = der;
+    params = d2i_KeyParams(type, NULL, &p, len);
+    OPENSSL_free(der);
+    OPENSSL_free(name);
+    if (params == NULL) {
         return 0;
     }
     if (!SSL_CTX_set0_tmp_dh_pkey(ctx, params)) {
