@@ -150,7 +150,8 @@ def _load_suite(name):
             else:
                 captured.addTest(cls)
 
-    patched = [(support, "run_unittest", support.run_unittest)]
+    missing = object()
+    patched = [(support, "run_unittest", getattr(support, "run_unittest", missing))]
     if hasattr(module, "run_unittest"):
         patched.append((module, "run_unittest", module.run_unittest))
     for obj, attr, _ in patched:
@@ -159,7 +160,10 @@ def _load_suite(name):
         module.test_main()
     finally:
         for obj, attr, old in patched:
-            setattr(obj, attr, old)
+            if old is missing:
+                delattr(obj, attr)
+            else:
+                setattr(obj, attr, old)
     return captured
 
 
@@ -308,13 +312,20 @@ def worker_main(args):
         out["status"] = "skipped"
         out["detail"] = str(exc)
         return dump(0)
-    except ImportError as exc:
+    except Exception as exc:
+        import traceback
         missing = getattr(exc, "name", None)
-        if missing and (args.suite == missing or args.suite.startswith(missing + ".")):
+        if (isinstance(exc, ImportError) and missing
+                and (args.suite == missing or args.suite.startswith(missing + "."))):
             out["status"] = "absent"
             out["detail"] = str(exc)
             return dump(EXIT_ABSENT)
-        raise
+        # The suite exists but could not be loaded (an import inside it
+        # failed, test_main broke...): that fails the run, with the traceback.
+        out["status"] = "setup-error"
+        out["detail"] = "loading %s failed:\n%s" % (args.suite, traceback.format_exc())
+        sys.stderr.write(out["detail"])
+        return dump(EXIT_SETUP)
 
     with open(args.progress, "a") as progress:
         recorder = _Recorder(progress)
