@@ -125,6 +125,10 @@ io_begin(PySSLSocket *self, io_ctx *io)
             goto fail;
         }
         if (secs > 0) {
+            /* Past ~30 years a deadline is as good as none; keep int64 sane. */
+            if (secs > 1e9) {
+                secs = 1e9;
+            }
             io->mode = IO_TIMEOUT;
             io->deadline = monotonic_ns() + (int64_t)(secs * 1e9);
         }
