@@ -19,8 +19,8 @@
 #  include <openssl/dh.h>
 #endif
 
-/* The session id context every context gets, so servers can resume
- * sessions (OpenSSL refuses resumption without one when verifying). */
+/* The session id context of server contexts, so they can resume sessions
+ * of verified clients (OpenSSL refuses resumption without one then). */
 #define PYSSL_SID_CTX "Python"
 
 /* OpenSSL has no "lowest/highest available" version constant: work them out
@@ -51,11 +51,12 @@ warn_deprecated(const char *msg)
 /* An SSLError with a fixed message: the OpenSSL queue is dropped first so
  * that it is this message the user sees, not a stale queue entry. */
 static PyObject *
-raise_ssl_msg(PySSLContext *self, const char *msg)
+raise_ssl_msg_at(PySSLContext *self, const char *msg, int line)
 {
     ERR_clear_error();
-    return PYSSL_SET_SSL_ERROR(self->state, msg);
+    return pyssl_set_ssl_error(self->state, msg, 0, __FILE__, line);
 }
+#define raise_ssl_msg(self, msg) raise_ssl_msg_at((self), (msg), __LINE__)
 
 /* Module state of `type`, or of the _SSLContext it derives from: Python
  * subclasses (ssl.SSLContext) carry no module of their own. */
@@ -243,8 +244,13 @@ context_configure(PySSLContext *self, int pin)
      * transparent renegotiation, and buffers freed while idle. */
     SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                           SSL_MODE_AUTO_RETRY | SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)PYSSL_SID_CTX,
-                                   sizeof(PYSSL_SID_CTX));
+    /* Server contexts only: on a client, a TLS 1.3 external PSK session
+     * (the PSK callbacks) has no id context, and OpenSSL would reject the
+     * server accepting it as "reuse in a different context". */
+    if (self->protocol == PY_SSL_VERSION_TLS_SERVER) {
+        SSL_CTX_set_session_id_context(
+            ctx, (const unsigned char *)PYSSL_SID_CTX, sizeof(PYSSL_SID_CTX));
+    }
     /* Build chains from trusted certificates first: cross-signed
      * intermediates otherwise lead to expired roots. */
     params = SSL_CTX_get0_param(ctx);
