@@ -42,7 +42,7 @@ static PyType_Slot sslerror_slots[] = {
 static PyType_Spec sslerror_spec = {
     .name = "ssl.SSLError",
     .basicsize = sizeof(PyOSErrorObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = sslerror_slots,
 };
 

@@ -163,13 +163,15 @@ str_or_none(const char *s)
     return PyUnicode_FromString(s);
 }
 
-/* (nid, shortname, longname, oid), as _ssl.txt2obj/nid2obj return. */
+/* (nid, shortname, longname, oid), as _ssl.txt2obj/nid2obj return. An OID
+ * OpenSSL has no NID for is an unknown object, as in CPython. */
 static PyObject *
 asn1obj_tuple(const ASN1_OBJECT *obj)
 {
     int nid = OBJ_obj2nid(obj);
     if (nid == NID_undef) {
-        return Py_BuildValue("iOON", nid, Py_None, Py_None, obj2txt(obj, 1));
+        PyErr_SetString(PyExc_ValueError, "Unknown object");
+        return NULL;
     }
     return Py_BuildValue("iNNN", nid, str_or_none(OBJ_nid2sn(nid)),
                          str_or_none(OBJ_nid2ln(nid)), obj2txt(obj, 1));
