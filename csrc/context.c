@@ -957,8 +957,6 @@ psk_server_cb(SSL *s, const char *identity, unsigned char *psk,
     PyGILState_Release(gstate);
     return ret;
 }
-#endif /* OPENSSL_NO_PSK */
-
 /* callback -> new reference or NULL for None; -1 if not callable. */
 static int
 check_callback(PyObject *callback, PyObject **out)
@@ -974,13 +972,14 @@ check_callback(PyObject *callback, PyObject **out)
     *out = Py_NewRef(callback);
     return 0;
 }
+#endif /* OPENSSL_NO_PSK */
 
 static PyObject *
 context_set_psk_client_callback(PySSLContext *self, PyObject *args,
                                 PyObject *kwds)
 {
     static char *kwlist[] = {"callback", NULL};
-    PyObject *callback, *cb;
+    PyObject *callback;
     if (!PyArg_ParseTupleAndKeywords(args, kwds,
                                      "O:set_psk_client_callback", kwlist,
                                      &callback)) {
@@ -995,6 +994,7 @@ context_set_psk_client_callback(PySSLContext *self, PyObject *args,
         return raise_ssl_msg(self, "Cannot add PSK client callback to a "
                                    "PROTOCOL_TLS_SERVER context");
     }
+    PyObject *cb;
     if (check_callback(callback, &cb) < 0) {
         return NULL;
     }
@@ -1011,7 +1011,7 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
                                 PyObject *kwds)
 {
     static char *kwlist[] = {"callback", "identity_hint", NULL};
-    PyObject *callback, *cb;
+    PyObject *callback;
     const char *hint = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwds,
                                      "O|z:set_psk_server_callback", kwlist,
@@ -1027,6 +1027,7 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
         return raise_ssl_msg(self, "Cannot add PSK server callback to a "
                                    "PROTOCOL_TLS_CLIENT context");
     }
+    PyObject *cb;
     if (check_callback(callback, &cb) < 0) {
         return NULL;
     }
