@@ -867,6 +867,13 @@ psk_client_call(PyObject *callback, const char *hint, char *identity,
     if (result == NULL) {
         return 0;
     }
+    if (!PyTuple_Check(result)) {
+        /* PyArg_ParseTuple would call this a SystemError. */
+        PyErr_Format(PyExc_TypeError,
+                     "PSK client callback must return a tuple "
+                     "(identity, psk), not %.200s", Py_TYPE(result)->tp_name);
+        goto done;
+    }
     if (!PyArg_ParseTuple(result, "z#y#", &id, &id_len, &key, &key_len)) {
         goto done;
     }
