@@ -376,7 +376,7 @@ static PyObject *
 read_buffer(PySSLSocket *self, Py_ssize_t len, PyObject *bufobj)
 {
     Py_buffer view;
-    if (PyObject_GetBuffer(bufobj, &view, PyBUF_WRITABLE) < 0) {
+    if (!PyArg_Parse(bufobj, "w*:read", &view)) {
         return NULL;
     }
     if (len <= 0 || len > view.len) {
