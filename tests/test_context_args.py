@@ -211,3 +211,8 @@ def test_under_stdlib_flag_matches_module():
     mod = importlib.import_module(os.environ.get("PYSSL_TEST_MODULE", "pyssl"))
     assert ssl.SSLContext is mod.SSLContext
     assert UNDER_STDLIB == (mod.__name__ == "ssl")
+    if not UNDER_STDLIB:
+        # Not a re-export of the stdlib: its own classes over its own core.
+        import ssl as stdlib_ssl
+        assert mod.SSLContext is not stdlib_ssl.SSLContext
+        assert not issubclass(mod.SSLContext, stdlib_ssl.SSLContext)

@@ -561,3 +561,27 @@ def test_get_server_certificate(server, certs, server_ctx):
     srv = server(server_ctx, handler=lambda conn: None)
     pem = ssl.get_server_certificate(srv.address, ca_certs=certs.cafile)
     assert ssl.PEM_cert_to_DER_cert(pem) == ssl.PEM_cert_to_DER_cert(certs.server_cert_pem)
+
+
+def test_interop_with_the_stdlib_in_one_process(certs):
+    # pyssl and the stdlib's own _ssl (each with its libssl) load side by side
+    # in one process and talk to each other both ways.
+    import ssl as stdlib_ssl
+    std_server = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_SERVER)
+    std_server.load_cert_chain(certs.server_combined)
+    std_client = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_CLIENT)
+    std_client.load_verify_locations(certs.cafile)
+    for server_ctx, client_ctx in ((std_server, new_client(certs)),
+                                   (new_server(certs), std_client)):
+        with Server(server_ctx) as srv:
+            with connect(client_ctx, srv) as conn:
+                msg = b"across implementations"
+                conn.sendall(msg)
+                got = b""
+                while len(got) < len(msg):
+                    chunk = conn.recv(100)
+                    assert chunk
+                    got += chunk
+                assert got == msg
+                assert conn.version() == "TLSv1.3"
+        assert srv.errors == []
