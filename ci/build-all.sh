@@ -14,6 +14,16 @@ ROOT=$PWD
 CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
 mkdir -p "$CACHE/logs"
 
+# One build-all at a time per cache: two pips upgrading the same venv, or two
+# setuptools builds sharing build/, break each other.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$CACHE/build-all.lock"
+    if ! flock -w 1800 9; then
+        echo "build-all.sh: another build-all.sh still holds $CACHE/build-all.lock" >&2
+        exit 1
+    fi
+fi
+
 wanted=("$@")
 [ ${#wanted[@]} -eq 0 ] && wanted=(3.8 3.9 3.10 3.11 3.12 3.13)
 
@@ -39,6 +49,10 @@ while read -r minor version; do
        || [ "$("$venv/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')" != "$version" ]; then
         rm -rf "$venv"
         "$base" -m venv "$venv" >>"$log" 2>&1
+    fi
+    # A venv whose pip went missing (an interrupted upgrade) gets it back.
+    if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+        "$venv/bin/python" -m ensurepip --upgrade >>"$log" 2>&1
     fi
     if ! "$venv/bin/python" -m pip install -q --upgrade pip setuptools wheel pytest trustme >>"$log" 2>&1; then
         echo "FAIL $version: pip could not install the build/test tools into $venv (log: $log)"

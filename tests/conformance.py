@@ -607,15 +607,25 @@ def report(interps, modes, suites, runs, devs, stream=sys.stdout):
                 base = runs.get((interp["key"], "stdlib", suite))
                 if base is None or base.status in ("absent", "setup-error"):
                     continue
+                if run.status == "setup-error":
+                    continue            # reported above; no test ran to compare
                 regs, deviations, better = compare(base, run, devs, interp["version"])
                 stats["regressions"] += len(regs)
                 stats["deviations"] += len(deviations)
                 if regs:
                     w("\n   REGRESSIONS (%s): pass on the stdlib, not under %s\n" % (label, mode))
+                    unreached = [x for x in regs if x[2] == NOT_RUN]
+                    if run.status in ("hang", "crash") and unreached:
+                        # Everything after a hang or crash never ran: one line.
+                        regs = [x for x in regs if x[2] != NOT_RUN]
+                    else:
+                        unreached = []
                     for tid, b, r, detail in regs:
                         w("     %s  [%s -> %s]\n" % (tid, b, r))
                         if detail:
                             w("        " + _indent(_last_line(detail), 8) + "\n")
+                    if unreached:
+                        w("     ... and %d tests that never ran (%s)\n" % (len(unreached), run.status))
                 if deviations:
                     w("\n   deviations (%s), listed in the deviations file:\n" % label)
                     for tid, b, r, reason in deviations:

@@ -72,6 +72,10 @@ class Outcomes(unittest.TestCase):
             time.sleep(600)
         if os.environ.get("FAKE_SUITE_CRASH"):
             os.kill(os.getpid(), signal.SIGSEGV)
+        if os.environ.get("FAKE_SUITE_CRASH_CORE"):
+            import ssl
+            if hasattr(ssl._ssl, "PYSSL_FAKE"):
+                os.abort()
 
 
 class BrokenSetup(unittest.TestCase):
@@ -139,6 +143,7 @@ def fake_env(tmp_path, monkeypatch):
     env["PYTHONPATH"] = str(tmp_path)
     env.pop("FAKE_SUITE_HANG", None)
     env.pop("FAKE_SUITE_CRASH", None)
+    env.pop("FAKE_SUITE_CRASH_CORE", None)
     return tmp_path, env
 
 
@@ -341,3 +346,15 @@ def test_worker_suite_that_fails_to_import_is_a_setup_error(fake_env):
     assert proc.returncode == conformance.EXIT_SETUP
     assert data["status"] == "setup-error"
     assert "no_such_dependency_xyz" in data["detail"]
+
+
+def test_parent_crash_only_under_pyssl_is_a_regression(fake_env):
+    tmp_path, env = fake_env
+    env["FAKE_SUITE_CRASH_CORE"] = "1"
+    rc, out = run_parent(env, tmp_path, "--modes", "stdlib,core", "--suite", SUITE, "--gate")
+    assert rc == 1, out
+    assert "CRASH" in out and "SIGABRT" in out
+    summary = [l for l in out.splitlines() if l.startswith("SUMMARY")]
+    assert summary[0].endswith("-> ok")                 # the stdlib run is fine
+    assert "1 crashes" in summary[1] and summary[1].endswith("FAIL")
+    assert "tests that never ran (crash)" in out
