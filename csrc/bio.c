@@ -49,12 +49,34 @@ memorybio_dealloc(PyObject *op)
     Py_DECREF(type);
 }
 
+/* The optional size argument of read(): an int (anything with __index__). */
+static int
+read_size_arg(PyObject *const *args, Py_ssize_t nargs, int *size)
+{
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "read expected at most 1 argument, got %zd", nargs);
+        return -1;
+    }
+    if (nargs == 0) {
+        return 0;
+    }
+    PyObject *index = PyNumber_Index(args[0]);
+    if (index == NULL) {
+        return -1;
+    }
+    *size = PyLong_AsInt(index);
+    Py_DECREF(index);
+    return *size == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* METH_FASTCALL: no argument tuple on the hot path. */
 static PyObject *
-memorybio_read(PyObject *op, PyObject *args)
+memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
     PySSLMemoryBIO *self = (PySSLMemoryBIO *)op;
     int size = -1;
-    if (!PyArg_ParseTuple(args, "|i:read", &size)) {
+    if (read_size_arg(args, nargs, &size) < 0) {
         return NULL;
     }
     size_t pending = BIO_ctrl_pending(self->bio);
@@ -136,7 +158,7 @@ memorybio_get_eof(PyObject *op, void *closure)
 }
 
 static PyMethodDef memorybio_methods[] = {
-    {"read", memorybio_read, METH_VARARGS,
+    {"read", (PyCFunction)(void (*)(void))memorybio_read, METH_FASTCALL,
      "read($self, size=-1, /)\n--\n\n"
      "Read up to size bytes from the memory BIO (all of it if size is\n"
      "negative). An empty result means EOF or no data yet: see eof."},
