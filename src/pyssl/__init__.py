@@ -11,6 +11,7 @@ import base64
 import os
 import sys
 import warnings
+from collections import namedtuple as _namedtuple
 from socket import (  # noqa: F401  (part of the ssl module's namespace)
     AF_INET, SO_TYPE, SOCK_STREAM, SOL_SOCKET, _GLOBAL_DEFAULT_TIMEOUT,
     create_connection, socket,
@@ -92,7 +93,7 @@ def get_sigalgs():
     return core()
 
 
-DefaultVerifyPaths = __import__("collections").namedtuple(
+DefaultVerifyPaths = _namedtuple(
     "DefaultVerifyPaths",
     "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env "
     "openssl_capath")
@@ -127,7 +128,7 @@ def _load_ca_certs(context, purpose, cafile, capath, cadata):
     context verifies at all."""
     if cafile or capath or cadata:
         context.load_verify_locations(cafile, capath, cadata)
-    elif context.verify_mode != CERT_NONE:  # noqa: F821 (enum global)
+    elif context.verify_mode != _ssl.CERT_NONE:
         context.load_default_certs(purpose)
 
 
