@@ -63,6 +63,10 @@ def _load_crypt32():
         _PCERT, wintypes.DWORD, ctypes.c_void_p,
         ctypes.POINTER(wintypes.DWORD)]
     lib.CertGetEnhancedKeyUsage.restype = wintypes.BOOL
+    lib.CertFreeCertificateContext.argtypes = [_PCERT]
+    lib.CertFreeCertificateContext.restype = wintypes.BOOL
+    lib.CertFreeCRLContext.argtypes = [_PCRL]
+    lib.CertFreeCRLContext.restype = wintypes.BOOL
     return lib
 
 
@@ -128,11 +132,12 @@ def _open_store(store_name):
     return store
 
 
-def _walk(store_name, enum_func, describe):
+def _walk(store_name, enum_func, free_func, describe):
     """Apply describe() to each context that enum_func yields from a store."""
     lib = _lib()
     store = _open_store(store_name)
     result = []
+    context = None
     try:
         # Passing the previous context back frees it; the loop ends when
         # the store runs out, which also frees the last one.
@@ -141,6 +146,9 @@ def _walk(store_name, enum_func, describe):
             result.append(describe(context))
             context = enum_func(store, context)
     finally:
+        if context:
+            # describe() failed midway: release the context it was given.
+            free_func(context)
         lib.CertCloseStore(store, 0)
     return result
 
@@ -160,11 +168,14 @@ def _describe_crl(context):
 def enum_certificates(store_name):
     """Return the certificates of a Windows system store ("CA", "ROOT",
     "MY", ...) as a list of (der_bytes, encoding, trust) tuples."""
-    return _walk(store_name, _lib().CertEnumCertificatesInStore,
-                 _describe_cert)
+    lib = _lib()
+    return _walk(store_name, lib.CertEnumCertificatesInStore,
+                 lib.CertFreeCertificateContext, _describe_cert)
 
 
 def enum_crls(store_name):
     """Return the CRLs of a Windows system store as a list of
     (der_bytes, encoding) tuples."""
-    return _walk(store_name, _lib().CertEnumCRLsInStore, _describe_crl)
+    lib = _lib()
+    return _walk(store_name, lib.CertEnumCRLsInStore, lib.CertFreeCRLContext,
+                 _describe_crl)
