@@ -1104,11 +1104,16 @@ PyObject *
 pyssl_socket_owner_or_self(PySSLSocket *sslsock)
 {
     PyObject *owner = NULL;
-    if (sslsock->owner != NULL &&
-        PyWeakref_GetRef(sslsock->owner, &owner) > 0) {
-        return owner;
+    if (sslsock->owner != NULL) {
+        int rc = PyWeakref_GetRef(sslsock->owner, &owner);
+        if (rc > 0) {
+            return owner;
+        }
+        if (rc < 0) {
+            return NULL;
+        }
     }
-    PyErr_Clear();
+    /* Never set, or already collected: callbacks get the _SSLSocket. */
     return Py_NewRef((PyObject *)sslsock);
 }
 
