@@ -14,6 +14,11 @@ CHANNEL_BINDING_TYPES = ["tls-unique"]
 
 _NPN_DEPRECATED = "ssl NPN is deprecated, use ALPN instead"
 
+
+class _GiveUpSSLSendfile(Exception):
+    """SSL_sendfile cannot be used for this file; send it in chunks."""
+
+
 def _core_has(name):
     return hasattr(_ssl._SSLSocket, name)
 
@@ -695,10 +700,6 @@ class SSLSocket(socket):
         if self._sslobj is None:
             return None
         return self._sslobj.version()
-
-
-class _GiveUpSSLSendfile(Exception):
-    """SSL_sendfile cannot be used for this file; send it in chunks."""
 
 
 SSLObject.__module__ = "pyssl"
