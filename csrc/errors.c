@@ -375,6 +375,19 @@ is_unexpected_eof(unsigned long e)
 #endif
 }
 
+/* OpenSSL 3 queues a failed socket call as a system error whose reason is
+ * the errno (3.2+ does so for socket BIOs): that is an OSError such as
+ * BrokenPipeError, exactly as when errno alone reports it. */
+static PyObject *
+raise_system_error(PySSLSocket *sslsock, unsigned long e)
+{
+    ERR_clear_error();
+    errno = ERR_GET_REASON(e);
+    PyErr_SetFromErrno(PyExc_OSError);
+    pyssl_reraise_parked(sslsock);
+    return NULL;
+}
+
 PyObject *
 pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
                        int line)
@@ -410,6 +423,9 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
         errstr = "The operation did not complete (connect)";
         break;
     case SSL_ERROR_SYSCALL:
+        if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SYS) {
+            return raise_system_error(sslsock, e);
+        }
         if (e != 0) {
             p = PY_SSL_ERROR_SYSCALL;
             type = st->SSLSyscallError;
@@ -432,6 +448,9 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
         p = PY_SSL_ERROR_SSL;
         if (e == 0) {
             errstr = "A failure in the SSL library occurred";
+        }
+        else if (ERR_GET_LIB(e) == ERR_LIB_SYS) {
+            return raise_system_error(sslsock, e);
         }
         else if (is_unexpected_eof(e)) {
             p = PY_SSL_ERROR_EOF;
