@@ -107,6 +107,10 @@ pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c)
 /* ------------------------------------------------------------------------ */
 /* keylog_filename                                                          */
 
+/* Append line to the context's key log. The BIO is only freed under
+ * st->keylog_lock (keylog_close), and the lock is only ever waited for with
+ * the GIL released, so holding it while writing keeps the BIO alive without
+ * risking a deadlock. */
 static void
 keylog_callback(const SSL *ssl, const char *line)
 {
@@ -115,27 +119,29 @@ keylog_callback(const SSL *ssl, const char *line)
         return;
     }
     PyGILState_STATE gil = PyGILState_Ensure();
-    PySSLContext *ctx = sslsock->ctx;
+    /* Held across the GIL releases below, whatever happens to sslsock. */
+    PySSLContext *ctx = (PySSLContext *)Py_NewRef((PyObject *)sslsock->ctx);
+    PyThread_type_lock lock = ctx->state->keylog_lock;
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(lock, WAIT_LOCK);
+    Py_END_ALLOW_THREADS
     BIO *bio = ctx->keylog_bio;
+    int ok = 1, saved_errno = 0;
     if (bio != NULL) {
-        PyThread_type_lock lock = ctx->state->keylog_lock;
-        int ok, saved_errno;
-        /* Other threads may log to the same file: one line at a time. The
-         * GIL is released while waiting for the lock and writing. */
         Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(lock, WAIT_LOCK);
         ok = BIO_printf(bio, "%s\n", line) >= 0;
         saved_errno = errno;
         (void)BIO_flush(bio);
-        PyThread_release_lock(lock);
         Py_END_ALLOW_THREADS
-        if (!ok) {
-            errno = saved_errno;
-            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError,
-                                                 ctx->keylog_filename);
-            pyssl_park_exception(sslsock);
-        }
     }
+    PyThread_release_lock(lock);
+    if (!ok) {
+        errno = saved_errno;
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError,
+                                             ctx->keylog_filename);
+        pyssl_park_exception(sslsock);
+    }
+    Py_DECREF(ctx);
     PyGILState_Release(gil);
 }
 
@@ -185,17 +191,23 @@ open_for_append(PyObject *path)
     return fp;
 }
 
-/* Forget the file and stop logging. */
+/* Forget the file and stop logging. The OpenSSL callback stays installed
+ * and finds no BIO: OpenSSL tests the callback pointer and then calls it
+ * without a lock, so clearing it while another thread handshakes on this
+ * context could make that thread call NULL. */
 static void
 keylog_close(PySSLContext *self)
 {
-    SSL_CTX_set_keylog_callback(self->ctx, NULL);
     Py_CLEAR(self->keylog_filename);
     BIO *bio = self->keylog_bio;
     if (bio != NULL) {
+        PyThread_type_lock lock = self->state->keylog_lock;
         self->keylog_bio = NULL;
+        /* A callback on another thread may be writing to it right now. */
         Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(lock, WAIT_LOCK);
         BIO_free_all(bio);
+        PyThread_release_lock(lock);
         Py_END_ALLOW_THREADS
     }
 }
