@@ -1,10 +1,20 @@
-"""The pyssl command line: ``python -m pyssl {selftest,info}``.
+"""The pyssl command line: ``python -m pyssl {selftest,info,connect,serve}``.
+
+    selftest   a TLS round trip on loopback with a fresh certificate
+    info       versions, HAS_* flags and the default trust store
+    connect    handshake with a server and show what was negotiated and the
+               peer's chain; verification failures are reported, and what can
+               be seen is still shown from a second, unverified handshake
+    serve      a TLS echo server, or an HTTPS file server with --http DIR
 
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 """
 import argparse
+import functools
+import http.server
 import os
 import socket
+import socketserver
 import sys
 import tempfile
 import threading
@@ -14,9 +24,34 @@ from pyssl import _ssl
 
 TIMEOUT = 10.0
 
+# Short names for the usual attributes, as `openssl x509 -subject` prints them.
+_SHORT_NAMES = {
+    "commonName": "CN", "countryName": "C", "stateOrProvinceName": "ST",
+    "localityName": "L", "organizationName": "O", "organizationalUnitName": "OU",
+    "emailAddress": "emailAddress", "domainComponent": "DC",
+}
+
 
 class CommandError(Exception):
     """A failure worth one line of output."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line (the usage is in --help)."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see %s --help)\n" % (self.prog, message, self.prog))
+
+
+def _version():
+    version = getattr(pyssl, "__version__", None)
+    if version:
+        return version
+    try:
+        from importlib import metadata
+        return metadata.version("pyssl-core")
+    except Exception:  # not installed (a dev build on PYTHONPATH)
+        return "(not installed)"
 
 
 def _write_server_files(hostname):
@@ -27,6 +62,10 @@ def _write_server_files(hostname):
         f.write(cert_pem + key_pem)
     return ca_pem, path
 
+
+# --------------------------------------------------------------------------
+# selftest and info
+# --------------------------------------------------------------------------
 
 def _serve_once(server_sock, context, result):
     """Accept one client, echo one message, record what went wrong."""
@@ -46,7 +85,7 @@ def _describe(tls, message, reply):
     group = tls.group() if hasattr(tls, "group") else None
     cipher = tls.cipher()
     return [
-        ("pyssl", "%s over %s" % (pyssl.__version__, pyssl.OPENSSL_VERSION)),
+        ("pyssl", "%s over %s" % (_version(), pyssl.OPENSSL_VERSION)),
         ("protocol", tls.version()),
         ("cipher", "%s (%d bits)" % (cipher[0], cipher[2])),
         ("key exchange group", group or "unknown"),
@@ -88,9 +127,7 @@ def selftest(args):
         raise CommandError("server side failed: %s" % problems[0])
     if reply != message.upper():
         raise CommandError("echo mismatch: sent %r, got %r" % (message, reply))
-    width = max(len(k) for k, _ in report)
-    for key, value in report:
-        print("%-*s  %s" % (width, key, value))
+    _print_table(report)
     print("selftest passed")
     return 0
 
@@ -100,7 +137,7 @@ def info(args):
     ctx = pyssl.create_default_context()
     stats = ctx.cert_store_stats()
     flags = sorted(n for n in dir(pyssl) if n.startswith("HAS_"))
-    print("pyssl      %s" % pyssl.__version__)
+    print("pyssl      %s" % _version())
     print("OpenSSL    %s (built against %s)" % (
         pyssl.OPENSSL_VERSION, ".".join(map(str, _ssl._OPENSSL_API_VERSION[:3]))))
     print("Python     %s" % sys.version.split()[0])
@@ -112,23 +149,463 @@ def info(args):
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m pyssl",
-                                     description="pyssl: CPython's ssl, over pyssl's own _ssl.")
+def _print_table(rows):
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print("%-*s  %s" % (width, key, value))
+
+
+# --------------------------------------------------------------------------
+# connect
+# --------------------------------------------------------------------------
+
+def _host_port(text, default_port=443):
+    """HOST[:PORT], with [IPv6]:PORT, for argparse."""
+    host, port = text, default_port
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise argparse.ArgumentTypeError("unbalanced [ in %r" % text)
+        host, rest = text[1:end], text[end + 1:]
+        if rest:
+            if not rest.startswith(":"):
+                raise argparse.ArgumentTypeError("expected [HOST]:PORT, got %r" % text)
+            port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    if not host:
+        raise argparse.ArgumentTypeError("no host in %r" % text)
+    return host, _port(port)
+
+
+def _port(text):
+    try:
+        port = int(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError("invalid port %r" % text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("port %d is out of range 0-65535" % port)
+    return port
+
+
+def _positive(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("invalid number %r" % text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0, got %r" % text)
+    return value
+
+
+_VERSIONS = ("TLSv1_2", "TLSv1_3")
+
+
+def _tls_version(text):
+    name = text.replace(".", "_")
+    if name not in _VERSIONS:
+        raise argparse.ArgumentTypeError(
+            "unknown TLS version %r (choose from %s)" % (text, ", ".join(_VERSIONS)))
+    return pyssl.TLSVersion[name]
+
+
+def _alpn_list(values):
+    protocols = [p.strip() for value in values or () for p in value.split(",")]
+    return [p for p in protocols if p]
+
+
+def _require_file(path, what):
+    if path is not None and not os.path.isfile(path):
+        reason = "no such file" if not os.path.exists(path) else "not a file"
+        raise CommandError("%s %s: %s" % (what, path, reason))
+
+
+def _load_cert_chain(ctx, cert, key):
+    try:
+        ctx.load_cert_chain(cert, key)
+    except pyssl.SSLError as exc:
+        raise CommandError("cannot load the certificate %s%s: %s" % (
+            cert, " with the key %s" % key if key else "", exc))
+
+
+def _name(rdns):
+    parts = []
+    for rdn in rdns:
+        for key, value in rdn:
+            parts.append("%s=%s" % (_SHORT_NAMES.get(key, key), value))
+    return ", ".join(parts) or "(empty)"
+
+
+def _decode_chain(ders):
+    """Subject/issuer dicts for DER certificates, through _test_decode_cert."""
+    decoded = []
+    fd, path = tempfile.mkstemp(prefix="pyssl-cert-", suffix=".pem")
+    os.close(fd)
+    try:
+        for der in ders:
+            with open(path, "w") as f:
+                f.write(pyssl.DER_cert_to_PEM_cert(der))
+            decoded.append(_ssl._test_decode_cert(path))
+    finally:
+        os.unlink(path)
+    return decoded
+
+
+def _print_chain(title, ders):
+    print("%s (%d):" % (title, len(ders)))
+    for i, cert in enumerate(_decode_chain(ders)):
+        print("  %d subject: %s" % (i, _name(cert.get("subject", ()))))
+        print("    issuer:  %s" % _name(cert.get("issuer", ())))
+        if "notAfter" in cert:
+            print("    valid:   %s .. %s" % (cert.get("notBefore"), cert["notAfter"]))
+
+
+def _client_context(args, verify):
+    _require_file(args.cafile, "CA file")
+    _require_file(args.cert, "certificate file")
+    _require_file(args.key, "key file")
+    if args.key and not args.cert:
+        raise CommandError("--key needs --cert")
+    ctx = pyssl.create_default_context(cafile=args.cafile)
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = pyssl.CERT_NONE
+    if args.cert:
+        _load_cert_chain(ctx, args.cert, args.key)
+    alpn = _alpn_list(args.alpn)
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
+    if args.min_version is not None:
+        ctx.minimum_version = args.min_version
+    if args.max_version is not None:
+        ctx.maximum_version = args.max_version
+    return ctx
+
+
+def _handshake(args, verify):
+    """Connect and handshake; returns the connected SSLSocket."""
+    host, port = args.target
+    ctx = _client_context(args, verify)
+    try:
+        raw = socket.create_connection((host, port), timeout=args.timeout)
+    except socket.timeout:
+        raise CommandError("timed out after %gs connecting to %s:%d" % (args.timeout, host, port))
+    except OSError as exc:
+        raise CommandError("cannot connect to %s:%d: %s" % (
+            host, port, exc.strerror or exc))
+    try:
+        return ctx.wrap_socket(raw, server_hostname=args.servername or host)
+    except socket.timeout:
+        raw.close()
+        raise CommandError("timed out after %gs in the TLS handshake with %s:%d"
+                           % (args.timeout, host, port))
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _report_session(tls, verified):
+    cipher = tls.cipher()
+    peer = tls.getpeername()
+    _print_table([
+        ("peer address", "%s:%d" % peer[:2]),
+        ("protocol", tls.version()),
+        ("cipher", "%s (%d bits)" % (cipher[0], cipher[2]) if cipher else None),
+        ("group", tls.group() or "none"),
+        ("ALPN", tls.selected_alpn_protocol() or "none"),
+    ])
+    sent = tls.get_unverified_chain()
+    if verified:
+        _print_chain("verified chain, leaf to trust anchor", tls.get_verified_chain())
+        print("(the peer sent %d certificate%s)" % (len(sent), "" if len(sent) == 1 else "s"))
+    else:
+        _print_chain("peer chain as sent, NOT verified", sent)
+
+
+def _exchange(tls, data, timeout):
+    tls.sendall(data.encode("utf-8") + b"\n")
+    tls.settimeout(timeout)
+    try:
+        reply = tls.recv(65536)
+    except socket.timeout:
+        reply = None
+    print("sent      %r" % (data + "\n"))
+    print("received  %r" % reply if reply is not None else "received  nothing within %gs" % timeout)
+
+
+def connect(args):
+    host, port = args.target
+    verify = not args.insecure
+    print("connecting to %s:%d (server name %s)" % (host, port, args.servername or host))
+    try:
+        tls = _handshake(args, verify)
+    except pyssl.SSLCertVerificationError as exc:
+        failure = "certificate verification failed: %s (verify code %s)" % (
+            exc.verify_message, exc.verify_code)
+        print("verification  FAILED: %s (verify code %s)" % (exc.verify_message, exc.verify_code))
+        print("-- retrying without verification to show the peer; "
+              "NOTHING BELOW IS VERIFIED --")
+        sys.stdout.flush()
+        try:
+            with _handshake(args, verify=False) as tls:
+                _report_session(tls, verified=False)
+        except (CommandError, OSError) as retry:
+            print("(the unverified retry failed too: %s)" % retry)
+        raise CommandError(failure)
+    with tls:
+        if verify:
+            print("verification  ok (hostname %s checked)" % (args.servername or host))
+        else:
+            print("verification  SKIPPED (--insecure): nothing below is verified")
+        _report_session(tls, verified=verify)
+        if args.send is not None:
+            _exchange(tls, args.send, args.timeout)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# serve
+# --------------------------------------------------------------------------
+
+def _say(text):
+    print(text, flush=True)
+
+
+def _server_context(args):
+    _require_file(args.cert, "certificate file")
+    _require_file(args.key, "key file")
+    if args.key and not args.cert:
+        raise CommandError("--key needs --cert")
+    ctx = pyssl.SSLContext(pyssl.PROTOCOL_TLS_SERVER)
+    if args.cert:
+        _load_cert_chain(ctx, args.cert, args.key)
+    else:
+        name = args.name or args.host
+        ca_pem, cert_pem, key_pem = _ssl._make_test_certs(name)
+        directory = tempfile.mkdtemp(prefix="pyssl-serve-")
+        cafile = os.path.join(directory, "ca.pem")
+        with open(cafile, "w") as f:
+            f.write(ca_pem)
+        keyfile = os.path.join(directory, "key.pem")
+        fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(cert_pem + key_pem)
+        try:
+            ctx.load_cert_chain(keyfile)
+        finally:
+            os.unlink(keyfile)   # the key lives on only in this process
+        _say("certificate  fresh, for %s, signed by a throwaway CA" % name)
+        _say("CA written to %s (trust it: python -m pyssl connect HOST:PORT --cafile %s)"
+             % (cafile, cafile))
+    alpn = _alpn_list(args.alpn)
+    if not alpn and args.http:
+        alpn = ["http/1.1"]
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
+    return ctx
+
+
+def _session_line(tls, peer):
+    cipher = tls.cipher()
+    return "connection from %s:%d: %s %s group=%s ALPN=%s" % (
+        peer[0], peer[1], tls.version(), cipher[0] if cipher else None,
+        tls.group() or "none", tls.selected_alpn_protocol() or "none")
+
+
+def _echo(ctx, conn, peer, timeout):
+    """One echo connection; returns an error text or None."""
+    conn.settimeout(timeout)
+    try:
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            _say(_session_line(tls, peer))
+            while True:
+                try:
+                    data = tls.recv(65536)
+                except (ConnectionResetError, pyssl.SSLEOFError):
+                    break
+                if not data:
+                    break
+                tls.sendall(data)
+    except (OSError, ValueError) as exc:
+        return "connection from %s:%d failed: %s" % (peer[0], peer[1], exc)
+    finally:
+        conn.close()
+    return None
+
+
+def _serve_echo(args, ctx):
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    with socket.create_server((args.host, args.port), family=family) as srv:
+        host, port = srv.getsockname()[:2]
+        _say("echo server listening on %s:%d%s" % (host, port, " (one connection)" if args.once else ""))
+        if args.once:
+            conn, peer = srv.accept()
+            error = _echo(ctx, conn, peer, args.timeout)
+            if error:
+                raise CommandError(error)
+            return 0
+        while True:
+            conn, peer = srv.accept()
+
+            def worker(conn=conn, peer=peer):
+                error = _echo(ctx, conn, peer, args.timeout)
+                if error:
+                    print(error, file=sys.stderr, flush=True)
+            threading.Thread(target=worker, daemon=True).start()
+
+
+class _HTTPSServer(http.server.ThreadingHTTPServer):
+    """ThreadingHTTPServer whose handshakes run in the handler threads."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler, context, timeout):
+        self.context = context
+        self.conn_timeout = timeout
+        self.failures = []
+        super().__init__(address, handler)
+
+    def finish_request(self, request, client_address):
+        request.settimeout(self.conn_timeout)
+        tls = self.context.wrap_socket(request, server_side=True)
+        _say(_session_line(tls, client_address))
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            tls.close()
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        text = "connection from %s:%d failed: %s" % (client_address[0], client_address[1], exc)
+        self.failures.append(text)
+        print(text, file=sys.stderr, flush=True)
+
+
+class _FileHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        _say("%s %s" % (self.address_string(), format % args))
+
+
+def _serve_http(args, ctx):
+    directory = os.path.abspath(args.http)
+    if not os.path.isdir(directory):
+        raise CommandError("--http %s: not a directory" % args.http)
+    handler = functools.partial(_FileHandler, directory=directory)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    _HTTPSServer.address_family = family
+    with _HTTPSServer((args.host, args.port), handler, ctx, args.timeout) as server:
+        host, port = server.server_address[:2]
+        _say("HTTPS server for %s listening on https://%s:%d/%s" % (
+            directory, host if family == socket.AF_INET else "[%s]" % host, port,
+            " (one connection)" if args.once else ""))
+        if args.once:
+            server.daemon_threads = False  # so server_close() joins the handler
+            server.handle_request()
+            server.server_close()     # waits for the handler thread
+            if server.failures:
+                raise CommandError(server.failures[0])
+            return 0
+        server.serve_forever()
+    return 0
+
+
+def serve(args):
+    if args.http is not None and not os.path.isdir(args.http):
+        raise CommandError("--http %s: not a directory" % args.http)
+    ctx = _server_context(args)
+    if args.http is not None:
+        return _serve_http(args, ctx)
+    return _serve_echo(args, ctx)
+
+
+# --------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------
+
+def _parser():
+    parser = _Parser(prog="python -m pyssl",
+                     description="pyssl: CPython's ssl, over pyssl's own _ssl.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    p = sub.add_parser("selftest", help="a TLS round trip on loopback with a fresh certificate")
+
+    p = sub.add_parser("selftest", help="a TLS round trip on loopback with a fresh certificate",
+                       description="A TLS round trip on loopback with a freshly made "
+                                   "certificate and verification on; prints what was "
+                                   "negotiated.")
     p.set_defaults(func=selftest)
-    p = sub.add_parser("info", help="versions, HAS_* flags and default trust store")
+
+    p = sub.add_parser("info", help="versions, HAS_* flags and default trust store",
+                       description="Print the versions, the HAS_* flags and the default "
+                                   "trust store.")
     p.set_defaults(func=info)
-    args = parser.parse_args(argv)
+
+    p = sub.add_parser(
+        "connect", help="handshake with a server and show the session and peer chain",
+        description="Connect to HOST[:PORT] (default port 443), handshake, and print the "
+                    "verification result, protocol, cipher, key exchange group, ALPN and "
+                    "the peer's certificate chain. If verification fails, the failure is "
+                    "printed and the peer is shown from a second, unverified handshake; "
+                    "the exit status is then 1.")
+    p.add_argument("target", metavar="HOST[:PORT]", type=_host_port,
+                   help="server to connect to ([ADDR]:PORT for IPv6)")
+    p.add_argument("--cafile", metavar="PEM",
+                   help="trust only the CA certificates in this file (default: the system store)")
+    p.add_argument("--cert", metavar="PEM", help="client certificate (chain), PEM")
+    p.add_argument("--key", metavar="PEM", help="client private key, if not in --cert")
+    p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
+                   help="offer these ALPN protocols (repeatable or comma separated)")
+    p.add_argument("--sni", "--servername", dest="servername", metavar="NAME",
+                   help="server name sent (SNI) and checked (default: HOST)")
+    p.add_argument("--min-version", type=_tls_version, metavar="VERSION",
+                   help="lowest TLS version: %s" % ", ".join(_VERSIONS))
+    p.add_argument("--max-version", type=_tls_version, metavar="VERSION",
+                   help="highest TLS version: %s" % ", ".join(_VERSIONS))
+    p.add_argument("--insecure", action="store_true",
+                   help="do not verify the certificate or the host name")
+    p.add_argument("--timeout", type=_positive, default=TIMEOUT, metavar="SECONDS",
+                   help="connect/handshake/read timeout (default %g)" % TIMEOUT)
+    p.add_argument("--send", metavar="TEXT",
+                   help="after the handshake send TEXT and a newline and print the reply")
+    p.set_defaults(func=connect)
+
+    p = sub.add_parser(
+        "serve", help="a TLS echo server, or an HTTPS file server with --http DIR",
+        description="Serve TLS on --host:--port: echo what each client sends, or with "
+                    "--http DIR serve DIR's files over HTTPS. Without --cert a fresh "
+                    "certificate for --name (default: --host) is made, and the CA that "
+                    "signed it is written to a file whose path is printed, for clients "
+                    "to trust.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=4433,
+                   help="port to listen on, 0 for any free one (default 4433)")
+    p.add_argument("--cert", metavar="PEM", help="server certificate (chain), PEM")
+    p.add_argument("--key", metavar="PEM", help="server private key, if not in --cert")
+    p.add_argument("--name", metavar="NAME",
+                   help="host name or IP for the fresh certificate (default: --host)")
+    p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
+                   help="ALPN protocols to accept, in order of preference (repeatable or "
+                        "comma separated; --http defaults to http/1.1)")
+    p.add_argument("--http", metavar="DIR", help="serve the files in DIR over HTTPS")
+    p.add_argument("--once", action="store_true", help="serve one connection, then exit")
+    p.add_argument("--timeout", type=_positive, default=60.0, metavar="SECONDS",
+                   help="per-connection idle timeout (default 60)")
+    p.set_defaults(func=serve)
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CommandError, OSError, ValueError) as exc:
-        print("pyssl %s: error: %s" % (args.command, exc), file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except (CommandError, OSError, ValueError) as exc:
+        message = str(exc) or type(exc).__name__
+    except Exception as exc:  # a bug, but still one line
+        message = "internal error: %s: %s" % (type(exc).__name__, exc)
+    sys.stdout.flush()
+    print("pyssl %s: error: %s" % (args.command, " ".join(message.split())), file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
