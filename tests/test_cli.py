@@ -1,0 +1,305 @@
+"""``python -m pyssl``: selftest, info, connect and serve, run as a user runs them.
+
+Every command runs in a subprocess of this interpreter (same environment, so
+it imports the same pyssl the other tests do); every wait is bounded. Errors
+must be one line on stderr with a non-zero exit status, never a traceback.
+"""
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import HOST, TIMEOUT, UNDER_STDLIB, ssl
+
+pytestmark = pytest.mark.skipif(
+    UNDER_STDLIB, reason="the command line is pyssl's own; the stdlib ssl has none to compare")
+
+
+def run_cli(*args, timeout=4 * TIMEOUT):
+    return subprocess.run([sys.executable, "-m", "pyssl"] + list(args), cwd="/",
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def assert_one_line_error(proc, *fragments):
+    assert proc.returncode != 0, proc
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "error" in lines[0], lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+def field(stdout, name):
+    """The value of a `name   value` line of the CLI's report."""
+    m = re.search(r"^%s\s+(.*)$" % re.escape(name), stdout, re.M)
+    assert m, "no %r line in:\n%s" % (name, stdout)
+    return m.group(1).strip()
+
+
+class Server(object):
+    """`python -m pyssl serve ...` in a subprocess, read line by line."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pyssl", "serve", "--port", "0"] + list(args),
+            cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.port = int(self.wait_for(r"listening on .*:(\d+)").group(1))
+        self.cafile = None
+        for line in self.seen:
+            m = re.match(r"CA written to (\S+)", line)
+            if m:
+                self.cafile = m.group(1)
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_for(self, pattern):
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                self.proc.kill()
+                raise AssertionError("serve never printed %r; it printed %r, stderr %r"
+                                     % (pattern, self.seen, self.proc.stderr.read()))
+            self.seen.append(line)
+            m = re.search(pattern, line)
+            if m:
+                return m
+
+    def finish(self):
+        """Wait for a --once server to exit; returns (status, stderr)."""
+        try:
+            status = self.proc.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError("serve --once did not exit after its connection")
+        return status, self.proc.stderr.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(TIMEOUT)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+@pytest.fixture
+def servers():
+    started = []
+
+    def start(*args):
+        server = Server(*args)
+        started.append(server)
+        return server
+    yield start
+    for server in started:
+        server.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+# -- selftest and info -------------------------------------------------------
+
+def test_selftest_round_trip_prints_what_was_negotiated():
+    proc = run_cli("selftest")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert field(proc.stdout, "protocol") == "TLSv1.3"
+    assert field(proc.stdout, "cipher").startswith("TLS_")
+    assert field(proc.stdout, "key exchange group") not in ("", "unknown")
+    assert proc.stdout.rstrip().endswith("selftest passed")
+
+
+def test_info_prints_versions_and_flags():
+    proc = run_cli("info")
+    assert proc.returncode == 0, proc.stderr
+    assert ssl.OPENSSL_VERSION in field(proc.stdout, "OpenSSL")
+    assert field(proc.stdout, "HAS_ALPN") == "True"
+    assert field(proc.stdout, "HAS_TLSv1_3") == str(ssl.HAS_TLSv1_3)
+    assert re.search(r"^default store: \d+ CA certificates$", proc.stdout, re.M)
+
+
+@pytest.mark.parametrize("command", ["connect", "serve", "selftest", "info"])
+def test_help_for_each_command(command):
+    proc = run_cli(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: python -m pyssl %s" % command)
+
+
+# -- connect against serve -----------------------------------------------------
+
+def test_connect_to_serve_once_verifies_and_prints_the_chain(servers):
+    server = servers("--once", "--alpn", "h2,http/1.1")
+    assert server.cafile and os.path.isfile(server.cafile), server.seen
+    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile,
+                   "--alpn", "h2", "--alpn", "http/1.1", "--send", "ping")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert field(out, "verification").startswith("ok")
+    assert field(out, "protocol") == "TLSv1.3"
+    assert field(out, "cipher").startswith("TLS_")
+    assert field(out, "group") != "none"
+    assert field(out, "ALPN") == "h2"
+    # The verified chain: the leaf for 127.0.0.1, then the CA that signed it.
+    subjects = re.findall(r"^\s+(\d+) subject: (.*)$", out, re.M)
+    issuers = re.findall(r"^\s+issuer:\s+(.*)$", out, re.M)
+    assert [i for i, _ in subjects] == ["0", "1"], out
+    assert "CN=127.0.0.1" in subjects[0][1]
+    assert issuers[0] == subjects[1][1] == issuers[1], out
+    assert "received  b'ping\\n'" in out
+    status, err = server.finish()
+    assert status == 0, err
+    line = server.wait_for(r"^connection from ")
+    assert "TLSv1.3" in line.string and "ALPN=h2" in line.string
+
+
+def test_connect_version_bounds_and_sni(servers):
+    server = servers("--once", "--name", "localhost")
+    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile,
+                   "--sni", "localhost", "--max-version", "TLSv1_2")
+    assert proc.returncode == 0, proc.stderr
+    assert field(proc.stdout, "protocol") == "TLSv1.2"
+    assert server.finish()[0] == 0
+
+
+def test_connect_with_the_wrong_ca_fails_in_one_line_and_shows_the_unverified_peer(
+        servers, certs):
+    server = servers()          # not --once: connect retries unverified
+    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", certs.other_cafile)
+    line = assert_one_line_error(proc, "certificate verification failed", "verify code 20")
+    assert line.startswith("pyssl connect: error:")
+    assert "FAILED" in field(proc.stdout, "verification")
+    # The retry is labelled and still shows the session and what the peer sent.
+    assert "NOT verified" in proc.stdout
+    assert field(proc.stdout, "protocol") == "TLSv1.3"
+    assert re.search(r"^\s+0 subject: .*CN=127\.0\.0\.1", proc.stdout, re.M), proc.stdout
+
+
+def test_connect_hostname_mismatch_is_a_verification_error(servers):
+    server = servers("--once")
+    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile,
+                   "--sni", "other.example")
+    assert_one_line_error(proc, "certificate verification failed", "other.example")
+
+
+def test_connect_insecure_skips_verification(servers, certs):
+    server = servers("--once")
+    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", certs.other_cafile,
+                   "--insecure")
+    assert proc.returncode == 0, proc.stderr
+    assert field(proc.stdout, "verification").startswith("SKIPPED")
+    assert "NOT verified" in proc.stdout
+
+
+def test_connect_sends_the_client_certificate(certs):
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(certs.server_certfile, certs.server_keyfile)
+    server_ctx.load_verify_locations(certs.cafile)
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    seen = {}
+    with socket.create_server((HOST, 0)) as srv:
+        srv.settimeout(TIMEOUT)
+
+        def serve():
+            try:
+                conn, _ = srv.accept()
+                conn.settimeout(TIMEOUT)
+                with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                    seen["peer"] = tls.getpeercert()
+            except (OSError, ValueError) as exc:
+                seen["error"] = exc
+        thread = threading.Thread(target=serve)
+        thread.start()
+        proc = run_cli("connect", "localhost:%d" % srv.getsockname()[1],
+                       "--cafile", certs.cafile, "--cert", certs.client_combined)
+        thread.join(TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    assert "error" not in seen, seen
+    sans = [v for _, v in seen["peer"]["subjectAltName"]]
+    assert "client.example" in sans, seen["peer"]
+
+
+def test_connect_refused_is_one_line():
+    proc = run_cli("connect", "%s:%d" % (HOST, free_port()), "--timeout", "5")
+    assert_one_line_error(proc, "cannot connect")
+
+
+def test_serve_http_serves_a_file(servers, tmp_path):
+    (tmp_path / "hello.txt").write_text("hello over https\n")
+    server = servers("--once", "--http", str(tmp_path))
+    import http.client
+    ctx = ssl.create_default_context(cafile=server.cafile)
+    conn = http.client.HTTPSConnection(HOST, server.port, context=ctx, timeout=TIMEOUT)
+    try:
+        conn.request("GET", "/hello.txt")
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    assert response.status == 200
+    assert body == b"hello over https\n"
+    status, err = server.finish()
+    assert status == 0, err
+
+
+# -- bad input ---------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    [],
+    ["nonsense"],
+    ["connect"],
+    ["connect", "localhost:https"],
+    ["connect", "localhost:70000"],
+    ["connect", "localhost", "--min-version", "SSLv3"],
+    ["connect", "localhost", "--timeout", "-1"],
+    ["connect", "localhost", "--bogus"],
+    ["serve", "--port", "x"],
+], ids=lambda a: " ".join(a) or "nothing")
+def test_bad_arguments_are_one_line(args):
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "--help")
+    assert proc.stdout == ""
+
+
+def test_serve_with_a_missing_cert_file_is_one_line(tmp_path):
+    missing = str(tmp_path / "missing.pem")
+    proc = run_cli("serve", "--port", "0", "--cert", missing)
+    assert proc.returncode == 1
+    assert_one_line_error(proc, missing)
+
+
+def test_serve_with_a_key_that_does_not_match_is_one_line(certs):
+    proc = run_cli("serve", "--port", "0", "--cert", certs.server_certfile,
+                   "--key", certs.client_keyfile)
+    assert proc.returncode == 1
+    assert_one_line_error(proc, "cannot load the certificate")
+
+
+def test_connect_with_a_missing_cafile_is_one_line(tmp_path):
+    missing = str(tmp_path / "nope.pem")
+    proc = run_cli("connect", "%s:%d" % (HOST, free_port()), "--cafile", missing)
+    assert proc.returncode == 1
+    assert_one_line_error(proc, missing)
