@@ -2,7 +2,7 @@
 # AddressSanitizer run: build pyssl._ssl with -fsanitize=address and run the
 # 3.11 core-mode test_ssl and pyssl's own pytest suite under it.
 #
-#   ci/asan.sh [PYTHON]        (default: the pyenv 3.11 interpreter)
+#   ci/asan.sh [PYTHON]        (default: the 3.11 venv ci/build-all.sh made)
 #
 # The interpreter itself is not instrumented, so libasan is preloaded and
 # PYTHONMALLOC=malloc routes Python's allocations through ASAN's malloc.
@@ -11,7 +11,7 @@
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-PY=${1:-$(pyenv prefix "$(pyenv versions --bare | grep -E '^3\.11\.' | sort -V | tail -1)")/bin/python}
+PY=${1:-${PYSSL_CACHE:-$HOME/.cache/pyssl}/venv-3.11/bin/python}
 OUT=${PYSSL_CACHE:-$HOME/.cache/pyssl}/asan
 LOG=$OUT/logs
 rm -rf "$OUT"
@@ -28,7 +28,9 @@ status=0
 echo "== core-mode test_ssl under ASAN ($PY)"
 "$PY" tests/conformance.py --python "$PY" --modes core --suite test.test_ssl || status=1
 echo "== pytest under ASAN"
-"$PY" -m pytest -q -p no:cacheprovider tests || status=1
+# test_conformance_runner.py checks the runner's crash reporting by
+# segfaulting a fake suite on purpose; ASAN would report that as its own.
+"$PY" -m pytest -q -p no:cacheprovider --ignore=tests/test_conformance_runner.py tests || status=1
 
 unset LD_PRELOAD
 reports=$(ls "$LOG"/asan.* 2>/dev/null | wc -l)

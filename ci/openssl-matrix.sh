@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# pyssl against other OpenSSL versions: 1.1.1 (Debian bullseye) and 3.5
+# (Debian trixie), each built once into a cached prefix by
+# ci/build-openssl.sh, on the oldest and newest interpreters.
+#
+#   ci/openssl-matrix.sh [--gate]
+#
+# For each (OpenSSL, interpreter): build pyssl with -Werror against that
+# OpenSSL into a private venv, run pyssl's pytest suite (must pass), and run
+# CPython's test_ssl in core mode against the stdlib of the same interpreter.
+# The stdlib baseline is linked against the system OpenSSL 3.0, so a
+# difference here may be OpenSSL's own; --gate makes any regression fatal.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
+gate=
+[ "${1:-}" = "--gate" ] && gate=--gate
+status=0
+for ossl in 1.1.1 3.5; do
+    prefix=$(bash ci/build-openssl.sh "$ossl" | tail -n 1) || { echo "FAIL OpenSSL $ossl: build"; status=1; continue; }
+    for minor in 3.8 3.13; do
+        base=$CACHE/venv-$minor/bin/python
+        venv=$CACHE/venv-$minor-openssl-$ossl
+        log=$CACHE/logs/matrix-$minor-$ossl.log
+        if [ ! -x "$venv/bin/python" ]; then
+            "$base" -m venv "$venv" >"$log" 2>&1 &&
+            "$venv/bin/python" -m pip install -q setuptools wheel pytest trustme >>"$log" 2>&1
+        fi
+        rm -rf "$ROOT/build"
+        if ! PYSSL_WERROR=1 PYSSL_OPENSSL_DIR=$prefix "$venv/bin/python" -m pip install \
+                --no-build-isolation --force-reinstall --no-deps "$ROOT" >>"$log" 2>&1; then
+            echo "FAIL OpenSSL $ossl / Python $minor: build (log: $log)"; tail -n 30 "$log"; status=1; continue
+        fi
+        got=$(cd / && "$venv/bin/python" -c 'import pyssl; print(pyssl.OPENSSL_VERSION)')
+        echo "== OpenSSL $ossl / Python $minor: pyssl runs on $got"
+        out=$CACHE/logs/matrix-$minor-$ossl.pytest
+        if (cd / && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests") >"$out" 2>&1; then
+            echo "   pytest: $(tail -n 1 "$out")"
+        else
+            echo "   pytest FAILED:"; grep -E "^(FAILED|ERROR)" "$out" | head -n 20; tail -n 1 "$out"; status=1
+        fi
+        out=$CACHE/logs/matrix-$minor-$ossl.conformance
+        "$venv/bin/python" tests/conformance.py --python "$venv/bin/python" --modes stdlib,core \
+            --suite test.test_ssl --deviations tests/deviations.txt $gate >"$out" 2>&1 || status=1
+        sed -n '/REGRESSIONS (/,/^$/p' "$out" | head -n 30
+        grep "^SUMMARY" "$out" | sed 's/^/   /'
+    done
+done
+exit $status
