@@ -92,7 +92,7 @@ auditwheel repair -w "$work/repaired" "$raw" >"$log" 2>&1 || { cat "$log" >&2; d
 wheel=$(ls "$work"/repaired/*.whl)
 cp "$wheel" "$outdir/"
 wheel=$outdir/$(basename "$wheel")
-unzip -l "$wheel" | grep -E '\.libs/|_ssl\.' >&2 || true
+python3 -c 'import sys, zipfile; [print("   ", n) for n in zipfile.ZipFile(sys.argv[1]).namelist() if ".libs/" in n or "/_ssl." in n]' "$wheel" >&2
 
 # -- install and check --------------------------------------------------------
 venv=$CACHE/bundled-venv-$minor
