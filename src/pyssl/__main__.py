@@ -139,7 +139,7 @@ def info(args):
     flags = sorted(n for n in dir(pyssl) if n.startswith("HAS_"))
     print("pyssl      %s" % _version())
     print("OpenSSL    %s (built against %s)" % (
-        pyssl.OPENSSL_VERSION, ".".join(map(str, _ssl._OPENSSL_API_VERSION[:3]))))
+        pyssl.OPENSSL_VERSION, _version_text(_ssl._OPENSSL_API_VERSION)))
     print("Python     %s" % sys.version.split()[0])
     for name in flags:
         print("%-22s %s" % (name, getattr(pyssl, name)))
@@ -147,6 +147,14 @@ def info(args):
     print("capath     %s" % paths.capath)
     print("default store: %d CA certificates" % stats["x509_ca"])
     return 0
+
+
+def _version_text(info):
+    """(major, minor, fix, patch, status) as OpenSSL writes it: 3.5.7, 1.1.1w."""
+    major, minor, fix, patch = info[:4]
+    if major >= 3:
+        return "%d.%d.%d" % (major, minor, patch)
+    return "%d.%d.%d%s" % (major, minor, fix, chr(ord("a") + patch - 1) if patch else "")
 
 
 def _print_table(rows):
