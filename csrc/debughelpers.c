@@ -50,9 +50,9 @@ message_type(int content_type, const unsigned char *buf, size_t len,
     }
 }
 
-static void
-msg_callback(int write_p, int version, int content_type, const void *buf,
-             size_t len, SSL *ssl, void *arg)
+void
+pyssl_msg_callback(int write_p, int version, int content_type, const void *buf,
+                   size_t len, SSL *ssl, void *arg)
 {
     PySSLSocket *sslsock = (PySSLSocket *)SSL_get_app_data(ssl);
     if (sslsock == NULL) {
@@ -100,7 +100,7 @@ pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c)
         return -1;
     }
     self->msg_callback = Py_NewRef(arg);
-    SSL_CTX_set_msg_callback(self->ctx, msg_callback);
+    SSL_CTX_set_msg_callback(self->ctx, pyssl_msg_callback);
     return 0;
 }
 

@@ -269,6 +269,10 @@ PyObject *pyssl_test_decode_cert(PyObject *module, PyObject *path);
 PyObject *pyssl_session_new(PySSLContext *ctx, SSL_SESSION *session);
 
 /* debughelpers.c ---------------------------------------------------------- */
+/* The SSL message callback _msg_callback installs; an SSL that moves to
+ * another context (SNI) takes that context's setting with it. */
+void pyssl_msg_callback(int write_p, int version, int content_type,
+                        const void *buf, size_t len, SSL *ssl, void *arg);
 PyObject *pyssl_context_get_msg_callback(PySSLContext *self, void *c);
 int pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c);
 PyObject *pyssl_context_get_keylog_filename(PySSLContext *self, void *c);

@@ -996,6 +996,10 @@ sslsock_set_context(PySSLSocket *self, PyObject *value, void *c)
         PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
         return -1;
     }
+    /* SSL_set_SSL_CTX leaves the message callback the SSL was created
+     * with: follow the new context's _msg_callback, as CPython does. */
+    SSL_set_msg_callback(self->ssl,
+                         ctx->msg_callback ? pyssl_msg_callback : NULL);
     PySSLContext *old = self->ctx;
     self->ctx = (PySSLContext *)Py_NewRef(value);
     Py_DECREF(old);

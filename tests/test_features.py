@@ -279,6 +279,22 @@ def test_sni_callback_switches_context(certs, client_ctx):
     assert seen[-1] == ("localhost", True)
 
 
+def test_sni_switch_takes_the_new_contexts_msg_callback(certs, client_ctx):
+    # A connection moved by the SNI callback reports its remaining handshake
+    # messages to the message callback of the context it moved to.
+    seen = []
+    other = new_server(certs, certs.other_server_combined)
+    other._msg_callback = lambda conn, direction, *rest: seen.append(direction)
+    server_ctx = new_server(certs)
+
+    def callback(sslobj, name, ctx):
+        sslobj.context = other
+
+    server_ctx.sni_callback = callback
+    BioPair(client_ctx, server_ctx, server_hostname="other.example").handshake()
+    assert "write" in seen      # the ServerHello and what follows it
+
+
 def test_sni_callback_alert(certs, client_ctx):
     server_ctx = new_server(certs)
     server_ctx.sni_callback = lambda sslobj, name, ctx: ssl.ALERT_DESCRIPTION_ACCESS_DENIED
