@@ -67,6 +67,8 @@ def compile_flags():
     cflags, ldflags = [], []
     if sys.platform == "win32":
         return cflags, ldflags
+    # Only PyInit__ssl is the extension's interface; pyssl_* stay internal.
+    cflags.append("-fvisibility=hidden")
     if os.environ.get("PYSSL_WERROR"):
         cflags += ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
                    "-Wno-missing-field-initializers"]
@@ -87,6 +89,18 @@ def extension():
         sys.exit(MISSING_OPENSSL)
     cflags, ldflags = compile_flags()
     libraries = ["libssl", "libcrypto"] if sys.platform == "win32" else ["ssl", "crypto"]
+    extra_objects = []
+    if os.environ.get("PYSSL_STATIC_OPENSSL") and sys.platform != "win32":
+        # Link the archives themselves; --exclude-libs (compile_flags) keeps
+        # their symbols out of the extension's dynamic symbol table.
+        archives = [d for d in library_dirs if os.path.exists(os.path.join(d, "libssl.a"))]
+        if not archives:
+            sys.exit("pyssl: PYSSL_STATIC_OPENSSL=1 needs libssl.a and libcrypto.a in "
+                     "PYSSL_OPENSSL_DIR's lib/ or lib64/")
+        extra_objects = [os.path.join(archives[0], "libssl.a"),
+                         os.path.join(archives[0], "libcrypto.a")]
+        libraries = ["pthread"] + (["dl"] if sys.platform.startswith("linux") else [])
+        rpath = []
     sources = sorted(os.path.relpath(p, HERE) for p in glob.glob(os.path.join(HERE, "csrc", "*.c")))
     return Extension(
         "pyssl._ssl",
@@ -95,6 +109,7 @@ def extension():
         library_dirs=library_dirs,
         runtime_library_dirs=rpath if sys.platform != "win32" else [],
         libraries=libraries,
+        extra_objects=extra_objects,
         define_macros=[("PYSSL_MODULE_NAME", '"pyssl._ssl"')],
         extra_compile_args=cflags,
         extra_link_args=ldflags,

@@ -7,7 +7,10 @@ what CPython 3.12 removed: match_hostname(), wrap_socket(),
 RAND_pseudo_bytes().
 """
 
-import base64
+# The one place the version is written; pyproject.toml reads it from here.
+__version__ = "0.1.0"
+
+import base64  # noqa: E402
 import os
 import sys
 import warnings
