@@ -295,3 +295,4 @@ def get_server_certificate(addr, ssl_version=_ssl.PROTOCOL_TLS_CLIENT,
 def get_protocol_name(protocol_code):
     """The PROTOCOL_* name of a protocol constant, or '<unknown>'."""
     return _PROTOCOL_NAMES.get(protocol_code, "<unknown>")
+from ._inject import extract_from_stdlib, inject_into_stdlib  # noqa: E402,F401
