@@ -1,0 +1,55 @@
+"""``python -m pyssl.run script.py [args]``: run a program on pyssl.
+
+The stdlib's ssl is swapped for pyssl (pyssl.inject_into_stdlib()) before
+the script runs, and the script then runs as ``python script.py [args]``
+would run it: as ``__main__``, with ``sys.argv[0]`` the script and the
+script's directory first on ``sys.path``, so its ``import ssl`` (and that of
+asyncio, urllib, requests, ...) gives pyssl. ``-m module [args]`` runs a
+module the same way, as ``python -m module`` would.
+"""
+import os
+import sys
+
+USAGE = ("usage: python -m pyssl.run script.py [args ...]\n"
+         "       python -m pyssl.run -m module [args ...]\n"
+         "Run a Python program with pyssl as its ssl module.\n")
+
+
+def main(argv=None):
+    """Inject pyssl, then run the program *argv* names; returns an exit
+    status only for usage errors (the program's own exit goes through
+    SystemExit, as in ``python script.py``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        sys.stderr.write(USAGE)
+        return 0 if args else 2
+    run_module = args[0] == "-m"
+    if run_module:
+        args.pop(0)
+        if not args:
+            sys.stderr.write("pyssl.run: -m needs a module name\n" + USAGE)
+            return 2
+    elif not os.path.exists(args[0]):
+        sys.stderr.write("pyssl.run: can't open file %r: No such file or directory\n"
+                         % args[0])
+        return 2
+
+    import runpy
+    from pyssl import inject_into_stdlib
+    inject_into_stdlib()
+    if run_module:
+        # As `python -m module`: sys.path[0] is already the current
+        # directory (we were started with -m too); runpy sets sys.argv[0]
+        # to the module's file.
+        sys.argv = args[:]
+        runpy.run_module(args[0], run_name="__main__", alter_sys=True)
+    else:
+        # As `python script.py`: the script's directory leads sys.path.
+        sys.argv = args[:]
+        script_dir = os.path.dirname(os.path.abspath(args[0]))
+        if sys.path:
+            sys.path[0] = script_dir
+        else:
+            sys.path.insert(0, script_dir)
+        runpy.run_path(args[0], run_name="__main__")
+    return 0
