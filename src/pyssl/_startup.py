@@ -14,10 +14,23 @@ start-up).
   core as ``_ssl`` so that the interpreter's own ``Lib/ssl.py`` imports and
   runs on it.
 
-``startup()`` runs both; it is what the .pth line calls.
+``startup()`` runs both; it is what the .pth line calls. The line
+(``PTH_LINE``) first checks, with nothing but sys and os, whether either hook
+has work to do, so that ``import pyssl`` (about 30 ms: the C core, OpenSSL,
+the enums) is paid only by the programs that need it, not by every Python
+start in the environment.
 """
 import os
 import sys
+
+# The one line of the pyssl-core.pth file installed into site-packages.
+PTH_LINE = (
+    "import os, sys; "
+    "(os.environ.get('PYSSL_INJECT') == '1' "
+    "or not ('_ssl' in sys.modules or '_ssl' in sys.builtin_module_names "
+    "or sys.modules['_frozen_importlib_external'].PathFinder.find_spec('_ssl'))) "
+    "and __import__('pyssl._startup')._startup.startup()"
+)
 
 
 def _warn(what, exc):
@@ -48,7 +61,7 @@ def _ssl_missing():
     try:
         return importlib.util.find_spec("_ssl") is None
     except (ImportError, ValueError):
-        return True
+        return False
 
 
 def maybe_provide_ssl_core():

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Make a CPython without _ssl, then give it pyssl's C core as its _ssl.
+#
+#   ci/make-no-ssl-python.sh [X.Y]          (default 3.11)
+#
+# 1. Copies the newest pyenv interpreter X.Y.* to
+#    ${PYSSL_CACHE:-$HOME/.cache/pyssl}/python-X.Y-nossl (cached; the copy's
+#    own site-packages is left empty: third-party packages are not part of
+#    the experiment) and deletes lib/pythonX.Y/lib-dynload/_ssl.*.so. Nothing
+#    else is changed: the interpreter's own Lib/ssl.py stays.
+# 2. Checks that `import ssl` now fails there (the copy really has no _ssl).
+# 3. Builds a pyssl wheel from this checkout (with the matching
+#    $CACHE/venv-X.Y python, same ABI, under build-all.sh's lock) and
+#    installs it into the copy's site-packages with pip.
+# 4. Installs the start-up hook pyssl-core.pth (pyssl._startup.PTH_LINE)
+#    unless the wheel brought it: it registers pyssl._ssl as _ssl when the
+#    interpreter has none, so `import ssl` works again, on pyssl's core.
+#
+# Prints the copy's python on the last line of stdout. Exit status 1 on
+# any failure.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
+MINOR=${1:-3.11}
+mkdir -p "$CACHE"
+
+version=$(pyenv versions --bare 2>/dev/null | grep -E "^${MINOR//./\\.}\.[0-9]+$" | sort -V | tail -1)
+[ -n "$version" ] || { echo "make-no-ssl-python: no pyenv interpreter $MINOR.*" >&2; exit 1; }
+prefix=$(pyenv prefix "$version")
+copy=$CACHE/python-$MINOR-nossl
+py=$copy/bin/python$MINOR
+site=$copy/lib/python$MINOR/site-packages
+
+if [ ! -x "$py" ] || [ "$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)" != "$version" ]; then
+    rm -rf "$copy" "$copy.tmp"
+    mkdir -p "$copy.tmp"
+    # Everything but the third-party packages in site-packages.
+    (cd "$prefix" && tar -cf - --exclude="./lib/python$MINOR/site-packages/*" .) \
+        | (cd "$copy.tmp" && tar -xf -)
+    mkdir -p "$copy.tmp/lib/python$MINOR/site-packages"
+    rm -f "$copy.tmp"/lib/python"$MINOR"/lib-dynload/_ssl.*.so
+    mv "$copy.tmp" "$copy"
+fi
+
+if ls "$copy"/lib/python"$MINOR"/lib-dynload/_ssl.*.so >/dev/null 2>&1; then
+    echo "make-no-ssl-python: $copy still has an _ssl extension" >&2
+    exit 1
+fi
+# The proof that the copy has no _ssl of its own, before pyssl goes in.
+if "$py" -S -c 'import ssl' 2>/dev/null; then
+    echo "make-no-ssl-python: import ssl works in $copy without pyssl" >&2
+    exit 1
+fi
+
+venv=$CACHE/venv-$MINOR
+[ -x "$venv/bin/python" ] || { echo "make-no-ssl-python: $venv missing: run ci/build-all.sh $MINOR" >&2; exit 1; }
+wheels=$(mktemp -d)
+trap 'rm -rf "$wheels"' EXIT
+(
+    # pip builds in the tree's build/: not while build-all.sh uses it.
+    if command -v flock >/dev/null 2>&1; then
+        flock -w 1800 9 || { echo "make-no-ssl-python: build-all.lock busy" >&2; exit 1; }
+    fi
+    rm -rf "$ROOT/build"
+    "$venv/bin/python" -m pip wheel -q --no-deps --no-build-isolation -w "$wheels" "$ROOT" >&2
+) 9>"$CACHE/build-all.lock"
+"$venv/bin/python" -m pip install -q --no-deps --no-index --upgrade \
+    --target "$site" "$wheels"/pyssl_core-*.whl >&2
+
+if [ ! -e "$site/pyssl-core.pth" ]; then
+    "$py" -S -c 'import sys; sys.path.insert(0, sys.argv[1]); import pyssl._startup as s; open(sys.argv[1] + "/pyssl-core.pth", "w").write(s.PTH_LINE + "\n")' "$site"
+fi
+
+"$py" -c 'import ssl, _ssl; assert _ssl.__name__ == "pyssl._ssl", _ssl; ssl.create_default_context()' \
+    || { echo "make-no-ssl-python: import ssl does not run on pyssl in $copy" >&2; exit 1; }
+echo "$py"
