@@ -8,8 +8,12 @@
 # For each (OpenSSL, interpreter): build pyssl with -Werror against that
 # OpenSSL into a private venv, run pyssl's pytest suite (must pass), and run
 # CPython's test_ssl in core mode against the stdlib of the same interpreter.
-# The stdlib baseline is linked against the system OpenSSL 3.0, so a
-# difference here may be OpenSSL's own; --gate makes any regression fatal.
+# LD_LIBRARY_PATH points at the OpenSSL under test: 3.5 shares the soname
+# libssl.so.3 with the system's 3.0, so without it whichever loads first
+# (hashlib's, say) would serve both; with it the stdlib's own _ssl runs on
+# 3.5 too, and the baseline is on the same OpenSSL. (1.1.1 has its own
+# soname; the stdlib stays on the system 3.0 there.) --gate makes any
+# regression fatal.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,6 +36,7 @@ for ossl in 1.1.1 3.5; do
                 --no-build-isolation --force-reinstall --no-deps "$ROOT" >>"$log" 2>&1; then
             echo "FAIL OpenSSL $ossl / Python $minor: build (log: $log)"; tail -n 30 "$log"; status=1; continue
         fi
+        export LD_LIBRARY_PATH=$prefix/lib
         got=$(cd / && "$venv/bin/python" -c 'import pyssl; print(pyssl.OPENSSL_VERSION)')
         echo "== OpenSSL $ossl / Python $minor: pyssl runs on $got"
         out=$CACHE/logs/matrix-$minor-$ossl.pytest
@@ -45,6 +50,7 @@ for ossl in 1.1.1 3.5; do
             --suite test.test_ssl --deviations tests/deviations.txt $gate >"$out" 2>&1 || status=1
         sed -n '/REGRESSIONS (/,/^$/p' "$out" | head -n 30
         grep "^SUMMARY" "$out" | sed 's/^/   /'
+        unset LD_LIBRARY_PATH
     done
 done
 exit $status

@@ -920,21 +920,25 @@ sslsock_get_channel_binding(PySSLSocket *self, PyObject *args,
 static PyObject *
 sslsock_group(PySSLSocket *self, PyObject *unused)
 {
+    /* Where OpenSSL can't name the group, say so whatever the state: a
+     * None would read as "no handshake yet". */
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "group() requires OpenSSL 3.0 or later");
+    return NULL;
+#else
     if (!SSL_is_init_finished(self->ssl)) {
         Py_RETURN_NONE;
     }
-#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+#  if OPENSSL_VERSION_NUMBER >= 0x30200000L
     return str_or_none(SSL_get0_group_name(self->ssl));
-#elif OPENSSL_VERSION_NUMBER >= 0x30000000L
+#  else
     int nid = SSL_get_negotiated_group(self->ssl);
     if (nid <= 0) {
         Py_RETURN_NONE;
     }
     return str_or_none(SSL_group_to_name(self->ssl, nid));
-#else
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "group() requires OpenSSL 3.0 or later");
-    return NULL;
+#  endif
 #endif
 }
 
