@@ -358,3 +358,44 @@ def test_parent_crash_only_under_pyssl_is_a_regression(fake_env):
     assert summary[0].endswith("-> ok")                 # the stdlib run is fine
     assert "1 crashes" in summary[1] and summary[1].endswith("FAIL")
     assert "tests that never ran (crash)" in out
+
+
+FLAKY_SUITE = '''
+import os
+import unittest
+
+
+class Flaky(unittest.TestCase):
+    def test_flaky_under_core(self):
+        # Fails the first time it runs on the fake core, passes after.
+        import ssl
+        marker = os.path.join(os.environ["FAKE_SUITE_STATE"], "flaky-ran")
+        if hasattr(ssl._ssl, "PYSSL_FAKE") and not os.path.exists(marker):
+            open(marker, "w").close()
+            self.fail("first run on the fake core")
+
+    def test_always_fails_under_core(self):
+        import ssl
+        self.assertFalse(hasattr(ssl._ssl, "PYSSL_FAKE"))
+'''
+
+
+def test_parent_retries_a_regression_before_counting_it(fake_env):
+    tmp_path, env = fake_env
+    (tmp_path / "fake_flaky_suite.py").write_text(FLAKY_SUITE)
+    env["FAKE_SUITE_STATE"] = str(tmp_path)
+    rc, out = run_parent(env, tmp_path, "--modes", "core", "--suite", "fake_flaky_suite",
+                         "--gate")
+    # The test that failed once and passed alone is flaky, not a regression;
+    # the one that fails again still fails the gate.
+    assert rc == 1, out
+    flaky = out[out.index("flaky:"):out.index("REGRESSIONS")]
+    assert "fake_flaky_suite.Flaky.test_flaky_under_core  [pass, pass]" in flaky
+    regressions = out[out.index("REGRESSIONS"):]
+    assert "test_always_fails_under_core  [pass -> fail]" in regressions
+    assert "test_flaky_under_core" not in regressions
+    # Without the retry the first outcome counts.
+    os.unlink(str(tmp_path / "flaky-ran"))
+    rc, out = run_parent(env, tmp_path, "--modes", "core", "--suite", "fake_flaky_suite",
+                         "--no-retry")
+    assert "test_flaky_under_core  [pass -> fail]" in out[out.index("REGRESSIONS"):]
