@@ -1291,7 +1291,7 @@ static int
 add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
              int filetype)
 {
-    X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
+    X509_STORE *store;
     BIO *bio;
     int loaded = 0, bio_eof = 0, ret = 0;
 
@@ -1303,7 +1303,9 @@ add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
         PyErr_SetString(PyExc_OverflowError, "Certificate data is too long.");
         return -1;
     }
-    bio = BIO_new_mem_buf(data, (int)len);
+    /* A store shared with other contexts (store.c) is copied first. */
+    store = pyssl_store_for_write(self->ctx);
+    bio = store != NULL ? BIO_new_mem_buf(data, (int)len) : NULL;
     if (bio == NULL) {
         PYSSL_SET_SSL_ERROR(self->state, "Can't allocate buffer");
         return -1;
@@ -1395,7 +1397,7 @@ load_ca_paths(PySSLContext *self, PyObject *cafile_b, PyObject *capath_b)
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
     errno = 0;
-    r = SSL_CTX_load_verify_locations(self->ctx, cafile, capath);
+    r = pyssl_store_load_locations(self->ctx, cafile, capath);
     err = errno;
     Py_END_ALLOW_THREADS
     if (r != 1) {
@@ -1450,7 +1452,7 @@ context_set_default_verify_paths(PySSLContext *self, PyObject *unused)
 {
     int r;
     Py_BEGIN_ALLOW_THREADS
-    r = SSL_CTX_set_default_verify_paths(self->ctx);
+    r = pyssl_store_set_default_paths(self->ctx); /* cached, shared */
     Py_END_ALLOW_THREADS
     if (r != 1) {
         return PYSSL_SET_SSL_ERROR(self->state,

@@ -278,6 +278,17 @@ int pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c);
 PyObject *pyssl_context_get_keylog_filename(PySSLContext *self, void *c);
 int pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c);
 
+/* store.c ----------------------------------------------------------------- */
+/* The shared, cached trust store; GIL released, no Python objects. Drop-in
+ * for SSL_CTX_set_default_verify_paths and SSL_CTX_load_verify_locations
+ * (same return values, errors on the queue, errno for files). Anything else
+ * that changes a context's X509_STORE gets it from pyssl_store_for_write()
+ * (NULL if out of memory), never from SSL_CTX_get_cert_store(). */
+int pyssl_store_set_default_paths(SSL_CTX *ctx);
+int pyssl_store_load_locations(SSL_CTX *ctx, const char *cafile,
+                               const char *capath);
+X509_STORE *pyssl_store_for_write(SSL_CTX *ctx);
+
 /* certgen.c --------------------------------------------------------------- */
 /* _make_test_certs(): throwaway certificates for selftest/serve */
 extern PyMethodDef pyssl_certgen_methods[];
