@@ -43,6 +43,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, "%s: error: %s (see %s --help)\n" % (self.prog, message, self.prog))
 
 
+def _group(tls):
+    """The key-exchange group, or why it can't be named (OpenSSL 1.1.1)."""
+    try:
+        return tls.group()
+    except NotImplementedError as exc:
+        return "unknown (%s)" % exc
+
+
 def _version():
     version = getattr(pyssl, "__version__", None)
     if version:
@@ -82,7 +90,7 @@ def _serve_once(server_sock, context, result):
 def _describe(tls, message, reply):
     cert = tls.getpeercert()
     subject = ", ".join("%s=%s" % kv for rdn in cert["subject"] for kv in rdn)
-    group = tls.group() if hasattr(tls, "group") else None
+    group = _group(tls)
     cipher = tls.cipher()
     return [
         ("pyssl", "%s over %s" % (_version(), pyssl.OPENSSL_VERSION)),
@@ -319,7 +327,7 @@ def _report_session(tls, verified):
         ("peer address", "%s:%d" % peer[:2]),
         ("protocol", tls.version()),
         ("cipher", "%s (%d bits)" % (cipher[0], cipher[2]) if cipher else None),
-        ("group", tls.group() or "none"),
+        ("group", _group(tls) or "none"),
         ("ALPN", tls.selected_alpn_protocol() or "none"),
     ])
     sent = tls.get_unverified_chain()
@@ -417,7 +425,7 @@ def _session_line(tls, peer):
     cipher = tls.cipher()
     return "connection from %s:%d: %s %s group=%s ALPN=%s" % (
         peer[0], peer[1], tls.version(), cipher[0] if cipher else None,
-        tls.group() or "none", tls.selected_alpn_protocol() or "none")
+        _group(tls) or "none", tls.selected_alpn_protocol() or "none")
 
 
 def _echo(ctx, conn, peer, timeout):
