@@ -710,9 +710,9 @@ def parent_main(args):
             if s.strip() and s.strip() not in suites:
                 suites.append(s.strip())
     devs = []
-    if args.deviations:
-        with open(args.deviations) as f:
-            devs = parse_deviations(f.read(), args.deviations)
+    for path in args.deviations or []:
+        with open(path) as f:
+            devs += parse_deviations(f.read(), path)
     pythons = args.python or [sys.executable]
     interps = []
     for i, py in enumerate(pythons):
@@ -816,7 +816,8 @@ def main(argv=None):
     p.add_argument("--modes", action="append", default=[],
                    help="comma-separated modes from stdlib,core,full (default stdlib,core)")
     p.add_argument("--suite", action="append", help="test module, e.g. test.test_ssl (repeatable)")
-    p.add_argument("--deviations", help="deviations file (see tests/deviations.txt)")
+    p.add_argument("--deviations", action="append",
+                   help="deviations file (see tests/deviations.txt; repeatable)")
     p.add_argument("--gate", action="store_true", help="exit 1 on a regression, hang or crash")
     p.add_argument("--timeout", type=float, default=900.0, help="per-worker wall-clock limit, seconds")
     p.add_argument("--jobs", type=int, default=2, help="workers at a time (default 2)")
