@@ -14,7 +14,15 @@ import shlex
 import subprocess
 import sys
 
+import setuptools
 from setuptools import Extension, setup
+
+# pyproject.toml's [project] table needs setuptools 61; an older one (as
+# `pip install --no-build-isolation` may use) silently builds a nameless
+# wheel with no Python package in it.
+if int(setuptools.__version__.split(".")[0]) < 61:
+    sys.exit("pyssl: building needs setuptools >= 61 (found %s); "
+             "run: python -m pip install -U setuptools" % setuptools.__version__)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MISSING_OPENSSL = (

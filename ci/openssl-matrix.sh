@@ -27,9 +27,10 @@ for ossl in 1.1.1 3.5; do
         base=$CACHE/venv-$minor/bin/python
         venv=$CACHE/venv-$minor-openssl-$ossl
         log=$CACHE/logs/matrix-$minor-$ossl.log
-        if [ ! -x "$venv/bin/python" ]; then
-            "$base" -m venv "$venv" >"$log" 2>&1 &&
-            "$venv/bin/python" -m pip install -q setuptools wheel pytest trustme >>"$log" 2>&1
+        [ -x "$venv/bin/python" ] || "$base" -m venv "$venv" >"$log" 2>&1
+        if ! "$venv/bin/python" -m pip install -q -U setuptools wheel pytest trustme >>"$log" 2>&1; then
+            echo "FAIL OpenSSL $ossl / Python $minor: could not install the build tools (log: $log)"
+            status=1; continue
         fi
         rm -rf "$ROOT/build"
         if ! PYSSL_WERROR=1 PYSSL_OPENSSL_DIR=$prefix "$venv/bin/python" -m pip install \
