@@ -16,6 +16,7 @@ import sys
 
 import setuptools
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
 
 # pyproject.toml's [project] table needs setuptools 61; an older one (as
 # `pip install --no-build-isolation` may use) silently builds a nameless
@@ -125,4 +126,26 @@ def extension():
     )
 
 
-setup(ext_modules=[extension()])
+def pth_line():
+    """The startup hook's one line, read from pyssl/_startup.py (PTH_LINE)."""
+    import ast
+    with open(os.path.join(HERE, "src", "pyssl", "_startup.py")) as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["PTH_LINE"]:
+            return ast.literal_eval(node.value)
+    sys.exit("pyssl: src/pyssl/_startup.py has no PTH_LINE")
+
+
+class build_py_with_pth(build_py):
+    """Also put pyssl-core.pth at the root of site-packages: it lets
+    PYSSL_INJECT=1 switch a program to pyssl at start-up, and gives an
+    interpreter without _ssl pyssl's core (see pyssl/_startup.py)."""
+
+    def run(self):
+        super().run()
+        with open(os.path.join(self.build_lib, "pyssl-core.pth"), "w") as f:
+            f.write(pth_line() + "\n")
+
+
+setup(ext_modules=[extension()], cmdclass={"build_py": build_py_with_pth})

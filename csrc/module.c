@@ -624,6 +624,11 @@ static struct PyModuleDef module_def = {
     .m_free = module_free,
 };
 
+/* Built with -fvisibility=hidden: the init function is the one symbol to
+ * export, and 3.8's PyMODINIT_FUNC does not say so itself. */
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
 PyMODINIT_FUNC
 PyInit__ssl(void)
 {

@@ -550,6 +550,9 @@ def _parser():
                                    "negotiated.")
     p.set_defaults(func=selftest)
 
+    sub.add_parser("run", help="run a program with pyssl as its ssl: "
+                              "run script.py [args] | run -m module [args]")
+
     p = sub.add_parser("info", help="versions, HAS_* flags and default trust store",
                        description="Print the versions, the HAS_* flags and the default "
                                    "trust store.")
@@ -610,6 +613,11 @@ def _parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:
+        # The program's own arguments are not ours to parse.
+        from pyssl import _run
+        return _run.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
