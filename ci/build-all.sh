@@ -4,7 +4,7 @@
 #   ci/build-all.sh [VERSION-PREFIX...]      e.g. ci/build-all.sh 3.8 3.13
 #
 # Each venv lives in ${PYSSL_CACHE:-$HOME/.cache/pyssl}/venv-<X.Y> and gets
-# setuptools, wheel, pytest and trustme, then pyssl from this checkout built
+# setuptools, wheel and the test extra (ci/test-deps.py), then pyssl from this checkout built
 # with PYSSL_WERROR=1 (-Wall -Wextra -Werror). One line per interpreter;
 # the tail of the build log when a build fails. Exit status 1 if any failed.
 # ci/conformance.sh and the pytest runs use these venvs' pythons.
@@ -54,7 +54,7 @@ while read -r minor version; do
     if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
         "$venv/bin/python" -m ensurepip --upgrade >>"$log" 2>&1
     fi
-    if ! "$venv/bin/python" -m pip install -q --upgrade pip setuptools wheel pytest trustme >>"$log" 2>&1; then
+    if ! "$venv/bin/python" -m pip install -q --upgrade pip setuptools wheel $("$base" ci/test-deps.py) >>"$log" 2>&1; then
         echo "FAIL $version: pip could not install the build/test tools into $venv (log: $log)"
         tail -n 20 "$log" | sed 's/^/    /'
         failed=1

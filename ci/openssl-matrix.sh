@@ -28,7 +28,7 @@ for ossl in 1.1.1 3.5; do
         venv=$CACHE/venv-$minor-openssl-$ossl
         log=$CACHE/logs/matrix-$minor-$ossl.log
         [ -x "$venv/bin/python" ] || "$base" -m venv "$venv" >"$log" 2>&1
-        if ! "$venv/bin/python" -m pip install -q -U setuptools wheel pytest trustme >>"$log" 2>&1; then
+        if ! "$venv/bin/python" -m pip install -q -U setuptools wheel $("$base" ci/test-deps.py) >>"$log" 2>&1; then
             echo "FAIL OpenSSL $ossl / Python $minor: could not install the build tools (log: $log)"
             status=1; continue
         fi

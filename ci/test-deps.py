@@ -1,0 +1,15 @@
+"""Print the `test` extra of pyproject.toml, one requirement per line.
+
+The CI venvs install these so every interpreter runs the same tests the
+README's test command runs; the list lives only in pyproject.toml. (A
+regular expression, not tomllib, so it runs on 3.8.)
+"""
+import os
+import re
+
+here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+with open(os.path.join(here, "pyproject.toml")) as f:
+    text = f.read()
+match = re.search(r"^test\s*=\s*\[([^\]]*)\]", text, re.M)
+for item in re.findall(r'"([^"]+)"', match.group(1) if match else ""):
+    print(item)
