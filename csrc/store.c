@@ -171,7 +171,9 @@ default_extra(void)
     size_t n;
     char *s;
 #if OPENSSL_VERSION_NUMBER >= 0x30200000L
-    uri = getenv(X509_get_default_cert_uri_env());
+    /* 3.2+ also reads a default store URI from here; it has no exported
+     * getter for the variable's name (only for the file and dir ones). */
+    uri = getenv("SSL_CERT_URI");
 #endif
     dir = dir != NULL ? dir : X509_get_default_cert_dir();
     uri = uri != NULL ? uri : "";
