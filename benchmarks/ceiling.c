@@ -1,0 +1,240 @@
+/* ceiling.c: the same bulk transfer and handshakes as benchmarks/run.py, in
+ * plain C on the same OpenSSL, as the ceiling a Python binding can approach.
+ *
+ *   ceiling bulk CAFILE SERVERPEM BYTES   client sends BYTES in 64 KiB writes
+ *                                         (TLS 1.3); prints MB/s
+ *   ceiling hs   CAFILE SERVERPEM COUNT   COUNT full handshakes, one client;
+ *                                         prints handshakes/s
+ *
+ * The server is a forked child over loopback TCP, as run.py's is a separate
+ * process. The client verifies the chain and the name "localhost", the way
+ * create_default_context() does, and closes without close_notify, as
+ * SSLSocket.close() does, so both sides do the same work as in Python.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define CHUNK (64 * 1024)
+
+static void
+die(const char *what)
+{
+    fprintf(stderr, "ceiling: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+static double
+now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* A listening socket on 127.0.0.1 and an ephemeral port. */
+static int
+listen_any(int *port)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(fd, 128) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        die("listen");
+    }
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static int
+connect_to(int port)
+{
+    struct sockaddr_in a;
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((unsigned short)port);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        die("connect");
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+/* Settings as in run.py: TLS 1.3 only for bulk, defaults for handshakes. */
+static SSL_CTX *
+make_ctx(int server, const char *cafile, const char *pem, int tls13)
+{
+    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method()
+                                      : TLS_client_method());
+    if (ctx == NULL) {
+        die("SSL_CTX_new");
+    }
+    SSL_CTX_set_min_proto_version(ctx, tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    if (server) {
+        if (SSL_CTX_use_certificate_chain_file(ctx, pem) != 1 ||
+            SSL_CTX_use_PrivateKey_file(ctx, pem, SSL_FILETYPE_PEM) != 1) {
+            die("server certificate");
+        }
+    }
+    else {
+        if (SSL_CTX_load_verify_locations(ctx, cafile, NULL) != 1) {
+            die("cafile");
+        }
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    }
+    return ctx;
+}
+
+static SSL *
+client_ssl(SSL_CTX *ctx, int port)
+{
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, connect_to(port));
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    SSL_set1_host(ssl, "localhost");
+    if (SSL_connect(ssl) != 1) {
+        die("SSL_connect");
+    }
+    return ssl;
+}
+
+static void
+client_close(SSL *ssl)
+{
+    int fd = SSL_get_fd(ssl);
+    SSL_free(ssl);
+    close(fd);
+}
+
+/* Server child: handles connections until killed or the bulk one ends. */
+static void
+serve(SSL_CTX *ctx, int lfd, int bulk, long long bytes)
+{
+    static char buf[CHUNK];
+    for (;;) {
+        int one = 1, fd = accept(lfd, NULL, NULL);
+        SSL *ssl = SSL_new(ctx);
+        /* As run.py's server: the 1-byte replies must not wait for Nagle. */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        SSL_set_fd(ssl, fd);
+        if (SSL_accept(ssl) == 1) {
+            if (bulk) {
+                long long left = bytes;
+                while (left > 0) {
+                    int n = SSL_read(ssl, buf, sizeof(buf));
+                    if (n <= 0) {
+                        die("server read");
+                    }
+                    left -= n;
+                }
+            }
+            SSL_write(ssl, "k", 1);
+            SSL_read(ssl, buf, 1);
+        }
+        SSL_free(ssl);
+        close(fd);
+        if (bulk) {
+            _exit(0);
+        }
+    }
+}
+
+static double
+client_bulk(SSL_CTX *ctx, int port, long long bytes)
+{
+    static char buf[CHUNK];
+    SSL *ssl = client_ssl(ctx, port);
+    long long left = bytes;
+    double t0 = now(), dt;
+    memset(buf, 'x', sizeof(buf));
+    while (left > 0) {
+        int n = SSL_write(ssl, buf, left < CHUNK ? (int)left : CHUNK);
+        if (n <= 0) {
+            die("client write");
+        }
+        left -= n;
+    }
+    if (SSL_read(ssl, buf, 1) != 1) {
+        die("client ack");
+    }
+    dt = now() - t0;
+    SSL_write(ssl, "k", 1);
+    client_close(ssl);
+    return (double)bytes / dt / 1e6;
+}
+
+static double
+client_handshakes(SSL_CTX *ctx, int port, long long count)
+{
+    char b;
+    double t0 = 0;
+    for (long long i = -1; i < count; i++) { /* i == -1: warm-up */
+        SSL *ssl;
+        if (i == 0) {
+            t0 = now();
+        }
+        ssl = client_ssl(ctx, port);
+        if (SSL_read(ssl, &b, 1) != 1) {
+            die("client read");
+        }
+        SSL_write(ssl, "k", 1);
+        client_close(ssl);
+    }
+    return (double)count / (now() - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+    int bulk, port, lfd;
+    long long n;
+    pid_t child;
+    double result;
+    SSL_CTX *sctx, *cctx;
+
+    if (argc != 5 || (strcmp(argv[1], "bulk") && strcmp(argv[1], "hs"))) {
+        fprintf(stderr, "usage: ceiling bulk|hs CAFILE SERVERPEM N\n");
+        return 2;
+    }
+    bulk = strcmp(argv[1], "bulk") == 0;
+    n = atoll(argv[4]);
+    signal(SIGPIPE, SIG_IGN);
+    sctx = make_ctx(1, NULL, argv[3], bulk);
+    cctx = make_ctx(0, argv[2], NULL, bulk);
+    lfd = listen_any(&port);
+    child = fork();
+    if (child == 0) {
+        serve(sctx, lfd, bulk, n);
+        _exit(0);
+    }
+    close(lfd);
+    result = bulk ? client_bulk(cctx, port, n) : client_handshakes(cctx, port, n);
+    if (!bulk) {
+        kill(child, SIGTERM);
+    }
+    waitpid(child, NULL, 0);
+    printf("%.1f\n", result);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    return 0;
+}

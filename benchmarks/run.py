@@ -1,0 +1,641 @@
+#!/usr/bin/env python3
+"""pyssl against the stdlib ssl, side by side, in one run.
+
+Every repetition of every scenario runs each side in a fresh interpreter
+(and, for the network scenarios, a fresh server process of the same side),
+alternating stdlib, pyssl, stdlib, pyssl... so that drift in the load of a
+shared machine hits both sides alike. The table shows each side's median and
+the speedup of pyssl over the stdlib, written so that higher is better
+(throughput: pyssl/stdlib; time and memory: stdlib/pyssl). A plain C program
+on the same OpenSSL (benchmarks/ceiling.c, built here with cc) gives the
+ceiling for bulk transfer and handshakes.
+
+    python3 benchmarks/run.py                      # everything, 5 repetitions
+    python3 benchmarks/run.py --quick              # smaller sizes, 3 reps
+    python3 benchmarks/run.py -s bulk_send -s ctx -r 7
+    PYTHONPATH=/tmp/h10o python3 benchmarks/run.py # pyssl from a build dir
+
+Certificates come from trustme (ECDSA P-256 and RSA 2048); every server
+listens on 127.0.0.1 only.
+"""
+import argparse
+import gc
+import json
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHUNK = 64 * 1024
+MiB = 1024 * 1024
+HOST = "127.0.0.1"
+TIMEOUT = 120.0
+SERVERS = []  # server processes a worker started
+
+# name: (what it measures, unit, higher_is_better, ceiling mode or None)
+SCENARIOS = {
+    "bulk_send": ("bulk send, sendall 64 KiB, TLS 1.3", "MB/s", True, "bulk"),
+    "bulk_recv": ("bulk receive, recv_into 64 KiB, TLS 1.3", "MB/s", True,
+                  "bulk"),
+    "hs_ecdsa": ("full handshakes, ECDSA P-256", "hs/s", True, "hs_ecdsa"),
+    "hs_rsa": ("full handshakes, RSA 2048", "hs/s", True, "hs_rsa"),
+    "resume12": ("resumed handshakes, TLS 1.2 session", "hs/s", True, None),
+    "resume13": ("resumed handshakes, TLS 1.3 ticket", "hs/s", True, None),
+    "memorybio": ("SSLObject pair over MemoryBIO, one thread", "MB/s", True,
+                  None),
+    "asyncio": ("asyncio streams, 64 KiB reads", "MB/s", True, None),
+    "pingpong": ("ping-pong, 64-byte messages", "rt/s", True, None),
+    "ctx": ("create_default_context()", "ms", False, None),
+    "idle_mem": ("idle client connection (RSS)", "KiB", False, None),
+    "import": ("import (fresh interpreter, -X importtime)", "ms", False, None),
+}
+
+SIZES = {  # full run, --quick
+    "bulk_bytes": (256 * MiB, 64 * MiB),
+    "bio_bytes": (128 * MiB, 16 * MiB),
+    "handshakes": (400, 60),
+    "pingpong_s": (2.0, 0.5),
+    "ctx_calls": (200, 40),
+    "idle_conns": (10000, 1000),
+    "import_runs": (20, 5),
+}
+
+
+# --------------------------------------------------------------------------
+# Worker side: runs in a fresh interpreter, imports one side only
+# --------------------------------------------------------------------------
+
+def load_impl(impl, inject=False):
+    """The side under test. inject: make `import ssl` give pyssl as well,
+    before asyncio is imported, so its sslproto uses pyssl's MemoryBIO."""
+    if impl == "pyssl":
+        import pyssl as mod
+        if inject:
+            mod.inject_into_stdlib()
+    else:
+        import ssl as mod
+    return mod
+
+
+def client_ctx(ssl, certs, kind="ecdsa", version=None):
+    ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+    if version is not None:
+        ctx.minimum_version = ctx.maximum_version = version
+    return ctx
+
+
+def server_ctx(ssl, certs, kind="ecdsa", version=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(certs, "server-%s.pem" % kind))
+    if version is not None:
+        ctx.minimum_version = ctx.maximum_version = version
+    return ctx
+
+
+def tls_version(ssl, scenario):
+    if scenario in ("resume12",):
+        return ssl.TLSVersion.TLSv1_2
+    if scenario in ("bulk_send", "bulk_recv", "asyncio", "pingpong",
+                    "resume13", "idle_mem"):
+        return ssl.TLSVersion.TLSv1_3
+    return None
+
+
+def recv_exact(sock, n):
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = sock.recv_into(view[got:])
+        if k == 0:
+            raise ConnectionError("peer closed early")
+        got += k
+    return bytes(buf)
+
+
+def drain(sock, total):
+    """Reads total bytes with recv_into into one 64 KiB buffer."""
+    buf = bytearray(CHUNK)
+    left = total
+    while left > 0:
+        n = sock.recv_into(buf, min(CHUNK, left))
+        if n == 0:
+            raise ConnectionError("peer closed early")
+        left -= n
+
+
+def pour(sock, total):
+    data = b"x" * CHUNK
+    left = total
+    while left > 0:
+        sock.sendall(data if left >= CHUNK else data[:left])
+        left -= CHUNK
+
+
+# The server half of each network scenario: one per connection ------------
+
+def serve_conn(ssl, scenario, conn, size):
+    if scenario == "bulk_send":
+        drain(conn, size)
+        conn.sendall(b"k")
+    elif scenario == "bulk_recv":
+        recv_exact(conn, 1)
+        pour(conn, size)
+    elif scenario == "pingpong":
+        while True:
+            msg = conn.recv(64)
+            if not msg:
+                break
+            conn.sendall(msg)
+    elif scenario in ("resume12", "resume13", "hs_ecdsa", "hs_rsa"):
+        conn.sendall(b"k")  # lets the TLS 1.3 ticket reach the client
+        conn.recv(1)
+
+
+def server_main(args):
+    ssl = load_impl(args.impl)
+    kind = "rsa" if args.scenario == "hs_rsa" else "ecdsa"
+    ctx = server_ctx(ssl, args.certs, kind, tls_version(ssl, args.scenario))
+    lsock = socket.create_server((HOST, 0), backlog=1024)
+    print(lsock.getsockname()[1], flush=True)
+    if args.scenario == "idle_mem":
+        return hold_conns(ctx, lsock, args.size)
+    while True:
+        raw, _ = lsock.accept()
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            with ctx.wrap_socket(raw, server_side=True) as conn:
+                serve_conn(ssl, args.scenario, conn, args.size)
+        except (OSError, ConnectionError):
+            pass
+        if args.scenario in ("bulk_send", "bulk_recv", "pingpong"):
+            return
+
+
+def hold_conns(ctx, lsock, n):
+    raise_fd_limit(n + 100)
+    held = []
+    for _ in range(n):
+        raw, _ = lsock.accept()
+        held.append(ctx.wrap_socket(raw, server_side=True))
+    lsock.accept()[0].recv(1)  # the client's "done" connection closes
+
+
+def start_server(args, scenario, size):
+    cmd = [sys.executable, os.path.abspath(__file__), "--serve", scenario,
+           "--impl", args.impl, "--certs", args.certs, "--size", str(size)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    SERVERS.append(proc)
+    port = int(proc.stdout.readline())
+    return proc, port
+
+
+def connect(ctx, port, session=None):
+    raw = socket.create_connection((HOST, port), timeout=TIMEOUT)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return ctx.wrap_socket(raw, server_hostname="localhost", session=session)
+
+
+# The client half, which is what is timed ---------------------------------
+
+def run_bulk(ssl, args):
+    size = args.size
+    proc, port = start_server(args, args.scenario, size)
+    ctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
+    with connect(ctx, port) as s:
+        t0 = time.perf_counter()
+        if args.scenario == "bulk_send":
+            pour(s, size)
+            recv_exact(s, 1)
+        else:
+            s.sendall(b"g")
+            drain(s, size)
+        dt = time.perf_counter() - t0
+    proc.wait(TIMEOUT)
+    return size / dt / 1e6
+
+
+def one_handshake(ctx, port, session=None):
+    with connect(ctx, port, session) as s:
+        s.recv(1)
+        sess = s.session
+        s.sendall(b"k")
+        return sess, s.session_reused
+
+
+def run_handshakes(ssl, args):
+    n = args.size
+    version = tls_version(ssl, args.scenario)
+    kind = "rsa" if args.scenario == "hs_rsa" else "ecdsa"
+    proc, port = start_server(args, args.scenario, 0)
+    ctx = client_ctx(ssl, args.certs, kind, version)
+    resume = args.scenario.startswith("resume")
+    session, _ = one_handshake(ctx, port)  # warm-up, and the first session
+    t0 = time.perf_counter()
+    for _ in range(n):
+        sess, reused = one_handshake(ctx, port, session if resume else None)
+        if resume and not reused:
+            raise RuntimeError("session was not resumed")
+        if resume and args.scenario == "resume13":
+            session = sess  # TLS 1.3 tickets are single use by default
+    dt = time.perf_counter() - t0
+    proc.kill()
+    proc.wait()
+    return n / dt
+
+
+def run_pingpong(ssl, args):
+    proc, port = start_server(args, "pingpong", 0)
+    ctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
+    msg = b"p" * 64
+    n = 0
+    with connect(ctx, port) as s:
+        recv = s.recv
+        send = s.sendall
+        t0 = time.perf_counter()
+        deadline = t0 + args.size_f
+        while True:
+            for _ in range(100):
+                send(msg)
+                got = 0
+                while got < 64:
+                    got += len(recv(64 - got))
+            n += 100
+            if time.perf_counter() >= deadline:
+                break
+        dt = time.perf_counter() - t0
+    proc.wait(TIMEOUT)
+    return n / dt
+
+
+def bio_pair(ssl, certs):
+    cctx = client_ctx(ssl, certs)
+    sctx = server_ctx(ssl, certs)
+    cin, cout, sin, sout = (ssl.MemoryBIO() for _ in range(4))
+    client = cctx.wrap_bio(cin, cout, server_hostname="localhost")
+    server = sctx.wrap_bio(sin, sout, server_side=True)
+    for _ in range(20):
+        done = 0
+        for obj in (client, server):
+            try:
+                obj.do_handshake()
+                done += 1
+            except ssl.SSLWantReadError:
+                pass
+            sin.write(cout.read())
+            cin.write(sout.read())
+        if done == 2:
+            return client, server, cout, sin
+    raise RuntimeError("MemoryBIO handshake did not finish")
+
+
+def run_memorybio(ssl, args):
+    client, server, cout, sin = bio_pair(ssl, args.certs)
+    data = b"x" * CHUNK
+    buf = bytearray(CHUNK)
+    want = ssl.SSLWantReadError
+    left = args.size
+    t0 = time.perf_counter()
+    while left > 0:
+        client.write(data)
+        sin.write(cout.read())
+        try:
+            while True:
+                left -= server.read(CHUNK, buf)
+        except want:
+            pass
+    dt = time.perf_counter() - t0
+    return args.size / dt / 1e6
+
+
+def asyncio_server_main(args):
+    ssl = load_impl(args.impl, inject=True)
+    import asyncio
+    ctx = server_ctx(ssl, args.certs, "ecdsa", ssl.TLSVersion.TLSv1_3)
+
+    async def main():
+        done = asyncio.Event()
+
+        async def handle(reader, writer):
+            await reader.readexactly(1)
+            data = b"x" * CHUNK
+            for _ in range(args.size // CHUNK):
+                writer.write(data)
+                await writer.drain()
+            writer.close()
+            done.set()
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=ctx)
+        print(srv.sockets[0].getsockname()[1], flush=True)
+        await done.wait()
+        await asyncio.sleep(0.2)
+        srv.close()
+
+    asyncio.run(main())
+
+
+def run_asyncio(ssl, args):
+    import asyncio
+    cmd = [sys.executable, os.path.abspath(__file__), "--serve-asyncio",
+           "--impl", args.impl, "--certs", args.certs,
+           "--size", str(args.size)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    SERVERS.append(proc)
+    port = int(proc.stdout.readline())
+    ctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
+
+    async def main():
+        reader, writer = await asyncio.open_connection(
+            HOST, port, ssl=ctx, server_hostname="localhost")
+        t0 = time.perf_counter()
+        writer.write(b"g")
+        left = args.size
+        while left > 0:
+            chunk = await reader.read(CHUNK)
+            if not chunk:
+                raise ConnectionError("server closed early")
+            left -= len(chunk)
+        dt = time.perf_counter() - t0
+        writer.close()
+        return dt
+
+    dt = asyncio.run(main())
+    proc.wait(TIMEOUT)
+    return args.size / dt / 1e6
+
+
+def run_ctx(ssl, args):
+    for _ in range(10):
+        ssl.create_default_context()
+    n = args.size
+    t0 = time.perf_counter()
+    for _ in range(n):
+        ssl.create_default_context()
+    return (time.perf_counter() - t0) / n * 1e3
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+def raise_fd_limit(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n:
+        want = n if hard == resource.RLIM_INFINITY else min(n, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def run_idle_mem(ssl, args):
+    n = min(args.size, raise_fd_limit(args.size + 100) - 100)
+    proc, port = start_server(args, "idle_mem", n)
+    ctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
+    held = [connect(ctx, port)]  # the first one pays for lazy setup
+    gc.collect()
+    before = rss_bytes()
+    for _ in range(n - 1):
+        held.append(connect(ctx, port))
+    gc.collect()
+    per_conn = (rss_bytes() - before) / (n - 1) / 1024
+    socket.create_connection((HOST, port)).close()
+    proc.wait(TIMEOUT)
+    return per_conn
+
+
+RUNNERS = {
+    "bulk_send": run_bulk, "bulk_recv": run_bulk,
+    "hs_ecdsa": run_handshakes, "hs_rsa": run_handshakes,
+    "resume12": run_handshakes, "resume13": run_handshakes,
+    "memorybio": run_memorybio, "asyncio": run_asyncio,
+    "pingpong": run_pingpong, "ctx": run_ctx, "idle_mem": run_idle_mem,
+}
+
+
+def worker_main(args):
+    ssl = load_impl(args.impl, inject=args.scenario == "asyncio")
+    args.size_f = float(args.size_f_raw)
+    try:
+        value = RUNNERS[args.scenario](ssl, args)
+    finally:
+        for proc in SERVERS:  # a failed client must not leave one behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    print(json.dumps({"value": value}))
+
+
+# --------------------------------------------------------------------------
+# Parent side
+# --------------------------------------------------------------------------
+
+def make_certs(directory):
+    import trustme
+    ca = trustme.CA(key_type=trustme.KeyType.ECDSA)
+    ca.cert_pem.write_to_path(os.path.join(directory, "ca.pem"))
+    for kind, key_type in (("ecdsa", trustme.KeyType.ECDSA),
+                           ("rsa", trustme.KeyType.RSA)):
+        leaf = ca.issue_cert(u"localhost", key_type=key_type)
+        leaf.private_key_and_cert_chain_pem.write_to_path(
+            os.path.join(directory, "server-%s.pem" % kind))
+
+
+def size_for(scenario, quick):
+    i = 1 if quick else 0
+    key = {"bulk_send": "bulk_bytes", "bulk_recv": "bulk_bytes",
+           "asyncio": "bulk_bytes", "memorybio": "bio_bytes",
+           "pingpong": "pingpong_s", "ctx": "ctx_calls",
+           "idle_mem": "idle_conns", "import": "import_runs"}.get(
+               scenario, "handshakes")
+    return SIZES[key][i]
+
+
+def run_worker(impl, scenario, certs, size):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", scenario,
+           "--impl", impl, "--certs", certs, "--size", str(int(size)),
+           "--size-f", str(size)]
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         timeout=TIMEOUT * 10)
+    if out.returncode != 0:
+        raise RuntimeError("%s/%s failed:\n%s" % (impl, scenario, out.stderr))
+    return json.loads(out.stdout.splitlines()[-1])["value"]
+
+
+def import_time(impl):
+    """Cumulative microseconds -X importtime reports for the top import."""
+    name = "pyssl" if impl == "pyssl" else "ssl"
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                          "import " + name], capture_output=True, text=True)
+    for line in out.stderr.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[1]) / 1000.0
+    raise RuntimeError("no importtime line for %s:\n%s" % (name, out.stderr))
+
+
+def precompile_pyssl():
+    """Byte-compiles the pyssl under test, as pip does on install: the
+    stdlib's ssl.py has its .pyc, and PYTHONDONTWRITEBYTECODE (set on some
+    machines) would otherwise make every import of pyssl compile its
+    sources again, which is most of its import time."""
+    out = subprocess.run([sys.executable, "-c",
+                          "import os, pyssl; print(os.path.dirname("
+                          "pyssl.__file__))"], capture_output=True, text=True)
+    if out.returncode == 0:
+        subprocess.run([sys.executable, "-m", "compileall", "-q",
+                        out.stdout.strip()])
+
+
+def measure(impl, scenario, certs, size):
+    if scenario == "import":
+        return statistics.median(import_time(impl) for _ in range(int(size)))
+    return run_worker(impl, scenario, certs, size)
+
+
+def build_ceiling(tmp):
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    if cc is None:
+        return None
+    exe = os.path.join(tmp, "ceiling")
+    cmd = [cc, "-O2", "-o", exe, os.path.join(HERE, "ceiling.c"),
+           "-lssl", "-lcrypto"]
+    prefix = os.environ.get("PYSSL_OPENSSL_DIR")
+    if prefix:
+        cmd[1:1] = ["-I", os.path.join(prefix, "include"),
+                    "-L", os.path.join(prefix, "lib"),
+                    "-Wl,-rpath," + os.path.join(prefix, "lib")]
+    if subprocess.run(cmd).returncode != 0:
+        return None
+    return exe
+
+
+def run_ceiling(exe, mode, certs, size):
+    kind = "rsa" if mode == "hs_rsa" else "ecdsa"
+    mode = "bulk" if mode == "bulk" else "hs"
+    out = subprocess.run([exe, mode, os.path.join(certs, "ca.pem"),
+                          os.path.join(certs, "server-%s.pem" % kind),
+                          str(int(size))],
+                         capture_output=True, text=True, timeout=TIMEOUT * 5)
+    if out.returncode != 0:
+        raise RuntimeError("ceiling %s failed:\n%s" % (mode, out.stderr))
+    return float(out.stdout.split()[-1])
+
+
+def fmt(v):
+    if v is None:
+        return ""
+    if v >= 100:
+        return "%.0f" % v
+    if v >= 10:
+        return "%.1f" % v
+    return "%.3g" % v
+
+
+def run_scenario(args, scenario, certs, ceiling):
+    size = size_for(scenario, args.quick)
+    res = {"stdlib": [], "pyssl": [], "ceiling": []}
+    _, _, _, ceil_mode = SCENARIOS[scenario]
+    for rep in range(args.reps):
+        for impl in ("stdlib", "pyssl"):
+            res[impl].append(measure(impl, scenario, certs, size))
+        if ceiling and ceil_mode and (scenario != "bulk_recv"):
+            res["ceiling"].append(run_ceiling(ceiling, ceil_mode, certs,
+                                              size))
+        print("  %s rep %d: stdlib %s, pyssl %s" % (
+            scenario, rep + 1, fmt(res["stdlib"][-1]),
+            fmt(res["pyssl"][-1])), file=sys.stderr, flush=True)
+    return res
+
+
+def table_row(scenario, res):
+    what, unit, higher, _ = SCENARIOS[scenario]
+    a = statistics.median(res["stdlib"])
+    b = statistics.median(res["pyssl"])
+    speedup = b / a if higher else a / b
+    ceil = statistics.median(res["ceiling"]) if res["ceiling"] else None
+    of_ceil = "%.2f" % (b / ceil) if ceil else ""
+    return "| %s | %s | %s | %s | **%.2fx** | %s | %s |" % (
+        what, unit, fmt(a), fmt(b), speedup, fmt(ceil), of_ceil)
+
+
+def parent_main(args):
+    chosen = args.scenario or list(SCENARIOS)
+    for s in chosen:
+        if s not in SCENARIOS:
+            sys.exit("unknown scenario %r; known: %s" % (s, ", ".join(SCENARIOS)))
+    tmp = tempfile.mkdtemp(prefix="pyssl-bench-")
+    try:
+        make_certs(tmp)
+        precompile_pyssl()
+        ceiling = None if args.no_ceiling else build_ceiling(tmp)
+        rows = []
+        for s in chosen:
+            print("%s ..." % s, file=sys.stderr, flush=True)
+            rows.append(table_row(s, run_scenario(args, s, tmp, ceiling)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print_table(args, rows)
+
+
+def print_table(args, rows):
+    import platform
+    import ssl
+    print("%d repetitions, medians; %s; stdlib on %s; load average %s" % (
+        args.reps, platform.python_version(), ssl.OPENSSL_VERSION,
+        ", ".join("%.2f" % x for x in os.getloadavg())))
+    print()
+    print("| scenario | unit | stdlib | pyssl | speedup (higher is better) "
+          "| C ceiling | pyssl/ceiling |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("-s", "--scenario", action="append",
+                   help="run only this scenario (repeatable): " +
+                   ", ".join(SCENARIOS))
+    p.add_argument("-r", "--reps", type=int, default=None,
+                   help="repetitions per side (default 5, --quick 3)")
+    p.add_argument("--quick", action="store_true",
+                   help="smaller transfers and counts, 3 repetitions")
+    p.add_argument("--no-ceiling", action="store_true",
+                   help="skip the C ceiling (no cc needed)")
+    # internal: the worker and server processes
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--serve", help=argparse.SUPPRESS)
+    p.add_argument("--serve-asyncio", action="store_true",
+                   help=argparse.SUPPRESS)
+    p.add_argument("--impl", help=argparse.SUPPRESS)
+    p.add_argument("--certs", help=argparse.SUPPRESS)
+    p.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--size-f", dest="size_f_raw", default="0",
+                   help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.reps is None:
+        args.reps = 3 if args.quick else 5
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.worker:
+        args.scenario = args.worker
+        return worker_main(args)
+    if args.serve:
+        args.scenario = args.serve
+        return server_main(args)
+    if args.serve_asyncio:
+        return asyncio_server_main(args)
+    return parent_main(args)
+
+
+if __name__ == "__main__":
+    main()
