@@ -3,8 +3,9 @@
 
 Every repetition of every scenario runs each side in a fresh interpreter
 (and, for the network scenarios, a fresh server process of the same side),
-alternating stdlib, pyssl, stdlib, pyssl... so that drift in the load of a
-shared machine hits both sides alike. The table shows each side's median and
+interleaving the sides (stdlib, pyssl, then pyssl, stdlib, ...) so that
+drift in the load of a shared machine, and any order effect, hits both
+alike. The table shows each side's median and
 the speedup of pyssl over the stdlib, written so that higher is better
 (throughput: pyssl/stdlib; time and memory: stdlib/pyssl). A plain C program
 on the same OpenSSL (benchmarks/ceiling.c, built here with cc) gives the
@@ -221,10 +222,13 @@ def run_bulk(ssl, args):
     return size / dt / 1e6
 
 
-def one_handshake(ctx, port, session=None):
+def one_handshake(ctx, port, session=None, want_session=False):
+    """One connection; its session only if asked for: the stdlib's session
+    getter copies the session through DER (a workaround for OpenSSL 1.1.0)
+    and would otherwise be timed in full handshakes too."""
     with connect(ctx, port, session) as s:
         s.recv(1)
-        sess = s.session
+        sess = s.session if want_session else None
         s.sendall(b"k")
         return sess, s.session_reused
 
@@ -236,10 +240,13 @@ def run_handshakes(ssl, args):
     proc, port = start_server(args, args.scenario, 0)
     ctx = client_ctx(ssl, args.certs, kind, version)
     resume = args.scenario.startswith("resume")
-    session, _ = one_handshake(ctx, port)  # warm-up, and the first session
+    # warm-up, and the first session
+    session, _ = one_handshake(ctx, port, want_session=True)
+    fresh_ticket = args.scenario == "resume13"
     t0 = time.perf_counter()
     for _ in range(n):
-        sess, reused = one_handshake(ctx, port, session if resume else None)
+        sess, reused = one_handshake(ctx, port, session if resume else None,
+                                     want_session=fresh_ticket)
         if resume and not reused:
             raise RuntimeError("session was not resumed")
         if resume and args.scenario == "resume13":
@@ -542,7 +549,10 @@ def run_scenario(args, scenario, certs, ceiling):
     res = {"stdlib": [], "pyssl": [], "ceiling": []}
     _, _, _, ceil_mode = SCENARIOS[scenario]
     for rep in range(args.reps):
-        for impl in ("stdlib", "pyssl"):
+        # A B B A A B...: neither side always runs right after the other
+        # (or after the ceiling), so order effects cancel in the medians.
+        order = ("stdlib", "pyssl") if rep % 2 == 0 else ("pyssl", "stdlib")
+        for impl in order:
             res[impl].append(measure(impl, scenario, certs, size))
         if ceiling and ceil_mode and (scenario != "bulk_recv"):
             res["ceiling"].append(run_ceiling(ceiling, ceil_mode, certs,
@@ -586,9 +596,14 @@ def parent_main(args):
 def print_table(args, rows):
     import platform
     import ssl
-    print("%d repetitions, medians; %s; stdlib on %s; load average %s" % (
-        args.reps, platform.python_version(), ssl.OPENSSL_VERSION,
-        ", ".join("%.2f" % x for x in os.getloadavg())))
+    out = subprocess.run([sys.executable, "-c", "import pyssl; print("
+                          "pyssl.OPENSSL_VERSION, pyssl.__file__)"],
+                         capture_output=True, text=True)
+    print("%d repetitions, medians; Python %s; stdlib on %s; pyssl on %s; "
+          "load average at the end %s" % (
+              args.reps, platform.python_version(), ssl.OPENSSL_VERSION,
+              out.stdout.strip(),
+              ", ".join("%.2f" % x for x in os.getloadavg())))
     print()
     print("| scenario | unit | stdlib | pyssl | speedup (higher is better) "
           "| C ceiling | pyssl/ceiling |")
