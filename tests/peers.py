@@ -158,8 +158,12 @@ class Peers(object):
         """Run a peer client to completion; (exit status, output)."""
         peer = self.client(argv, stdin=stdin is not None)
         if stdin is not None:
-            peer.send(stdin)
-            peer.proc.stdin.close()
+            try:
+                peer.send(stdin)
+                peer.proc.stdin.close()
+            except BrokenPipeError:
+                # It exited before reading: its status and output say why.
+                pass
         status = peer.wait(timeout)
         return status, peer.output()
 

@@ -448,27 +448,29 @@ class SSLContext(_SSLContext):
     @overload
     @deprecated("ssl.SSLContext() without protocol argument is deprecated.")
     def __new__(cls, protocol: None = None, *args: Any, **kwargs: Any) -> Self: ...
-    # Read back as enums; set from any int (or enum member).
+    # Read back as enums; set from any int (or enum member). mypy before 1.16
+    # takes such an asymmetric property as an incompatible override of the
+    # core's int attribute; newer ones accept it.
     @property
     def protocol(self) -> _SSLMethod: ...
-    @property
-    def options(self) -> Options: ...
+    @property  # type: ignore[override, unused-ignore]
+    def options(self) -> Options: ...  # type: ignore[override, unused-ignore]
     @options.setter
     def options(self, value: int, /) -> None: ...
-    @property
-    def verify_flags(self) -> VerifyFlags: ...
+    @property  # type: ignore[override, unused-ignore]
+    def verify_flags(self) -> VerifyFlags: ...  # type: ignore[override, unused-ignore]
     @verify_flags.setter
     def verify_flags(self, value: int, /) -> None: ...
-    @property
-    def verify_mode(self) -> VerifyMode: ...
+    @property  # type: ignore[override, unused-ignore]
+    def verify_mode(self) -> VerifyMode: ...  # type: ignore[override, unused-ignore]
     @verify_mode.setter
     def verify_mode(self, value: int, /) -> None: ...
-    @property
-    def minimum_version(self) -> TLSVersion: ...
+    @property  # type: ignore[override, unused-ignore]
+    def minimum_version(self) -> TLSVersion: ...  # type: ignore[override, unused-ignore]
     @minimum_version.setter
     def minimum_version(self, value: int, /) -> None: ...
-    @property
-    def maximum_version(self) -> TLSVersion: ...
+    @property  # type: ignore[override, unused-ignore]
+    def maximum_version(self) -> TLSVersion: ...  # type: ignore[override, unused-ignore]
     @maximum_version.setter
     def maximum_version(self, value: int, /) -> None: ...
     @property
