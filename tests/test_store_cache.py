@@ -248,3 +248,36 @@ def test_contexts_made_in_many_threads(certs):
         t.join(60)
     assert not any(t.is_alive() for t in threads)
     assert errors == []
+
+
+def test_many_ca_files_each_trusted_by_its_own_contexts(certs, tmp_path):
+    """More CA files than the cache keeps at once: each context still trusts
+    exactly its own file's CA, whichever entries were evicted meanwhile."""
+    import trustme
+    cas = [trustme.CA() for _ in range(12)]
+    servers, clients = [], []
+    for i, ca in enumerate(cas):
+        path = str(tmp_path / ("ca%d.pem" % i))
+        write_file(path, ca.cert_pem.bytes())
+        leaf = ca.issue_cert(u"localhost")
+        servers.append(server_context(certs.write(
+            "leaf%d.pem" % i, leaf.private_key_and_cert_chain_pem.bytes())))
+        clients.append([client_context(cafile=path) for _ in range(2)])
+    for i, pair in enumerate(clients):
+        for ctx in pair:
+            assert handshake_outcome(ctx, servers[i]) == "ok"
+            assert handshake_outcome(ctx, servers[(i + 1) % len(cas)]) != "ok"
+
+
+def test_switching_the_cache_off_keeps_additions_private(certs, monkeypatch):
+    monkeypatch.delenv(NO_CACHE, raising=False)
+    shared = client_context(cafile=certs.cafile)
+    extended = client_context(cafile=certs.cafile)
+    monkeypatch.setenv(NO_CACHE, "1")
+    extended.load_verify_locations(cafile=certs.other_cafile)
+    untrusted = server_context(certs.untrusted_combined)
+    assert handshake_outcome(extended, untrusted) == "ok"
+    assert handshake_outcome(shared, untrusted) != "ok"
+    monkeypatch.delenv(NO_CACHE)
+    assert handshake_outcome(client_context(cafile=certs.cafile),
+                             untrusted) != "ok"
