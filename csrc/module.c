@@ -531,6 +531,11 @@ module_exec(PyObject *module)
         PyErr_SetString(PyExc_ImportError, "OpenSSL failed to initialise");
         return -1;
     }
+    st->str_fileno = PyUnicode_InternFromString("fileno");
+    st->str_gettimeout = PyUnicode_InternFromString("gettimeout");
+    if (st->str_fileno == NULL || st->str_gettimeout == NULL) {
+        return -1;
+    }
     st->keylog_lock = PyThread_allocate_lock();
     if (st->keylog_lock == NULL) {
         PyErr_NoMemory();
@@ -593,6 +598,8 @@ module_clear(PyObject *module)
     Py_CLEAR(st->err_codes_to_names);
     Py_CLEAR(st->err_names_to_codes);
     Py_CLEAR(st->lib_codes_to_names);
+    Py_CLEAR(st->str_fileno);
+    Py_CLEAR(st->str_gettimeout);
     return 0;
 }
 

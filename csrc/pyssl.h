@@ -123,6 +123,9 @@ typedef struct {
     PyObject *lib_codes_to_names;
     /* keylog lines from several threads must not interleave */
     PyThread_type_lock keylog_lock;
+    /* method names socket.c calls on every read and write, interned once */
+    PyObject *str_fileno;
+    PyObject *str_gettimeout;
 } pyssl_state;
 
 static inline pyssl_state *

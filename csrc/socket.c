@@ -75,9 +75,9 @@ raise_timeout(const char *msg)
 
 /* The socket's fd through its own fileno(); -1 without an error if closed. */
 static int
-socket_fileno(PyObject *sock)
+socket_fileno(pyssl_state *st, PyObject *sock)
 {
-    PyObject *res = PyObject_CallMethod(sock, "fileno", NULL);
+    PyObject *res = PyObject_CallMethodObjArgs(sock, st->str_fileno, NULL);
     if (res == NULL) {
         return -1;
     }
@@ -104,14 +104,16 @@ io_begin(PySSLSocket *self, io_ctx *io)
         raise_socket_gone(self);
         return -1;
     }
-    io->fd = socket_fileno(io->sock);
+    io->fd = socket_fileno(self->ctx->state, io->sock);
     if (io->fd < 0) {
         if (!PyErr_Occurred()) {
             raise_socket_closed(self);
         }
         goto fail;
     }
-    PyObject *t = PyObject_CallMethod(io->sock, "gettimeout", NULL);
+    PyObject *t = PyObject_CallMethodObjArgs(io->sock,
+                                             self->ctx->state->str_gettimeout,
+                                             NULL);
     if (t == NULL) {
         goto fail;
     }
@@ -1525,7 +1527,7 @@ pyssl_context_wrap_socket(PySSLContext *self, PyObject *args, PyObject *kwds)
                                      &w.session)) {
         return NULL;
     }
-    w.fd = socket_fileno(w.sock);
+    w.fd = socket_fileno(self->state, w.sock);
     if (w.fd == -1 && PyErr_Occurred()) {
         return NULL;
     }

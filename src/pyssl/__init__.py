@@ -295,4 +295,13 @@ def get_server_certificate(addr, ssl_version=_ssl.PROTOCOL_TLS_CLIENT,
 def get_protocol_name(protocol_code):
     """The PROTOCOL_* name of a protocol constant, or '<unknown>'."""
     return _PROTOCOL_NAMES.get(protocol_code, "<unknown>")
-from ._inject import extract_from_stdlib, inject_into_stdlib  # noqa: E402,F401
+
+
+def __getattr__(name):
+    # inject_into_stdlib/extract_from_stdlib load their module on first use:
+    # most programs never switch, and import pyssl should cost what
+    # import ssl does.
+    if name in ("inject_into_stdlib", "extract_from_stdlib"):
+        from . import _inject
+        return getattr(_inject, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

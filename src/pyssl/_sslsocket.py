@@ -377,10 +377,15 @@ class SSLSocket(socket):
         suppress_ragged_eofs is set."""
         self._checkClosed()
         self._tls_only("Read")
+        return self._read(self._sslobj, len, buffer)
+
+    def _read(self, sslobj, len, buffer):
+        # The one place the ragged-EOF rule lives; recv/recv_into come here
+        # directly, as they are the hot path of every reader.
         try:
             if buffer is not None:
-                return self._sslobj.read(len, buffer)
-            return self._sslobj.read(len)
+                return sslobj.read(len, buffer)
+            return sslobj.read(len)
         except SSLError as exc:
             if exc.args[0] != SSL_ERROR_EOF or not self.suppress_ragged_eofs:
                 raise
@@ -463,10 +468,12 @@ class SSLSocket(socket):
 
     def send(self, data, flags=0):
         self._checkClosed()
-        if self._sslobj is None:
+        sslobj = self._sslobj
+        if sslobj is None:
             return super().send(data, flags)
-        self._refuse_flags(flags, "send")
-        return self._sslobj.write(data)
+        if flags:
+            self._refuse_flags(flags, "send")
+        return sslobj.write(data)
 
     def sendto(self, data, flags_or_addr, addr=None):
         self._checkClosed()
@@ -484,13 +491,18 @@ class SSLSocket(socket):
 
     def sendall(self, data, flags=0):
         self._checkClosed()
-        if self._sslobj is None:
+        sslobj = self._sslobj
+        if sslobj is None:
             return super().sendall(data, flags)
-        self._refuse_flags(flags, "sendall")
+        if flags:
+            self._refuse_flags(flags, "sendall")
         with memoryview(data) as view, view.cast("B") as octets:
-            sent = 0
-            while sent < len(octets):
-                sent += self.send(octets[sent:])
+            # A blocking write takes everything at once; a partial one only
+            # happens on timeouts and signals, so slicing is for the loop.
+            total = len(octets)
+            sent = sslobj.write(octets) if total else 0
+            while sent < total:
+                sent += sslobj.write(octets[sent:])
         return None
 
     def sendfile(self, file, offset=0, count=None):
@@ -559,19 +571,23 @@ class SSLSocket(socket):
 
     def recv(self, buflen=1024, flags=0):
         self._checkClosed()
-        if self._sslobj is None:
+        sslobj = self._sslobj
+        if sslobj is None:
             return super().recv(buflen, flags)
-        self._refuse_flags(flags, "recv")
-        return self.read(buflen)
+        if flags:
+            self._refuse_flags(flags, "recv")
+        return self._read(sslobj, buflen, None)
 
     def recv_into(self, buffer, nbytes=None, flags=0):
         self._checkClosed()
         if nbytes is None:
             nbytes = self._default_read_size(buffer)
-        if self._sslobj is None:
+        sslobj = self._sslobj
+        if sslobj is None:
             return super().recv_into(buffer, nbytes, flags)
-        self._refuse_flags(flags, "recv_into")
-        return self.read(nbytes, buffer)
+        if flags:
+            self._refuse_flags(flags, "recv_into")
+        return self._read(sslobj, nbytes, buffer)
 
     @staticmethod
     def _default_read_size(buffer):
