@@ -835,7 +835,7 @@ psk_context(SSL *s)
 
 /* A str from a NUL-terminated UTF-8 string, None for NULL or empty. */
 static PyObject *
-str_or_none(const char *s)
+nonempty_str_or_none(const char *s)
 {
     if (s == NULL || s[0] == '\0') {
         return Py_NewRef(Py_None);
@@ -856,7 +856,7 @@ psk_client_call(PyObject *callback, const char *hint, char *identity,
     Py_ssize_t id_len = 0, key_len;
     unsigned int ret = 0;
 
-    hint_obj = str_or_none(hint);
+    hint_obj = nonempty_str_or_none(hint);
     if (hint_obj == NULL) {
         /* A peer breaking the protocol with a non-UTF-8 hint: just fail. */
         PyErr_Clear();
@@ -925,7 +925,7 @@ psk_server_call(PyObject *callback, const char *identity,
     Py_ssize_t key_len;
     unsigned int ret = 0;
 
-    id_obj = str_or_none(identity);
+    id_obj = nonempty_str_or_none(identity);
     if (id_obj == NULL) {
         PyErr_Clear();
         return 0;

@@ -154,14 +154,6 @@ obj2txt(const ASN1_OBJECT *obj, int no_name)
     return res;
 }
 
-static PyObject *
-str_or_none(const char *s)
-{
-    if (s == NULL) {
-        Py_RETURN_NONE;
-    }
-    return PyUnicode_FromString(s);
-}
 
 /* (nid, shortname, longname, oid), as _ssl.txt2obj/nid2obj return. An OID
  * OpenSSL has no NID for is an unknown object, as in CPython. */
@@ -173,8 +165,8 @@ asn1obj_tuple(const ASN1_OBJECT *obj)
         PyErr_SetString(PyExc_ValueError, "Unknown object");
         return NULL;
     }
-    return Py_BuildValue("iNNN", nid, str_or_none(OBJ_nid2sn(nid)),
-                         str_or_none(OBJ_nid2ln(nid)), obj2txt(obj, 1));
+    return Py_BuildValue("iNNN", nid, pyssl_str_or_none(OBJ_nid2sn(nid)),
+                         pyssl_str_or_none(OBJ_nid2ln(nid)), obj2txt(obj, 1));
 }
 
 static PyObject *

@@ -208,6 +208,16 @@ typedef struct {
 /* ------------------------------------------------------------------------ */
 /* What the files share                                                     */
 
+/* A C string from OpenSSL as str, or None where OpenSSL has none. */
+static inline PyObject *
+pyssl_str_or_none(const char *s)
+{
+    if (s == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(s);
+}
+
 /* Type setup: PyType_FromModuleAndSpec plus what 3.8 lacks (tp_new = NULL
  * for DISALLOW_INSTANTIATION). Returns a new reference or NULL. (module.c) */
 PyTypeObject *pyssl_new_type(PyObject *module, PyType_Spec *spec);

@@ -773,20 +773,12 @@ sslsock_verify_client_post_handshake(PySSLSocket *self, PyObject *unused)
 /* ------------------------------------------------------------------------ */
 /* What was negotiated                                                      */
 
-static PyObject *
-str_or_none(const char *s)
-{
-    if (s == NULL) {
-        Py_RETURN_NONE;
-    }
-    return PyUnicode_FromString(s);
-}
 
 static PyObject *
 cipher_tuple(const SSL_CIPHER *c)
 {
-    return Py_BuildValue("NNi", str_or_none(SSL_CIPHER_get_name(c)),
-                         str_or_none(SSL_CIPHER_get_version(c)),
+    return Py_BuildValue("NNi", pyssl_str_or_none(SSL_CIPHER_get_name(c)),
+                         pyssl_str_or_none(SSL_CIPHER_get_version(c)),
                          SSL_CIPHER_get_bits(c, NULL));
 }
 
@@ -875,7 +867,7 @@ sslsock_compression(PySSLSocket *self, PyObject *unused)
 #ifndef OPENSSL_NO_COMP
     const COMP_METHOD *comp = SSL_get_current_compression(self->ssl);
     if (comp != NULL && COMP_get_type(comp) != NID_undef) {
-        return str_or_none(OBJ_nid2sn(COMP_get_type(comp)));
+        return pyssl_str_or_none(OBJ_nid2sn(COMP_get_type(comp)));
     }
 #endif
     Py_RETURN_NONE;
@@ -933,13 +925,13 @@ sslsock_group(PySSLSocket *self, PyObject *unused)
         Py_RETURN_NONE;
     }
 #  if OPENSSL_VERSION_NUMBER >= 0x30200000L
-    return str_or_none(SSL_get0_group_name(self->ssl));
+    return pyssl_str_or_none(SSL_get0_group_name(self->ssl));
 #  else
     int nid = SSL_get_negotiated_group(self->ssl);
     if (nid <= 0) {
         Py_RETURN_NONE;
     }
-    return str_or_none(SSL_group_to_name(self->ssl, nid));
+    return pyssl_str_or_none(SSL_group_to_name(self->ssl, nid));
 #  endif
 #endif
 }
@@ -958,7 +950,7 @@ sigalg(PySSLSocket *self, int of_server)
         ERR_clear_error();
         Py_RETURN_NONE;
     }
-    return str_or_none(name);
+    return pyssl_str_or_none(name);
 #else
     PyErr_SetString(PyExc_NotImplementedError,
                     "getting the signature algorithm requires OpenSSL 3.5 "
