@@ -57,13 +57,18 @@ class Peer(object):
         self.argv = [str(a) for a in argv]
         self.log_path = str(log_path)
         self._log = open(self.log_path, "wb")
+        # The peers are not under test: a sanitizer the test run preloads
+        # (ci/asan.sh) stays out of them.
+        env = dict(os.environ if env is None else env)
+        env.pop("LD_PRELOAD", None)
         self.proc = subprocess.Popen(
             self.argv, stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             env=env, start_new_session=True)
 
     def output(self):
-        self._log.flush()
+        if not self._log.closed:        # kill() closes it
+            self._log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
