@@ -72,6 +72,15 @@ add_exceptions(PyObject *module, pyssl_state *st)
     if (st->SSLError == NULL) {
         return -1;
     }
+    /* library and reason are None unless OpenSSL named them: as class
+     * attributes, so the common no-name errors (SSLWantReadError on every
+     * non-blocking read with no data) need no instance dict. */
+    PyObject *dict = ((PyTypeObject *)st->SSLError)->tp_dict;
+    if (PyDict_SetItemString(dict, "library", Py_None) < 0 ||
+        PyDict_SetItemString(dict, "reason", Py_None) < 0) {
+        return -1;
+    }
+    PyType_Modified((PyTypeObject *)st->SSLError);
     st->SSLCertVerificationError = new_subclass(
         module, "ssl.SSLCertVerificationError",
         "A certificate could not be verified.", st->SSLError,
@@ -256,6 +265,40 @@ format_message(PyObject *lib_obj, PyObject *reason_obj, const char *errstr,
     return PyUnicode_FromFormat("%s (%s:%d)", errstr, file, line);
 }
 
+/* The (py_errno, message) tuple for an error with no library or reason,
+ * raised at file:line; borrowed from a small cache in the module state.
+ * errstr and file are string literals, so their addresses identify them. */
+static PyObject *
+plain_error_args(pyssl_state *st, int py_errno, const char *errstr,
+                 const char *file, int line)
+{
+    for (int i = 0; i < PYSSL_PLAIN_ERROR_SLOTS; i++) {
+        if (st->plain_error_args[i].args != NULL &&
+            st->plain_error_args[i].errstr == errstr &&
+            st->plain_error_args[i].file == file &&
+            st->plain_error_args[i].line == line &&
+            st->plain_error_args[i].py_errno == py_errno) {
+            return st->plain_error_args[i].args;
+        }
+    }
+    PyObject *msg = format_message(NULL, NULL, errstr, NULL, file, line);
+    if (msg == NULL) {
+        return NULL;
+    }
+    PyObject *args = Py_BuildValue("(iN)", py_errno, msg);
+    if (args == NULL) {
+        return NULL;
+    }
+    int slot = st->plain_error_next;
+    st->plain_error_next = (slot + 1) % PYSSL_PLAIN_ERROR_SLOTS;
+    Py_XSETREF(st->plain_error_args[slot].args, args);
+    st->plain_error_args[slot].errstr = errstr;
+    st->plain_error_args[slot].file = file;
+    st->plain_error_args[slot].line = line;
+    st->plain_error_args[slot].py_errno = py_errno;
+    return args;
+}
+
 /* Create and raise `type` for errcode: args are (py_errno, message), with
  * library, reason and, for verification failures, verify_code and
  * verify_message attributes. */
@@ -283,6 +326,16 @@ raise_ssl_exception(pyssl_state *st, PySSLSocket *sslsock, PyObject *type,
         if (verify_obj == NULL) {
             goto done;
         }
+    }
+    if (lib_obj == NULL && reason_obj == NULL && verify_obj == NULL) {
+        /* Nothing from OpenSSL's tables: the class's library and reason
+         * (None) stand, and the arguments are the call site's. */
+        PyObject *args = plain_error_args(st, py_errno, errstr, file, line);
+        exc = args ? PyObject_Call(type, args, NULL) : NULL;
+        if (exc != NULL) {
+            PyErr_SetObject(type, exc);
+        }
+        goto done;
     }
     msg = format_message(lib_obj, reason_obj, errstr, verify_obj, file, line);
     if (msg == NULL) {

@@ -558,6 +558,9 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->certificate_type);
     Py_VISIT(st->sock_type);
     Py_VISIT(st->SSLError);
+    for (int i = 0; i < PYSSL_PLAIN_ERROR_SLOTS; i++) {
+        Py_VISIT(st->plain_error_args[i].args);
+    }
     Py_VISIT(st->SSLCertVerificationError);
     Py_VISIT(st->SSLZeroReturnError);
     Py_VISIT(st->SSLWantReadError);
@@ -581,6 +584,9 @@ module_clear(PyObject *module)
     Py_CLEAR(st->certificate_type);
     Py_CLEAR(st->sock_type);
     Py_CLEAR(st->SSLError);
+    for (int i = 0; i < PYSSL_PLAIN_ERROR_SLOTS; i++) {
+        Py_CLEAR(st->plain_error_args[i].args);
+    }
     Py_CLEAR(st->SSLCertVerificationError);
     Py_CLEAR(st->SSLZeroReturnError);
     Py_CLEAR(st->SSLWantReadError);

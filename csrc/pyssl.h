@@ -100,6 +100,8 @@ enum py_ssl_cert_requirements {
 /* ------------------------------------------------------------------------ */
 /* Module state                                                             */
 
+#define PYSSL_PLAIN_ERROR_SLOTS 8
+
 typedef struct {
     /* types */
     PyTypeObject *context_type;
@@ -126,6 +128,17 @@ typedef struct {
     /* method names socket.c calls on every read and write, interned once */
     PyObject *str_fileno;
     PyObject *str_gettimeout;
+    /* The (errno, message) argument tuples of errors that carry no OpenSSL
+     * code, such as the SSLWantReadError every non-blocking read that finds
+     * no data raises: formatted once per call site, not once per raise. */
+    struct {
+        const char *errstr;
+        const char *file;
+        int line;
+        int py_errno;
+        PyObject *args;
+    } plain_error_args[PYSSL_PLAIN_ERROR_SLOTS];
+    int plain_error_next;
 } pyssl_state;
 
 static inline pyssl_state *
