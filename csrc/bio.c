@@ -2,10 +2,219 @@
  * writes to instead of a socket.
  *
  * This sits on the SSLObject hot path (asyncio's transports shuttle every
- * record through two of these), so read and write touch OpenSSL once and
- * copy once.
+ * record through two of these), so it is not OpenSSL's BIO_s_mem(): that
+ * one zero-fills every byte it grows into, and a queue that is drained and
+ * refilled for each record grows into all of them. Ours is a BIO of our
+ * own type over a plain buffer that is never cleared, only reused.
  */
 #include "pyssl.h"
+
+#include <string.h>
+
+/* A drained buffer bigger than this is given back rather than kept. */
+#define MEMBUF_KEEP (1024 * 1024)
+
+/* The queue: pending bytes are buf[start:end]. The BIO owns it. */
+typedef struct {
+    char *buf;
+    size_t cap;
+    size_t start;
+    size_t end;
+    int eof_written;
+    /* An SSLObject reads and writes with the GIL released, so a thread
+     * holding the GIL may call write() on the same queue meanwhile. */
+    PyThread_type_lock lock;
+} membuf;
+
+static void
+membuf_lock(membuf *m)
+{
+    PyThread_acquire_lock(m->lock, WAIT_LOCK);
+}
+
+static void
+membuf_unlock(membuf *m)
+{
+    PyThread_release_lock(m->lock);
+}
+
+/* Callers hold the lock. Raw allocators: OpenSSL calls these without the
+ * GIL. Returns -1 when memory runs out, leaving the queue as it was. */
+static int
+membuf_append(membuf *m, const char *data, size_t n)
+{
+    if (m->end + n > m->cap && m->start > 0) {
+        /* Move what is pending to the front before growing. */
+        memmove(m->buf, m->buf + m->start, m->end - m->start);
+        m->end -= m->start;
+        m->start = 0;
+    }
+    if (m->end + n > m->cap) {
+        size_t want = m->cap * 2;
+        if (want < m->end + n) {
+            want = m->end + n;
+        }
+        char *grown = PyMem_RawRealloc(m->buf, want);
+        if (grown == NULL) {
+            return -1;
+        }
+        m->buf = grown;
+        m->cap = want;
+    }
+    memcpy(m->buf + m->end, data, n);
+    m->end += n;
+    return 0;
+}
+
+/* Copy up to n pending bytes to out and consume them; returns the count. */
+static size_t
+membuf_take(membuf *m, char *out, size_t n)
+{
+    size_t avail = m->end - m->start;
+    if (n > avail) {
+        n = avail;
+    }
+    memcpy(out, m->buf + m->start, n);
+    m->start += n;
+    if (m->start == m->end) {
+        m->start = m->end = 0;
+        if (m->cap > MEMBUF_KEEP) {
+            PyMem_RawFree(m->buf);
+            m->buf = NULL;
+            m->cap = 0;
+        }
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The BIO type OpenSSL sees                                                */
+
+static int
+membio_write(BIO *bio, const char *data, int len)
+{
+    membuf *m = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    if (len <= 0) {
+        return 0;
+    }
+    membuf_lock(m);
+    int rc = membuf_append(m, data, (size_t)len);
+    membuf_unlock(m);
+    return rc < 0 ? -1 : len;
+}
+
+/* An empty queue is "no data yet" (a retryable -1) until write_eof(), and
+ * a real end of stream (0) after it. */
+static int
+membio_read(BIO *bio, char *out, int len)
+{
+    membuf *m = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    if (len <= 0) {
+        return 0;
+    }
+    membuf_lock(m);
+    size_t n = membuf_take(m, out, (size_t)len);
+    int eof = m->eof_written;
+    membuf_unlock(m);
+    if (n > 0) {
+        return (int)n;
+    }
+    if (eof) {
+        return 0;
+    }
+    BIO_set_retry_read(bio);
+    return -1;
+}
+
+static long
+membio_ctrl(BIO *bio, int cmd, long num, void *ptr)
+{
+    membuf *m = BIO_get_data(bio);
+    long res = 0;
+    switch (cmd) {
+    case BIO_CTRL_PENDING:
+    case BIO_CTRL_EOF:
+        membuf_lock(m);
+        res = (long)(m->end - m->start);
+        if (cmd == BIO_CTRL_EOF) {
+            res = m->eof_written && res == 0;
+        }
+        membuf_unlock(m);
+        return res;
+    case BIO_CTRL_WPENDING:
+        return 0;
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+membio_create(BIO *bio)
+{
+    membuf *m = PyMem_RawCalloc(1, sizeof(membuf));
+    if (m == NULL) {
+        return 0;
+    }
+    m->lock = PyThread_allocate_lock();
+    if (m->lock == NULL) {
+        PyMem_RawFree(m);
+        return 0;
+    }
+    BIO_set_data(bio, m);
+    BIO_set_init(bio, 1);
+    return 1;
+}
+
+static int
+membio_destroy(BIO *bio)
+{
+    membuf *m = BIO_get_data(bio);
+    if (m != NULL) {
+        PyThread_free_lock(m->lock);
+        PyMem_RawFree(m->buf);
+        PyMem_RawFree(m);
+        BIO_set_data(bio, NULL);
+    }
+    return 1;
+}
+
+/* Made once per process: every interpreter's MemoryBIOs share it, and
+ * a BIO may outlive the module that made it. */
+static BIO_METHOD *membio_method;
+
+static int
+membio_method_init(void)
+{
+    if (membio_method != NULL) {
+        return 0;
+    }
+    BIO_METHOD *meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                    "pyssl memory");
+    if (meth == NULL || !BIO_meth_set_write(meth, membio_write) ||
+        !BIO_meth_set_read(meth, membio_read) ||
+        !BIO_meth_set_ctrl(meth, membio_ctrl) ||
+        !BIO_meth_set_create(meth, membio_create) ||
+        !BIO_meth_set_destroy(meth, membio_destroy)) {
+        BIO_meth_free(meth);
+        return -1;
+    }
+    membio_method = meth;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* MemoryBIO, the Python type                                               */
+
+static membuf *
+memorybio_buf(PyObject *op)
+{
+    return BIO_get_data(((PySSLMemoryBIO *)op)->bio);
+}
 
 static PyObject *
 memorybio_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -20,23 +229,17 @@ memorybio_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                         "MemoryBIO() takes no keyword arguments");
         return NULL;
     }
-    BIO *bio = BIO_new(BIO_s_mem());
+    BIO *bio = BIO_new(membio_method);
     if (bio == NULL) {
         return PYSSL_SET_SSL_ERROR(pyssl_state_from_type(type),
                                    "failed to allocate BIO");
     }
-    /* An empty memory BIO is "no data yet", not end of stream: OpenSSL must
-     * see a retryable read (-1 with the retry flag) until write_eof(). */
-    BIO_set_retry_read(bio);
-    BIO_set_mem_eof_return(bio, -1);
-
     PySSLMemoryBIO *self = (PySSLMemoryBIO *)type->tp_alloc(type, 0);
     if (self == NULL) {
         BIO_free(bio);
         return NULL;
     }
     self->bio = bio;
-    self->eof_written = 0;
     return (PyObject *)self;
 }
 
@@ -51,7 +254,7 @@ memorybio_dealloc(PyObject *op)
 
 /* The optional size argument of read(): an int (anything with __index__). */
 static int
-read_size_arg(PyObject *const *args, Py_ssize_t nargs, int *size)
+read_size_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t *size)
 {
     if (nargs > 1) {
         PyErr_Format(PyExc_TypeError,
@@ -65,49 +268,42 @@ read_size_arg(PyObject *const *args, Py_ssize_t nargs, int *size)
     if (index == NULL) {
         return -1;
     }
-    *size = PyLong_AsInt(index);
+    int n = PyLong_AsInt(index);
     Py_DECREF(index);
-    return *size == -1 && PyErr_Occurred() ? -1 : 0;
+    if (n == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *size = n;
+    return 0;
 }
 
 /* METH_FASTCALL: no argument tuple on the hot path. */
 static PyObject *
 memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
-    PySSLMemoryBIO *self = (PySSLMemoryBIO *)op;
-    int size = -1;
+    membuf *m = memorybio_buf(op);
+    Py_ssize_t size = -1;
     if (read_size_arg(args, nargs, &size) < 0) {
         return NULL;
     }
-    size_t pending = BIO_ctrl_pending(self->bio);
-    int avail = pending > INT_MAX ? INT_MAX : (int)pending;
-    if (size < 0 || size > avail) {
-        size = avail;
+    membuf_lock(m);
+    size_t avail = m->end - m->start;
+    if (size < 0 || (size_t)size > avail) {
+        size = avail > INT_MAX ? INT_MAX : (Py_ssize_t)avail;
     }
-    /* Read straight into the bytes object's storage. */
+    /* The one copy: from the queue straight into the bytes object. */
     PyObject *res = PyBytes_FromStringAndSize(NULL, size);
-    if (res == NULL || size == 0) {
-        return res;
+    if (res != NULL) {
+        membuf_take(m, PyBytes_AS_STRING(res), (size_t)size);
     }
-    int n = BIO_read(self->bio, PyBytes_AS_STRING(res), size);
-    if (n < 0) {
-        Py_DECREF(res);
-        return PYSSL_SET_SSL_ERROR(pyssl_state_from_type(Py_TYPE(op)),
-                                   "cannot read from memory BIO");
-    }
-    if (n < size) {
-        /* Cannot happen with a memory BIO holding `size` bytes; be safe. */
-        PyObject *shorter = PyBytes_FromStringAndSize(PyBytes_AS_STRING(res), n);
-        Py_DECREF(res);
-        res = shorter;
-    }
+    membuf_unlock(m);
     return res;
 }
 
 static PyObject *
 memorybio_write(PyObject *op, PyObject *arg)
 {
-    PySSLMemoryBIO *self = (PySSLMemoryBIO *)op;
+    membuf *m = memorybio_buf(op);
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
         return NULL;
@@ -117,15 +313,15 @@ memorybio_write(PyObject *op, PyObject *arg)
         PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
                      INT_MAX);
     }
-    else if (self->eof_written) {
+    else if (m->eof_written) {
         PyErr_SetString(pyssl_state_from_type(Py_TYPE(op))->SSLError,
                         "cannot write() after write_eof()");
     }
     else {
-        int n = BIO_write(self->bio, view.buf, (int)view.len);
-        res = n < 0 ? PYSSL_SET_SSL_ERROR(pyssl_state_from_type(Py_TYPE(op)),
-                                          "cannot write to memory BIO")
-                    : PyLong_FromLong(n);
+        membuf_lock(m);
+        int rc = membuf_append(m, view.buf, (size_t)view.len);
+        membuf_unlock(m);
+        res = rc < 0 ? PyErr_NoMemory() : PyLong_FromSsize_t(view.len);
     }
     PyBuffer_Release(&view);
     return res;
@@ -134,27 +330,25 @@ memorybio_write(PyObject *op, PyObject *arg)
 static PyObject *
 memorybio_write_eof(PyObject *op, PyObject *unused)
 {
-    PySSLMemoryBIO *self = (PySSLMemoryBIO *)op;
-    self->eof_written = 1;
-    /* From now on an empty BIO is a real end of stream: reads return 0
-     * and must not be retried. */
-    BIO_clear_retry_flags(self->bio);
-    BIO_set_mem_eof_return(self->bio, 0);
+    membuf *m = memorybio_buf(op);
+    membuf_lock(m);
+    m->eof_written = 1;
+    membuf_unlock(m);
     Py_RETURN_NONE;
 }
 
 static PyObject *
 memorybio_get_pending(PyObject *op, void *closure)
 {
-    return PyLong_FromSize_t(BIO_ctrl_pending(((PySSLMemoryBIO *)op)->bio));
+    return PyLong_FromLong(BIO_ctrl(((PySSLMemoryBIO *)op)->bio,
+                                    BIO_CTRL_PENDING, 0, NULL));
 }
 
 static PyObject *
 memorybio_get_eof(PyObject *op, void *closure)
 {
-    PySSLMemoryBIO *self = (PySSLMemoryBIO *)op;
-    return PyBool_FromLong(self->eof_written &&
-                           BIO_ctrl_pending(self->bio) == 0);
+    return PyBool_FromLong(BIO_ctrl(((PySSLMemoryBIO *)op)->bio,
+                                    BIO_CTRL_EOF, 0, NULL));
 }
 
 static PyMethodDef memorybio_methods[] = {
@@ -197,6 +391,10 @@ static PyType_Spec memorybio_spec = {
 int
 pyssl_bio_init(PyObject *module, pyssl_state *st)
 {
+    if (membio_method_init() < 0) {
+        PYSSL_SET_SSL_ERROR(st, "cannot create the memory BIO type");
+        return -1;
+    }
     st->memorybio_type = pyssl_new_type(module, &memorybio_spec);
     if (st->memorybio_type == NULL) {
         return -1;

@@ -197,11 +197,11 @@ typedef struct {
     PyObject *weakreflist;
 } PySSLSocket;
 
-/* MemoryBIO */
+/* MemoryBIO: the bytes and the end-of-stream flag live in the BIO (see
+ * bio.c), which an SSL may keep after this object is gone. */
 typedef struct {
     PyObject_HEAD
     BIO *bio;
-    int eof_written;
 } PySSLMemoryBIO;
 
 /* SSLSession */

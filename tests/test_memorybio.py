@@ -1,0 +1,158 @@
+"""MemoryBIO as a byte queue, and SSLObject traffic through it.
+
+pyssl's MemoryBIO is its own buffer (not OpenSSL's BIO_s_mem), so these
+tests pin down what asyncio and every SSLObject user rely on: bytes come out
+in the order they went in, nothing is lost or repeated across the buffer's
+reuse and growth, end of stream is reported only after write_eof(), and an
+SSLObject reading in one thread while another feeds its BIO sees the exact
+stream.
+"""
+import os
+import random
+import threading
+
+import pytest
+
+from conftest import BioPair, TIMEOUT, ssl
+
+
+def test_queue_matches_a_model_under_random_reads_and_writes():
+    rng = random.Random(1234)
+    bio, model = ssl.MemoryBIO(), bytearray()
+    for step in range(3000):
+        if rng.random() < 0.55:
+            # Sizes from empty to beyond the 1 MiB the buffer keeps when
+            # drained, so growth, compaction and release are all exercised.
+            n = rng.choice((0, 1, 5, 300, 16389, 70000, 1100000))
+            chunk = bytes([step % 251]) * n
+            assert bio.write(chunk) == n
+            model += chunk
+        else:
+            size = rng.choice((None, -1, 0, 1, 7, 16384, 100000))
+            got = bio.read() if size is None else bio.read(size)
+            size = -1 if size is None else size
+            want_len = len(model) if size < 0 else min(size, len(model))
+            assert got == bytes(model[:want_len])
+            del model[:want_len]
+        assert bio.pending == len(model)
+    assert bio.read() == bytes(model)
+
+
+def test_eof_only_after_write_eof_and_drain():
+    bio = ssl.MemoryBIO()
+    bio.write(b"tail")
+    bio.write_eof()
+    assert bio.eof is False             # still holds bytes
+    assert bio.read(2) == b"ta"
+    assert bio.eof is False
+    assert bio.read() == b"il"
+    assert bio.eof is True
+    with pytest.raises(ssl.SSLError):
+        bio.write(b"")
+
+
+def test_write_accepts_buffers_and_rejects_the_rest():
+    bio = ssl.MemoryBIO()
+    assert bio.write(bytearray(b"ab")) == 2
+    assert bio.write(memoryview(b"xcdx")[1:3]) == 2
+    with pytest.raises(TypeError):
+        bio.write("text")
+    with pytest.raises(TypeError):
+        bio.read(1.5)
+    assert bio.read() == b"abcd"
+
+
+def test_megabytes_through_an_sslobject_pair(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    pair.client.write(data)
+    assert pair.c_out.pending > len(data)   # records add their overhead
+    pair.s_in.write(pair.c_out.read())
+    got = bytearray()
+    buf = bytearray(65536)
+    while True:
+        try:
+            n = pair.server.read(len(buf), buf)
+        except ssl.SSLWantReadError:
+            break
+        got += buf[:n]
+    assert got == data
+    assert pair.s_in.pending == 0
+
+
+def test_truncated_stream_then_eof_is_an_eof_error(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    pair.client.write(b"x" * 1000)
+    record = pair.c_out.read()
+    pair.s_in.write(record[:-10])       # the record's last bytes never come
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.server.read(2000)
+    pair.s_in.write_eof()
+    with pytest.raises(ssl.SSLEOFError):
+        pair.server.read(2000)
+
+
+def test_reader_thread_while_another_thread_feeds_the_bio(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    data = os.urandom(2 * 1024 * 1024)
+    pair.client.write(data)
+    wire = pair.c_out.read()
+    got = bytearray()
+    failure = []
+
+    def reader():
+        buf = bytearray(16384)
+        try:
+            while len(got) < len(data):
+                try:
+                    n = pair.server.read(len(buf), buf)
+                except ssl.SSLWantReadError:
+                    continue
+                got.extend(buf[:n])
+        except Exception as exc:  # reported below, not lost in the thread
+            failure.append(exc)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    # Odd-sized pieces, so records arrive split across writes.
+    for i in range(0, len(wire), 1021):
+        pair.s_in.write(wire[i:i + 1021])
+    t.join(TIMEOUT * 3)
+    assert not t.is_alive()
+    assert not failure
+    assert got == data
+
+
+def test_want_read_errors_are_fresh_and_complete(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    seen = []
+    for _ in range(3):
+        with pytest.raises(ssl.SSLWantReadError) as info:
+            pair.server.read(10)
+        seen.append(info.value)
+    first, second, _ = seen
+    assert first is not second
+    assert first.args == second.args
+    assert first.args[0] == ssl.SSL_ERROR_WANT_READ
+    assert "did not complete" in str(first)
+    assert first.errno == ssl.SSL_ERROR_WANT_READ
+    assert first.library is None and first.reason is None
+    # A handshake that wants more data says the same kind of thing.
+    obj = client_ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(),
+                              server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError) as info:
+        obj.do_handshake()
+    assert info.value.args[0] == ssl.SSL_ERROR_WANT_READ
+
+
+def test_named_errors_still_carry_library_and_reason(client_ctx):
+    pair_in = ssl.MemoryBIO()
+    obj = client_ctx.wrap_bio(pair_in, ssl.MemoryBIO(),
+                              server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        obj.do_handshake()
+    pair_in.write(b"\x16\x03\x03\x00\x05garbage-that-is-no-server-hello")
+    with pytest.raises(ssl.SSLError) as info:
+        obj.do_handshake()
+    assert info.value.library == "SSL"
+    assert isinstance(info.value.reason, str) and info.value.reason
