@@ -22,9 +22,13 @@
 /* ------------------------------------------------------------------------ */
 /* Reaching the socket                                                      */
 
-enum io_mode { IO_BLOCKING, IO_NONBLOCKING, IO_TIMEOUT };
+enum io_mode { IO_UNKNOWN, IO_BLOCKING, IO_NONBLOCKING, IO_TIMEOUT };
 
-/* What one operation knows about the socket underneath, read once. */
+/* What one operation knows about the socket underneath.  The fd and the
+ * timeout only matter once OpenSSL would block, so they are read then
+ * (io_learn), not before every call: a read or write that finds the socket
+ * ready makes no Python calls.  CPython's _ssl, too, only looks at the fd
+ * when it has to wait. */
 typedef struct {
     PyObject *sock;   /* strong reference; NULL over memory BIOs */
     int fd;
@@ -86,17 +90,16 @@ socket_fileno(pyssl_state *st, PyObject *sock)
     return fd;
 }
 
-/* Fill io from the socket's current state: alive, open, and its timeout.
- * The BIOs follow the socket's blocking mode, which may have changed since
- * the last call. */
+/* Take a reference to the socket for the length of one operation. */
 static int
 io_begin(PySSLSocket *self, io_ctx *io)
 {
     io->sock = NULL;
     io->fd = -1;
-    io->mode = IO_NONBLOCKING;
+    io->mode = IO_UNKNOWN;
     io->deadline = 0;
     if (self->sock == NULL) {
+        io->mode = IO_NONBLOCKING;
         return 0;
     }
     if (PyWeakref_GetRef(self->sock, &io->sock) <= 0) {
@@ -104,19 +107,28 @@ io_begin(PySSLSocket *self, io_ctx *io)
         raise_socket_gone(self);
         return -1;
     }
+    return 0;
+}
+
+/* Read the socket's fd (it must still be open) and its timeout, which
+ * starts the deadline.  Returns -1 with an exception. */
+static int
+io_learn(PySSLSocket *self, io_ctx *io)
+{
     io->fd = socket_fileno(self->ctx->state, io->sock);
     if (io->fd < 0) {
         if (!PyErr_Occurred()) {
             raise_socket_closed(self);
         }
-        goto fail;
+        return -1;
     }
     PyObject *t = PyObject_CallMethodObjArgs(io->sock,
                                              self->ctx->state->str_gettimeout,
                                              NULL);
     if (t == NULL) {
-        goto fail;
+        return -1;
     }
+    io->mode = IO_NONBLOCKING;
     if (t == Py_None) {
         io->mode = IO_BLOCKING;
     }
@@ -124,7 +136,7 @@ io_begin(PySSLSocket *self, io_ctx *io)
         double secs = PyFloat_AsDouble(t);
         if (secs == -1.0 && PyErr_Occurred()) {
             Py_DECREF(t);
-            goto fail;
+            return -1;
         }
         if (secs > 0) {
             /* Past ~30 years a deadline is as good as none; keep int64 sane. */
@@ -136,13 +148,7 @@ io_begin(PySSLSocket *self, io_ctx *io)
         }
     }
     Py_DECREF(t);
-    long nbio = io->mode != IO_BLOCKING;
-    BIO_set_nbio(SSL_get_rbio(self->ssl), nbio);
-    BIO_set_nbio(SSL_get_wbio(self->ssl), nbio);
     return 0;
-fail:
-    Py_CLEAR(io->sock);
-    return -1;
 }
 
 static void
@@ -173,8 +179,11 @@ poll_fd(int fd, int writing, int ms, int *e)
  * A signal interrupting poll() runs its Python handler, which may raise
  * (Ctrl-C); otherwise the wait goes on. */
 static int
-io_wait(io_ctx *io, int writing)
+io_wait(PySSLSocket *self, io_ctx *io, int writing)
 {
+    if (io->mode == IO_UNKNOWN && io_learn(self, io) < 0) {
+        return WAIT_ERROR;
+    }
     if (io->sock == NULL || io->mode == IO_NONBLOCKING) {
         return WAIT_NONBLOCKING;
     }
@@ -250,7 +259,7 @@ run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
         else {
             return 0;
         }
-        switch (io_wait(io, writing)) {
+        switch (io_wait(self, io, writing)) {
         case WAIT_READY:
             continue;
         case WAIT_NONBLOCKING:
@@ -619,7 +628,7 @@ shutdown_loop(PySSLSocket *self, io_ctx *io, int *pret)
         else {
             return 0;
         }
-        int w = io_wait(io, writing);
+        int w = io_wait(self, io, writing);
         if (w == WAIT_TIMED_OUT) {
             raise_timeout(writing ? "The write operation timed out"
                                   : "The read operation timed out");
@@ -639,7 +648,10 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
 {
     io_ctx io;
     int ret = 0;
-    if (io_begin(self, &io) < 0) {
+    /* Unlike a read, shutdown checks the fd before it starts. */
+    if (io_begin(self, &io) < 0 ||
+        (io.sock != NULL && io_learn(self, &io) < 0)) {
+        io_end(&io);
         if (self->sock != NULL && PyErr_ExceptionMatches(
                                       self->ctx->state->SSLError)) {
             /* A closed socket is as gone as a collected one here. */
