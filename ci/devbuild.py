@@ -44,7 +44,7 @@ def main():
     pkg = os.path.join(out, "pyssl")
     os.makedirs(obj, exist_ok=True)
     os.makedirs(pkg, exist_ok=True)
-    flags = ["-fPIC", "-fvisibility=hidden", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+    flags = ["-fPIC", "-fvisibility=hidden", os.environ.get("PYSSL_OPT", "-O1"), "-g", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
              "-Wno-missing-field-initializers", "-I" + CSRC, "-I" + include,
              '-DPYSSL_MODULE_NAME="pyssl._ssl"']
     if os.environ.get("PYSSL_ASAN"):
