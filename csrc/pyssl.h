@@ -194,6 +194,8 @@ typedef struct {
     char shutdown_seen_zero;
     pyssl_err err;            /* of the last SSL_* call */
     PyObject *exc;            /* an exception a callback parked, or NULL */
+    PyObject *read_exc;       /* the error a read hit after it had data,
+                               * raised by the next read; or NULL */
     PyObject *weakreflist;
 } PySSLSocket;
 

@@ -326,6 +326,39 @@ op_read(SSL *ssl, void *arg, pyssl_err *err)
     return ret;
 }
 
+/* Over memory BIOs nothing waits, so once a read has data it goes on
+ * decrypting the records already buffered until buf is full: one call per
+ * batch of records rather than one per 16 KiB record.  It stops at the
+ * first failure.  "Want more bytes" and the peer's close_notify come back
+ * on the next read by themselves; any other error is kept in read_exc for
+ * the next read to raise, so this one still returns its data. */
+static void
+read_more_records(PySSLSocket *self, rw_arg *a)
+{
+    pyssl_err err = {0, 0};
+    int ret = 1;
+    Py_BEGIN_ALLOW_THREADS
+    while (a->done < a->len) {
+        size_t n = 0;
+        ret = SSL_read_ex(self->ssl, (char *)a->buf + a->done,
+                          a->len - a->done, &n);
+        if (ret == 0) {
+            capture_err(self->ssl, ret, &err);
+            break;
+        }
+        a->done += n;
+    }
+    Py_END_ALLOW_THREADS
+    if (ret != 0 || err.ssl == SSL_ERROR_WANT_READ ||
+        err.ssl == SSL_ERROR_WANT_WRITE || err.ssl == SSL_ERROR_ZERO_RETURN) {
+        ERR_clear_error();
+        return;
+    }
+    self->err = err;
+    PYSSL_SET_SOCKET_ERROR(self, ret);
+    Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
+}
+
 /* Read up to len bytes into buf.  Returns the count, 0 after the peer's
  * clean close_notify, or -1 with an exception. */
 static Py_ssize_t
@@ -334,6 +367,12 @@ read_into(PySSLSocket *self, void *buf, size_t len)
     io_ctx io;
     rw_arg a = {buf, len, 0};
     int ret = 0;
+    if (self->read_exc != NULL) {
+        PyObject *exc = self->read_exc;
+        self->read_exc = NULL;
+        PyErr_SetRaisedException(exc);
+        return -1;
+    }
     if (io_begin(self, &io) < 0) {
         return -1;
     }
@@ -342,6 +381,9 @@ read_into(PySSLSocket *self, void *buf, size_t len)
     io_end(&io);
     if (rc < 0) {
         return -1;
+    }
+    if (ret != 0 && self->sock == NULL && a.done < a.len) {
+        read_more_records(self, &a);
     }
     if (ret == 0) {
         /* Only the peer has closed: a clean EOF, as CPython reports it. */
@@ -1138,6 +1180,7 @@ static int
 sslsock_traverse(PySSLSocket *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->exc);
+    Py_VISIT(self->read_exc);
     Py_VISIT(self->ctx);
     Py_VISIT(self->sock);
     Py_VISIT(self->owner);
@@ -1152,6 +1195,7 @@ static int
 sslsock_clear(PySSLSocket *self)
 {
     Py_CLEAR(self->exc);
+    Py_CLEAR(self->read_exc);
     Py_CLEAR(self->owner);
     return 0;
 }
@@ -1410,6 +1454,7 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->shutdown_seen_zero = 0;
     self->err.ssl = self->err.c = 0;
     self->exc = NULL;
+    self->read_exc = NULL;
     self->weakreflist = NULL;
 
     ERR_clear_error();

@@ -156,3 +156,50 @@ def test_named_errors_still_carry_library_and_reason(client_ctx):
         obj.do_handshake()
     assert info.value.library == "SSL"
     assert isinstance(info.value.reason, str) and info.value.reason
+
+
+def _records(pair, *chunks):
+    """Each chunk as its own record(s), returned as separate wire strings."""
+    wire = []
+    for chunk in chunks:
+        pair.client.write(chunk)
+        wire.append(pair.c_out.read())
+    return wire
+
+
+def test_data_before_a_corrupt_record_is_delivered_then_the_error(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    good, bad = _records(pair, b"a" * 3000, b"b" * 3000)
+    bad = bad[:20] + bytes([bad[20] ^ 0xFF]) + bad[21:]
+    pair.s_in.write(good + bad)
+    assert pair.server.read(65536) == b"a" * 3000
+    with pytest.raises(ssl.SSLError) as info:
+        pair.server.read(65536)
+    assert info.value.library == "SSL"
+    assert not isinstance(info.value, (ssl.SSLWantReadError, ssl.SSLZeroReturnError))
+
+
+def test_data_before_close_notify_is_delivered_then_end_of_stream(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    pair.client.write(b"last words")
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.client.unwrap()            # queues close_notify behind the data
+    pair.s_in.write(pair.c_out.read())
+    assert pair.server.read(65536) == b"last words"
+    assert pair.server.read(65536) == b""   # the clean end of the stream
+    assert pair.server.read(65536) == b""
+
+
+def test_one_read_returns_several_buffered_records_in_order(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    chunks = [bytes([65 + i]) * 5000 for i in range(6)]
+    pair.s_in.write(b"".join(_records(pair, *chunks)))
+    got = b""
+    buf = bytearray(12000)              # not a multiple of any record
+    while len(got) < 30000:
+        n = pair.server.read(len(buf), buf)
+        assert 0 < n <= len(buf)
+        got += bytes(buf[:n])
+    assert got == b"".join(chunks)
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.server.read(10)
