@@ -14,12 +14,24 @@
 /* A drained buffer bigger than this is given back rather than kept. */
 #define MEMBUF_KEEP (1024 * 1024)
 
-/* The queue: pending bytes are buf[start:end]. The BIO owns it. */
+/* Writes of at least this many bytes, as a bytes object into an empty
+ * queue, are queued by reference instead of copied. */
+#define MEMBUF_BORROW_MIN 1024
+
+/* The queue, owned by the BIO.  Pending bytes are base[start:end], where
+ * base is our own buffer, or the data of `borrowed`: asyncio writes each
+ * chunk it receives into an empty incoming BIO, and holding on to that bytes
+ * object saves copying every byte of the stream once more. */
 typedef struct {
     char *buf;
     size_t cap;
     size_t start;
     size_t end;
+    PyObject *borrowed;
+    /* A borrowed object that OpenSSL drained without the GIL: the next call
+     * holding the GIL drops the reference.  Only ever one, as borrowing
+     * (under the GIL) first drops the previous one. */
+    PyObject *spent;
     int eof_written;
     /* An SSLObject reads and writes with the GIL released, so a thread
      * holding the GIL may call write() on the same queue meanwhile. */
@@ -38,10 +50,30 @@ membuf_unlock(membuf *m)
     PyThread_release_lock(m->lock);
 }
 
-/* Callers hold the lock. Raw allocators: OpenSSL calls these without the
- * GIL. Returns -1 when memory runs out, leaving the queue as it was. */
+static const char *
+membuf_base(membuf *m)
+{
+    return m->borrowed ? PyBytes_AS_STRING(m->borrowed) : m->buf;
+}
+
+/* With the GIL: drop the reference to a drained borrowed object. */
+static void
+membuf_reap(membuf *m)
+{
+    if (m->spent == NULL) {
+        return;
+    }
+    membuf_lock(m);
+    PyObject *spent = m->spent;
+    m->spent = NULL;
+    membuf_unlock(m);
+    Py_XDECREF(spent);
+}
+
+/* Make room for n more bytes in our own buffer.  Raw allocators: OpenSSL
+ * calls this without the GIL.  Returns -1 when memory runs out. */
 static int
-membuf_append(membuf *m, const char *data, size_t n)
+membuf_reserve(membuf *m, size_t n)
 {
     if (m->end + n > m->cap && m->start > 0) {
         /* Move what is pending to the front before growing. */
@@ -61,6 +93,40 @@ membuf_append(membuf *m, const char *data, size_t n)
         m->buf = grown;
         m->cap = want;
     }
+    return 0;
+}
+
+/* Copy what is left of the borrowed object into our own buffer, so more
+ * can be appended after it. */
+static int
+membuf_unborrow(membuf *m)
+{
+    size_t left = m->end - m->start;
+    size_t from = m->start;
+    m->start = m->end = 0;
+    if (membuf_reserve(m, left) < 0) {
+        m->start = from;
+        m->end = from + left;
+        return -1;
+    }
+    memcpy(m->buf, PyBytes_AS_STRING(m->borrowed) + from, left);
+    m->end = left;
+    m->spent = m->borrowed;
+    m->borrowed = NULL;
+    return 0;
+}
+
+/* Callers hold the lock.  Returns -1 when memory runs out, leaving the
+ * queue as it was. */
+static int
+membuf_append(membuf *m, const char *data, size_t n)
+{
+    if (m->borrowed != NULL && membuf_unborrow(m) < 0) {
+        return -1;
+    }
+    if (membuf_reserve(m, n) < 0) {
+        return -1;
+    }
     memcpy(m->buf + m->end, data, n);
     m->end += n;
     return 0;
@@ -74,11 +140,15 @@ membuf_take(membuf *m, char *out, size_t n)
     if (n > avail) {
         n = avail;
     }
-    memcpy(out, m->buf + m->start, n);
+    memcpy(out, membuf_base(m) + m->start, n);
     m->start += n;
     if (m->start == m->end) {
         m->start = m->end = 0;
-        if (m->cap > MEMBUF_KEEP) {
+        if (m->borrowed != NULL) {
+            m->spent = m->borrowed;
+            m->borrowed = NULL;
+        }
+        else if (m->cap > MEMBUF_KEEP) {
             PyMem_RawFree(m->buf);
             m->buf = NULL;
             m->cap = 0;
@@ -175,6 +245,10 @@ membio_destroy(BIO *bio)
 {
     membuf *m = BIO_get_data(bio);
     if (m != NULL) {
+        /* Our BIOs are freed by MemoryBIO and _SSLSocket deallocators,
+         * which hold the GIL. */
+        Py_XDECREF(m->borrowed);
+        Py_XDECREF(m->spent);
         PyThread_free_lock(m->lock);
         PyMem_RawFree(m->buf);
         PyMem_RawFree(m);
@@ -286,6 +360,7 @@ memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     if (read_size_arg(args, nargs, &size) < 0) {
         return NULL;
     }
+    membuf_reap(m);
     membuf_lock(m);
     size_t avail = m->end - m->start;
     if (size < 0 || (size_t)size > avail) {
@@ -297,6 +372,7 @@ memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
         membuf_take(m, PyBytes_AS_STRING(res), (size_t)size);
     }
     membuf_unlock(m);
+    membuf_reap(m);
     return res;
 }
 
@@ -318,9 +394,20 @@ memorybio_write(PyObject *op, PyObject *arg)
                         "cannot write() after write_eof()");
     }
     else {
+        membuf_reap(m);
         membuf_lock(m);
-        int rc = membuf_append(m, view.buf, (size_t)view.len);
+        int rc = 0;
+        if (PyBytes_CheckExact(arg) && view.len >= MEMBUF_BORROW_MIN &&
+            m->start == m->end && m->borrowed == NULL) {
+            m->borrowed = Py_NewRef(arg);
+            m->start = 0;
+            m->end = (size_t)view.len;
+        }
+        else {
+            rc = membuf_append(m, view.buf, (size_t)view.len);
+        }
         membuf_unlock(m);
+        membuf_reap(m);
         res = rc < 0 ? PyErr_NoMemory() : PyLong_FromSsize_t(view.len);
     }
     PyBuffer_Release(&view);

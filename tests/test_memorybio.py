@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from conftest import BioPair, TIMEOUT, ssl
+from conftest import UNDER_STDLIB, BioPair, TIMEOUT, ssl
 
 
 def test_queue_matches_a_model_under_random_reads_and_writes():
@@ -92,6 +92,10 @@ def test_truncated_stream_then_eof_is_an_eof_error(client_ctx, server_ctx):
         pair.server.read(2000)
 
 
+@pytest.mark.xfail(UNDER_STDLIB, strict=False, reason=(
+    "the stdlib's MemoryBIO is OpenSSL's BIO_s_mem, which races when one "
+    "thread writes to it while SSL_read runs on it without the GIL: seen "
+    "here as bad record MACs"))
 def test_reader_thread_while_another_thread_feeds_the_bio(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     data = os.urandom(2 * 1024 * 1024)
@@ -114,9 +118,15 @@ def test_reader_thread_while_another_thread_feeds_the_bio(client_ctx, server_ctx
 
     t = threading.Thread(target=reader)
     t.start()
-    # Odd-sized pieces, so records arrive split across writes.
-    for i in range(0, len(wire), 1021):
-        pair.s_in.write(wire[i:i + 1021])
+    # Odd-sized pieces, so records arrive split across writes; small ones
+    # and large ones, which the BIO may queue without copying.
+    i = 0
+    for step in range(len(wire)):
+        size = (1021, 5003, 70001)[step % 3]
+        pair.s_in.write(wire[i:i + size])
+        i += size
+        if i >= len(wire):
+            break
     t.join(TIMEOUT * 3)
     assert not t.is_alive()
     assert not failure
