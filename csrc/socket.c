@@ -10,6 +10,9 @@
 #include "pyssl.h"
 
 #include <errno.h>
+#ifndef _WIN32
+#  include <fcntl.h>
+#endif
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
@@ -326,12 +329,37 @@ op_read(SSL *ssl, void *arg, pyssl_err *err)
     return ret;
 }
 
-/* Over memory BIOs nothing waits, so once a read has data it goes on
- * decrypting the records already buffered until buf is full: one call per
- * batch of records rather than one per 16 KiB record.  It stops at the
- * first failure.  "Want more bytes" and the peer's close_notify come back
- * on the next read by themselves; any other error is kept in read_exc for
- * the next read to raise, so this one still returns its data. */
+/* Whether a read that got `got` bytes may go on to the next record
+ * without waiting.  Over memory BIOs, always.  Over a socket, only when its
+ * fd is non-blocking (it has a timeout), so another SSL_read returns at once
+ * if nothing more has arrived, and when the record just read was a full
+ * one: in a bulk transfer more are then queued, while a small message is
+ * seldom followed by another and would cost a recv() that finds nothing. */
+static int
+can_read_on(PySSLSocket *self, size_t got)
+{
+    if (self->sock == NULL) {
+        return 1;
+    }
+#ifdef _WIN32
+    (void)got;
+    return 0;
+#else
+    if (got < SSL3_RT_MAX_PLAIN_LENGTH) {
+        return 0;
+    }
+    int fd = SSL_get_rfd(self->ssl);
+    int flags = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+    return flags != -1 && (flags & O_NONBLOCK);
+#endif
+}
+
+/* When nothing can block, a read that has data goes on decrypting the
+ * records already there until buf is full: one call per batch of records
+ * rather than one per 16 KiB record.  It stops at the first failure.
+ * "Want more bytes" and the peer's close_notify come back on the next read
+ * by themselves; any other error is kept in read_exc for the next read to
+ * raise, so this one still returns its data. */
 static void
 read_more_records(PySSLSocket *self, rw_arg *a)
 {
@@ -382,7 +410,7 @@ read_into(PySSLSocket *self, void *buf, size_t len)
     if (rc < 0) {
         return -1;
     }
-    if (ret != 0 && self->sock == NULL && a.done < a.len) {
+    if (ret != 0 && a.done < a.len && can_read_on(self, a.done)) {
         read_more_records(self, &a);
     }
     if (ret == 0) {
