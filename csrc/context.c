@@ -1633,7 +1633,7 @@ context_get_groups(PySSLContext *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"include_aliases", NULL};
     int aliases = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:get_groups", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:get_groups", kwlist,
                                      &aliases)) {
         return NULL;
     }
@@ -1973,10 +1973,10 @@ static PyMethodDef context_methods[] = {
      "set_ciphersuites($self, ciphersuites, /)\n--\n\n"
      "Set the TLS 1.3 cipher suites (colon-separated names)."},
     {"set_groups", (PyCFunction)context_set_groups, METH_VARARGS,
-     "set_groups($self, groups, /)\n--\n\n"
+     "set_groups($self, grouplist, /)\n--\n\n"
      "Set the key exchange groups (colon-separated names)."},
     {"get_groups", (PyCFunction)(void (*)(void))context_get_groups, KW,
-     "get_groups($self, /, include_aliases=False)\n--\n\n"
+     "get_groups($self, /, *, include_aliases=False)\n--\n\n"
      "The key exchange groups OpenSSL implements (OpenSSL 3.5+)."},
     {"set_client_sigalgs", (PyCFunction)context_set_client_sigalgs,
      METH_VARARGS,

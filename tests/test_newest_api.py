@@ -343,6 +343,8 @@ def test_set_groups_rejects_bad_names(bad):
 def test_get_groups():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     get_groups = require_api(ctx, "get_groups", (3, 15))
+    with pytest.raises(TypeError):
+        get_groups(True)                    # include_aliases is keyword-only
     if not openssl_at_least(3, 5):
         with pytest.raises(NotImplementedError, match="3.5"):
             get_groups()
