@@ -279,6 +279,32 @@ run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
 /* ------------------------------------------------------------------------ */
 /* do_handshake, read, write                                                */
 
+/* One operation from start to end: take the socket, run op, let go. */
+static int
+run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
+       int *pret)
+{
+    io_ctx io;
+    if (io_begin(self, &io) < 0) {
+        return -1;
+    }
+    int rc = run_op(self, &io, op, arg, timeout_msg, pret);
+    io_end(&io);
+    return rc;
+}
+
+/* How every operation ends: with the error of a failed op, or with an
+ * exception a callback parked during it.  Returns -1 if one was raised. */
+static int
+io_result(PySSLSocket *self, int failed, int ret)
+{
+    if (failed) {
+        PYSSL_SET_SOCKET_ERROR(self, ret);
+        return -1;
+    }
+    return pyssl_reraise_parked(self);
+}
+
 static int
 op_handshake(SSL *ssl, void *arg, pyssl_err *err)
 {
@@ -292,21 +318,10 @@ op_handshake(SSL *ssl, void *arg, pyssl_err *err)
 static PyObject *
 sslsock_do_handshake(PySSLSocket *self, PyObject *unused)
 {
-    io_ctx io;
     int ret = 0;
-    if (io_begin(self, &io) < 0) {
-        return NULL;
-    }
-    int rc = run_op(self, &io, op_handshake, NULL,
-                    "The handshake operation timed out", &ret);
-    io_end(&io);
-    if (rc < 0) {
-        return NULL;
-    }
-    if (ret < 1) {
-        return PYSSL_SET_SOCKET_ERROR(self, ret);
-    }
-    if (pyssl_reraise_parked(self) < 0) {
+    if (run_io(self, op_handshake, NULL, "The handshake operation timed out",
+               &ret) < 0 ||
+        io_result(self, ret < 1, ret) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -392,7 +407,6 @@ read_more_records(PySSLSocket *self, rw_arg *a)
 static Py_ssize_t
 read_into(PySSLSocket *self, void *buf, size_t len)
 {
-    io_ctx io;
     rw_arg a = {buf, len, 0};
     int ret = 0;
     if (self->read_exc != NULL) {
@@ -401,28 +415,18 @@ read_into(PySSLSocket *self, void *buf, size_t len)
         PyErr_SetRaisedException(exc);
         return -1;
     }
-    if (io_begin(self, &io) < 0) {
-        return -1;
-    }
-    int rc = run_op(self, &io, op_read, &a, "The read operation timed out",
-                    &ret);
-    io_end(&io);
-    if (rc < 0) {
+    if (run_io(self, op_read, &a, "The read operation timed out", &ret) < 0) {
         return -1;
     }
     if (ret != 0 && a.done < a.len && can_read_on(self, a.done)) {
         read_more_records(self, &a);
     }
-    if (ret == 0) {
-        /* Only the peer has closed: a clean EOF, as CPython reports it. */
-        if (self->err.ssl == SSL_ERROR_ZERO_RETURN &&
-            SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN) {
-            return 0;
-        }
-        PYSSL_SET_SOCKET_ERROR(self, ret);
-        return -1;
+    /* Only the peer has closed: a clean EOF, as CPython reports it. */
+    if (ret == 0 && self->err.ssl == SSL_ERROR_ZERO_RETURN &&
+        SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN) {
+        return 0;
     }
-    if (pyssl_reraise_parked(self) < 0) {
+    if (io_result(self, ret == 0, ret) < 0) {
         return -1;
     }
     return (Py_ssize_t)a.done;
@@ -503,7 +507,6 @@ static PyObject *
 sslsock_write(PySSLSocket *self, PyObject *args)
 {
     Py_buffer view;
-    io_ctx io;
     int ret = 0;
     if (!PyArg_ParseTuple(args, "y*:write", &view)) {
         return NULL;
@@ -511,29 +514,16 @@ sslsock_write(PySSLSocket *self, PyObject *args)
     if (view.len > INT_MAX) {
         PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
                      INT_MAX);
-        goto fail;
-    }
-    if (io_begin(self, &io) < 0) {
-        goto fail;
-    }
-    rw_arg a = {view.buf, (size_t)view.len, 0};
-    int rc = run_op(self, &io, op_write, &a, "The write operation timed out",
-                    &ret);
-    io_end(&io);
-    PyBuffer_Release(&view);
-    if (rc < 0) {
+        PyBuffer_Release(&view);
         return NULL;
     }
-    if (ret == 0) {
-        return PYSSL_SET_SOCKET_ERROR(self, ret);
-    }
-    if (pyssl_reraise_parked(self) < 0) {
+    rw_arg a = {view.buf, (size_t)view.len, 0};
+    int rc = run_io(self, op_write, &a, "The write operation timed out", &ret);
+    PyBuffer_Release(&view);
+    if (rc < 0 || io_result(self, ret == 0, ret) < 0) {
         return NULL;
     }
     return PyLong_FromSize_t(a.done);
-fail:
-    PyBuffer_Release(&view);
-    return NULL;
 }
 
 static PyObject *
@@ -578,7 +568,6 @@ sslsock_sendfile(PySSLSocket *self, PyObject *args, PyObject *kwds)
     sendfile_arg a = {-1, 0, 0, 0, 0};
     long long offset;
     Py_ssize_t size;
-    io_ctx io;
     int ret = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "iLn|i:sendfile", kwlist,
                                      &a.fd, &offset, &size, &a.flags)) {
@@ -591,19 +580,9 @@ sslsock_sendfile(PySSLSocket *self, PyObject *args, PyObject *kwds)
     }
     a.offset = (off_t)offset;
     a.size = (size_t)size;
-    if (io_begin(self, &io) < 0) {
-        return NULL;
-    }
-    int rc = run_op(self, &io, op_sendfile, &a,
-                    "The write operation timed out", &ret);
-    io_end(&io);
-    if (rc < 0) {
-        return NULL;
-    }
-    if (ret < 0) {
-        return PYSSL_SET_SOCKET_ERROR(self, ret);
-    }
-    if (pyssl_reraise_parked(self) < 0) {
+    if (run_io(self, op_sendfile, &a, "The write operation timed out",
+               &ret) < 0 ||
+        io_result(self, ret < 0, ret) < 0) {
         return NULL;
     }
     return PyLong_FromSsize_t((Py_ssize_t)a.sent);
