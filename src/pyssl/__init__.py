@@ -34,14 +34,11 @@ from ._ssl import (  # noqa: F401
 from ._ssl import txt2obj as _txt2obj, nid2obj as _nid2obj  # noqa: F401
 from ._enums import (  # noqa: F401
     _SSLMethod, Options, AlertDescription, SSLErrorNumber, VerifyFlags,
-    VerifyMode, TLSVersion, _TLSContentType, _TLSAlertType, _TLSMessageType,
-    _ASN1Object, Purpose, exported_members as _exported_members,
+    VerifyMode, TLSVersion, _ASN1Object, Purpose,
+    exported_members as _exported_members,
 )
 from ._context import SSLContext
 from ._sslsocket import CHANNEL_BINDING_TYPES, SSLObject, SSLSocket
-from ._hostname import (  # noqa: F401
-    match_hostname, _dnsname_match, _inet_paton, _ipaddress_match,
-)
 
 # OP_*, CERT_*, PROTOCOL_*, VERIFY_*, SSL_ERROR_*, ALERT_DESCRIPTION_*:
 # module globals, as members of the enums above.
@@ -292,16 +289,49 @@ def get_server_certificate(addr, ssl_version=_ssl.PROTOCOL_TLS_CLIENT,
     return DER_cert_to_PEM_cert(der)
 
 
+def match_hostname(cert, hostname):
+    """Check that cert (a dict from SSLSocket.getpeercert()) is valid for
+    hostname; raise CertificateError if not, return None if it is.
+
+    Deprecated: let OpenSSL check the name during the handshake instead
+    (SSLContext.check_hostname, on by default for client contexts).
+    """
+    warnings.warn("ssl.match_hostname() is deprecated",
+                  DeprecationWarning, stacklevel=2)
+    from ._hostname import match
+    match(cert, hostname)
+
+
 def get_protocol_name(protocol_code):
     """The PROTOCOL_* name of a protocol constant, or '<unknown>'."""
     return _PROTOCOL_NAMES.get(protocol_code, "<unknown>")
 
 
+# Names whose module is loaded on first use: most programs never switch the
+# stdlib over, set a message callback or call match_hostname(), and import
+# pyssl should cost what import ssl does.
+_LAZY_NAMES = {
+    "_dnsname_match": "_hostname",
+    "_inet_paton": "_hostname",
+    "_ipaddress_match": "_hostname",
+    "_TLSContentType": "_msgtypes",
+    "_TLSAlertType": "_msgtypes",
+    "_TLSMessageType": "_msgtypes",
+    "inject_into_stdlib": "_inject",
+    "extract_from_stdlib": "_inject",
+}
+
+
 def __getattr__(name):
-    # inject_into_stdlib/extract_from_stdlib load their module on first use:
-    # most programs never switch, and import pyssl should cost what
-    # import ssl does.
-    if name in ("inject_into_stdlib", "extract_from_stdlib"):
-        from . import _inject
-        return getattr(_inject, name)
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    submodule = _LAZY_NAMES.get(name)
+    if submodule is None:
+        raise AttributeError("module %r has no attribute %r"
+                             % (__name__, name))
+    from importlib import import_module
+    value = getattr(import_module("." + submodule, __name__), name)
+    globals()[name] = value     # later lookups find it directly
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_NAMES))

@@ -6,7 +6,7 @@ import warnings
 from . import _ssl
 from ._enums import (
     Options, Purpose, TLSVersion, VerifyFlags, VerifyMode, _ASN1Object,
-    _SSLMethod, _TLSAlertType, _TLSContentType, _TLSMessageType,
+    _SSLMethod,
 )
 from ._ssl import SSLError, _SSLContext
 
@@ -53,6 +53,8 @@ def _as_enum(enum_cls, value):
 
 def _message_callback_shim(callback):
     """Wrap a user's message callback so it receives enums, not raw ints."""
+    from ._msgtypes import _TLSAlertType, _TLSContentType, _TLSMessageType
+
     def shim(conn, direction, version, content_type, msg_type, data):
         version = _as_enum(TLSVersion, version)
         content_type = _as_enum(_TLSContentType, content_type)

@@ -2,7 +2,8 @@
 
 The families of constants the core exports (``OP_*``, ``CERT_*``, ...) become
 IntEnum/IntFlag classes here, so that the module-level names are enum members
-while staying plain integers for every other purpose.
+while staying plain integers for every other purpose. The enums only the
+message callback uses are in _msgtypes, loaded when first needed.
 """
 
 from collections import namedtuple
@@ -12,26 +13,31 @@ from . import _ssl
 
 __all__ = [
     "_SSLMethod", "Options", "AlertDescription", "SSLErrorNumber",
-    "VerifyFlags", "VerifyMode", "TLSVersion", "_TLSContentType",
-    "_TLSAlertType", "_TLSMessageType", "_ASN1Object", "Purpose",
+    "VerifyFlags", "VerifyMode", "TLSVersion", "_ASN1Object", "Purpose",
     "exported_members",
 ]
 
-_MODULE = "pyssl"
+# The package these enums belong to: their __module__, and the namespace
+# their members are published in.
+_MODULE = __name__.rpartition(".")[0]
 
 
 def _from_core(kind, class_name, prefix, skip=()):
     """Make an enum class of every core constant whose name starts with prefix.
 
-    Members are ordered by value (then name) so that when two names share a
-    value the same one becomes canonical on every interpreter.
+    This is the construction the stdlib's ssl uses, so classes and members
+    behave (repr, str, pickling) exactly as the interpreter's own ssl's do.
+    It is also the cheap one: from 3.11 on it skips the enum metaclass's
+    per-member work, which is most of the cost of ``import pyssl``.
+
+    It orders members by value (then name), so when two names share a value
+    the same one becomes canonical on every interpreter, and it also makes
+    the class and its members globals of the package.
     """
-    members = sorted(
-        ((name, value) for name, value in vars(_ssl).items()
-         if name.startswith(prefix) and name not in skip
-         and isinstance(value, int)),
-        key=lambda item: (item[1], item[0]))
-    return kind(class_name, members, module=_MODULE, qualname=class_name)
+    return kind._convert_(
+        class_name, _MODULE,
+        lambda name: name.startswith(prefix) and name not in skip,
+        source=_ssl)
 
 
 _SSLMethod = _from_core(IntEnum, "_SSLMethod", "PROTOCOL_",
@@ -67,85 +73,7 @@ class TLSVersion(IntEnum):
     MAXIMUM_SUPPORTED = _ssl.PROTO_MAXIMUM_SUPPORTED
 
 
-class _TLSContentType(IntEnum):
-    """Record-layer content types (RFC 8446, appendix B.1), plus the two
-    pseudo types OpenSSL reports to message callbacks."""
-    CHANGE_CIPHER_SPEC = 20
-    ALERT = 21
-    HANDSHAKE = 22
-    APPLICATION_DATA = 23
-    HEADER = 0x100
-    INNER_CONTENT_TYPE = 0x101
-
-
-class _TLSAlertType(IntEnum):
-    """Alert descriptions carried in ALERT records (RFC 8446, B.2)."""
-    CLOSE_NOTIFY = 0
-    UNEXPECTED_MESSAGE = 10
-    BAD_RECORD_MAC = 20
-    DECRYPTION_FAILED = 21
-    RECORD_OVERFLOW = 22
-    DECOMPRESSION_FAILURE = 30
-    HANDSHAKE_FAILURE = 40
-    NO_CERTIFICATE = 41
-    BAD_CERTIFICATE = 42
-    UNSUPPORTED_CERTIFICATE = 43
-    CERTIFICATE_REVOKED = 44
-    CERTIFICATE_EXPIRED = 45
-    CERTIFICATE_UNKNOWN = 46
-    ILLEGAL_PARAMETER = 47
-    UNKNOWN_CA = 48
-    ACCESS_DENIED = 49
-    DECODE_ERROR = 50
-    DECRYPT_ERROR = 51
-    EXPORT_RESTRICTION = 60
-    PROTOCOL_VERSION = 70
-    INSUFFICIENT_SECURITY = 71
-    INTERNAL_ERROR = 80
-    INAPPROPRIATE_FALLBACK = 86
-    USER_CANCELED = 90
-    NO_RENEGOTIATION = 100
-    MISSING_EXTENSION = 109
-    UNSUPPORTED_EXTENSION = 110
-    CERTIFICATE_UNOBTAINABLE = 111
-    UNRECOGNIZED_NAME = 112
-    BAD_CERTIFICATE_STATUS_RESPONSE = 113
-    BAD_CERTIFICATE_HASH_VALUE = 114
-    UNKNOWN_PSK_IDENTITY = 115
-    CERTIFICATE_REQUIRED = 116
-    NO_APPLICATION_PROTOCOL = 120
-
-
-class _TLSMessageType(IntEnum):
-    """Handshake message types (RFC 8446, B.3) and a few older ones."""
-    HELLO_REQUEST = 0
-    CLIENT_HELLO = 1
-    SERVER_HELLO = 2
-    HELLO_VERIFY_REQUEST = 3
-    NEWSESSION_TICKET = 4
-    END_OF_EARLY_DATA = 5
-    HELLO_RETRY_REQUEST = 6
-    ENCRYPTED_EXTENSIONS = 8
-    CERTIFICATE = 11
-    SERVER_KEY_EXCHANGE = 12
-    CERTIFICATE_REQUEST = 13
-    SERVER_DONE = 14
-    CERTIFICATE_VERIFY = 15
-    CLIENT_KEY_EXCHANGE = 16
-    FINISHED = 20
-    CERTIFICATE_URL = 21
-    CERTIFICATE_STATUS = 22
-    SUPPLEMENTAL_DATA = 23
-    KEY_UPDATE = 24
-    NEXT_PROTO = 67
-    MESSAGE_HASH = 254
-    # OpenSSL reports ChangeCipherSpec through the handshake callback too.
-    CHANGE_CIPHER_SPEC = 0x0101
-
-
-for _cls in (TLSVersion, _TLSContentType, _TLSAlertType, _TLSMessageType):
-    _cls.__module__ = _MODULE
-del _cls
+TLSVersion.__module__ = _MODULE
 
 
 class _ASN1Object(namedtuple("_ASN1Object", "nid shortname longname oid")):

@@ -10,9 +10,6 @@ from . import (
     VerifyMode as VerifyMode,
     _ASN1Object as _ASN1Object,
     _SSLMethod as _SSLMethod,
-    _TLSAlertType as _TLSAlertType,
-    _TLSContentType as _TLSContentType,
-    _TLSMessageType as _TLSMessageType,
 )
 
 __all__ = [
@@ -23,9 +20,6 @@ __all__ = [
     "VerifyFlags",
     "VerifyMode",
     "TLSVersion",
-    "_TLSContentType",
-    "_TLSAlertType",
-    "_TLSMessageType",
     "_ASN1Object",
     "Purpose",
     "exported_members",

@@ -1,5 +1,6 @@
-"""match_hostname(): the Python-side certificate name check CPython dropped in
-3.12 (OpenSSL does the real check during the handshake since 3.7).
+"""The rules behind match_hostname(), the Python-side certificate name check
+CPython dropped in 3.12 (OpenSSL does the real check during the handshake
+since 3.7). pyssl.match_hostname() loads this module on first use.
 
 Rules, as in CPython 3.7-3.11 (RFC 6125 section 6.4.3):
 - names compare case-insensitively; IDNs must already be A-labels;
@@ -11,7 +12,6 @@ Rules, as in CPython 3.7-3.11 (RFC 6125 section 6.4.3):
 """
 
 import ipaddress
-import warnings
 
 from ._ssl import SSLCertVerificationError as CertificateError
 
@@ -102,15 +102,9 @@ def _mismatch(hostname, names):
                             "fields were found")
 
 
-def match_hostname(cert, hostname):
+def match(cert, hostname):
     """Check that cert (a dict from SSLSocket.getpeercert()) is valid for
-    hostname; raise CertificateError if not, return None if it is.
-
-    Deprecated: let OpenSSL check the name during the handshake instead
-    (SSLContext.check_hostname, on by default for client contexts).
-    """
-    warnings.warn("ssl.match_hostname() is deprecated",
-                  DeprecationWarning, stacklevel=2)
+    hostname; raise CertificateError if not, return None if it is."""
     if not cert:
         raise ValueError("empty or no certificate, match_hostname needs a "
                          "SSL socket or SSL context with either "
