@@ -55,6 +55,10 @@ SCENARIOS = {
     "pingpong": ("ping-pong, 64-byte messages", "rt/s", True, None),
     "ctx": ("create_default_context()", "ms", False, None),
     "idle_mem": ("idle client connection (RSS)", "KiB", False, None),
+    # The same after one 1-byte request and response, as a keep-alive
+    # client is once it has read its first reply (and the session tickets).
+    "idle_used": ("idle client connection after one reply (RSS)", "KiB",
+                  False, None),
     "import": ("import (fresh interpreter, -X importtime)", "ms", False, None),
 }
 
@@ -104,7 +108,7 @@ def tls_version(ssl, scenario):
     if scenario in ("resume12",):
         return ssl.TLSVersion.TLSv1_2
     if scenario in ("bulk_send", "bulk_recv", "asyncio", "pingpong",
-                    "resume13", "idle_mem"):
+                    "resume13", "idle_mem", "idle_used"):
         return ssl.TLSVersion.TLSv1_3
     return None
 
@@ -166,8 +170,9 @@ def server_main(args):
     ctx = server_ctx(ssl, args.certs, kind, tls_version(ssl, args.scenario))
     lsock = socket.create_server((HOST, 0), backlog=1024)
     print(lsock.getsockname()[1], flush=True)
-    if args.scenario == "idle_mem":
-        return hold_conns(ctx, lsock, args.size)
+    if args.scenario in ("idle_mem", "idle_used"):
+        return hold_conns(ctx, lsock, args.size,
+                          answer=args.scenario == "idle_used")
     while True:
         raw, _ = lsock.accept()
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -180,12 +185,15 @@ def server_main(args):
             return
 
 
-def hold_conns(ctx, lsock, n):
+def hold_conns(ctx, lsock, n, answer=False):
     raise_fd_limit(n + 100)
     held = []
     for _ in range(n):
         raw, _ = lsock.accept()
-        held.append(ctx.wrap_socket(raw, server_side=True))
+        conn = ctx.wrap_socket(raw, server_side=True)
+        if answer:
+            conn.sendall(conn.recv(1))
+        held.append(conn)
     lsock.accept()[0].recv(1)  # the client's "done" connection closes
 
 
@@ -403,13 +411,22 @@ def raise_fd_limit(n):
 
 def run_idle_mem(ssl, args):
     n = min(args.size, raise_fd_limit(args.size + 100) - 100)
-    proc, port = start_server(args, "idle_mem", n)
+    proc, port = start_server(args, args.scenario, n)
     ctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
-    held = [connect(ctx, port)]  # the first one pays for lazy setup
+    used = args.scenario == "idle_used"
+
+    def open_one():
+        s = connect(ctx, port)
+        if used:
+            s.sendall(b"q")
+            recv_exact(s, 1)
+        return s
+
+    held = [open_one()]  # the first one pays for lazy setup
     gc.collect()
     before = rss_bytes()
     for _ in range(n - 1):
-        held.append(connect(ctx, port))
+        held.append(open_one())
     gc.collect()
     per_conn = (rss_bytes() - before) / (n - 1) / 1024
     socket.create_connection((HOST, port)).close()
@@ -423,6 +440,7 @@ RUNNERS = {
     "resume12": run_handshakes, "resume13": run_handshakes,
     "memorybio": run_memorybio, "asyncio": run_asyncio,
     "pingpong": run_pingpong, "ctx": run_ctx, "idle_mem": run_idle_mem,
+    "idle_used": run_idle_mem,
 }
 
 
@@ -459,7 +477,8 @@ def size_for(scenario, quick):
     key = {"bulk_send": "bulk_bytes", "bulk_recv": "bulk_bytes",
            "asyncio": "bulk_bytes", "memorybio": "bio_bytes",
            "pingpong": "pingpong_s", "ctx": "ctx_calls",
-           "idle_mem": "idle_conns", "import": "import_runs"}.get(
+           "idle_mem": "idle_conns", "idle_used": "idle_conns",
+           "import": "import_runs"}.get(
                scenario, "handshakes")
     return SIZES[key][i]
 

@@ -213,3 +213,24 @@ def test_one_read_returns_several_buffered_records_in_order(client_ctx, server_c
     assert got == b"".join(chunks)
     with pytest.raises(ssl.SSLWantReadError):
         pair.server.read(10)
+
+
+def test_small_reads_of_big_records_interleaved_with_writes(client_ctx, server_ctx):
+    # pyssl hands OpenSSL's record buffers back whenever a read leaves
+    # nothing buffered; a record only partly read must keep its buffer.
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    expected = bytearray()
+    got = bytearray()
+    for round_ in range(20):
+        chunk = bytes([round_]) * (9000 + round_)
+        expected += chunk
+        pair.client.write(chunk)
+        pair.pump()
+        for _ in range(3):               # part of the record, then a reply
+            got += pair.server.read(777)
+            pair.server.write(b"ack")
+            pair.pump()
+            assert pair.client.read(100) == b"ack"
+        while len(got) < len(expected):
+            got += pair.server.read(5000)
+    assert got == expected
