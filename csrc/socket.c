@@ -398,17 +398,11 @@ read_more_records(PySSLSocket *self, rw_arg *a)
     pyssl_err err = {0, 0};
     int ret = 1;
     Py_BEGIN_ALLOW_THREADS
-    while (a->done < a->len) {
-        size_t n = 0;
-        ret = SSL_read_ex(self->ssl, (char *)a->buf + a->done,
-                          a->len - a->done, &n);
-        if (ret == 0) {
-            capture_err(self->ssl, ret, &err);
-            break;
-        }
-        a->done += n;
+    while (ret != 0 && a->done < a->len) {
+        rw_arg rest = {(char *)a->buf + a->done, a->len - a->done, 0};
+        ret = op_read(self->ssl, &rest, &err);
+        a->done += rest.done;
     }
-    release_idle_buffers(self->ssl);
     Py_END_ALLOW_THREADS
     if (ret != 0 || err.ssl == SSL_ERROR_WANT_READ ||
         err.ssl == SSL_ERROR_WANT_WRITE || err.ssl == SSL_ERROR_ZERO_RETURN) {
