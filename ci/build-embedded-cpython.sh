@@ -46,18 +46,7 @@ fi
 
 rm -rf "$src" "$prefix"
 mkdir -p "$src"
-# The index can name a version the mirror no longer holds: try each 3.11
-# version, newest first, until one downloads.
-fetched=
-for ver in $(apt-cache showsrc python3.11 | awk '/^Version:/ {print $2}' | grep '^3\.11' | sort -rVu); do
-    if (cd "$src" && apt-get source -qq --download-only "python3.11=$ver" >&2); then
-        fetched=$ver
-        break
-    fi
-    rm -f "$src"/*
-done
-[ -n "$fetched" ] || { echo "no python3.11 source package could be fetched" >&2; exit 1; }
-(cd "$src" && dpkg-source -x --no-check ./*.dsc tree >&2)
+"$HERE/ci/fetch-deb-source.sh" python3.11 '3\.11' "$src"
 cd "$src/tree"
 
 # pyssl's C core as the built-in _ssl. Setup lines name sources relative to

@@ -11,6 +11,7 @@
 # machine. Never touches the system OpenSSL. Use it with
 #   PYSSL_OPENSSL_DIR=<prefix> pip install .
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 want=${1:?usage: ci/build-openssl.sh 1.1.1|3.5}
 case $want in
     1.1.1) suite=bullseye ;;
@@ -34,18 +35,7 @@ fi
 src=$CACHE/src-$want
 rm -rf "$src" "$prefix"
 mkdir -p "$src"
-# The index can name a version the mirror no longer holds: try each version
-# of the wanted series, newest first, until one downloads.
-fetched=
-for ver in $(apt-cache showsrc openssl | awk '/^Version:/ {print $2}' | grep "^$want" | sort -rV); do
-    if (cd "$src" && apt-get source -qq --download-only "openssl=$ver" >&2); then
-        fetched=$ver
-        break
-    fi
-    rm -f "$src"/*
-done
-[ -n "$fetched" ] || { echo "no openssl $want source package could be fetched" >&2; exit 1; }
-(cd "$src" && dpkg-source -x --no-check ./*.dsc tree >&2)
+"$here/fetch-deb-source.sh" openssl "$want" "$src"
 cd "$src/tree"
 # Shared libraries with an rpath to the prefix, so an extension linked
 # against them finds them without LD_LIBRARY_PATH.
