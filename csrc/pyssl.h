@@ -7,6 +7,7 @@
  *   debughelpers.c  _SSLContext._msg_callback and keylog_filename
  *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
  *   bio.c           MemoryBIO
+ *   sockbio.c       the read gate in front of an SSLSocket's socket BIO
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
  *
@@ -316,6 +317,15 @@ int pyssl_store_set_default_paths(SSL_CTX *ctx);
 int pyssl_store_load_locations(SSL_CTX *ctx, const char *cafile,
                                const char *capath);
 X509_STORE *pyssl_store_for_write(SSL_CTX *ctx);
+
+/* sockbio.c --------------------------------------------------------------- */
+/* pyssl_sockbio_nowait: switches the read gate in front of an SSL's socket
+ * BIO to no-wait mode (on) or back; attaches the gate the first time.
+ * Returns 0 if it could not (not a socket BIO, Windows, kTLS receiving, no
+ * memory), so a read may block and must not go on.  Call with the GIL held,
+ * between SSL calls of this thread; no Python calls. */
+int pyssl_sockbio_nowait(SSL *ssl, int on);
+int pyssl_sockbio_init(void);
 
 /* certgen.c --------------------------------------------------------------- */
 /* _make_test_certs(): throwaway certificates for selftest/serve */

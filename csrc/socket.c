@@ -10,9 +10,6 @@
 #include "pyssl.h"
 
 #include <errno.h>
-#ifndef _WIN32
-#  include <fcntl.h>
-#endif
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
@@ -361,42 +358,33 @@ op_read(SSL *ssl, void *arg, pyssl_err *err)
     return ret;
 }
 
-/* Whether a read that got `got` bytes may go on to the next record
- * without waiting.  Over memory BIOs, always.  Over a socket, only when its
- * fd is non-blocking (it has a timeout), so another SSL_read returns at once
- * if nothing more has arrived, and when the record just read was a full
- * one: in a bulk transfer more are then queued, while a small message is
- * seldom followed by another and would cost a recv() that finds nothing. */
+/* Whether a read that got `got` bytes should try the next record too:
+ * over memory BIOs, always; over a socket, only after a full record.  In a
+ * bulk transfer more are then queued, while a small message is seldom
+ * followed by another and would cost a recv() that finds nothing. */
 static int
-can_read_on(PySSLSocket *self, size_t got)
+wants_read_on(PySSLSocket *self, size_t got)
 {
-    if (self->sock == NULL) {
-        return 1;
-    }
-#ifdef _WIN32
-    (void)got;
-    return 0;
-#else
-    if (got < SSL3_RT_MAX_PLAIN_LENGTH) {
-        return 0;
-    }
-    int fd = SSL_get_rfd(self->ssl);
-    int flags = fd < 0 ? -1 : fcntl(fd, F_GETFL);
-    return flags != -1 && (flags & O_NONBLOCK);
-#endif
+    return self->sock == NULL || got >= SSL3_RT_MAX_PLAIN_LENGTH;
 }
 
-/* When nothing can block, a read that has data goes on decrypting the
- * records already there until buf is full: one call per batch of records
- * rather than one per 16 KiB record.  It stops at the first failure.
- * "Want more bytes" and the peer's close_notify come back on the next read
- * by themselves; any other error is kept in read_exc for the next read to
- * raise, so this one still returns its data. */
+/* A read that has data goes on decrypting the records already there until
+ * buf is full: one call per batch of records rather than one per 16 KiB
+ * record.  Nothing may block here: memory BIOs never do, and a socket's
+ * read gate (sockbio.c) is put in no-wait mode, so even a blocking socket
+ * only takes what the kernel holds; without a gate there is no reading on.
+ * It stops at the first failure.  "Want more bytes" and the peer's
+ * close_notify come back on the next read by themselves; any other error is
+ * kept in read_exc for the next read to raise, so this one still returns
+ * its data. */
 static void
 read_more_records(PySSLSocket *self, rw_arg *a)
 {
     pyssl_err err = {0, 0};
     int ret = 1;
+    if (self->sock != NULL && !pyssl_sockbio_nowait(self->ssl, 1)) {
+        return;
+    }
     Py_BEGIN_ALLOW_THREADS
     while (ret != 0 && a->done < a->len) {
         rw_arg rest = {(char *)a->buf + a->done, a->len - a->done, 0};
@@ -404,6 +392,9 @@ read_more_records(PySSLSocket *self, rw_arg *a)
         a->done += rest.done;
     }
     Py_END_ALLOW_THREADS
+    if (self->sock != NULL) {
+        pyssl_sockbio_nowait(self->ssl, 0);
+    }
     if (ret != 0 || err.ssl == SSL_ERROR_WANT_READ ||
         err.ssl == SSL_ERROR_WANT_WRITE || err.ssl == SSL_ERROR_ZERO_RETURN) {
         ERR_clear_error();
@@ -430,7 +421,7 @@ read_into(PySSLSocket *self, void *buf, size_t len)
     if (run_io(self, op_read, &a, "The read operation timed out", &ret) < 0) {
         return -1;
     }
-    if (ret != 0 && a.done < a.len && can_read_on(self, a.done)) {
+    if (ret != 0 && a.done < a.len && wants_read_on(self, a.done)) {
         read_more_records(self, &a);
     }
     /* Only the peer has closed: a clean EOF, as CPython reports it. */
@@ -1345,6 +1336,10 @@ static PyType_Spec sslsock_spec = {
 int
 pyssl_socket_init(PyObject *module, pyssl_state *st)
 {
+    if (pyssl_sockbio_init() < 0) {
+        PYSSL_SET_SSL_ERROR(st, "cannot create the socket read BIO type");
+        return -1;
+    }
     st->socket_type = pyssl_new_type(module, &sslsock_spec);
     if (st->socket_type == NULL) {
         return -1;

@@ -1,16 +1,18 @@
 """Reading a stream of full 16 KiB records from an SSLSocket.
 
-A read on a socket with a timeout may return the plaintext of several
-records at once (pyssl decrypts whatever has already arrived); whatever the
-chunking, the bytes must come in order and complete, and an error met after
-some data must not swallow that data: it is raised by the next read.
+A read may return the plaintext of several records at once (pyssl decrypts
+whatever has already arrived, blocking socket or not); whatever the
+chunking, the bytes must come in order and complete, an error met after
+some data must not swallow that data (it is raised by the next read), and a
+read that has data must never wait for more.
 """
 import os
+import socket
 import threading
 
 import pytest
 
-from conftest import TIMEOUT, connect, ssl
+from conftest import TIMEOUT, UNDER_STDLIB, connect, ssl
 
 RECORD = 16384
 
@@ -72,3 +74,111 @@ def test_blocking_socket_still_reads_everything(server, server_ctx, client_ctx):
         s.settimeout(None)              # a blocking fd: never read ahead
         assert sent.wait(TIMEOUT)
         assert _read_all(s, 65536) == data
+
+
+# A server that encrypts with an SSLObject and writes the wire bytes to the
+# raw TCP socket itself, so a test decides exactly which bytes have arrived.
+
+def _bio_handshake(conn, obj, outgoing, incoming):
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            conn.sendall(outgoing.read())
+            data = conn.recv(65536)
+            if not data:
+                raise ConnectionError("client left during the handshake")
+            incoming.write(data)
+    conn.sendall(outgoing.read())
+
+
+def _wire_server(server_ctx, script):
+    """A handler: handshake, then script(conn, encrypt) on the raw socket,
+    where encrypt(data) returns the TLS records that carry data."""
+    def handler(conn):
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = server_ctx.wrap_bio(incoming, outgoing, server_side=True)
+        _bio_handshake(conn, obj, outgoing, incoming)
+
+        def encrypt(data):
+            obj.write(data)
+            return outgoing.read()
+        return script(conn, encrypt)
+    return handler
+
+
+def _queued_bytes(sock):
+    """How many bytes wait in sock's kernel receive queue."""
+    raw = socket.socket(fileno=os.dup(sock.fileno()))
+    try:
+        return len(raw.recv(1 << 20, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except BlockingIOError:
+        return 0
+    finally:
+        raw.close()
+
+
+def test_blocking_read_returns_its_record_while_the_next_is_half_there(
+        server, server_ctx, client_ctx):
+    # After the first record, only part of the second has arrived.  The
+    # read must return the first at once, not wait for the rest.
+    first, second = os.urandom(RECORD), os.urandom(RECORD)
+    returned = threading.Event()
+
+    def script(conn, encrypt):
+        wire = encrypt(first) + encrypt(second)
+        conn.sendall(wire[:-100])
+        waited_in_vain = not returned.wait(TIMEOUT)
+        conn.sendall(wire[-100:])
+        return waited_in_vain
+
+    srv = server(None, _wire_server(server_ctx, script))
+    with connect(client_ctx, srv) as s:
+        s.settimeout(None)
+        buf = bytearray(65536)
+        n = s.recv_into(buf)
+        returned.set()
+        assert bytes(buf[:n]) == first
+        assert _read_exactly(s, RECORD) == second
+    srv.wait_handled()
+    assert srv.errors == [] and srv.results == [False]
+
+
+def _read_exactly(sock, size):
+    got = bytearray()
+    while len(got) < size:
+        chunk = sock.recv(size - len(got))
+        assert chunk
+        got += chunk
+    return bytes(got)
+
+
+@pytest.mark.xfail(UNDER_STDLIB, strict=True,
+                   reason="the stdlib returns one record per read")
+def test_blocking_read_takes_every_record_already_arrived(
+        server, server_ctx, client_ctx):
+    records = [os.urandom(RECORD) for _ in range(4)]
+    done = threading.Event()
+
+    def script(conn, encrypt):
+        wire = b"".join(encrypt(r) for r in records)
+        conn.sendall(wire)
+        done.wait(TIMEOUT)
+        return len(wire)
+
+    srv = server(None, _wire_server(server_ctx, script))
+    with connect(client_ctx, srv) as s:
+        s.settimeout(None)
+        # Wait until the whole stream sits in the kernel: the session
+        # tickets and the four records (each record adds 22 bytes).
+        need = 4 * (RECORD + 22)
+        for _ in range(int(TIMEOUT / 0.01)):
+            if _queued_bytes(s) >= need:
+                break
+            threading.Event().wait(0.01)
+        buf = bytearray(4 * RECORD)
+        n = s.recv_into(buf)
+        done.set()
+        assert bytes(buf[:n]) == b"".join(records)[:n]
+        assert n == 4 * RECORD
