@@ -129,8 +129,12 @@ add_exceptions(PyObject *module, pyssl_state *st)
 /* ------------------------------------------------------------------------ */
 /* The mnemonic tables (errcodes.h), exported as in CPython 3.8-3.11        */
 
+/* The three dicts take about 1,900 tuples, strings and dict entries, a
+ * fifth of the module's import time, and most programs never look at them:
+ * they are built on first use, by an error with an OpenSSL code or by the
+ * module attribute (module_getattr below). */
 static int
-add_code_tables(PyObject *module, pyssl_state *st)
+build_code_tables(pyssl_state *st)
 {
     st->err_codes_to_names = PyDict_New();
     st->err_names_to_codes = PyDict_New();
@@ -163,16 +167,74 @@ add_code_tables(PyObject *module, pyssl_state *st)
             return -1;
         }
     }
-    if (PyModule_AddObjectRef(module, "err_codes_to_names",
-                              st->err_codes_to_names) < 0 ||
-        PyModule_AddObjectRef(module, "err_names_to_codes",
-                              st->err_names_to_codes) < 0 ||
-        PyModule_AddObjectRef(module, "lib_codes_to_names",
-                              st->lib_codes_to_names) < 0) {
+    return 0;
+}
+
+static int
+ensure_code_tables(pyssl_state *st)
+{
+    if (st->lib_codes_to_names != NULL) {
+        return 0;
+    }
+    if (build_code_tables(st) < 0) {
+        /* All or nothing: the next use tries again. */
+        Py_CLEAR(st->err_codes_to_names);
+        Py_CLEAR(st->err_names_to_codes);
+        Py_CLEAR(st->lib_codes_to_names);
         return -1;
     }
     return 0;
 }
+
+static const char *const lazy_names[] = {
+    "err_codes_to_names", "err_names_to_codes", "lib_codes_to_names", NULL};
+
+/* Module __getattr__ (PEP 562): only reached for names not in the module's
+ * dict, so it costs nothing on other attributes. */
+static PyObject *
+module_getattr(PyObject *module, PyObject *name)
+{
+    pyssl_state *st = pyssl_get_state(module);
+    PyObject **tables[] = {&st->err_codes_to_names, &st->err_names_to_codes,
+                           &st->lib_codes_to_names};
+    for (int i = 0; lazy_names[i] != NULL; i++) {
+        if (PyUnicode_Check(name) &&
+            PyUnicode_CompareWithASCIIString(name, lazy_names[i]) == 0) {
+            return ensure_code_tables(st) < 0 ? NULL
+                                              : Py_NewRef(*tables[i]);
+        }
+    }
+    const char *modname = PyModule_GetName(module);
+    if (modname != NULL) {
+        PyErr_Format(PyExc_AttributeError,
+                     "module '%s' has no attribute '%S'", modname, name);
+    }
+    return NULL;
+}
+
+static PyObject *
+module_dir(PyObject *module, PyObject *unused)
+{
+    PyObject *dict = PyModule_GetDict(module);   /* borrowed */
+    PyObject *names = dict ? PyDict_Keys(dict) : NULL;
+    for (int i = 0; names != NULL && lazy_names[i] != NULL; i++) {
+        PyObject *s = PyUnicode_FromString(lazy_names[i]);
+        if (s == NULL || PyList_Append(names, s) < 0) {
+            Py_CLEAR(names);
+        }
+        Py_XDECREF(s);
+    }
+    if (names != NULL && PyList_Sort(names) < 0) {
+        Py_CLEAR(names);
+    }
+    return names;
+}
+
+static PyMethodDef lazy_table_methods[] = {
+    {"__getattr__", module_getattr, METH_O, NULL},
+    {"__dir__", module_dir, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
 
 int
 pyssl_errors_init(PyObject *module, pyssl_state *st)
@@ -180,7 +242,7 @@ pyssl_errors_init(PyObject *module, pyssl_state *st)
     if (add_exceptions(module, st) < 0) {
         return -1;
     }
-    return add_code_tables(module, st);
+    return PyModule_AddFunctions(module, lazy_table_methods);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -202,6 +264,9 @@ lookup_names(pyssl_state *st, unsigned long errcode,
     *lib_obj = *reason_obj = NULL;
     if (errcode == 0) {
         return 0;
+    }
+    if (ensure_code_tables(st) < 0) {
+        return -1;
     }
     PyObject *key = Py_BuildValue("ii", ERR_GET_LIB(errcode),
                                   ERR_GET_REASON(errcode));

@@ -123,3 +123,33 @@ def test_lazily_loaded_enum_unpickles_in_a_fresh_interpreter():
             "print(repr(member), member is pyssl._TLSMessageType.FINISHED)\n"
             % (data,))
     assert run_child(code) == ["<_TLSMessageType.FINISHED: 20> True"]
+
+
+def test_error_code_tables_are_built_on_first_use_and_agree_with_errors():
+    # The C core builds its mnemonic tables only when first needed: by an
+    # error carrying an OpenSSL code, or by reading one of them.
+    out = run_child(
+        "import pyssl, pyssl._ssl as core\n"
+        "names = ('err_codes_to_names', 'err_names_to_codes',\n"
+        "         'lib_codes_to_names')\n"
+        "print(all(n not in vars(core) and n in dir(core) for n in names))\n"
+        "ctx = pyssl.SSLContext(pyssl.PROTOCOL_TLS_CLIENT)\n"
+        "inc, out = pyssl.MemoryBIO(), pyssl.MemoryBIO()\n"
+        "obj = ctx.wrap_bio(inc, out, server_hostname='example.com')\n"
+        "inc.write(b'HTTP/1.1 400 Bad Request\\r\\n\\r\\n')\n"
+        "try:\n"
+        "    obj.do_handshake()\n"
+        "except pyssl.SSLError as exc:\n"
+        "    print(exc.library, exc.reason)\n"
+        "    key = core.err_names_to_codes[exc.reason]\n"
+        "    print(core.err_codes_to_names[key] == exc.reason,\n"
+        "          core.lib_codes_to_names[key[0]] == exc.library)\n"
+        "print(core.err_codes_to_names is core.err_codes_to_names)\n"
+        "try:\n"
+        "    core.no_such_name\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n")
+    assert out[0] == "True"
+    assert out[1].split()[0] == "SSL"      # a record-layer error
+    assert out[2:4] == ["True True", "True"]
+    assert out[4] == "module 'pyssl._ssl' has no attribute 'no_such_name'"

@@ -166,7 +166,7 @@ SSL_ERROR_ZERO_RETURN: int
 
 # OpenSSL error code tables
 err_codes_to_names: dict[tuple[int, int], str]
-err_names_to_codes: dict[tuple[str, str], tuple[int, int]]
+err_names_to_codes: dict[str, tuple[int, int]]
 lib_codes_to_names: dict[int, str]
 
 class SSLError(OSError):
