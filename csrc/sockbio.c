@@ -1,16 +1,16 @@
 /* sockbio.c: the read side of an SSLSocket's socket BIO.
  *
  * SSL_set_fd gives an SSL one of OpenSSL's socket BIOs for both directions.
- * The first time a read goes on past its first record, this filter BIO is
- * put in front of it on the read side, and stays there.  Normally
- * the filter passes every call straight through.  While a read goes on past
- * the record it returned first (read_more_records in socket.c), the filter
- * is switched to "no wait": it takes only what the kernel already holds,
- * with recv(MSG_DONTWAIT), and otherwise asks OpenSSL to retry, so SSL_read
- * comes back with WANT_READ instead of blocking.  That makes reading on safe
- * on a blocking socket too, whatever OpenSSL does between records (an empty
- * record, a session ticket, a KeyUpdate all make it read again), without
- * touching the fd's O_NONBLOCK flag, which other threads may rely on.
+ * The first time a read goes on past the record it returned first
+ * (read_more_records in socket.c), this filter BIO is put in front of it on
+ * the read side, and stays.  It passes every call straight through, except
+ * during that reading on, when it is in "no wait" mode: it takes only what
+ * the kernel already holds, with recv(MSG_DONTWAIT), and otherwise asks
+ * OpenSSL to retry, so SSL_read comes back with WANT_READ instead of
+ * blocking.  That makes reading on safe on a blocking socket too, whatever
+ * OpenSSL does between records (an empty record, a session ticket, a
+ * KeyUpdate all make it read again), without touching the fd's O_NONBLOCK
+ * flag, which other threads may rely on.
  *
  * Writes never go through the filter: the socket BIO stays the SSL's wbio,
  * so kTLS send sees it directly.  With kTLS receive on, the kernel frames

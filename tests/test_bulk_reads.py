@@ -49,11 +49,13 @@ def test_queued_full_records_arrive_complete_and_in_order(server, server_ctx, cl
         assert _read_all(s, bufsize) == data
 
 
-def test_ragged_eof_after_queued_records_keeps_the_data(server, server_ctx, client_ctx):
+@pytest.mark.parametrize("timeout", [TIMEOUT, None])
+def test_ragged_eof_after_queued_records_keeps_the_data(server, server_ctx, client_ctx, timeout):
     data = os.urandom(6 * RECORD)
     sent = threading.Event()
     srv = server(server_ctx, _sender(data, False, sent))
     with connect(client_ctx, srv, suppress_ragged_eofs=False) as s:
+        s.settimeout(timeout)
         assert sent.wait(TIMEOUT)
         srv.wait_handled()              # the TCP connection is gone too
         got = bytearray()
