@@ -12,8 +12,8 @@
  * KeyUpdate all make it read again), without touching the fd's O_NONBLOCK
  * flag, which other threads may rely on.
  *
- * Writes never go through the filter: the socket BIO stays the SSL's wbio,
- * so kTLS send sees it directly.  With kTLS receive on, the kernel frames
+ * Writes never go through the filter (it has no write method): the socket
+ * BIO stays the SSL's wbio, so kTLS send sees it directly.  With kTLS receive on, the kernel frames
  * the records, and no-wait mode is refused (pyssl_sockbio_nowait returns 0).
  * Windows has no MSG_DONTWAIT and gets no filter at all.
  */
@@ -66,20 +66,6 @@ gate_read(BIO *b, char *out, int outl)
     return n;
 }
 
-/* Only reached if someone writes to the rbio; passed through all the same. */
-static int
-gate_write(BIO *b, const char *in, int inl)
-{
-    BIO *next = BIO_next(b);
-    BIO_clear_retry_flags(b);
-    if (next == NULL) {
-        return 0;
-    }
-    int n = BIO_write(next, in, inl);
-    BIO_copy_next_retry(b);
-    return n;
-}
-
 /* Everything else (the fd, EOF, kTLS queries) is the socket BIO's answer. */
 static long
 gate_ctrl(BIO *b, int cmd, long num, void *ptr)
@@ -112,7 +98,6 @@ gate_method_init(void)
     int type = BIO_get_new_index() | BIO_TYPE_FILTER;
     BIO_METHOD *meth = BIO_meth_new(type, "pyssl socket read gate");
     if (meth == NULL || !BIO_meth_set_read(meth, gate_read) ||
-        !BIO_meth_set_write(meth, gate_write) ||
         !BIO_meth_set_ctrl(meth, gate_ctrl) ||
         !BIO_meth_set_create(meth, gate_create)) {
         BIO_meth_free(meth);
