@@ -60,6 +60,9 @@ if sys.platform == "win32":
     except ImportError:
         from ._wincerts import enum_certificates, enum_crls  # noqa: F401
 
+from ._errors import register as _register_error_pickling  # noqa: E402
+_register_error_pickling()
+
 SSLContext.sslsocket_class = SSLSocket
 SSLContext.sslobject_class = SSLObject
 
