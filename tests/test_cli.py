@@ -21,10 +21,22 @@ pytestmark = pytest.mark.skipif(
     UNDER_STDLIB, reason="the command line is pyssl's own; the stdlib ssl has none to compare")
 
 
-def run_cli(*args, timeout=4 * TIMEOUT):
+def run_cli(*args, timeout=4 * TIMEOUT, env=None):
+    """Run the CLI to completion; *env* adds to (or, with None values, removes
+    from) this process's environment."""
     return subprocess.run([sys.executable, "-m", "pyssl"] + list(args), cwd="/",
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=child_env(env))
+
+
+def child_env(changes):
+    env = dict(os.environ)
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 def assert_one_line_error(proc, *fragments):
@@ -296,6 +308,17 @@ def test_serve_with_a_key_that_does_not_match_is_one_line(certs):
                    "--key", certs.client_keyfile)
     assert proc.returncode == 1
     assert_one_line_error(proc, "cannot load the certificate")
+
+
+@pytest.mark.parametrize("command", ["connect", "serve"])
+def test_an_error_whose_exception_has_one_arg_prints_as_plain_text(command, tmp_path):
+    # set_alpn_protocols raises SSLError("..."), whose str() is its args tuple.
+    too_long = "a" * 300
+    target = ["%s:%d" % (HOST, free_port())] if command == "connect" else ["--port", "0"]
+    proc = run_cli(command, *target, "--alpn", too_long, env={"TMPDIR": str(tmp_path)})
+    assert proc.returncode == 1
+    line = assert_one_line_error(proc, "ALPN protocols must be 1 to 255 in length")
+    assert line == "pyssl %s: error: ALPN protocols must be 1 to 255 in length" % command
 
 
 def test_connect_with_a_missing_cafile_is_one_line(tmp_path):

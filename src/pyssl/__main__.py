@@ -36,6 +36,19 @@ class CommandError(Exception):
     """A failure worth one line of output."""
 
 
+def _error_text(exc):
+    """*exc* as one line of plain text.
+
+    An OSError made with one argument and no errno (SSLError("...") is one)
+    has the repr of its args tuple as its str(): ('ALPN protocols must...',).
+    """
+    if isinstance(exc, OSError) and exc.strerror is None and exc.args:
+        text = " ".join(str(arg) for arg in exc.args)
+    else:
+        text = str(exc)
+    return " ".join(text.split()) or type(exc).__name__
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose usage errors are one line (the usage is in --help)."""
 
@@ -132,7 +145,7 @@ def selftest(args):
         finally:
             thread.join(TIMEOUT)
     if problems:
-        raise CommandError("server side failed: %s" % problems[0])
+        raise CommandError("server side failed: %s" % _error_text(problems[0]))
     if reply != message.upper():
         raise CommandError("echo mismatch: sent %r, got %r" % (message, reply))
     _print_table(report)
@@ -241,7 +254,7 @@ def _load_cert_chain(ctx, cert, key):
         ctx.load_cert_chain(cert, key)
     except pyssl.SSLError as exc:
         raise CommandError("cannot load the certificate %s%s: %s" % (
-            cert, " with the key %s" % key if key else "", exc))
+            cert, " with the key %s" % key if key else "", _error_text(exc)))
 
 
 def _name(rdns):
@@ -308,7 +321,7 @@ def _handshake(args, verify):
         raise CommandError("timed out after %gs connecting to %s:%d" % (args.timeout, host, port))
     except OSError as exc:
         raise CommandError("cannot connect to %s:%d: %s" % (
-            host, port, exc.strerror or exc))
+            host, port, exc.strerror or _error_text(exc)))
     try:
         return ctx.wrap_socket(raw, server_hostname=args.servername or host)
     except socket.timeout:
@@ -366,7 +379,7 @@ def connect(args):
             with _handshake(args, verify=False) as tls:
                 _report_session(tls, verified=False)
         except (CommandError, OSError) as retry:
-            print("(the unverified retry failed too: %s)" % retry)
+            print("(the unverified retry failed too: %s)" % _error_text(retry))
         raise CommandError(failure)
     with tls:
         if verify:
@@ -443,7 +456,7 @@ def _echo(ctx, conn, peer, timeout):
                     break
                 tls.sendall(data)
     except (OSError, ValueError) as exc:
-        return "connection from %s:%d failed: %s" % (peer[0], peer[1], exc)
+        return "connection from %s:%d failed: %s" % (peer[0], peer[1], _error_text(exc))
     finally:
         conn.close()
     return None
@@ -492,7 +505,8 @@ class _HTTPSServer(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
-        text = "connection from %s:%d failed: %s" % (client_address[0], client_address[1], exc)
+        text = "connection from %s:%d failed: %s" % (
+            client_address[0], client_address[1], _error_text(exc))
         self.failures.append(text)
         print(text, file=sys.stderr, flush=True)
 
@@ -624,11 +638,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         return 130
     except (CommandError, OSError, ValueError) as exc:
-        message = str(exc) or type(exc).__name__
+        message = _error_text(exc)
     except Exception as exc:  # a bug, but still one line
-        message = "internal error: %s: %s" % (type(exc).__name__, exc)
+        message = "internal error: %s: %s" % (type(exc).__name__, _error_text(exc))
     sys.stdout.flush()
-    print("pyssl %s: error: %s" % (args.command, " ".join(message.split())), file=sys.stderr)
+    print("pyssl %s: error: %s" % (args.command, message), file=sys.stderr)
     return 1
 
 
