@@ -150,7 +150,19 @@ def test_info_prints_versions_and_flags():
     assert ssl.OPENSSL_VERSION in field(proc.stdout, "OpenSSL")
     assert field(proc.stdout, "HAS_ALPN") == "True"
     assert field(proc.stdout, "HAS_TLSv1_3") == str(ssl.HAS_TLSv1_3)
-    assert re.search(r"^default store: \d+ CA certificates$", proc.stdout, re.M)
+    assert re.match(r"\d+ CA certificates$", field(proc.stdout, "default store"))
+
+
+def test_info_values_all_start_in_one_column():
+    proc = run_cli("info")
+    assert proc.returncode == 0, proc.stderr
+    columns = {}
+    for line in proc.stdout.splitlines():
+        # LABEL, two or more spaces, VALUE (labels may hold single spaces)
+        m = re.match(r"(\S+(?: \S+)*)  +\S", line)
+        assert m, "not a 'label  value' row: %r" % line
+        columns.setdefault(m.end() - 1, []).append(m.group(1))
+    assert len(columns) == 1, "values start in columns %r" % columns
 
 
 @pytest.mark.parametrize("command", ["connect", "serve", "selftest", "info"])

@@ -155,18 +155,21 @@ def selftest(args):
 
 def info(args):
     paths = pyssl.get_default_verify_paths()
-    ctx = pyssl.create_default_context()
-    stats = ctx.cert_store_stats()
+    stats = pyssl.create_default_context().cert_store_stats()
     flags = sorted(n for n in dir(pyssl) if n.startswith("HAS_"))
-    print("pyssl      %s" % _version())
-    print("OpenSSL    %s (built against %s)" % (
-        pyssl.OPENSSL_VERSION, _version_text(_ssl._OPENSSL_API_VERSION)))
-    print("Python     %s" % sys.version.split()[0])
-    for name in flags:
-        print("%-22s %s" % (name, getattr(pyssl, name)))
-    print("cafile     %s" % paths.cafile)
-    print("capath     %s" % paths.capath)
-    print("default store: %d CA certificates" % stats["x509_ca"])
+    rows = [
+        ("pyssl", _version()),
+        ("OpenSSL", "%s (built against %s)" % (
+            pyssl.OPENSSL_VERSION, _version_text(_ssl._OPENSSL_API_VERSION))),
+        ("Python", sys.version.split()[0]),
+    ]
+    rows += [(name, getattr(pyssl, name)) for name in flags]
+    rows += [
+        ("cafile", paths.cafile),
+        ("capath", paths.capath),
+        ("default store", "%d CA certificates" % stats["x509_ca"]),
+    ]
+    _print_table(rows)
     return 0
 
 
