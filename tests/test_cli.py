@@ -165,11 +165,24 @@ def test_info_values_all_start_in_one_column():
     assert len(columns) == 1, "values start in columns %r" % columns
 
 
-@pytest.mark.parametrize("command", ["connect", "serve", "selftest", "info"])
+@pytest.mark.parametrize("command", ["connect", "serve", "selftest", "info", "run"])
 def test_help_for_each_command(command):
     proc = run_cli(command, "--help")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("usage: python -m pyssl %s" % command)
+
+
+@pytest.mark.parametrize("name", ["pyssl run", "pyssl.run"])
+@pytest.mark.parametrize("args", [["--help"], [], ["-m"]], ids=["help", "nothing", "-m"])
+def test_run_names_itself_as_it_was_invoked(name, args):
+    other = {"pyssl run": "pyssl.run", "pyssl.run": "pyssl run"}[name]
+    proc = subprocess.run([sys.executable, "-m"] + name.split() + args, cwd="/",
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=4 * TIMEOUT)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == (0 if args == ["--help"] else 2), output
+    assert "usage: python -m %s script.py" % name in output
+    assert other not in output
 
 
 # -- connect against serve -----------------------------------------------------

@@ -634,7 +634,7 @@ def main(argv=None):
     if argv[:1] == ["run"]:
         # The program's own arguments are not ours to parse.
         from pyssl import _run
-        return _run.main(argv[1:])
+        return _run.main(argv[1:], prog="python -m pyssl run")
     args = _parser().parse_args(argv)
     try:
         return args.func(args)

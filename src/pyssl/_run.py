@@ -10,28 +10,34 @@ module the same way, as ``python -m module`` would.
 import os
 import sys
 
-USAGE = ("usage: python -m pyssl.run script.py [args ...]\n"
-         "       python -m pyssl.run -m module [args ...]\n"
+USAGE = ("usage: {prog} script.py [args ...]\n"
+         "       {prog} -m module [args ...]\n"
          "Run a Python program with pyssl as its ssl module.\n")
 
 
-def main(argv=None):
+def main(argv=None, prog="python -m pyssl.run"):
     """Inject pyssl, then run the program *argv* names; returns an exit
     status only for usage errors (the program's own exit goes through
-    SystemExit, as in ``python script.py``)."""
+    SystemExit, as in ``python script.py``). *prog* is how we were invoked,
+    for the usage text and the messages."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
-        sys.stderr.write(USAGE)
-        return 0 if args else 2
+    usage = USAGE.format(prog=prog)
+    name = prog.replace("python -m ", "", 1)
+    if args[:1] in (["-h"], ["--help"]):
+        sys.stdout.write(usage)
+        return 0
+    if not args:
+        sys.stderr.write(usage)
+        return 2
     run_module = args[0] == "-m"
     if run_module:
         args.pop(0)
         if not args:
-            sys.stderr.write("pyssl.run: -m needs a module name\n" + USAGE)
+            sys.stderr.write("%s: -m needs a module name\n%s" % (name, usage))
             return 2
     elif not os.path.exists(args[0]):
-        sys.stderr.write("pyssl.run: can't open file %r: No such file or directory\n"
-                         % args[0])
+        sys.stderr.write("%s: can't open file %r: No such file or directory\n"
+                         % (name, args[0]))
         return 2
 
     import runpy
