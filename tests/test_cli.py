@@ -185,6 +185,36 @@ def test_run_names_itself_as_it_was_invoked(name, args):
     assert other not in output
 
 
+def python_m_error(module, cwd):
+    """What `python -m MODULE` prints after its 'PYTHON: ' prefix."""
+    proc = subprocess.run([sys.executable, "-m", module], cwd=cwd, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=4 * TIMEOUT)
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    return proc.stderr.split(": ", 1)[1].rstrip("\n")
+
+
+@pytest.mark.parametrize("name", ["pyssl run", "pyssl.run"])
+@pytest.mark.parametrize("module", ["no_such_module", "no_such_package.module"])
+def test_run_a_module_that_is_not_there_is_one_line_as_in_python(name, module, tmp_path):
+    proc = subprocess.run([sys.executable, "-m"] + name.split() + ["-m", module],
+                          cwd=str(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=4 * TIMEOUT)
+    assert proc.returncode == 1
+    assert proc.stderr == "%s: %s\n" % (name, python_m_error(module, str(tmp_path)))
+
+
+def test_run_an_import_error_inside_the_module_still_has_its_traceback(tmp_path):
+    (tmp_path / "imports_a_missing_module.py").write_text("import no_such_dependency\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyssl", "run", "-m", "imports_a_missing_module"],
+        cwd=str(tmp_path), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=4 * TIMEOUT)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Traceback"), proc.stderr
+    assert 'imports_a_missing_module.py", line 1' in proc.stderr
+    assert proc.stderr.endswith("No module named 'no_such_dependency'\n")
+
+
 # -- connect against serve -----------------------------------------------------
 
 def test_connect_to_serve_once_verifies_and_prints_the_chain(servers):
