@@ -7,6 +7,7 @@ must be one line on stderr with a non-zero exit status, never a traceback.
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -57,14 +58,22 @@ def field(stdout, name):
     return m.group(1).strip()
 
 
-class Server(object):
-    """`python -m pyssl serve ...` in a subprocess, read line by line."""
+def _ctrl_c_interrupts():
+    # A runner started in the background may pass SIGINT on as ignored, and
+    # Python then never turns it into KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    def __init__(self, *args):
+
+class Server(object):
+    """`python -m pyssl serve ...` in a subprocess, read line by line; its
+    TMPDIR is *tmpdir*, so whatever it leaves there can be seen."""
+
+    def __init__(self, args, tmpdir):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pyssl", "serve", "--port", "0"] + list(args),
             cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            stderr=subprocess.PIPE, text=True, env=child_env({"TMPDIR": str(tmpdir)}),
+            preexec_fn=_ctrl_c_interrupts)
         self.lines = queue.Queue()
         self.seen = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -106,19 +115,24 @@ class Server(object):
         return status, self.proc.stderr.read()
 
     def stop(self):
+        """Stop it as a user would (SIGTERM), so that it cleans up."""
         if self.proc.poll() is None:
-            self.proc.kill()
+            self.proc.terminate()
+            try:
+                self.proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
         self.proc.wait(TIMEOUT)
         self.proc.stdout.close()
         self.proc.stderr.close()
 
 
 @pytest.fixture
-def servers():
+def servers(tmp_path):
     started = []
 
     def start(*args):
-        server = Server(*args)
+        server = Server(args, tmp_path)
         started.append(server)
         return server
     yield start
@@ -311,6 +325,34 @@ def test_connect_sends_the_client_certificate(certs):
 def test_connect_refused_is_one_line():
     proc = run_cli("connect", "%s:%d" % (HOST, free_port()), "--timeout", "5")
     assert_one_line_error(proc, "cannot connect")
+
+
+def ca_directories(tmp_path):
+    return sorted(p.name for p in tmp_path.glob("pyssl-serve-*"))
+
+
+@pytest.mark.parametrize("how", ["--once", "SIGINT", "SIGTERM"])
+def test_serve_prints_its_ca_file_and_removes_it_when_it_exits(how, servers, tmp_path):
+    server = servers("--once") if how == "--once" else servers()
+    # While it runs, the CA that signed its certificate is a file a client can trust.
+    assert server.cafile, server.seen
+    assert os.path.dirname(os.path.dirname(server.cafile)) == str(tmp_path)
+    assert ca_directories(tmp_path) == [os.path.basename(os.path.dirname(server.cafile))]
+    if how == "--once":
+        proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile)
+        assert proc.returncode == 0, proc.stderr
+    else:
+        server.proc.send_signal(getattr(signal, how))
+    status, err = server.finish()
+    assert status == {"--once": 0, "SIGINT": 130, "SIGTERM": 128 + signal.SIGTERM}[how]
+    assert err == ""
+    assert ca_directories(tmp_path) == []
+
+
+def test_serve_removes_its_ca_directory_after_an_error(tmp_path):
+    proc = run_cli("serve", "--port", "0", "--alpn", "a" * 300, env={"TMPDIR": str(tmp_path)})
+    assert_one_line_error(proc, "ALPN")
+    assert ca_directories(tmp_path) == []
 
 
 def test_serve_http_serves_a_file(servers, tmp_path):

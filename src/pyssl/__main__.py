@@ -10,9 +10,11 @@
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 """
 import argparse
+import contextlib
 import functools
 import http.server
 import os
+import signal
 import socket
 import socketserver
 import sys
@@ -403,7 +405,26 @@ def _say(text):
     print(text, flush=True)
 
 
-def _server_context(args):
+def _fresh_certificate(ctx, name, directory):
+    """Load a fresh certificate for *name*; its CA is left in *directory*."""
+    ca_pem, cert_pem, key_pem = _ssl._make_test_certs(name)
+    cafile = os.path.join(directory, "ca.pem")
+    with open(cafile, "w") as f:
+        f.write(ca_pem)
+    keyfile = os.path.join(directory, "key.pem")
+    fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(cert_pem + key_pem)
+    try:
+        ctx.load_cert_chain(keyfile)
+    finally:
+        os.unlink(keyfile)   # the key lives on only in this process
+    _say("certificate  fresh, for %s, signed by a throwaway CA" % name)
+    _say("CA written to %s (removed on exit; trust it: "
+         "python -m pyssl connect HOST:PORT --cafile %s)" % (cafile, cafile))
+
+
+def _server_context(args, directory):
     _require_file(args.cert, "certificate file")
     _require_file(args.key, "key file")
     if args.key and not args.cert:
@@ -412,23 +433,7 @@ def _server_context(args):
     if args.cert:
         _load_cert_chain(ctx, args.cert, args.key)
     else:
-        name = args.name or args.host
-        ca_pem, cert_pem, key_pem = _ssl._make_test_certs(name)
-        directory = tempfile.mkdtemp(prefix="pyssl-serve-")
-        cafile = os.path.join(directory, "ca.pem")
-        with open(cafile, "w") as f:
-            f.write(ca_pem)
-        keyfile = os.path.join(directory, "key.pem")
-        fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(cert_pem + key_pem)
-        try:
-            ctx.load_cert_chain(keyfile)
-        finally:
-            os.unlink(keyfile)   # the key lives on only in this process
-        _say("certificate  fresh, for %s, signed by a throwaway CA" % name)
-        _say("CA written to %s (trust it: python -m pyssl connect HOST:PORT --cafile %s)"
-             % (cafile, cafile))
+        _fresh_certificate(ctx, args.name or args.host, directory)
     alpn = _alpn_list(args.alpn)
     if not alpn and args.http:
         alpn = ["http/1.1"]
@@ -542,13 +547,27 @@ def _serve_http(args, ctx):
     return 0
 
 
+@contextlib.contextmanager
+def _sigterm_exits():
+    """SIGTERM unwinds the stack as Ctrl-C does, so cleanups run; the exit
+    status is then 128 + SIGTERM, as a shell reports a process it killed."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def serve(args):
     if args.http is not None and not os.path.isdir(args.http):
         raise CommandError("--http %s: not a directory" % args.http)
-    ctx = _server_context(args)
-    if args.http is not None:
-        return _serve_http(args, ctx)
-    return _serve_echo(args, ctx)
+    with _sigterm_exits(), tempfile.TemporaryDirectory(prefix="pyssl-serve-") as scratch:
+        ctx = _server_context(args, scratch)
+        if args.http is not None:
+            return _serve_http(args, ctx)
+        return _serve_echo(args, ctx)
 
 
 # --------------------------------------------------------------------------
@@ -610,7 +629,8 @@ def _parser():
                     "--http DIR serve DIR's files over HTTPS. Without --cert a fresh "
                     "certificate for --name (default: --host) is made, and the CA that "
                     "signed it is written to a file whose path is printed, for clients "
-                    "to trust.")
+                    "to trust; that file is removed when the server exits (after --once, "
+                    "on Ctrl-C or on SIGTERM).")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=4433,
                    help="port to listen on, 0 for any free one (default 4433)")
