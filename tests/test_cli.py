@@ -7,6 +7,7 @@ must be one line on stderr with a non-zero exit status, never a traceback.
 import os
 import queue
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -68,11 +69,12 @@ class Server(object):
     """`python -m pyssl serve ...` in a subprocess, read line by line; its
     TMPDIR is *tmpdir*, so whatever it leaves there can be seen."""
 
-    def __init__(self, args, tmpdir):
+    def __init__(self, args, tmpdir, env=None):
+        env = dict(env or {}, TMPDIR=str(tmpdir))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pyssl", "serve", "--port", "0"] + list(args),
             cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env=child_env({"TMPDIR": str(tmpdir)}),
+            stderr=subprocess.PIPE, text=True, env=child_env(env),
             preexec_fn=_ctrl_c_interrupts)
         self.lines = queue.Queue()
         self.seen = []
@@ -131,8 +133,8 @@ class Server(object):
 def servers(tmp_path):
     started = []
 
-    def start(*args):
-        server = Server(args, tmp_path)
+    def start(*args, env=None):
+        server = Server(args, tmp_path, env)
         started.append(server)
         return server
     yield start
@@ -416,6 +418,122 @@ def test_an_error_whose_exception_has_one_arg_prints_as_plain_text(command, tmp_
     assert proc.returncode == 1
     line = assert_one_line_error(proc, "ALPN protocols must be 1 to 255 in length")
     assert line == "pyssl %s: error: ALPN protocols must be 1 to 255 in length" % command
+
+
+# -- encrypted keys ------------------------------------------------------------
+
+PASSWORD = "correct horse"
+NO_PASSWORD = {"PYSSL_KEY_PASSWORD": None}
+
+
+@pytest.fixture(scope="module")
+def encrypted_key(certs):
+    pytest.importorskip("cryptography")
+    return certs.encrypted_key(PASSWORD.encode(), name="cli-encrypted.key")
+
+
+def load_key(command, certs, keyfile, *extra, env=NO_PASSWORD):
+    """connect or serve with --cert and --key KEYFILE; should the key load,
+    they fail just after: connect finds nobody listening, serve its port taken."""
+    key = ["--cert", certs.server_certfile, "--key", keyfile] + list(extra)
+    if command == "connect":
+        return run_cli("connect", "%s:%d" % (HOST, free_port()), *key, env=env)
+    with socket.create_server((HOST, 0)) as taken:
+        return run_cli("serve", "--port", str(taken.getsockname()[1]), *key, env=env)
+
+
+@pytest.mark.parametrize("command", ["connect", "serve"])
+def test_an_encrypted_key_and_no_password_is_one_line_and_no_prompt(
+        command, certs, encrypted_key):
+    proc = load_key(command, certs, encrypted_key)
+    assert proc.returncode == 1
+    assert_one_line_error(proc, "the key %s is encrypted" % encrypted_key,
+                          "--key-password", "PYSSL_KEY_PASSWORD")
+
+
+@pytest.mark.parametrize("command", ["connect", "serve"])
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_a_wrong_key_password_is_one_line(command, how, certs, encrypted_key):
+    if how == "option":
+        proc = load_key(command, certs, encrypted_key, "--key-password", "wrong")
+    else:
+        proc = load_key(command, certs, encrypted_key, env={"PYSSL_KEY_PASSWORD": "wrong"})
+    assert proc.returncode == 1
+    assert_one_line_error(proc, "wrong password for the key %s" % encrypted_key)
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_an_encrypted_key_loads_with_its_password(how, servers, certs, encrypted_key):
+    given = (["--key-password", PASSWORD], NO_PASSWORD) if how == "option" else (
+        [], {"PYSSL_KEY_PASSWORD": PASSWORD})
+    server = servers("--once", "--cert", certs.server_certfile, "--key", encrypted_key,
+                     *given[0], env=given[1])
+    proc = run_cli("connect", "localhost:%d" % server.port, "--cafile", certs.cafile,
+                   "--cert", certs.server_certfile, "--key", encrypted_key, *given[0],
+                   env=given[1])
+    assert proc.returncode == 0, proc.stderr
+    assert field(proc.stdout, "verification").startswith("ok")
+    assert server.finish()[0] == 0
+
+
+def run_on_a_terminal(args, answer, env=NO_PASSWORD):
+    """Run the CLI on a terminal of its own and type *answer* at its first
+    prompt (output ending in ':'); returns (exit status, what it wrote)."""
+    import pty
+    argv = [sys.executable, "-m", "pyssl"] + list(args)
+    environ = child_env(env)
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.chdir("/")
+            os.execve(sys.executable, argv, environ)
+        finally:
+            os._exit(127)
+    deadline = time.monotonic() + 4 * TIMEOUT
+    try:
+        output = read_terminal(fd, answer, deadline)
+    finally:
+        os.close(fd)
+    return wait_child(pid, deadline), output.decode("utf-8", "replace")
+
+
+def read_terminal(fd, answer, deadline):
+    output = b""
+    while select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:         # EIO: the child is gone and the terminal with it
+            break
+        if not chunk:
+            break
+        output += chunk
+        if answer is not None and output.rstrip().endswith(b":"):
+            os.write(fd, answer + b"\n")
+            answer = None
+    return output
+
+
+def wait_child(pid, deadline):
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    raise AssertionError("the CLI on a terminal did not exit")
+
+
+def test_on_a_terminal_the_key_password_is_asked_once(certs, encrypted_key):
+    pytest.importorskip("pty")
+    status, output = run_on_a_terminal(
+        ["connect", "%s:%d" % (HOST, free_port()), "--timeout", "5",
+         "--cert", certs.server_certfile, "--key", encrypted_key], PASSWORD.encode())
+    assert output.count("Password for %s: " % encrypted_key) == 1, output
+    assert "pass phrase" not in output      # OpenSSL's own prompt
+    assert PASSWORD not in output           # not echoed
+    assert "cannot connect" in output, output   # the key loaded; nobody listened
+    assert status == 1
 
 
 def test_connect_with_a_missing_cafile_is_one_line(tmp_path):

@@ -12,6 +12,7 @@ Errors are one line on stderr and a non-zero exit status, never a traceback.
 import argparse
 import contextlib
 import functools
+import getpass
 import http.server
 import os
 import signal
@@ -25,6 +26,7 @@ import pyssl
 from pyssl import _ssl
 
 TIMEOUT = 10.0
+PASSWORD_ENV = "PYSSL_KEY_PASSWORD"
 
 # Short names for the usual attributes, as `openssl x509 -subject` prints them.
 _SHORT_NAMES = {
@@ -254,10 +256,45 @@ def _require_file(path, what):
         raise CommandError("%s %s: %s" % (what, path, reason))
 
 
-def _load_cert_chain(ctx, cert, key):
+class _KeyPassword(object):
+    """load_cert_chain's password callback, so OpenSSL never prompts itself.
+
+    OpenSSL calls it only for an encrypted key. The password is
+    --key-password, else $PYSSL_KEY_PASSWORD, else asked once on the
+    terminal; with no terminal to ask on, that is one line of error.
+    """
+
+    def __init__(self, keyfile, given):
+        self.keyfile = keyfile
+        self.password = given if given is not None else os.environ.get(PASSWORD_ENV)
+        self.asked = False
+
+    def __call__(self):
+        self.asked = True
+        if self.password is None:
+            self.password = self._prompt()
+        return self.password
+
+    def _prompt(self):
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise CommandError("the key %s is encrypted: give its password with "
+                               "--key-password or %s" % (self.keyfile, PASSWORD_ENV))
+        try:
+            return getpass.getpass("Password for %s: " % self.keyfile)
+        except EOFError:
+            raise CommandError("no password given for the key %s" % self.keyfile)
+
+
+def _load_cert_chain(ctx, args):
+    cert, key = args.cert, args.key
+    password = _KeyPassword(key or cert, args.key_password)
     try:
-        ctx.load_cert_chain(cert, key)
+        ctx.load_cert_chain(cert, key, password=password)
     except pyssl.SSLError as exc:
+        # A key that decrypts but does not match the certificate is not a
+        # password problem; any other failure after asking is.
+        if password.asked and exc.reason != "KEY_VALUES_MISMATCH":
+            raise CommandError("wrong password for the key %s" % (key or cert))
         raise CommandError("cannot load the certificate %s%s: %s" % (
             cert, " with the key %s" % key if key else "", _error_text(exc)))
 
@@ -305,7 +342,7 @@ def _client_context(args, verify):
         ctx.check_hostname = False
         ctx.verify_mode = pyssl.CERT_NONE
     if args.cert:
-        _load_cert_chain(ctx, args.cert, args.key)
+        _load_cert_chain(ctx, args)
     alpn = _alpn_list(args.alpn)
     if alpn:
         ctx.set_alpn_protocols(alpn)
@@ -431,7 +468,7 @@ def _server_context(args, directory):
         raise CommandError("--key needs --cert")
     ctx = pyssl.SSLContext(pyssl.PROTOCOL_TLS_SERVER)
     if args.cert:
-        _load_cert_chain(ctx, args.cert, args.key)
+        _load_cert_chain(ctx, args)
     else:
         _fresh_certificate(ctx, args.name or args.host, directory)
     alpn = _alpn_list(args.alpn)
@@ -574,6 +611,13 @@ def serve(args):
 # command line
 # --------------------------------------------------------------------------
 
+def _add_key_password(parser):
+    parser.add_argument(
+        "--key-password", metavar="PASSWORD",
+        help="password of an encrypted key (default: $%s, else asked on the "
+             "terminal; the variable keeps it out of the process list)" % PASSWORD_ENV)
+
+
 def _parser():
     parser = _Parser(prog="python -m pyssl",
                      description="pyssl: CPython's ssl, over pyssl's own _ssl.")
@@ -607,6 +651,7 @@ def _parser():
                    help="trust only the CA certificates in this file (default: the system store)")
     p.add_argument("--cert", metavar="PEM", help="client certificate (chain), PEM")
     p.add_argument("--key", metavar="PEM", help="client private key, if not in --cert")
+    _add_key_password(p)
     p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
                    help="offer these ALPN protocols (repeatable or comma separated)")
     p.add_argument("--sni", "--servername", dest="servername", metavar="NAME",
@@ -636,6 +681,7 @@ def _parser():
                    help="port to listen on, 0 for any free one (default 4433)")
     p.add_argument("--cert", metavar="PEM", help="server certificate (chain), PEM")
     p.add_argument("--key", metavar="PEM", help="server private key, if not in --cert")
+    _add_key_password(p)
     p.add_argument("--name", metavar="NAME",
                    help="host name or IP for the fresh certificate (default: --host)")
     p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
