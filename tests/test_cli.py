@@ -7,6 +7,8 @@ must be one line on stderr with a non-zero exit status, never a traceback.
 import os
 import queue
 import re
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -21,10 +23,22 @@ pytestmark = pytest.mark.skipif(
     UNDER_STDLIB, reason="the command line is pyssl's own; the stdlib ssl has none to compare")
 
 
-def run_cli(*args, timeout=4 * TIMEOUT):
+def run_cli(*args, timeout=4 * TIMEOUT, env=None):
+    """Run the CLI to completion; *env* adds to (or, with None values, removes
+    from) this process's environment."""
     return subprocess.run([sys.executable, "-m", "pyssl"] + list(args), cwd="/",
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=child_env(env))
+
+
+def child_env(changes):
+    env = dict(os.environ)
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 def assert_one_line_error(proc, *fragments):
@@ -45,14 +59,23 @@ def field(stdout, name):
     return m.group(1).strip()
 
 
-class Server(object):
-    """`python -m pyssl serve ...` in a subprocess, read line by line."""
+def _ctrl_c_interrupts():
+    # A runner started in the background may pass SIGINT on as ignored, and
+    # Python then never turns it into KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    def __init__(self, *args):
+
+class Server(object):
+    """`python -m pyssl serve ...` in a subprocess, read line by line; its
+    TMPDIR is *tmpdir*, so whatever it leaves there can be seen."""
+
+    def __init__(self, args, tmpdir, env=None):
+        env = dict(env or {}, TMPDIR=str(tmpdir))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pyssl", "serve", "--port", "0"] + list(args),
             cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            stderr=subprocess.PIPE, text=True, env=child_env(env),
+            preexec_fn=_ctrl_c_interrupts)
         self.lines = queue.Queue()
         self.seen = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -94,19 +117,24 @@ class Server(object):
         return status, self.proc.stderr.read()
 
     def stop(self):
+        """Stop it as a user would (SIGTERM), so that it cleans up."""
         if self.proc.poll() is None:
-            self.proc.kill()
+            self.proc.terminate()
+            try:
+                self.proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
         self.proc.wait(TIMEOUT)
         self.proc.stdout.close()
         self.proc.stderr.close()
 
 
 @pytest.fixture
-def servers():
+def servers(tmp_path):
     started = []
 
-    def start(*args):
-        server = Server(*args)
+    def start(*args, env=None):
+        server = Server(args, tmp_path, env)
         started.append(server)
         return server
     yield start
@@ -138,14 +166,69 @@ def test_info_prints_versions_and_flags():
     assert ssl.OPENSSL_VERSION in field(proc.stdout, "OpenSSL")
     assert field(proc.stdout, "HAS_ALPN") == "True"
     assert field(proc.stdout, "HAS_TLSv1_3") == str(ssl.HAS_TLSv1_3)
-    assert re.search(r"^default store: \d+ CA certificates$", proc.stdout, re.M)
+    assert re.match(r"\d+ CA certificates$", field(proc.stdout, "default store"))
 
 
-@pytest.mark.parametrize("command", ["connect", "serve", "selftest", "info"])
+def test_info_values_all_start_in_one_column():
+    proc = run_cli("info")
+    assert proc.returncode == 0, proc.stderr
+    columns = {}
+    for line in proc.stdout.splitlines():
+        # LABEL, two or more spaces, VALUE (labels may hold single spaces)
+        m = re.match(r"(\S+(?: \S+)*)  +\S", line)
+        assert m, "not a 'label  value' row: %r" % line
+        columns.setdefault(m.end() - 1, []).append(m.group(1))
+    assert len(columns) == 1, "values start in columns %r" % columns
+
+
+@pytest.mark.parametrize("command", ["connect", "serve", "selftest", "info", "run"])
 def test_help_for_each_command(command):
     proc = run_cli(command, "--help")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("usage: python -m pyssl %s" % command)
+
+
+@pytest.mark.parametrize("name", ["pyssl run", "pyssl.run"])
+@pytest.mark.parametrize("args", [["--help"], [], ["-m"]], ids=["help", "nothing", "-m"])
+def test_run_names_itself_as_it_was_invoked(name, args):
+    other = {"pyssl run": "pyssl.run", "pyssl.run": "pyssl run"}[name]
+    proc = subprocess.run([sys.executable, "-m"] + name.split() + args, cwd="/",
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=4 * TIMEOUT)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == (0 if args == ["--help"] else 2), output
+    assert "usage: python -m %s script.py" % name in output
+    assert other not in output
+
+
+def python_m_error(module, cwd):
+    """What `python -m MODULE` prints after its 'PYTHON: ' prefix."""
+    proc = subprocess.run([sys.executable, "-m", module], cwd=cwd, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=4 * TIMEOUT)
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    return proc.stderr.split(": ", 1)[1].rstrip("\n")
+
+
+@pytest.mark.parametrize("name", ["pyssl run", "pyssl.run"])
+@pytest.mark.parametrize("module", ["no_such_module", "no_such_package.module"])
+def test_run_a_module_that_is_not_there_is_one_line_as_in_python(name, module, tmp_path):
+    proc = subprocess.run([sys.executable, "-m"] + name.split() + ["-m", module],
+                          cwd=str(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=4 * TIMEOUT)
+    assert proc.returncode == 1
+    assert proc.stderr == "%s: %s\n" % (name, python_m_error(module, str(tmp_path)))
+
+
+def test_run_an_import_error_inside_the_module_still_has_its_traceback(tmp_path):
+    (tmp_path / "imports_a_missing_module.py").write_text("import no_such_dependency\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyssl", "run", "-m", "imports_a_missing_module"],
+        cwd=str(tmp_path), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=4 * TIMEOUT)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Traceback"), proc.stderr
+    assert 'imports_a_missing_module.py", line 1' in proc.stderr
+    assert proc.stderr.endswith("No module named 'no_such_dependency'\n")
 
 
 # -- connect against serve -----------------------------------------------------
@@ -246,6 +329,34 @@ def test_connect_refused_is_one_line():
     assert_one_line_error(proc, "cannot connect")
 
 
+def ca_directories(tmp_path):
+    return sorted(p.name for p in tmp_path.glob("pyssl-serve-*"))
+
+
+@pytest.mark.parametrize("how", ["--once", "SIGINT", "SIGTERM"])
+def test_serve_prints_its_ca_file_and_removes_it_when_it_exits(how, servers, tmp_path):
+    server = servers("--once") if how == "--once" else servers()
+    # While it runs, the CA that signed its certificate is a file a client can trust.
+    assert server.cafile, server.seen
+    assert os.path.dirname(os.path.dirname(server.cafile)) == str(tmp_path)
+    assert ca_directories(tmp_path) == [os.path.basename(os.path.dirname(server.cafile))]
+    if how == "--once":
+        proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile)
+        assert proc.returncode == 0, proc.stderr
+    else:
+        server.proc.send_signal(getattr(signal, how))
+    status, err = server.finish()
+    assert status == {"--once": 0, "SIGINT": 130, "SIGTERM": 128 + signal.SIGTERM}[how]
+    assert err == ""
+    assert ca_directories(tmp_path) == []
+
+
+def test_serve_removes_its_ca_directory_after_an_error(tmp_path):
+    proc = run_cli("serve", "--port", "0", "--alpn", "a" * 300, env={"TMPDIR": str(tmp_path)})
+    assert_one_line_error(proc, "ALPN")
+    assert ca_directories(tmp_path) == []
+
+
 def test_serve_http_serves_a_file(servers, tmp_path):
     (tmp_path / "hello.txt").write_text("hello over https\n")
     server = servers("--once", "--http", str(tmp_path))
@@ -296,6 +407,133 @@ def test_serve_with_a_key_that_does_not_match_is_one_line(certs):
                    "--key", certs.client_keyfile)
     assert proc.returncode == 1
     assert_one_line_error(proc, "cannot load the certificate")
+
+
+@pytest.mark.parametrize("command", ["connect", "serve"])
+def test_an_error_whose_exception_has_one_arg_prints_as_plain_text(command, tmp_path):
+    # set_alpn_protocols raises SSLError("..."), whose str() is its args tuple.
+    too_long = "a" * 300
+    target = ["%s:%d" % (HOST, free_port())] if command == "connect" else ["--port", "0"]
+    proc = run_cli(command, *target, "--alpn", too_long, env={"TMPDIR": str(tmp_path)})
+    assert proc.returncode == 1
+    line = assert_one_line_error(proc, "ALPN protocols must be 1 to 255 in length")
+    assert line == "pyssl %s: error: ALPN protocols must be 1 to 255 in length" % command
+
+
+# -- encrypted keys ------------------------------------------------------------
+
+PASSWORD = "correct horse"
+NO_PASSWORD = {"PYSSL_KEY_PASSWORD": None}
+
+
+@pytest.fixture(scope="module")
+def encrypted_key(certs):
+    pytest.importorskip("cryptography")
+    return certs.encrypted_key(PASSWORD.encode(), name="cli-encrypted.key")
+
+
+def load_key(command, certs, keyfile, *extra, env=NO_PASSWORD):
+    """connect or serve with --cert and --key KEYFILE; should the key load,
+    they fail just after: connect finds nobody listening, serve its port taken."""
+    key = ["--cert", certs.server_certfile, "--key", keyfile] + list(extra)
+    if command == "connect":
+        return run_cli("connect", "%s:%d" % (HOST, free_port()), *key, env=env)
+    with socket.create_server((HOST, 0)) as taken:
+        return run_cli("serve", "--port", str(taken.getsockname()[1]), *key, env=env)
+
+
+@pytest.mark.parametrize("command", ["connect", "serve"])
+def test_an_encrypted_key_and_no_password_is_one_line_and_no_prompt(
+        command, certs, encrypted_key):
+    proc = load_key(command, certs, encrypted_key)
+    assert proc.returncode == 1
+    assert_one_line_error(proc, "the key %s is encrypted" % encrypted_key,
+                          "--key-password", "PYSSL_KEY_PASSWORD")
+
+
+@pytest.mark.parametrize("command", ["connect", "serve"])
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_a_wrong_key_password_is_one_line(command, how, certs, encrypted_key):
+    if how == "option":
+        proc = load_key(command, certs, encrypted_key, "--key-password", "wrong")
+    else:
+        proc = load_key(command, certs, encrypted_key, env={"PYSSL_KEY_PASSWORD": "wrong"})
+    assert proc.returncode == 1
+    assert_one_line_error(proc, "wrong password for the key %s" % encrypted_key)
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_an_encrypted_key_loads_with_its_password(how, servers, certs, encrypted_key):
+    given = (["--key-password", PASSWORD], NO_PASSWORD) if how == "option" else (
+        [], {"PYSSL_KEY_PASSWORD": PASSWORD})
+    server = servers("--once", "--cert", certs.server_certfile, "--key", encrypted_key,
+                     *given[0], env=given[1])
+    proc = run_cli("connect", "localhost:%d" % server.port, "--cafile", certs.cafile,
+                   "--cert", certs.server_certfile, "--key", encrypted_key, *given[0],
+                   env=given[1])
+    assert proc.returncode == 0, proc.stderr
+    assert field(proc.stdout, "verification").startswith("ok")
+    assert server.finish()[0] == 0
+
+
+def run_on_a_terminal(args, answer, env=NO_PASSWORD):
+    """Run the CLI on a terminal of its own and type *answer* at its first
+    prompt (output ending in ':'); returns (exit status, what it wrote)."""
+    import pty
+    argv = [sys.executable, "-m", "pyssl"] + list(args)
+    environ = child_env(env)
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.chdir("/")
+            os.execve(sys.executable, argv, environ)
+        finally:
+            os._exit(127)
+    deadline = time.monotonic() + 4 * TIMEOUT
+    try:
+        output = read_terminal(fd, answer, deadline)
+    finally:
+        os.close(fd)
+    return wait_child(pid, deadline), output.decode("utf-8", "replace")
+
+
+def read_terminal(fd, answer, deadline):
+    output = b""
+    while select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:         # EIO: the child is gone and the terminal with it
+            break
+        if not chunk:
+            break
+        output += chunk
+        if answer is not None and output.rstrip().endswith(b":"):
+            os.write(fd, answer + b"\n")
+            answer = None
+    return output
+
+
+def wait_child(pid, deadline):
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    raise AssertionError("the CLI on a terminal did not exit")
+
+
+def test_on_a_terminal_the_key_password_is_asked_once(certs, encrypted_key):
+    pytest.importorskip("pty")
+    status, output = run_on_a_terminal(
+        ["connect", "%s:%d" % (HOST, free_port()), "--timeout", "5",
+         "--cert", certs.server_certfile, "--key", encrypted_key], PASSWORD.encode())
+    assert output.count("Password for %s: " % encrypted_key) == 1, output
+    assert "pass phrase" not in output      # OpenSSL's own prompt
+    assert PASSWORD not in output           # not echoed
+    assert "cannot connect" in output, output   # the key loaded; nobody listened
+    assert status == 1
 
 
 def test_connect_with_a_missing_cafile_is_one_line(tmp_path):

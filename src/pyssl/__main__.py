@@ -10,9 +10,12 @@
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 """
 import argparse
+import contextlib
 import functools
+import getpass
 import http.server
 import os
+import signal
 import socket
 import socketserver
 import sys
@@ -23,6 +26,7 @@ import pyssl
 from pyssl import _ssl
 
 TIMEOUT = 10.0
+PASSWORD_ENV = "PYSSL_KEY_PASSWORD"
 
 # Short names for the usual attributes, as `openssl x509 -subject` prints them.
 _SHORT_NAMES = {
@@ -34,6 +38,19 @@ _SHORT_NAMES = {
 
 class CommandError(Exception):
     """A failure worth one line of output."""
+
+
+def _error_text(exc):
+    """*exc* as one line of plain text.
+
+    An OSError made with one argument and no errno (SSLError("...") is one)
+    has the repr of its args tuple as its str(): ('ALPN protocols must...',).
+    """
+    if isinstance(exc, OSError) and exc.strerror is None and exc.args:
+        text = " ".join(str(arg) for arg in exc.args)
+    else:
+        text = str(exc)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -132,7 +149,7 @@ def selftest(args):
         finally:
             thread.join(TIMEOUT)
     if problems:
-        raise CommandError("server side failed: %s" % problems[0])
+        raise CommandError("server side failed: %s" % _error_text(problems[0]))
     if reply != message.upper():
         raise CommandError("echo mismatch: sent %r, got %r" % (message, reply))
     _print_table(report)
@@ -142,18 +159,21 @@ def selftest(args):
 
 def info(args):
     paths = pyssl.get_default_verify_paths()
-    ctx = pyssl.create_default_context()
-    stats = ctx.cert_store_stats()
+    stats = pyssl.create_default_context().cert_store_stats()
     flags = sorted(n for n in dir(pyssl) if n.startswith("HAS_"))
-    print("pyssl      %s" % _version())
-    print("OpenSSL    %s (built against %s)" % (
-        pyssl.OPENSSL_VERSION, _version_text(_ssl._OPENSSL_API_VERSION)))
-    print("Python     %s" % sys.version.split()[0])
-    for name in flags:
-        print("%-22s %s" % (name, getattr(pyssl, name)))
-    print("cafile     %s" % paths.cafile)
-    print("capath     %s" % paths.capath)
-    print("default store: %d CA certificates" % stats["x509_ca"])
+    rows = [
+        ("pyssl", _version()),
+        ("OpenSSL", "%s (built against %s)" % (
+            pyssl.OPENSSL_VERSION, _version_text(_ssl._OPENSSL_API_VERSION))),
+        ("Python", sys.version.split()[0]),
+    ]
+    rows += [(name, getattr(pyssl, name)) for name in flags]
+    rows += [
+        ("cafile", paths.cafile),
+        ("capath", paths.capath),
+        ("default store", "%d CA certificates" % stats["x509_ca"]),
+    ]
+    _print_table(rows)
     return 0
 
 
@@ -236,12 +256,47 @@ def _require_file(path, what):
         raise CommandError("%s %s: %s" % (what, path, reason))
 
 
-def _load_cert_chain(ctx, cert, key):
+class _KeyPassword(object):
+    """load_cert_chain's password callback, so OpenSSL never prompts itself.
+
+    OpenSSL calls it only for an encrypted key. The password is
+    --key-password, else $PYSSL_KEY_PASSWORD, else asked once on the
+    terminal; with no terminal to ask on, that is one line of error.
+    """
+
+    def __init__(self, keyfile, given):
+        self.keyfile = keyfile
+        self.password = given if given is not None else os.environ.get(PASSWORD_ENV)
+        self.asked = False
+
+    def __call__(self):
+        self.asked = True
+        if self.password is None:
+            self.password = self._prompt()
+        return self.password
+
+    def _prompt(self):
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise CommandError("the key %s is encrypted: give its password with "
+                               "--key-password or %s" % (self.keyfile, PASSWORD_ENV))
+        try:
+            return getpass.getpass("Password for %s: " % self.keyfile)
+        except EOFError:
+            raise CommandError("no password given for the key %s" % self.keyfile)
+
+
+def _load_cert_chain(ctx, args):
+    cert, key = args.cert, args.key
+    password = _KeyPassword(key or cert, args.key_password)
     try:
-        ctx.load_cert_chain(cert, key)
+        ctx.load_cert_chain(cert, key, password=password)
     except pyssl.SSLError as exc:
+        # A key that decrypts but does not match the certificate is not a
+        # password problem; any other failure after asking is.
+        if password.asked and exc.reason != "KEY_VALUES_MISMATCH":
+            raise CommandError("wrong password for the key %s" % (key or cert))
         raise CommandError("cannot load the certificate %s%s: %s" % (
-            cert, " with the key %s" % key if key else "", exc))
+            cert, " with the key %s" % key if key else "", _error_text(exc)))
 
 
 def _name(rdns):
@@ -287,7 +342,7 @@ def _client_context(args, verify):
         ctx.check_hostname = False
         ctx.verify_mode = pyssl.CERT_NONE
     if args.cert:
-        _load_cert_chain(ctx, args.cert, args.key)
+        _load_cert_chain(ctx, args)
     alpn = _alpn_list(args.alpn)
     if alpn:
         ctx.set_alpn_protocols(alpn)
@@ -308,7 +363,7 @@ def _handshake(args, verify):
         raise CommandError("timed out after %gs connecting to %s:%d" % (args.timeout, host, port))
     except OSError as exc:
         raise CommandError("cannot connect to %s:%d: %s" % (
-            host, port, exc.strerror or exc))
+            host, port, exc.strerror or _error_text(exc)))
     try:
         return ctx.wrap_socket(raw, server_hostname=args.servername or host)
     except socket.timeout:
@@ -366,7 +421,7 @@ def connect(args):
             with _handshake(args, verify=False) as tls:
                 _report_session(tls, verified=False)
         except (CommandError, OSError) as retry:
-            print("(the unverified retry failed too: %s)" % retry)
+            print("(the unverified retry failed too: %s)" % _error_text(retry))
         raise CommandError(failure)
     with tls:
         if verify:
@@ -387,32 +442,35 @@ def _say(text):
     print(text, flush=True)
 
 
-def _server_context(args):
+def _fresh_certificate(ctx, name, directory):
+    """Load a fresh certificate for *name*; its CA is left in *directory*."""
+    ca_pem, cert_pem, key_pem = _ssl._make_test_certs(name)
+    cafile = os.path.join(directory, "ca.pem")
+    with open(cafile, "w") as f:
+        f.write(ca_pem)
+    keyfile = os.path.join(directory, "key.pem")
+    fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(cert_pem + key_pem)
+    try:
+        ctx.load_cert_chain(keyfile)
+    finally:
+        os.unlink(keyfile)   # the key lives on only in this process
+    _say("certificate  fresh, for %s, signed by a throwaway CA" % name)
+    _say("CA written to %s (removed on exit; trust it: "
+         "python -m pyssl connect HOST:PORT --cafile %s)" % (cafile, cafile))
+
+
+def _server_context(args, directory):
     _require_file(args.cert, "certificate file")
     _require_file(args.key, "key file")
     if args.key and not args.cert:
         raise CommandError("--key needs --cert")
     ctx = pyssl.SSLContext(pyssl.PROTOCOL_TLS_SERVER)
     if args.cert:
-        _load_cert_chain(ctx, args.cert, args.key)
+        _load_cert_chain(ctx, args)
     else:
-        name = args.name or args.host
-        ca_pem, cert_pem, key_pem = _ssl._make_test_certs(name)
-        directory = tempfile.mkdtemp(prefix="pyssl-serve-")
-        cafile = os.path.join(directory, "ca.pem")
-        with open(cafile, "w") as f:
-            f.write(ca_pem)
-        keyfile = os.path.join(directory, "key.pem")
-        fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(cert_pem + key_pem)
-        try:
-            ctx.load_cert_chain(keyfile)
-        finally:
-            os.unlink(keyfile)   # the key lives on only in this process
-        _say("certificate  fresh, for %s, signed by a throwaway CA" % name)
-        _say("CA written to %s (trust it: python -m pyssl connect HOST:PORT --cafile %s)"
-             % (cafile, cafile))
+        _fresh_certificate(ctx, args.name or args.host, directory)
     alpn = _alpn_list(args.alpn)
     if not alpn and args.http:
         alpn = ["http/1.1"]
@@ -443,7 +501,7 @@ def _echo(ctx, conn, peer, timeout):
                     break
                 tls.sendall(data)
     except (OSError, ValueError) as exc:
-        return "connection from %s:%d failed: %s" % (peer[0], peer[1], exc)
+        return "connection from %s:%d failed: %s" % (peer[0], peer[1], _error_text(exc))
     finally:
         conn.close()
     return None
@@ -492,7 +550,8 @@ class _HTTPSServer(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
-        text = "connection from %s:%d failed: %s" % (client_address[0], client_address[1], exc)
+        text = "connection from %s:%d failed: %s" % (
+            client_address[0], client_address[1], _error_text(exc))
         self.failures.append(text)
         print(text, file=sys.stderr, flush=True)
 
@@ -525,18 +584,39 @@ def _serve_http(args, ctx):
     return 0
 
 
+@contextlib.contextmanager
+def _sigterm_exits():
+    """SIGTERM unwinds the stack as Ctrl-C does, so cleanups run; the exit
+    status is then 128 + SIGTERM, as a shell reports a process it killed."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def serve(args):
     if args.http is not None and not os.path.isdir(args.http):
         raise CommandError("--http %s: not a directory" % args.http)
-    ctx = _server_context(args)
-    if args.http is not None:
-        return _serve_http(args, ctx)
-    return _serve_echo(args, ctx)
+    with _sigterm_exits(), tempfile.TemporaryDirectory(prefix="pyssl-serve-") as scratch:
+        ctx = _server_context(args, scratch)
+        if args.http is not None:
+            return _serve_http(args, ctx)
+        return _serve_echo(args, ctx)
 
 
 # --------------------------------------------------------------------------
 # command line
 # --------------------------------------------------------------------------
+
+def _add_key_password(parser):
+    parser.add_argument(
+        "--key-password", metavar="PASSWORD",
+        help="password of an encrypted key (default: $%s, else asked on the "
+             "terminal; the variable keeps it out of the process list)" % PASSWORD_ENV)
+
 
 def _parser():
     parser = _Parser(prog="python -m pyssl",
@@ -571,6 +651,7 @@ def _parser():
                    help="trust only the CA certificates in this file (default: the system store)")
     p.add_argument("--cert", metavar="PEM", help="client certificate (chain), PEM")
     p.add_argument("--key", metavar="PEM", help="client private key, if not in --cert")
+    _add_key_password(p)
     p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
                    help="offer these ALPN protocols (repeatable or comma separated)")
     p.add_argument("--sni", "--servername", dest="servername", metavar="NAME",
@@ -593,12 +674,14 @@ def _parser():
                     "--http DIR serve DIR's files over HTTPS. Without --cert a fresh "
                     "certificate for --name (default: --host) is made, and the CA that "
                     "signed it is written to a file whose path is printed, for clients "
-                    "to trust.")
+                    "to trust; that file is removed when the server exits (after --once, "
+                    "on Ctrl-C or on SIGTERM).")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=4433,
                    help="port to listen on, 0 for any free one (default 4433)")
     p.add_argument("--cert", metavar="PEM", help="server certificate (chain), PEM")
     p.add_argument("--key", metavar="PEM", help="server private key, if not in --cert")
+    _add_key_password(p)
     p.add_argument("--name", metavar="NAME",
                    help="host name or IP for the fresh certificate (default: --host)")
     p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
@@ -617,18 +700,18 @@ def main(argv=None):
     if argv[:1] == ["run"]:
         # The program's own arguments are not ours to parse.
         from pyssl import _run
-        return _run.main(argv[1:])
+        return _run.main(argv[1:], prog="python -m pyssl run")
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
     except (CommandError, OSError, ValueError) as exc:
-        message = str(exc) or type(exc).__name__
+        message = _error_text(exc)
     except Exception as exc:  # a bug, but still one line
-        message = "internal error: %s: %s" % (type(exc).__name__, exc)
+        message = "internal error: %s: %s" % (type(exc).__name__, _error_text(exc))
     sys.stdout.flush()
-    print("pyssl %s: error: %s" % (args.command, " ".join(message.split())), file=sys.stderr)
+    print("pyssl %s: error: %s" % (args.command, message), file=sys.stderr)
     return 1
 
 
