@@ -7,7 +7,7 @@
  *   debughelpers.c  _SSLContext._msg_callback and keylog_filename
  *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
  *   bio.c           MemoryBIO
- *   sockbio.c       the read gate in front of an SSLSocket's socket BIO
+ *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
  *
@@ -193,7 +193,13 @@ typedef struct {
     PyObject *server_hostname;/* str or None */
     int server_side;
     char shutdown_seen_zero;
-    pyssl_err err;            /* of the last SSL_* call */
+    pyssl_err err;            /* of the call being raised (io_result) */
+    /* The connection lock: one thread at a time inside OpenSSL with this
+     * SSL (socket.c, "Who owns what"); lock_owner is the holder's thread
+     * ident, so that a callback that re-enters on the same thread does
+     * not wait for itself. */
+    PyThread_type_lock lock;
+    unsigned long lock_owner;
     PyObject *exc;            /* an exception a callback parked, or NULL */
     PyObject *read_exc;       /* the error a read hit after it had data,
                                * raised by the next read; or NULL */
@@ -319,12 +325,17 @@ int pyssl_store_load_locations(SSL_CTX *ctx, const char *cafile,
 X509_STORE *pyssl_store_for_write(SSL_CTX *ctx);
 
 /* sockbio.c --------------------------------------------------------------- */
-/* pyssl_sockbio_nowait: switches the read gate in front of an SSL's socket
- * BIO to no-wait mode (on) or back; attaches the gate the first time.
- * Returns 0 if it could not (not a socket BIO, Windows, kTLS receiving, no
- * memory), so a read may block and must not go on.  Call with the GIL held,
- * between SSL calls of this thread; no Python calls. */
-int pyssl_sockbio_nowait(SSL *ssl, int on);
+/* pyssl_sockbio_set_fd: gives ssl a BIO over fd for both directions that
+ * never blocks (a gate in front of OpenSSL's socket BIO), so that the
+ * connection lock is never held while a thread waits for the network.
+ * Returns 0 on failure (no memory), with OpenSSL's error queued.  Without
+ * the gate (Windows) it is SSL_set_fd and PYSSL_HAVE_SOCKET_GATE is 0. */
+#ifdef _WIN32
+#  define PYSSL_HAVE_SOCKET_GATE 0
+#else
+#  define PYSSL_HAVE_SOCKET_GATE 1
+#endif
+int pyssl_sockbio_set_fd(SSL *ssl, int fd);
 int pyssl_sockbio_init(void);
 
 /* certgen.c --------------------------------------------------------------- */

@@ -1,21 +1,25 @@
-/* sockbio.c: the read side of an SSLSocket's socket BIO.
+/* sockbio.c: the gate in front of an SSLSocket's socket BIO.
  *
- * SSL_set_fd gives an SSL one of OpenSSL's socket BIOs for both directions.
- * The first time a read goes on past the record it returned first
- * (read_more_records in socket.c), this filter BIO is put in front of it on
- * the read side, and stays.  It passes every call straight through, except
- * during that reading on, when it is in "no wait" mode: it takes only what
- * the kernel already holds, with recv(MSG_DONTWAIT), and otherwise asks
- * OpenSSL to retry, so SSL_read comes back with WANT_READ instead of
- * blocking.  That makes reading on safe on a blocking socket too, whatever
- * OpenSSL does between records (an empty record, a session ticket, a
- * KeyUpdate all make it read again), without touching the fd's O_NONBLOCK
- * flag, which other threads may rely on.
+ * An _SSLSocket lets one thread at a time into OpenSSL (socket.c's
+ * connection lock), so that one thread can read while another writes, as
+ * every full-duplex client does.  That is only safe if no OpenSSL call ever
+ * blocks while it holds the lock: a reader blocked in recv() inside
+ * SSL_read would keep the writer out for as long as the peer is silent.
+ * So every SSL over a socket gets this filter BIO in front of OpenSSL's
+ * socket BIO, in both directions.  It moves bytes with recv() and send()
+ * and MSG_DONTWAIT: what the kernel can take or give right now, and
+ * otherwise "retry", which makes SSL_read/SSL_write return WANT_READ or
+ * WANT_WRITE.  socket.c then waits with poll(), outside the lock, as long as
+ * the socket's own mode says (forever, until its timeout, or not at all).
+ * The fd's O_NONBLOCK flag is never touched: other code may share the fd.
  *
- * Writes never go through the filter (it has no write method): the socket
- * BIO stays the SSL's wbio, so kTLS send sees it directly.  With kTLS receive on, the kernel frames
- * the records, and no-wait mode is refused (pyssl_sockbio_nowait returns 0).
- * Windows has no MSG_DONTWAIT and gets no filter at all.
+ * Everything else goes to the socket BIO underneath: its fd, flushes, and
+ * kTLS, which OpenSSL switches on through BIO controls.  Once kTLS is on
+ * for a direction, the kernel frames that direction's records and the
+ * gate passes its reads or writes straight through.  The peer's EOF is
+ * read once more through the socket BIO, so that it records the EOF where
+ * OpenSSL looks for it (BIO_eof) and reports it the usual way.
+ * Windows has no MSG_DONTWAIT and gets no gate (and no connection lock).
  */
 #include "pyssl.h"
 
@@ -25,29 +29,20 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-/* BIO_get_data is NULL while passing through, NOWAIT in no-wait mode. */
-static char nowait_mark;
-#define NOWAIT ((void *)&nowait_mark)
-
-/* One recv that never blocks.  Nothing there yet, an interrupted call, and
- * the peer's EOF are all "retry": the next blocking read meets the EOF again
- * and reports it the usual way.  A real error (ECONNRESET) is returned as
- * one, with errno set, like the socket BIO's own. */
 static int
-read_nowait(BIO *b, BIO *next, char *out, int outl)
+next_fd(BIO *next)
 {
     int fd = -1;
-    if (BIO_get_fd(next, &fd) < 0 || fd < 0) {
+    if (BIO_get_fd(next, &fd) < 0) {
         return -1;
     }
-    ssize_t n = recv(fd, out, (size_t)outl, MSG_DONTWAIT);
-    if (n > 0) {
-        return (int)n;
-    }
-    if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        BIO_set_retry_read(b);
-    }
-    return -1;
+    return fd;
+}
+
+static int
+would_block(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
 }
 
 static int
@@ -58,15 +53,61 @@ gate_read(BIO *b, char *out, int outl)
     if (next == NULL || out == NULL || outl <= 0) {
         return 0;
     }
-    if (BIO_get_data(b) == NOWAIT) {
-        return read_nowait(b, next, out, outl);
+    int fd = next_fd(next);
+#ifdef BIO_get_ktls_recv
+    if (BIO_get_ktls_recv(next)) {
+        fd = -1;
+    }
+#endif
+    if (fd >= 0) {
+        ssize_t n = recv(fd, out, (size_t)outl, MSG_DONTWAIT);
+        if (n > 0) {
+            return (int)n;
+        }
+        if (n < 0 && would_block(errno)) {
+            BIO_set_retry_read(b);
+            return -1;
+        }
+        if (n < 0) {
+            return -1; /* ECONNRESET and the like, errno set */
+        }
+        /* n == 0: the peer's EOF, which stays; let the socket BIO see it. */
     }
     int n = BIO_read(next, out, outl);
     BIO_copy_next_retry(b);
     return n;
 }
 
-/* Everything else (the fd, EOF, kTLS queries) is the socket BIO's answer. */
+static int
+gate_write(BIO *b, const char *in, int inl)
+{
+    BIO *next = BIO_next(b);
+    BIO_clear_retry_flags(b);
+    if (next == NULL || in == NULL || inl <= 0) {
+        return 0;
+    }
+    int fd = next_fd(next);
+#ifdef BIO_get_ktls_send
+    if (BIO_get_ktls_send(next)) {
+        fd = -1;
+    }
+#endif
+    if (fd < 0) {
+        int n = BIO_write(next, in, inl);
+        BIO_copy_next_retry(b);
+        return n;
+    }
+    ssize_t n = send(fd, in, (size_t)inl, MSG_DONTWAIT);
+    if (n >= 0) {
+        return (int)n;
+    }
+    if (would_block(errno)) {
+        BIO_set_retry_write(b);
+    }
+    return -1;
+}
+
+/* Everything else (the fd, flushes, EOF, kTLS) is the socket BIO's answer. */
 static long
 gate_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
@@ -80,14 +121,12 @@ gate_ctrl(BIO *b, int cmd, long num, void *ptr)
 static int
 gate_create(BIO *b)
 {
-    BIO_set_data(b, NULL);
     BIO_set_init(b, 1);
     return 1;
 }
 
 /* Made once per process, like the memory BIO's method (bio.c). */
 static BIO_METHOD *gate_method;
-static int gate_type;
 
 static int
 gate_method_init(void)
@@ -96,56 +135,30 @@ gate_method_init(void)
         return 0;
     }
     int type = BIO_get_new_index() | BIO_TYPE_FILTER;
-    BIO_METHOD *meth = BIO_meth_new(type, "pyssl socket read gate");
+    BIO_METHOD *meth = BIO_meth_new(type, "pyssl socket gate");
     if (meth == NULL || !BIO_meth_set_read(meth, gate_read) ||
+        !BIO_meth_set_write(meth, gate_write) ||
         !BIO_meth_set_ctrl(meth, gate_ctrl) ||
         !BIO_meth_set_create(meth, gate_create)) {
         BIO_meth_free(meth);
         return -1;
     }
     gate_method = meth;
-    gate_type = type;
     return 0;
 }
 
-/* Puts a gate in front of the SSL's socket BIO, on the read side only.
- * The chain gate -> sock holds a reference of its own; SSL_set0_rbio drops
- * the one the rbio slot had, and the wbio slot keeps its own. */
-static BIO *
-attach(SSL *ssl, BIO *sock)
-{
-    BIO *gate = BIO_new(gate_method);
-    if (gate == NULL) {
-        ERR_clear_error();
-        return NULL;
-    }
-    BIO_up_ref(sock);
-    BIO_push(gate, sock);
-    SSL_set0_rbio(ssl, gate);
-    return gate;
-}
-
-/* The gate is only attached the first time a read goes on, so idle and
- * small-message connections never pay for it (about 0.2 KiB each). */
 int
-pyssl_sockbio_nowait(SSL *ssl, int on)
+pyssl_sockbio_set_fd(SSL *ssl, int fd)
 {
-    BIO *rbio = SSL_get_rbio(ssl);
-    if (rbio == NULL) {
+    BIO *sock = BIO_new_socket(fd, BIO_NOCLOSE);
+    BIO *gate = sock == NULL ? NULL : BIO_new(gate_method);
+    if (gate == NULL) {
+        BIO_free(sock);
         return 0;
     }
-#ifdef BIO_get_ktls_recv
-    if (on && BIO_get_ktls_recv(rbio)) {
-        return 0;
-    }
-#endif
-    if (BIO_method_type(rbio) != gate_type) {
-        if (!on || BIO_method_type(rbio) != BIO_TYPE_SOCKET ||
-            (rbio = attach(ssl, rbio)) == NULL) {
-            return 0;
-        }
-    }
-    BIO_set_data(rbio, on ? NOWAIT : NULL);
+    BIO_push(gate, sock);
+    /* One BIO for both directions: SSL_set_bio takes the one reference. */
+    SSL_set_bio(ssl, gate, gate);
     return 1;
 }
 
@@ -158,11 +171,9 @@ pyssl_sockbio_init(void)
 #else /* _WIN32 */
 
 int
-pyssl_sockbio_nowait(SSL *ssl, int on)
+pyssl_sockbio_set_fd(SSL *ssl, int fd)
 {
-    (void)ssl;
-    (void)on;
-    return 0;
+    return SSL_set_fd(ssl, fd);
 }
 
 int

@@ -6,6 +6,31 @@
  * the GIL released, and when OpenSSL wants to read or write, wait with
  * poll() until the fd is ready or the deadline passes.  Over memory BIOs
  * nothing ever waits: "want read" is the caller's cue to feed more bytes.
+ *
+ * Who owns what.  Programs read an SSLSocket in one thread while another
+ * writes it (websockets, chat, proxies), and share an SSLObject between
+ * threads.  OpenSSL's SSL is not made for that: SSL_read and SSL_write share
+ * the record layer and its buffers, SSL_get_error reads state the other
+ * side's call changes, and a TLS 1.3 read may itself write (a KeyUpdate
+ * reply).  So the connection lock lets one thread at a time into OpenSSL
+ * with a given SSL; the SSL, its BIOs and its buffers belong to the holder,
+ * as they would to a one-threaded event loop:
+ *  - it is held around every call that reads or changes the connection
+ *    (handshake, read and its reading on, write, sendfile, shutdown,
+ *    pending, post-handshake auth), together with the SSL_get_error that
+ *    follows; it is taken without the GIL, or with it only if free;
+ *  - it is never held while waiting for the network: over a socket the
+ *    gate (sockbio.c) turns "would block" into WANT_*, and the wait in
+ *    poll() happens unlocked, so a reader waiting for data never keeps a
+ *    writer out, nor the other way round;
+ *  - each call keeps the error it got in a local pyssl_err; self->err is
+ *    only the one being raised, set with the GIL just before raising;
+ *    read_exc belongs to readers and is only touched with the GIL;
+ *  - the getters (cipher, version, peer certificate...) read what the
+ *    handshake settled, under the GIL, as CPython's do.
+ * A Python callback that OpenSSL runs under the lock (SNI, PSK, message
+ * callback) may call back into the same object on the same thread:
+ * lock_owner lets it through, as if there were no lock.
  */
 #include "pyssl.h"
 
@@ -157,6 +182,85 @@ io_end(io_ctx *io)
     Py_CLEAR(io->sock);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The connection lock (see "Who owns what" at the top)                     */
+
+/* lock_owner is read by threads that do not hold the lock; only the value
+ * a thread stored itself can equal its own ident, so a relaxed load is
+ * enough. */
+static unsigned long
+lock_owner(PySSLSocket *self)
+{
+#ifdef __GNUC__
+    return __atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED);
+#else
+    return self->lock_owner;
+#endif
+}
+
+static void
+set_lock_owner(PySSLSocket *self, unsigned long ident)
+{
+#ifdef __GNUC__
+    __atomic_store_n(&self->lock_owner, ident, __ATOMIC_RELAXED);
+#else
+    self->lock_owner = ident;
+#endif
+}
+
+/* Whether this call must take the lock: not when this thread holds it
+ * already (a callback re-entering), nor over a socket without the gate,
+ * where OpenSSL itself may block. */
+static int
+needs_lock(PySSLSocket *self, unsigned long me)
+{
+    if (!PYSSL_HAVE_SOCKET_GATE && self->sock != NULL) {
+        return 0;
+    }
+    return lock_owner(self) != me;
+}
+
+/* Take the lock without the GIL.  Returns whether it was taken, for
+ * conn_unlock. */
+static int
+conn_lock(PySSLSocket *self)
+{
+    unsigned long me = PyThread_get_thread_ident();
+    if (!needs_lock(self, me)) {
+        return 0;
+    }
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    set_lock_owner(self, me);
+    return 1;
+}
+
+/* The same with the GIL held: it is let go only if another thread holds
+ * the lock, which may need the GIL for a callback before it lets go. */
+static int
+conn_lock_gil(PySSLSocket *self)
+{
+    unsigned long me = PyThread_get_thread_ident();
+    if (!needs_lock(self, me)) {
+        return 0;
+    }
+    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(self->lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+    set_lock_owner(self, me);
+    return 1;
+}
+
+static void
+conn_unlock(PySSLSocket *self, int taken)
+{
+    if (taken) {
+        set_lock_owner(self, 0);
+        PyThread_release_lock(self->lock);
+    }
+}
+
 enum wait_result { WAIT_READY, WAIT_TIMED_OUT, WAIT_NONBLOCKING, WAIT_ERROR };
 
 /* poll() once with the GIL released; returns poll's result, errno in *e. */
@@ -231,20 +335,22 @@ capture_err(SSL *ssl, int ret, pyssl_err *err)
 
 /* Run op until it is done, fails for good, or would wait past the socket's
  * timeout.  Returns -1 with an exception (timeout, signal, closed socket),
- * else 0 with op's last result in *pret and its error in self->err.  A
+ * else 0 with op's last result in *pret and its error in *perr.  A
  * non-blocking socket returns after the first WANT_* for the caller to
- * raise. */
+ * raise.  Each call holds the connection lock; the waits do not. */
 static int
 run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
-       const char *timeout_msg, int *pret)
+       const char *timeout_msg, int *pret, pyssl_err *perr)
 {
     for (;;) {
         pyssl_err err = {0, 0};
-        int ret;
+        int ret, taken;
         Py_BEGIN_ALLOW_THREADS
+        taken = conn_lock(self);
         ret = op(self->ssl, arg, &err);
+        conn_unlock(self, taken);
         Py_END_ALLOW_THREADS
-        self->err = err;
+        *perr = err;
         *pret = ret;
         if (PyErr_CheckSignals() < 0) {
             return -1;
@@ -279,13 +385,13 @@ run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
 /* One operation from start to end: take the socket, run op, let go. */
 static int
 run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
-       int *pret)
+       int *pret, pyssl_err *perr)
 {
     io_ctx io;
     if (io_begin(self, &io) < 0) {
         return -1;
     }
-    int rc = run_op(self, &io, op, arg, timeout_msg, pret);
+    int rc = run_op(self, &io, op, arg, timeout_msg, pret, perr);
     io_end(&io);
     return rc;
 }
@@ -293,9 +399,10 @@ run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
 /* How every operation ends: with the error of a failed op, or with an
  * exception a callback parked during it.  Returns -1 if one was raised. */
 static int
-io_result(PySSLSocket *self, int failed, int ret)
+io_result(PySSLSocket *self, int failed, int ret, const pyssl_err *err)
 {
     if (failed) {
+        self->err = *err;
         PYSSL_SET_SOCKET_ERROR(self, ret);
         return -1;
     }
@@ -316,9 +423,10 @@ static PyObject *
 sslsock_do_handshake(PySSLSocket *self, PyObject *unused)
 {
     int ret = 0;
+    pyssl_err err = {0, 0};
     if (run_io(self, op_handshake, NULL, "The handshake operation timed out",
-               &ret) < 0 ||
-        io_result(self, ret < 1, ret) < 0) {
+               &ret, &err) < 0 ||
+        io_result(self, ret < 1, ret, &err) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -371,32 +479,32 @@ wants_read_on(PySSLSocket *self, size_t got)
 /* A read that has data goes on decrypting the records already there until
  * buf is full: one call per batch of records rather than one per 16 KiB
  * record.  Nothing may block here: memory BIOs never do, and a socket's
- * read gate (sockbio.c) is put in no-wait mode, so even a blocking socket
- * only takes what the kernel holds; without a gate there is no reading on.
- * It stops at the first failure.  "Want more bytes" and the peer's
- * close_notify come back on the next read by themselves; any other error is
- * kept in read_exc for the next read to raise, so this one still returns
- * its data. */
+ * gate (sockbio.c) only takes what the kernel holds; without a gate there
+ * is no reading on.  The whole batch holds the connection lock.  It stops
+ * at the first failure.  "Want more bytes", the peer's close_notify and
+ * its EOF all come back on the next read by themselves; an error OpenSSL
+ * queued (a bad record) is kept in read_exc for the next read to raise, so
+ * this one still returns its data. */
 static void
 read_more_records(PySSLSocket *self, rw_arg *a)
 {
     pyssl_err err = {0, 0};
-    int ret = 1;
-    if (self->sock != NULL && !pyssl_sockbio_nowait(self->ssl, 1)) {
+    int ret = 1, taken;
+    if (self->sock != NULL && !PYSSL_HAVE_SOCKET_GATE) {
         return;
     }
     Py_BEGIN_ALLOW_THREADS
+    taken = conn_lock(self);
     while (ret != 0 && a->done < a->len) {
         rw_arg rest = {(char *)a->buf + a->done, a->len - a->done, 0};
         ret = op_read(self->ssl, &rest, &err);
         a->done += rest.done;
     }
+    conn_unlock(self, taken);
     Py_END_ALLOW_THREADS
-    if (self->sock != NULL) {
-        pyssl_sockbio_nowait(self->ssl, 0);
-    }
     if (ret != 0 || err.ssl == SSL_ERROR_WANT_READ ||
-        err.ssl == SSL_ERROR_WANT_WRITE || err.ssl == SSL_ERROR_ZERO_RETURN) {
+        err.ssl == SSL_ERROR_WANT_WRITE || err.ssl == SSL_ERROR_ZERO_RETURN ||
+        ERR_peek_error() == 0) {
         ERR_clear_error();
         return;
     }
@@ -412,24 +520,26 @@ read_into(PySSLSocket *self, void *buf, size_t len)
 {
     rw_arg a = {buf, len, 0};
     int ret = 0;
+    pyssl_err err = {0, 0};
     if (self->read_exc != NULL) {
         PyObject *exc = self->read_exc;
         self->read_exc = NULL;
         PyErr_SetRaisedException(exc);
         return -1;
     }
-    if (run_io(self, op_read, &a, "The read operation timed out", &ret) < 0) {
+    if (run_io(self, op_read, &a, "The read operation timed out", &ret,
+               &err) < 0) {
         return -1;
     }
     if (ret != 0 && a.done < a.len && wants_read_on(self, a.done)) {
         read_more_records(self, &a);
     }
     /* Only the peer has closed: a clean EOF, as CPython reports it. */
-    if (ret == 0 && self->err.ssl == SSL_ERROR_ZERO_RETURN &&
+    if (ret == 0 && err.ssl == SSL_ERROR_ZERO_RETURN &&
         SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN) {
         return 0;
     }
-    if (io_result(self, ret == 0, ret) < 0) {
+    if (io_result(self, ret == 0, ret, &err) < 0) {
         return -1;
     }
     return (Py_ssize_t)a.done;
@@ -521,9 +631,11 @@ sslsock_write(PySSLSocket *self, PyObject *args)
         return NULL;
     }
     rw_arg a = {view.buf, (size_t)view.len, 0};
-    int rc = run_io(self, op_write, &a, "The write operation timed out", &ret);
+    pyssl_err err = {0, 0};
+    int rc = run_io(self, op_write, &a, "The write operation timed out", &ret,
+                    &err);
     PyBuffer_Release(&view);
-    if (rc < 0 || io_result(self, ret == 0, ret) < 0) {
+    if (rc < 0 || io_result(self, ret == 0, ret, &err) < 0) {
         return NULL;
     }
     return PyLong_FromSize_t(a.done);
@@ -532,9 +644,15 @@ sslsock_write(PySSLSocket *self, PyObject *args)
 static PyObject *
 sslsock_pending(PySSLSocket *self, PyObject *unused)
 {
+    pyssl_err err = {0, 0};
+    int taken = conn_lock_gil(self);
     int count = SSL_pending(self->ssl);
     if (count < 0) {
-        capture_err(self->ssl, count, &self->err);
+        capture_err(self->ssl, count, &err);
+    }
+    conn_unlock(self, taken);
+    if (count < 0) {
+        self->err = err;
         return PYSSL_SET_SOCKET_ERROR(self, count);
     }
     return PyLong_FromLong(count);
@@ -583,9 +701,10 @@ sslsock_sendfile(PySSLSocket *self, PyObject *args, PyObject *kwds)
     }
     a.offset = (off_t)offset;
     a.size = (size_t)size;
+    pyssl_err err = {0, 0};
     if (run_io(self, op_sendfile, &a, "The write operation timed out",
-               &ret) < 0 ||
-        io_result(self, ret < 0, ret) < 0) {
+               &ret, &err) < 0 ||
+        io_result(self, ret < 0, ret, &err) < 0) {
         return NULL;
     }
     return PyLong_FromSsize_t((Py_ssize_t)a.sent);
@@ -635,8 +754,9 @@ sslsock_uses_ktls_for_recv(PySSLSocket *self, PyObject *unused)
 static int
 shutdown_once(PySSLSocket *self, pyssl_err *err)
 {
-    int ret;
+    int ret, taken;
     Py_BEGIN_ALLOW_THREADS
+    taken = conn_lock(self);
     if (self->shutdown_seen_zero) {
         SSL_set_read_ahead(self->ssl, 0);
     }
@@ -644,6 +764,7 @@ shutdown_once(PySSLSocket *self, pyssl_err *err)
     if (ret < 0) {
         capture_err(self->ssl, ret, err);
     }
+    conn_unlock(self, taken);
     Py_END_ALLOW_THREADS
     return ret;
 }
@@ -652,13 +773,13 @@ shutdown_once(PySSLSocket *self, pyssl_err *err)
  * to receive the peer's (ret 1).  A second 0 is accepted as done, as
  * CPython does, rather than looping forever on a peer that never answers. */
 static int
-shutdown_loop(PySSLSocket *self, io_ctx *io, int *pret)
+shutdown_loop(PySSLSocket *self, io_ctx *io, int *pret, pyssl_err *perr)
 {
     int zeros = 0;
     for (;;) {
         pyssl_err err = {0, 0};
         int ret = shutdown_once(self, &err);
-        self->err = err;
+        *perr = err;
         *pret = ret;
         if (ret > 0) {
             return 0;
@@ -712,12 +833,14 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
         }
         return NULL;
     }
-    if (shutdown_loop(self, &io, &ret) < 0) {
+    pyssl_err err = {0, 0};
+    if (shutdown_loop(self, &io, &ret, &err) < 0) {
         io_end(&io);
         return NULL;
     }
     if (ret < 0) {
         io_end(&io);
+        self->err = err;
         return PYSSL_SET_SOCKET_ERROR(self, ret);
     }
     if (pyssl_reraise_parked(self) < 0) {
@@ -828,7 +951,10 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
 static PyObject *
 sslsock_verify_client_post_handshake(PySSLSocket *self, PyObject *unused)
 {
-    if (!SSL_verify_client_post_handshake(self->ssl)) {
+    int taken = conn_lock_gil(self);
+    int ok = SSL_verify_client_post_handshake(self->ssl);
+    conn_unlock(self, taken);
+    if (!ok) {
         return PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
     }
     Py_RETURN_NONE;
@@ -1226,6 +1352,9 @@ sslsock_dealloc(PySSLSocket *self)
                          SSL_get_shutdown(self->ssl) | SSL_SENT_SHUTDOWN);
         SSL_free(self->ssl);
     }
+    if (self->lock != NULL) {
+        PyThread_free_lock(self->lock);
+    }
     sslsock_clear(self);
     Py_CLEAR(self->sock);
     Py_CLEAR(self->server_hostname);
@@ -1467,10 +1596,16 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->server_side = w->server_side;
     self->shutdown_seen_zero = 0;
     self->err.ssl = self->err.c = 0;
+    self->lock_owner = 0;
+    self->lock = PyThread_allocate_lock();
     self->exc = NULL;
     self->read_exc = NULL;
     self->weakreflist = NULL;
 
+    if (self->lock == NULL) {
+        Py_DECREF(self);
+        return (PySSLSocket *)PyErr_NoMemory();
+    }
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
     self->ssl = SSL_new(ctx->ctx);
@@ -1481,7 +1616,7 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     }
     SSL_set_app_data(self->ssl, self);
     if (w->sock != NULL) {
-        if (!SSL_set_fd(self->ssl, w->fd)) {
+        if (!pyssl_sockbio_set_fd(self->ssl, w->fd)) {
             PYSSL_SET_SSL_ERROR(ctx->state, NULL);
             Py_DECREF(self);
             return NULL;
