@@ -11,6 +11,9 @@
 
 #include <string.h>
 
+/* The BIO type number of our memory BIO (membio_method_init). */
+static int membio_type;
+
 /* A drained buffer bigger than this is given back rather than kept. */
 #define MEMBUF_KEEP (1024 * 1024)
 
@@ -223,6 +226,28 @@ membio_ctrl(BIO *bio, int cmd, long num, void *ptr)
     }
 }
 
+/* Whether the queue holds a whole TLS record and at least one byte after
+ * it.  Reading on (socket.c) decrypts a further record only then, so that
+ * whatever it consumes, bytes stay in the queue: a caller that stops
+ * reading once MemoryBIO.pending and SSLObject.pending() are both 0 (as
+ * uvloop does) can never miss a record reading on took, the peer's
+ * close_notify above all, whose effect only the next read() reports.  It
+ * also keeps reading on from pulling half a record into OpenSSL. */
+int
+pyssl_membio_holds_record_and_more(BIO *bio)
+{
+    if (BIO_method_type(bio) != membio_type) {
+        return 0;
+    }
+    membuf *m = BIO_get_data(bio);
+    membuf_lock(m);
+    size_t avail = m->end - m->start;
+    const unsigned char *rec = (const unsigned char *)membuf_base(m) + m->start;
+    int res = avail > 5 && avail > 5 + (((size_t)rec[3] << 8) | rec[4]);
+    membuf_unlock(m);
+    return res;
+}
+
 static int
 membio_create(BIO *bio)
 {
@@ -267,8 +292,8 @@ membio_method_init(void)
     if (membio_method != NULL) {
         return 0;
     }
-    BIO_METHOD *meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-                                    "pyssl memory");
+    int type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+    BIO_METHOD *meth = BIO_meth_new(type, "pyssl memory");
     if (meth == NULL || !BIO_meth_set_write(meth, membio_write) ||
         !BIO_meth_set_read(meth, membio_read) ||
         !BIO_meth_set_ctrl(meth, membio_ctrl) ||
@@ -278,6 +303,7 @@ membio_method_init(void)
         return -1;
     }
     membio_method = meth;
+    membio_type = type;
     return 0;
 }
 

@@ -324,6 +324,12 @@ int pyssl_store_load_locations(SSL_CTX *ctx, const char *cafile,
                                const char *capath);
 X509_STORE *pyssl_store_for_write(SSL_CTX *ctx);
 
+/* bio.c ------------------------------------------------------------------- */
+/* Whether bio, a MemoryBIO's, holds a whole TLS record and a byte more (0
+ * for any other BIO): reading on may take a record only then.  No GIL
+ * needed. */
+int pyssl_membio_holds_record_and_more(BIO *bio);
+
 /* sockbio.c --------------------------------------------------------------- */
 /* pyssl_sockbio_set_fd: gives ssl a BIO over fd for both directions that
  * never blocks (a gate in front of OpenSSL's socket BIO), so that the

@@ -476,6 +476,17 @@ wants_read_on(PySSLSocket *self, size_t got)
     return self->sock == NULL || got >= SSL3_RT_MAX_PLAIN_LENGTH;
 }
 
+/* Over memory BIOs, a further record is read only if bytes will still be
+ * queued after it (see pyssl_membio_holds_record_and_more): the rule that
+ * what a call has not returned stays visible, in MemoryBIO.pending or in
+ * pending(), as with the stdlib's one record per read. */
+static int
+may_read_on(PySSLSocket *self)
+{
+    return self->sock != NULL ||
+           pyssl_membio_holds_record_and_more(SSL_get_rbio(self->ssl));
+}
+
 /* A read that has data goes on decrypting the records already there until
  * buf is full: one call per batch of records rather than one per 16 KiB
  * record.  Nothing may block here: memory BIOs never do, and a socket's
@@ -495,7 +506,7 @@ read_more_records(PySSLSocket *self, rw_arg *a)
     }
     Py_BEGIN_ALLOW_THREADS
     taken = conn_lock(self);
-    while (ret != 0 && a->done < a->len) {
+    while (ret != 0 && a->done < a->len && may_read_on(self)) {
         rw_arg rest = {(char *)a->buf + a->done, a->len - a->done, 0};
         ret = op_read(self->ssl, &rest, &err);
         a->done += rest.done;

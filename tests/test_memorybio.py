@@ -234,3 +234,38 @@ def test_small_reads_of_big_records_interleaved_with_writes(client_ctx, server_c
         while len(got) < len(expected):
             got += pair.server.read(5000)
     assert got == expected
+
+
+def _read_while_pending(obj, incoming):
+    """The loop uvloop (and C consumers that copied it) runs: read until
+    neither the incoming BIO nor the SSLObject has bytes left, without
+    paying for an SSLWantReadError.  Returns (data, saw_end_of_stream)."""
+    data = b""
+    while True:
+        try:
+            chunk = obj.read(65536)
+        except ssl.SSLWantReadError:
+            return data, False
+        if not chunk:
+            return data, True
+        data += chunk
+        if not incoming.pending and not obj.pending():
+            return data, False
+
+
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
+def test_pending_idiom_sees_records_and_close_notify_fed_in_one_chunk(
+        client_ctx, server_ctx, version):
+    # Whatever a read has not returned stays visible: still in the incoming
+    # BIO or counted by pending().  Reading on must not swallow the peer's
+    # close_notify, or the idiom above never learns the stream ended.
+    client_ctx.maximum_version = getattr(ssl.TLSVersion, version)
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    pair.server.write(b"first record")
+    pair.server.write(b"second record")
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.server.unwrap()            # close_notify behind the two records
+    pair.c_in.write(pair.s_out.read())  # all three in one chunk
+    data, ended = _read_while_pending(pair.client, pair.c_in)
+    assert data == b"first recordsecond record"
+    assert ended, "the close_notify was consumed but never reported"
