@@ -342,6 +342,9 @@ int pyssl_membio_holds_record_and_more(BIO *bio);
 #  define PYSSL_HAVE_SOCKET_GATE 1
 #endif
 int pyssl_sockbio_set_fd(SSL *ssl, int fd);
+/* Whether the kernel holds a whole record for ssl's socket and a byte
+ * more: reading on may take a record only then (see may_read_on). */
+int pyssl_sockbio_holds_record_and_more(SSL *ssl);
 int pyssl_sockbio_init(void);
 
 /* certgen.c --------------------------------------------------------------- */

@@ -26,6 +26,7 @@
 #ifndef _WIN32
 
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -147,6 +148,34 @@ gate_method_init(void)
     return 0;
 }
 
+/* Whether the kernel holds a whole TLS record for fd and at least one byte
+ * after it: the socket's side of the rule in bio.c's
+ * pyssl_membio_holds_record_and_more.  Reading on takes a further record
+ * only then, so the socket stays readable for select() and poll() users
+ * whatever that record was (the peer's close_notify, sent without a FIN,
+ * is reported by the next read).  FIONREAD and a peek at the 5-byte
+ * header cost two system calls per further 16 KiB record. */
+int
+pyssl_sockbio_holds_record_and_more(SSL *ssl)
+{
+    BIO *rbio = SSL_get_rbio(ssl);
+    int fd = -1, avail = 0;
+    unsigned char hdr[5];
+#ifdef BIO_get_ktls_recv
+    if (rbio != NULL && BIO_get_ktls_recv(rbio)) {
+        return 0; /* the kernel hands out plaintext, not records */
+    }
+#endif
+    if (rbio == NULL || BIO_get_fd(rbio, &fd) < 0 || fd < 0 ||
+        ioctl(fd, FIONREAD, &avail) < 0 || avail <= (int)sizeof(hdr)) {
+        return 0;
+    }
+    if (recv(fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT) != sizeof(hdr)) {
+        return 0;
+    }
+    return (size_t)avail > sizeof(hdr) + (((size_t)hdr[3] << 8) | hdr[4]);
+}
+
 int
 pyssl_sockbio_set_fd(SSL *ssl, int fd)
 {
@@ -169,6 +198,13 @@ pyssl_sockbio_init(void)
 }
 
 #else /* _WIN32 */
+
+int
+pyssl_sockbio_holds_record_and_more(SSL *ssl)
+{
+    (void)ssl;
+    return 0;
+}
 
 int
 pyssl_sockbio_set_fd(SSL *ssl, int fd)

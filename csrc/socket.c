@@ -476,15 +476,17 @@ wants_read_on(PySSLSocket *self, size_t got)
     return self->sock == NULL || got >= SSL3_RT_MAX_PLAIN_LENGTH;
 }
 
-/* Over memory BIOs, a further record is read only if bytes will still be
- * queued after it (see pyssl_membio_holds_record_and_more): the rule that
- * what a call has not returned stays visible, in MemoryBIO.pending or in
- * pending(), as with the stdlib's one record per read. */
+/* A further record is read only if bytes will still be waiting after it,
+ * in the incoming MemoryBIO or in the socket: the rule that what a call
+ * has not returned stays visible (MemoryBIO.pending, pending(), a readable
+ * socket), as with the stdlib's one record per read. */
 static int
 may_read_on(PySSLSocket *self)
 {
-    return self->sock != NULL ||
-           pyssl_membio_holds_record_and_more(SSL_get_rbio(self->ssl));
+    if (self->sock != NULL) {
+        return pyssl_sockbio_holds_record_and_more(self->ssl);
+    }
+    return pyssl_membio_holds_record_and_more(SSL_get_rbio(self->ssl));
 }
 
 /* A read that has data goes on decrypting the records already there until

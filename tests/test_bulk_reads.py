@@ -159,8 +159,12 @@ def _read_exactly(sock, size):
 
 @pytest.mark.xfail(UNDER_STDLIB, strict=True,
                    reason="the stdlib returns one record per read")
-def test_blocking_read_takes_every_record_already_arrived(
+def test_blocking_read_takes_the_records_already_arrived_but_the_last(
         server, server_ctx, client_ctx):
+    # One read decrypts the records already in the kernel, except that it
+    # leaves the last whole one there, so that the socket stays readable
+    # for select() (test_select_sees_close_notify_after_full_records); the
+    # next read takes it without waiting.
     records = [os.urandom(RECORD) for _ in range(4)]
     done = threading.Event()
 
@@ -182,6 +186,56 @@ def test_blocking_read_takes_every_record_already_arrived(
             time.sleep(0.01)
         buf = bytearray(4 * RECORD)
         n = s.recv_into(buf)
+        assert n == 3 * RECORD
+        import select
+        assert select.select([s], [], [], 0)[0], "the last record must stay readable"
+        m = s.recv_into(memoryview(buf)[n:])
         done.set()
-        assert bytes(buf[:n]) == b"".join(records)[:n]
-        assert n == 4 * RECORD
+        assert n + m == 4 * RECORD
+        assert bytes(buf) == b"".join(records)
+
+
+def _close_notify_without_fin(data, queued, client_done):
+    """Send data, then our close_notify, and keep the TCP connection open."""
+    def handler(conn):
+        conn.sendall(data)
+        conn.setblocking(False)
+        try:
+            conn.unwrap()               # sends close_notify, wants the peer's
+        except ssl.SSLWantReadError:
+            pass
+        queued.set()
+        # Keep TCP open past the client's select() bound: only the
+        # close_notify, not our FIN, may make its socket readable.
+        client_done.wait(3 * TIMEOUT)
+    return handler
+
+
+@pytest.mark.parametrize("size", [RECORD + 3616, 3 * RECORD])
+def test_select_sees_close_notify_after_full_records(server, server_ctx, client_ctx, size):
+    # A non-blocking socket read when select() says so: whatever a read has
+    # not returned must keep the socket readable.  Reading on past full
+    # records must not swallow the close_notify that follows them, or
+    # select() never fires again and the end of the stream is never seen.
+    import select
+    data = os.urandom(size)
+    queued, client_done = threading.Event(), threading.Event()
+    srv = server(server_ctx, _close_notify_without_fin(data, queued, client_done),
+                 timeout=4 * TIMEOUT)
+    with connect(client_ctx, srv) as s:
+        assert queued.wait(TIMEOUT)     # data and close_notify both sent
+        s.setblocking(False)
+        got = bytearray()
+        while True:
+            if not s.pending():
+                readable, _, _ = select.select([s], [], [], TIMEOUT)
+                assert readable, "select() never saw the close_notify"
+            try:
+                chunk = s.recv(1 << 20)
+            except ssl.SSLWantReadError:
+                continue
+            if not chunk:
+                break
+            got += chunk
+        client_done.set()
+        assert bytes(got) == data
