@@ -248,6 +248,21 @@ pyssl_membio_holds_record_and_more(BIO *bio)
     return res;
 }
 
+/* Whether bio, a MemoryBIO's, is empty and still open (no write_eof()):
+ * a read from it can only say "no data yet".  0 for any other BIO. */
+int
+pyssl_membio_is_empty_and_open(BIO *bio)
+{
+    if (BIO_method_type(bio) != membio_type) {
+        return 0;
+    }
+    membuf *m = BIO_get_data(bio);
+    membuf_lock(m);
+    int res = m->end == m->start && !m->eof_written;
+    membuf_unlock(m);
+    return res;
+}
+
 static int
 membio_create(BIO *bio)
 {

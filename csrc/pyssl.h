@@ -329,6 +329,9 @@ X509_STORE *pyssl_store_for_write(SSL_CTX *ctx);
  * for any other BIO): reading on may take a record only then.  No GIL
  * needed. */
 int pyssl_membio_holds_record_and_more(BIO *bio);
+/* Whether bio, a MemoryBIO's, is empty and not at EOF (0 for any other
+ * BIO).  No GIL needed. */
+int pyssl_membio_is_empty_and_open(BIO *bio);
 
 /* sockbio.c --------------------------------------------------------------- */
 /* pyssl_sockbio_set_fd: gives ssl a BIO over fd for both directions that

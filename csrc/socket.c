@@ -526,6 +526,27 @@ read_more_records(PySSLSocket *self, rw_arg *a)
     Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
 }
 
+/* Over memory BIOs, whether a read can only end in WANT_READ: the
+ * handshake is done, nothing decrypted or half-read waits in OpenSSL, no
+ * close_notify has come, and the incoming BIO is empty and open.  Event
+ * loops read until SSLWantReadError, so this is half of all their reads,
+ * and the stdlib spends as long on it as on decrypting a small record
+ * (gh-123954): here OpenSSL is not asked and the GIL is kept. */
+static int
+nothing_to_read(PySSLSocket *self)
+{
+    if (self->sock != NULL || self->read_exc != NULL) {
+        return 0;
+    }
+    SSL *ssl = self->ssl;
+    int taken = conn_lock_gil(self);
+    int none = SSL_is_init_finished(ssl) && !SSL_has_pending(ssl) &&
+               !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) &&
+               pyssl_membio_is_empty_and_open(SSL_get_rbio(ssl));
+    conn_unlock(self, taken);
+    return none;
+}
+
 /* Read up to len bytes into buf.  Returns the count, 0 after the peer's
  * clean close_notify, or -1 with an exception. */
 static Py_ssize_t
@@ -540,8 +561,11 @@ read_into(PySSLSocket *self, void *buf, size_t len)
         PyErr_SetRaisedException(exc);
         return -1;
     }
-    if (run_io(self, op_read, &a, "The read operation timed out", &ret,
-               &err) < 0) {
+    if (nothing_to_read(self)) {
+        err.ssl = SSL_ERROR_WANT_READ; /* raised below, as OpenSSL would */
+    }
+    else if (run_io(self, op_read, &a, "The read operation timed out", &ret,
+                    &err) < 0) {
         return -1;
     }
     if (ret != 0 && a.done < a.len && wants_read_on(self, a.done)) {
@@ -604,18 +628,29 @@ read_buffer(PySSLSocket *self, Py_ssize_t len, PyObject *bufobj)
     return PyLong_FromSsize_t(n);
 }
 
+/* read(size, buffer=None, /): a fast call, as it is the hot path of every
+ * event loop; "no data yet" is raised before any buffer is made. */
 static PyObject *
-sslsock_read(PySSLSocket *self, PyObject *args)
+sslsock_read(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_ssize_t len;
-    PyObject *bufobj = Py_None;
-    if (!PyArg_ParseTuple(args, "n|O:read", &len, &bufobj)) {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "read expected 1 or 2 arguments, got %zd", nargs);
         return NULL;
     }
-    if (bufobj == Py_None) {
+    Py_ssize_t len = PyNumber_AsSsize_t(args[0], PyExc_OverflowError);
+    if (len == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (nargs == 1 || args[1] == Py_None) {
+        if (len > 0 && nothing_to_read(self)) {
+            pyssl_err err = {SSL_ERROR_WANT_READ, 0};
+            io_result(self, 1, 0, &err);
+            return NULL;
+        }
         return read_bytes(self, len);
     }
-    return read_buffer(self, len, bufobj);
+    return read_buffer(self, len, args[1]);
 }
 
 static int
@@ -1382,7 +1417,7 @@ sslsock_dealloc(PySSLSocket *self)
 
 static PyMethodDef sslsock_methods[] = {
     NOARGS(do_handshake, "Perform the TLS handshake."),
-    {"read", (PyCFunction)sslsock_read, METH_VARARGS,
+    {"read", (PyCFunction)(void (*)(void))sslsock_read, METH_FASTCALL,
      "read($self, size, buffer=None, /)\n--\n\n"
      "Read up to size bytes; into buffer (returning the count) if given."},
     {"write", (PyCFunction)sslsock_write, METH_VARARGS,

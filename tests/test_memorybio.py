@@ -269,3 +269,31 @@ def test_pending_idiom_sees_records_and_close_notify_fed_in_one_chunk(
     data, ended = _read_while_pending(pair.client, pair.c_in)
     assert data == b"first recordsecond record"
     assert ended, "the close_notify was consumed but never reported"
+
+
+def test_empty_bio_after_write_eof_is_an_eof_error_not_want_read(client_ctx, server_ctx):
+    # "No data yet" is answered without asking OpenSSL only while the
+    # incoming BIO is open: after write_eof() the same empty BIO means the
+    # transport ended without a close_notify.
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.server.read(100)
+    pair.s_in.write_eof()
+    with pytest.raises(ssl.SSLError) as info:
+        pair.server.read(100)
+    assert not isinstance(info.value, ssl.SSLWantReadError)
+    assert isinstance(info.value, ssl.SSLEOFError)
+
+
+def test_want_read_keeps_its_errno_message_and_attributes(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    seen = []
+    for read in (lambda: pair.server.read(100), lambda: pair.server.read(100, bytearray(5))):
+        with pytest.raises(ssl.SSLWantReadError) as info:
+            read()
+        seen.append(info.value)
+    first, second = seen
+    assert first is not second
+    assert first.errno == second.errno == ssl.SSL_ERROR_WANT_READ
+    assert str(first) == str(second) and "did not complete (read)" in str(first)
+    assert (first.library, first.reason) == (None, None)
