@@ -53,6 +53,9 @@ SCENARIOS = {
                   None),
     "asyncio": ("asyncio streams, 64 KiB reads", "MB/s", True, None),
     "pingpong": ("ping-pong, 64-byte messages", "rt/s", True, None),
+    # gh-123954: what an event loop pays for each read that finds nothing.
+    "wantread": ("SSLObject.read() raising SSLWantReadError", "ns", False,
+                 None),
     "ctx": ("create_default_context()", "ms", False, None),
     "idle_mem": ("idle client connection (RSS)", "KiB", False, None),
     # The same after one 1-byte request and response, as a keep-alive
@@ -70,6 +73,7 @@ SIZES = {  # full run, --quick
     "ctx_calls": (200, 40),
     "idle_conns": (10000, 1000),
     "import_runs": (20, 5),
+    "wantread_calls": (1000000, 200000),
 }
 
 
@@ -333,6 +337,21 @@ def run_memorybio(ssl, args):
     return args.size / dt / 1e6
 
 
+def run_wantread(ssl, args):
+    """ns per SSLObject.read() on an empty incoming BIO, as an event loop
+    calls it after the last record of a burst."""
+    client, _, _, _ = bio_pair(ssl, args.certs)
+    want = ssl.SSLWantReadError
+    n = args.size
+    t0 = time.perf_counter()
+    for _ in range(n):
+        try:
+            client.read(CHUNK)
+        except want:
+            pass
+    return (time.perf_counter() - t0) / n * 1e9
+
+
 def asyncio_server_main(args):
     ssl = load_impl(args.impl, inject=True)
     import asyncio
@@ -442,7 +461,8 @@ RUNNERS = {
     "hs_ecdsa": run_handshakes, "hs_rsa": run_handshakes,
     "resume12": run_handshakes, "resume13": run_handshakes,
     "memorybio": run_memorybio, "asyncio": run_asyncio,
-    "pingpong": run_pingpong, "ctx": run_ctx, "idle_mem": run_idle_mem,
+    "pingpong": run_pingpong, "wantread": run_wantread, "ctx": run_ctx,
+    "idle_mem": run_idle_mem,
     "idle_used": run_idle_mem,
 }
 
@@ -481,7 +501,7 @@ def size_for(scenario, quick):
            "asyncio": "bulk_bytes", "memorybio": "bio_bytes",
            "pingpong": "pingpong_s", "ctx": "ctx_calls",
            "idle_mem": "idle_conns", "idle_used": "idle_conns",
-           "import": "import_runs"}.get(
+           "import": "import_runs", "wantread": "wantread_calls"}.get(
                scenario, "handshakes")
     return SIZES[key][i]
 
