@@ -34,9 +34,9 @@
  *    taken back (ctx_lock). Callbacks that hold the GIL (SNI) may
  *    therefore call setters, and code that waits for the lock with the
  *    GIL held (a handshake run without releasing it) cannot deadlock.
- *  - Python callbacks never run under the lock; alpn_select_cb calls no
- *    Python. (load_cert_chain is not covered yet: its password callback
- *    runs Python code in the middle of loading.)
+ *  - Python callbacks never run under the lock: load_cert_chain's password
+ *    callback runs while the files are parsed into a scratch SSL_CTX,
+ *    before the lock is taken; alpn_select_cb calls no Python.
  * Getters read under the GIL: writers that keep the GIL cannot run beside
  * them, and the loaders that give it up change only the store, the DH
  * parameters and (briefly, with the GIL) the certificates; the getters of
@@ -1388,17 +1388,42 @@ fspath_bytes(PyObject *path, const char *what)
     return bytes;
 }
 
-/* Certificate chain, then key, then the check they match; GIL released
- * for each (key decryption and parsing are expensive). 0 or -1. */
+/* A context to parse load_cert_chain's files into, away from the live
+ * one: with the live one's security level, so that the same certificates
+ * and keys pass or fail; with the password callback, which only ever sees
+ * this one. NULL with an exception set. */
+static SSL_CTX *
+scratch_context(PySSLContext *self, password_info *pw, int with_password)
+{
+    SSL_CTX *tmp;
+    Py_BEGIN_ALLOW_THREADS
+    tmp = SSL_CTX_new(TLS_method());
+    Py_END_ALLOW_THREADS
+    if (tmp == NULL) {
+        PYSSL_SET_SSL_ERROR(self->state, "failed to allocate SSL context");
+        return NULL;
+    }
+    SSL_CTX_set_security_level(tmp, SSL_CTX_get_security_level(self->ctx));
+    if (with_password) {
+        SSL_CTX_set_default_passwd_cb(tmp, password_cb);
+        SSL_CTX_set_default_passwd_cb_userdata(tmp, pw);
+    }
+    return tmp;
+}
+
+/* Certificate chain, then key, then the check they match, into the
+ * scratch context tmp; GIL released for each (key decryption and parsing
+ * are expensive). The same OpenSSL calls as loading into the live context
+ * would make, so the same errors. 0 or -1. */
 static int
-use_chain_and_key(PySSLContext *self, password_info *pw, const char *certfile,
-                  const char *keyfile)
+parse_chain_and_key(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
+                    const char *certfile, const char *keyfile)
 {
     int r, err;
 
     errno = 0;
     pw->tstate = PyEval_SaveThread();
-    r = SSL_CTX_use_certificate_chain_file(self->ctx, certfile);
+    r = SSL_CTX_use_certificate_chain_file(tmp, certfile);
     err = errno;
     PyEval_RestoreThread(pw->tstate);
     if (r != 1) {
@@ -1407,7 +1432,7 @@ use_chain_and_key(PySSLContext *self, password_info *pw, const char *certfile,
     }
     errno = 0;
     pw->tstate = PyEval_SaveThread();
-    r = SSL_CTX_use_PrivateKey_file(self->ctx, keyfile, SSL_FILETYPE_PEM);
+    r = SSL_CTX_use_PrivateKey_file(tmp, keyfile, SSL_FILETYPE_PEM);
     err = errno;
     PyEval_RestoreThread(pw->tstate);
     if (r != 1) {
@@ -1415,10 +1440,40 @@ use_chain_and_key(PySSLContext *self, password_info *pw, const char *certfile,
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    r = SSL_CTX_check_private_key(self->ctx);
+    r = SSL_CTX_check_private_key(tmp);
     Py_END_ALLOW_THREADS
     if (r != 1) {
         PYSSL_SET_SSL_ERROR(self->state, "key values mismatch");
+        return -1;
+    }
+    return 0;
+}
+
+/* Moves the certificate, key and chain tmp holds into the live context in
+ * one step under the lock, so a handshake sees the old set or the new
+ * one, never a mix. These calls only fail for lack of memory (the security
+ * checks already passed at the same level in tmp). 0 or -1. */
+static int
+install_chain_and_key(PySSLContext *self, SSL_CTX *tmp)
+{
+    X509 *cert = SSL_CTX_get0_certificate(tmp);
+    EVP_PKEY *key = SSL_CTX_get0_privatekey(tmp);
+    STACK_OF(X509) *chain = NULL;
+    int ok;
+
+    if (cert == NULL || key == NULL || !SSL_CTX_get0_chain_certs(tmp, &chain)) {
+        raise_ssl_msg(self, "failed to load");
+        return -1;
+    }
+    ctx_lock(self);
+    /* Certificate first: it drops a key of its type that does not match
+     * it, and the chain goes with the slot the certificate selects. */
+    ok = SSL_CTX_use_certificate(self->ctx, cert) == 1 &&
+         SSL_CTX_use_PrivateKey(self->ctx, key) == 1 &&
+         SSL_CTX_set1_chain(self->ctx, chain) == 1;
+    ctx_unlock(self);
+    if (!ok) {
+        PYSSL_SET_SSL_ERROR(self->state, "cannot install the certificate");
         return -1;
     }
     return 0;
@@ -1430,9 +1485,8 @@ context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
     PyObject *certfile, *keyfile = Py_None, *password = Py_None;
     PyObject *cert_bytes = NULL, *key_bytes = NULL;
-    pem_password_cb *orig_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
-    void *orig_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
     password_info pw = {NULL, NULL, NULL, 0, 0};
+    SSL_CTX *tmp = NULL;
     int r = -1;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:load_cert_chain",
@@ -1458,15 +1512,20 @@ context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
                               "password should be a string or callable") < 0) {
             goto done;
         }
-        SSL_CTX_set_default_passwd_cb(self->ctx, password_cb);
-        SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &pw);
     }
-    r = use_chain_and_key(self, &pw, PyBytes_AS_STRING(cert_bytes),
-                          PyBytes_AS_STRING(key_bytes ? key_bytes : cert_bytes));
-    /* pw dies with this call: never leave OpenSSL pointing at it. */
-    SSL_CTX_set_default_passwd_cb(self->ctx, orig_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, orig_userdata);
+    tmp = scratch_context(self, &pw, password != Py_None);
+    if (tmp == NULL) {
+        goto done;
+    }
+    r = parse_chain_and_key(self, tmp, &pw, PyBytes_AS_STRING(cert_bytes),
+                            PyBytes_AS_STRING(key_bytes ? key_bytes
+                                                        : cert_bytes));
+    if (r == 0) {
+        r = install_chain_and_key(self, tmp);
+    }
 done:
+    /* pw dies with this call; tmp, which points at it, dies first. */
+    SSL_CTX_free(tmp);
     PyMem_Free(pw.password);
     Py_XDECREF(cert_bytes);
     Py_XDECREF(key_bytes);
