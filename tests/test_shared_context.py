@@ -1,17 +1,70 @@
 """A context shared by threads that hand-shake while another changes it.
 
-Issue 12: load_cert_chain swaps certificate and key in one step, and a
-load that fails leaves the context as it was.
+Issue 12: SSL_new copies a context's certificates, groups, ALPN list...
+with the GIL released while a setter frees them; a handshake reads the
+context's cipher list and (server side) our ALPN list as it goes. pyssl
+serializes these with a per-context lock (csrc/context.c), gives each
+connection its own cipher list, and load_cert_chain swaps certificate and
+key in one step. Each scenario of stress_shared_context.py runs in a child
+process, so that a crash fails its test instead of killing pytest.
+
+About 10 s in all by default; PYSSL_STRESS_SECONDS sets the total.
 """
+import json
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
 
-from conftest import UNDER_STDLIB, BioPair, ssl
+from conftest import MODULE_NAME, UNDER_STDLIB, BioPair, ssl
+
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                      "stress_shared_context.py")
+SCENARIOS = ("client", "server", "sockets")
+TOTAL_SECONDS = float(os.environ.get("PYSSL_STRESS_SECONDS", "9"))
 
 pytestmark = pytest.mark.xfail(
     UNDER_STDLIB, strict=False,
     reason="the stdlib has no context lock and loads a certificate and its "
            "key in place: it may crash, and a failed load leaves a "
            "certificate without its key")
+
+
+# --------------------------------------------------------------------------
+# Many threads: stress_shared_context.py in a child process
+# --------------------------------------------------------------------------
+
+def describe(returncode):
+    if returncode < 0:
+        try:
+            return "killed by %s" % signal.Signals(-returncode).name
+        except ValueError:
+            return "killed by signal %d" % -returncode
+    return "exit status %d" % returncode
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_setters_during_handshakes(scenario):
+    seconds = TOTAL_SECONDS / len(SCENARIOS)
+    try:
+        proc = subprocess.run(
+            [sys.executable, SCRIPT, MODULE_NAME, scenario, str(seconds)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the %s scenario did not stop in time (deadlock?)"
+                    % scenario)
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0, "%s: %s\n%s\n%s" % (
+        scenario, describe(proc.returncode), out[-3000:], err[-3000:])
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["handshakes"] > 0 and result["changes"] > 0, result
+    if scenario != "client":
+        # The rotation really happened: both certificates were served.
+        assert len(result["per_certificate"]) == 2, result
 
 
 # --------------------------------------------------------------------------
