@@ -149,6 +149,17 @@ pyssl_context_new_ssl(PySSLContext *ctx)
     return ssl;
 }
 
+int
+pyssl_context_move_ssl(PySSLContext *ctx, SSL *ssl)
+{
+    SSL_CTX *moved;
+    ctx_lock(ctx);
+    /* Copies the certificates and session id context, like SSL_new. */
+    moved = SSL_set_SSL_CTX(ssl, ctx->ctx);
+    ctx_unlock(ctx);
+    return moved != NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                            */
 

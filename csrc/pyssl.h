@@ -280,6 +280,10 @@ PyObject *pyssl_get_sigalgs(PyObject *module, PyObject *unused);
 /* SSL_new(ctx->ctx) with the context lock held, so that no setter frees
  * what it copies. Call with the GIL released. NULL: error on the queue. */
 SSL *pyssl_context_new_ssl(PySSLContext *ctx);
+/* SSL_set_SSL_CTX(ssl, ctx->ctx) under the context lock, for an SNI
+ * callback that moves a connection to ctx. Call with the GIL held. 1 on
+ * success, 0 with the error on the queue. */
+int pyssl_context_move_ssl(PySSLContext *ctx, SSL *ssl);
 
 /* socket.c ---------------------------------------------------------------- */
 PyObject *pyssl_context_wrap_socket(PySSLContext *self, PyObject *args,
