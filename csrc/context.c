@@ -7,6 +7,40 @@
  * Sections: construction and lifetime; properties; loading certificates,
  * keys and parameters; cipher, group and sigalg configuration; ALPN; the
  * OpenSSL callbacks (SNI, PSK); statistics and introspection; type setup.
+ *
+ * The context lock (self->lock)
+ * -----------------------------
+ * One context is shared by connections that other threads create and
+ * hand-shake with the GIL released. SSL_new copies the context's cipher
+ * lists, certificates and keys, groups, ALPN list, verify parameters and
+ * options; the setters here free the old ones; the ALPN select callback
+ * reads self->alpn_protocols mid-handshake. Without a lock that is a
+ * use-after-free (issue 12). So:
+ *  - a connection gets its own copy of what SSL_new would leave shared and
+ *    the handshake would read from the context (the cipher list);
+ *  - every change to the SSL_CTX, or to context data a handshake reads,
+ *    happens with self->lock held;
+ *  - SSL_new runs with it held (pyssl_context_new_ssl, called by socket.c
+ *    and get_ciphers), as does alpn_select_cb while it reads the list.
+ * Lock order: GIL -> connection lock (socket.c) -> context lock ->
+ * OpenSSL's own locks (store.c's cache_lock, X509_STORE locks).
+ *  - With the context lock held, a thread never waits for the GIL or a
+ *    connection lock and runs no Python code: not even a Py_DECREF or an
+ *    exception object, which could run a finalizer that uses this very
+ *    context. Errors are raised, old objects released, after unlocking.
+ *    So a holder always gets to its unlock.
+ *  - With the GIL held the lock is only tried; if it is busy, the GIL is
+ *    released for the wait, and the lock is not kept while the GIL is
+ *    taken back (ctx_lock). Callbacks that hold the GIL (SNI) may
+ *    therefore call setters, and code that waits for the lock with the
+ *    GIL held (a handshake run without releasing it) cannot deadlock.
+ *  - Python callbacks never run under the lock: load_cert_chain's password
+ *    callback runs while the files are parsed into a scratch SSL_CTX,
+ *    before the lock is taken; alpn_select_cb calls no Python.
+ * Getters read under the GIL: writers that keep the GIL cannot run beside
+ * them, and the loaders that give it up change only the store, the DH
+ * parameters and (briefly, with the GIL) the certificates; the getters of
+ * the store (get_ca_certs, cert_store_stats) take the lock too.
  */
 #include "pyssl.h"
 
@@ -37,6 +71,94 @@
 #define PYSSL_MAX_AVAILABLE TLS1_3_VERSION
 
 static void context_dealloc(PySSLContext *self);
+
+/* ------------------------------------------------------------------------ */
+/* The context lock                                                         */
+
+/* Takes self->lock; the GIL must be held. Only ever tried with the GIL:
+ * when it is busy, the wait for it to come free is done without the GIL,
+ * and it is let go again before the GIL is taken back, since holding the
+ * lock while waiting for the GIL would deadlock with a handshake callback
+ * that waits for the lock with the GIL held. Then it is tried again. */
+static void
+ctx_lock(PySSLContext *self)
+{
+    while (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(self->lock, WAIT_LOCK);
+        PyThread_release_lock(self->lock);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+static void
+ctx_unlock(PySSLContext *self)
+{
+    PyThread_release_lock(self->lock);
+}
+
+/* SSL_new copies most of the context, but shares its cipher list (TLS 1.2
+ * and 1.3 suites in one): the connection reads the context's list live
+ * during its handshake, long after the lock is released, and set_ciphers
+ * and set_ciphersuites free it. SSL_set_ciphersuites with the context's
+ * own TLS 1.3 suites gives the connection a private copy of the whole
+ * list for a few microseconds (re-parsing the cipher string with
+ * SSL_set_cipher_list would cost ~45). Context lock held. 1 on success. */
+static int
+own_cipher_lists(SSL *ssl)
+{
+    STACK_OF(SSL_CIPHER) *all = SSL_get_ciphers(ssl);
+    char names[1024];
+    size_t used = 0;
+
+    if (all == NULL) {
+        return 1; /* no list to share */
+    }
+    names[0] = '\0';
+    /* OpenSSL keeps the TLS 1.3 suites at the front of the list. */
+    for (int i = 0; i < sk_SSL_CIPHER_num(all); i++) {
+        const SSL_CIPHER *c = sk_SSL_CIPHER_value(all, i);
+        const char *name = SSL_CIPHER_get_name(c);
+        size_t len = strlen(name);
+        if (strcmp(SSL_CIPHER_get_version(c), "TLSv1.3") != 0) {
+            break;
+        }
+        if (used + len + 2 > sizeof(names)) {
+            return 0;
+        }
+        if (used > 0) {
+            names[used++] = ':';
+        }
+        memcpy(names + used, name, len + 1);
+        used += len;
+    }
+    return SSL_set_ciphersuites(ssl, names);
+}
+
+SSL *
+pyssl_context_new_ssl(PySSLContext *ctx)
+{
+    SSL *ssl;
+    PyThread_acquire_lock(ctx->lock, WAIT_LOCK);
+    ssl = SSL_new(ctx->ctx);
+    if (ssl != NULL && !own_cipher_lists(ssl)) {
+        SSL_free(ssl);
+        ssl = NULL;
+    }
+    PyThread_release_lock(ctx->lock);
+    return ssl;
+}
+
+int
+pyssl_context_move_ssl(PySSLContext *ctx, SSL *ssl)
+{
+    SSL_CTX *moved;
+    ctx_lock(ctx);
+    /* Copies the certificates and session id context, like SSL_new. */
+    moved = SSL_set_SSL_CTX(ssl, ctx->ctx);
+    ctx_unlock(ctx);
+    return moved != NULL;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                            */
@@ -86,28 +208,30 @@ is_fixed_version(PySSLContext *self)
 /* ------------------------------------------------------------------------ */
 /* verify_mode                                                              */
 
+/* ssl.CERT_* -> OpenSSL verify mode bits; -1 with ValueError if invalid. */
 static int
-set_verify_mode(PySSLContext *self, int n)
+verify_mode_bits(int n)
 {
-    int mode;
     switch (n) {
     case PY_SSL_CERT_NONE:
-        mode = SSL_VERIFY_NONE;
-        break;
+        return SSL_VERIFY_NONE;
     case PY_SSL_CERT_OPTIONAL:
-        mode = SSL_VERIFY_PEER;
-        break;
+        return SSL_VERIFY_PEER;
     case PY_SSL_CERT_REQUIRED:
-        mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-        break;
+        return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     default:
         PyErr_SetString(PyExc_ValueError, "invalid value for verify_mode");
         return -1;
     }
-    /* Keep whatever verify callback is installed; only the mode changes.
-     * Post-handshake auth flags are added per connection by socket.c. */
-    SSL_CTX_set_verify(self->ctx, mode, SSL_CTX_get_verify_callback(self->ctx));
-    return 0;
+}
+
+/* Keep whatever verify callback is installed; only the mode changes.
+ * Post-handshake auth flags are added per connection by socket.c. No
+ * Python calls: runs under the context lock. */
+static void
+apply_verify_mode(SSL_CTX *ctx, int bits)
+{
+    SSL_CTX_set_verify(ctx, bits, SSL_CTX_get_verify_callback(ctx));
 }
 
 static PyObject *
@@ -129,7 +253,7 @@ context_get_verify_mode(PySSLContext *self, void *c)
 static int
 context_set_verify_mode(PySSLContext *self, PyObject *arg, void *c)
 {
-    int n;
+    int n, bits, refused;
     if (arg == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete verify_mode");
         return -1;
@@ -137,13 +261,24 @@ context_set_verify_mode(PySSLContext *self, PyObject *arg, void *c)
     if (!PyArg_Parse(arg, "i", &n)) {
         return -1;
     }
-    if (n == PY_SSL_CERT_NONE && self->check_hostname) {
+    bits = verify_mode_bits(n);
+    if (bits < 0) {
+        return -1;
+    }
+    ctx_lock(self);
+    /* Checked under the lock: check_hostname may change meanwhile. */
+    refused = (n == PY_SSL_CERT_NONE && self->check_hostname);
+    if (!refused) {
+        apply_verify_mode(self->ctx, bits);
+    }
+    ctx_unlock(self);
+    if (refused) {
         PyErr_SetString(PyExc_ValueError,
                         "Cannot set verify_mode to CERT_NONE when "
                         "check_hostname is enabled.");
         return -1;
     }
-    return set_verify_mode(self, n);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -223,11 +358,11 @@ context_configure(PySSLContext *self, int pin)
                      "Failed to set minimum protocol 0x%x", TLS1_2_VERSION);
         return -1;
     }
+    /* Not shared with any other thread yet: no lock needed here. */
     self->check_hostname = (self->protocol == PY_SSL_VERSION_TLS_CLIENT);
-    if (set_verify_mode(self, self->check_hostname ? PY_SSL_CERT_REQUIRED
-                                                   : PY_SSL_CERT_NONE) < 0) {
-        return -1;
-    }
+    apply_verify_mode(ctx, verify_mode_bits(self->check_hostname
+                                                ? PY_SSL_CERT_REQUIRED
+                                                : PY_SSL_CERT_NONE));
     /* OP_ALL minus the empty-fragment workaround, which breaks too many
      * peers; compression off (CRIME); server picks the cipher. OpenSSL's
      * own default OP_ENABLE_MIDDLEBOX_COMPAT stays on. */
@@ -302,6 +437,12 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->ctx = ctx;
     self->state = st;
     self->protocol = proto;
+    self->lock = PyThread_allocate_lock();
+    if (self->lock == NULL) {
+        Py_DECREF(self);
+        PyErr_SetString(PyExc_MemoryError, "cannot allocate the context lock");
+        return NULL;
+    }
     if (context_configure(self, pin) < 0) {
         Py_DECREF(self);
         return NULL;
@@ -346,6 +487,10 @@ context_dealloc(PySSLContext *self)
     }
     PyMem_Free(self->alpn_protocols);
     self->alpn_protocols = NULL;
+    if (self->lock != NULL) {
+        PyThread_free_lock(self->lock);
+        self->lock = NULL;
+    }
     if (self->keylog_bio != NULL) {
         BIO_free_all(self->keylog_bio);
         self->keylog_bio = NULL;
@@ -382,13 +527,14 @@ context_set_check_hostname(PySSLContext *self, PyObject *arg, void *c)
         !PyArg_Parse(arg, "p", &check)) {
         return -1;
     }
+    ctx_lock(self);
     /* Checking a name on an unverified certificate means nothing, so
      * turning the check on also asks for a certificate. */
-    if (check && SSL_CTX_get_verify_mode(self->ctx) == SSL_VERIFY_NONE &&
-        set_verify_mode(self, PY_SSL_CERT_REQUIRED) < 0) {
-        return -1;
+    if (check && SSL_CTX_get_verify_mode(self->ctx) == SSL_VERIFY_NONE) {
+        apply_verify_mode(self->ctx, verify_mode_bits(PY_SSL_CERT_REQUIRED));
     }
     self->check_hostname = check;
+    ctx_unlock(self);
     return 0;
 }
 
@@ -406,9 +552,11 @@ context_set_host_flags(PySSLContext *self, PyObject *arg, void *c)
         return -1;
     }
     /* OpenSSL cannot report hostflags back, so keep our own copy. */
+    ctx_lock(self);
     X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(self->ctx),
                                     (unsigned int)flags);
     self->hostflags = (unsigned int)flags;
+    ctx_unlock(self);
     return 0;
 }
 
@@ -424,19 +572,24 @@ context_set_verify_flags(PySSLContext *self, PyObject *arg, void *c)
 {
     X509_VERIFY_PARAM *param = SSL_CTX_get0_param(self->ctx);
     unsigned long new_flags, flags, clear, set;
+    const char *failed = NULL;
     if (no_delete(arg, "verify_flags") < 0 ||
         !PyArg_Parse(arg, "k", &new_flags)) {
         return -1;
     }
+    ctx_lock(self);
     flags = X509_VERIFY_PARAM_get_flags(param);
     clear = flags & ~new_flags;
     set = ~flags & new_flags;
     if (clear && !X509_VERIFY_PARAM_clear_flags(param, clear)) {
-        PYSSL_SET_SSL_ERROR(self->state, "cannot clear verify flags");
-        return -1;
+        failed = "cannot clear verify flags";
     }
-    if (set && !X509_VERIFY_PARAM_set_flags(param, set)) {
-        PYSSL_SET_SSL_ERROR(self->state, "cannot set verify flags");
+    else if (set && !X509_VERIFY_PARAM_set_flags(param, set)) {
+        failed = "cannot set verify flags";
+    }
+    ctx_unlock(self);
+    if (failed != NULL) {
+        PYSSL_SET_SSL_ERROR(self->state, failed);
         return -1;
     }
     return 0;
@@ -470,21 +623,27 @@ context_set_options(PySSLContext *self, PyObject *arg, void *c)
     if (value == (unsigned long long)-1 && PyErr_Occurred()) {
         return -1;
     }
+    /* The warning may run Python code: decided before locking. */
     opts = (uint64_t)SSL_CTX_get_options(self->ctx);
-    clear = opts & ~(uint64_t)value;
     set = ~opts & (uint64_t)value;
     if ((set & opt_no) != 0 &&
         warn_deprecated("ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are "
                         "deprecated") < 0) {
         return -1;
     }
-    /* OpenSSL only sets or clears bits: apply the difference. */
+    /* OpenSSL only sets or clears bits: apply the difference to the
+     * options as they are now, under the lock. */
+    ctx_lock(self);
+    opts = (uint64_t)SSL_CTX_get_options(self->ctx);
+    clear = opts & ~(uint64_t)value;
+    set = ~opts & (uint64_t)value;
     if (clear) {
         SSL_CTX_clear_options(self->ctx, clear);
     }
     if (set) {
         SSL_CTX_set_options(self->ctx, set);
     }
+    ctx_unlock(self);
     return 0;
 }
 
@@ -557,8 +716,10 @@ set_proto_version(PySSLContext *self, PyObject *arg, int is_max)
     else if (v == PY_PROTO_MAXIMUM_SUPPORTED) {
         v = is_max ? 0 : PYSSL_MAX_AVAILABLE;
     }
+    ctx_lock(self);
     ok = is_max ? SSL_CTX_set_max_proto_version(self->ctx, (int)v)
                 : SSL_CTX_set_min_proto_version(self->ctx, (int)v);
+    ctx_unlock(self);
     if (!ok) {
         ERR_clear_error();
         PyErr_Format(PyExc_ValueError, "Unsupported protocol version 0x%x",
@@ -590,6 +751,7 @@ static int
 context_set_num_tickets(PySSLContext *self, PyObject *arg, void *c)
 {
     long num;
+    int ok;
     if (no_delete(arg, "num_tickets") < 0 || !PyArg_Parse(arg, "l", &num)) {
         return -1;
     }
@@ -603,7 +765,10 @@ context_set_num_tickets(PySSLContext *self, PyObject *arg, void *c)
                         "SSLContext is not a server context.");
         return -1;
     }
-    if (SSL_CTX_set_num_tickets(self->ctx, (size_t)num) != 1) {
+    ctx_lock(self);
+    ok = SSL_CTX_set_num_tickets(self->ctx, (size_t)num);
+    ctx_unlock(self);
+    if (ok != 1) {
         PyErr_SetString(PyExc_ValueError, "failed to set num tickets.");
         return -1;
     }
@@ -736,51 +901,84 @@ context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
         PyErr_SetString(PyExc_TypeError, "not a callable object");
         return -1;
     }
-    Py_CLEAR(self->sni_callback);
-    if (arg == NULL || arg == Py_None) {
-        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
-        return 0;
-    }
-    self->sni_callback = Py_NewRef(arg);
-    SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_cb);
+    PyObject *new_cb = (arg == NULL || arg == Py_None) ? NULL
+                                                       : Py_NewRef(arg);
+    PyObject *old_cb;
+    ctx_lock(self);
+    old_cb = self->sni_callback;
+    self->sni_callback = new_cb;
     SSL_CTX_set_tlsext_servername_arg(self->ctx, self);
+    if (new_cb != NULL) {
+        SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_cb);
+    }
+    else {
+        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
+    }
+    ctx_unlock(self);
+    /* Its finalizer may run Python code: only after unlocking. */
+    Py_XDECREF(old_cb);
     return 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* ALPN                                                                     */
 
-/* Server side: pick the first of our protocols the client also offers. */
+/* The first protocol of the wire-format list server that the list client
+ * also has, as a pointer into client (which lives as long as the
+ * handshake), or NULL. A malformed length ends a list. */
+static const unsigned char *
+alpn_pick(const unsigned char *server, unsigned int server_len,
+          const unsigned char *client, unsigned int client_len)
+{
+    unsigned int i, j;
+    for (i = 0; i < server_len && server[i] <= server_len - i - 1;
+         i += 1u + server[i]) {
+        for (j = 0; j < client_len && client[j] <= client_len - j - 1;
+             j += 1u + client[j]) {
+            if (server[i] != 0 && server[i] == client[j] &&
+                memcmp(server + i + 1, client + j + 1, server[i]) == 0) {
+                return client + j;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Server side: pick the first of our protocols the client also offers.
+ * Runs mid-handshake without the GIL, while set_alpn_protocols may replace
+ * our list: it is read under the context lock, and the answer points into
+ * the client's list, not ours, since OpenSSL copies it only after we
+ * return (and unlock). */
 static int
 alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
                const unsigned char *client, unsigned int client_len,
                void *arg)
 {
     PySSLContext *self = arg;
-    const unsigned char *server = self->alpn_protocols;
-    unsigned int server_len = self->alpn_protocols_len;
-    int r;
+    const unsigned char *pick = NULL;
 
-    if (server == NULL) {
-        server = (const unsigned char *)"";
-        server_len = 0;
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    if (self->alpn_protocols != NULL && client != NULL) {
+        pick = alpn_pick(self->alpn_protocols, self->alpn_protocols_len,
+                         client, client_len);
     }
-    if (client == NULL) {
-        client = (const unsigned char *)"";
-        client_len = 0;
-    }
-    r = SSL_select_next_proto((unsigned char **)out, outlen, server,
-                              server_len, client, client_len);
+    PyThread_release_lock(self->lock);
     /* No overlap: carry on without ALPN rather than failing. */
-    return r == OPENSSL_NPN_NEGOTIATED ? SSL_TLSEXT_ERR_OK
-                                       : SSL_TLSEXT_ERR_NOACK;
+    if (pick == NULL) {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+    *out = pick + 1;
+    *outlen = pick[0];
+    return SSL_TLSEXT_ERR_OK;
 }
 
 static PyObject *
 context_set_alpn_protocols(PySSLContext *self, PyObject *args)
 {
     Py_buffer protos;
-    unsigned char *copy;
+    unsigned char *copy, *old;
+    unsigned int len;
+    int failed;
 
     if (!PyArg_ParseTuple(args, "y*:_set_alpn_protocols", &protos)) {
         return NULL;
@@ -797,19 +995,23 @@ context_set_alpn_protocols(PySSLContext *self, PyObject *args)
         return PyErr_NoMemory();
     }
     memcpy(copy, protos.buf, (size_t)protos.len);
-    PyMem_Free(self->alpn_protocols);
-    self->alpn_protocols = copy;
-    self->alpn_protocols_len = (unsigned int)protos.len;
+    len = (unsigned int)protos.len;
     PyBuffer_Release(&protos);
 
     /* Client contexts offer the list, server contexts select from it; a
      * PROTOCOL_TLS context may be either, so both are set. Note that
      * SSL_CTX_set_alpn_protos returns 0 on success. */
-    if (SSL_CTX_set_alpn_protos(self->ctx, self->alpn_protocols,
-                                self->alpn_protocols_len) != 0) {
+    ctx_lock(self);
+    old = self->alpn_protocols;
+    self->alpn_protocols = copy;
+    self->alpn_protocols_len = len;
+    failed = SSL_CTX_set_alpn_protos(self->ctx, copy, len) != 0;
+    SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_cb, self);
+    ctx_unlock(self);
+    PyMem_Free(old);
+    if (failed) {
         return PyErr_NoMemory();
     }
-    SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_cb, self);
     Py_RETURN_NONE;
 }
 
@@ -1005,10 +1207,15 @@ context_set_psk_client_callback(PySSLContext *self, PyObject *args,
     if (check_callback(callback, &cb) < 0) {
         return NULL;
     }
-    Py_XSETREF(self->psk_client_callback, cb);
+    PyObject *old;
+    ctx_lock(self);
+    old = self->psk_client_callback;
+    self->psk_client_callback = cb;
     /* OpenSSL also runs this callback for TLS 1.3 (as an external PSK with
      * SHA-256) when no psk_use_session callback is set. */
     SSL_CTX_set_psk_client_callback(self->ctx, cb ? psk_client_cb : NULL);
+    ctx_unlock(self);
+    Py_XDECREF(old); /* may run Python code: not under the lock */
     Py_RETURN_NONE;
 #endif
 }
@@ -1038,14 +1245,24 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
     if (check_callback(callback, &cb) < 0) {
         return NULL;
     }
-    if (SSL_CTX_use_psk_identity_hint(self->ctx, hint) != 1) {
+    PyObject *old = NULL;
+    int ok;
+    /* SSL_new copies the hint: replacing it frees the old one. */
+    ctx_lock(self);
+    ok = SSL_CTX_use_psk_identity_hint(self->ctx, hint) == 1;
+    if (ok) {
+        old = self->psk_server_callback;
+        self->psk_server_callback = cb;
+        SSL_CTX_set_psk_server_callback(self->ctx, cb ? psk_server_cb : NULL);
+    }
+    ctx_unlock(self);
+    if (!ok) {
         Py_XDECREF(cb);
         ERR_clear_error();
         PyErr_SetString(PyExc_ValueError, "failed to set identity hint");
         return NULL;
     }
-    Py_XSETREF(self->psk_server_callback, cb);
-    SSL_CTX_set_psk_server_callback(self->ctx, cb ? psk_server_cb : NULL);
+    Py_XDECREF(old); /* may run Python code: not under the lock */
     Py_RETURN_NONE;
 #endif
 }
@@ -1182,17 +1399,42 @@ fspath_bytes(PyObject *path, const char *what)
     return bytes;
 }
 
-/* Certificate chain, then key, then the check they match; GIL released
- * for each (key decryption and parsing are expensive). 0 or -1. */
+/* A context to parse load_cert_chain's files into, away from the live
+ * one: with the live one's security level, so that the same certificates
+ * and keys pass or fail; with the password callback, which only ever sees
+ * this one. NULL with an exception set. */
+static SSL_CTX *
+scratch_context(PySSLContext *self, password_info *pw, int with_password)
+{
+    SSL_CTX *tmp;
+    Py_BEGIN_ALLOW_THREADS
+    tmp = SSL_CTX_new(TLS_method());
+    Py_END_ALLOW_THREADS
+    if (tmp == NULL) {
+        PYSSL_SET_SSL_ERROR(self->state, "failed to allocate SSL context");
+        return NULL;
+    }
+    SSL_CTX_set_security_level(tmp, SSL_CTX_get_security_level(self->ctx));
+    if (with_password) {
+        SSL_CTX_set_default_passwd_cb(tmp, password_cb);
+        SSL_CTX_set_default_passwd_cb_userdata(tmp, pw);
+    }
+    return tmp;
+}
+
+/* Certificate chain, then key, then the check they match, into the
+ * scratch context tmp; GIL released for each (key decryption and parsing
+ * are expensive). The same OpenSSL calls as loading into the live context
+ * would make, so the same errors. 0 or -1. */
 static int
-use_chain_and_key(PySSLContext *self, password_info *pw, const char *certfile,
-                  const char *keyfile)
+parse_chain_and_key(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
+                    const char *certfile, const char *keyfile)
 {
     int r, err;
 
     errno = 0;
     pw->tstate = PyEval_SaveThread();
-    r = SSL_CTX_use_certificate_chain_file(self->ctx, certfile);
+    r = SSL_CTX_use_certificate_chain_file(tmp, certfile);
     err = errno;
     PyEval_RestoreThread(pw->tstate);
     if (r != 1) {
@@ -1201,7 +1443,7 @@ use_chain_and_key(PySSLContext *self, password_info *pw, const char *certfile,
     }
     errno = 0;
     pw->tstate = PyEval_SaveThread();
-    r = SSL_CTX_use_PrivateKey_file(self->ctx, keyfile, SSL_FILETYPE_PEM);
+    r = SSL_CTX_use_PrivateKey_file(tmp, keyfile, SSL_FILETYPE_PEM);
     err = errno;
     PyEval_RestoreThread(pw->tstate);
     if (r != 1) {
@@ -1209,10 +1451,40 @@ use_chain_and_key(PySSLContext *self, password_info *pw, const char *certfile,
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    r = SSL_CTX_check_private_key(self->ctx);
+    r = SSL_CTX_check_private_key(tmp);
     Py_END_ALLOW_THREADS
     if (r != 1) {
         PYSSL_SET_SSL_ERROR(self->state, "key values mismatch");
+        return -1;
+    }
+    return 0;
+}
+
+/* Moves the certificate, key and chain tmp holds into the live context in
+ * one step under the lock, so a handshake sees the old set or the new
+ * one, never a mix. These calls only fail for lack of memory (the security
+ * checks already passed at the same level in tmp). 0 or -1. */
+static int
+install_chain_and_key(PySSLContext *self, SSL_CTX *tmp)
+{
+    X509 *cert = SSL_CTX_get0_certificate(tmp);
+    EVP_PKEY *key = SSL_CTX_get0_privatekey(tmp);
+    STACK_OF(X509) *chain = NULL;
+    int ok;
+
+    if (cert == NULL || key == NULL || !SSL_CTX_get0_chain_certs(tmp, &chain)) {
+        raise_ssl_msg(self, "failed to load");
+        return -1;
+    }
+    ctx_lock(self);
+    /* Certificate first: it drops a key of its type that does not match
+     * it, and the chain goes with the slot the certificate selects. */
+    ok = SSL_CTX_use_certificate(self->ctx, cert) == 1 &&
+         SSL_CTX_use_PrivateKey(self->ctx, key) == 1 &&
+         SSL_CTX_set1_chain(self->ctx, chain) == 1;
+    ctx_unlock(self);
+    if (!ok) {
+        PYSSL_SET_SSL_ERROR(self->state, "cannot install the certificate");
         return -1;
     }
     return 0;
@@ -1224,9 +1496,8 @@ context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
     PyObject *certfile, *keyfile = Py_None, *password = Py_None;
     PyObject *cert_bytes = NULL, *key_bytes = NULL;
-    pem_password_cb *orig_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
-    void *orig_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
     password_info pw = {NULL, NULL, NULL, 0, 0};
+    SSL_CTX *tmp = NULL;
     int r = -1;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:load_cert_chain",
@@ -1252,15 +1523,20 @@ context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
                               "password should be a string or callable") < 0) {
             goto done;
         }
-        SSL_CTX_set_default_passwd_cb(self->ctx, password_cb);
-        SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &pw);
     }
-    r = use_chain_and_key(self, &pw, PyBytes_AS_STRING(cert_bytes),
-                          PyBytes_AS_STRING(key_bytes ? key_bytes : cert_bytes));
-    /* pw dies with this call: never leave OpenSSL pointing at it. */
-    SSL_CTX_set_default_passwd_cb(self->ctx, orig_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, orig_userdata);
+    tmp = scratch_context(self, &pw, password != Py_None);
+    if (tmp == NULL) {
+        goto done;
+    }
+    r = parse_chain_and_key(self, tmp, &pw, PyBytes_AS_STRING(cert_bytes),
+                            PyBytes_AS_STRING(key_bytes ? key_bytes
+                                                        : cert_bytes));
+    if (r == 0) {
+        r = install_chain_and_key(self, tmp);
+    }
 done:
+    /* pw dies with this call; tmp, which points at it, dies first. */
+    SSL_CTX_free(tmp);
     PyMem_Free(pw.password);
     Py_XDECREF(cert_bytes);
     Py_XDECREF(key_bytes);
@@ -1285,30 +1561,22 @@ at_clean_end(int filetype, int bio_eof)
            ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
 }
 
-/* Adds every certificate in data (PEM text or concatenated DER) to the
- * store. A certificate already there is not an error. 0 or -1. */
-static int
-add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
-             int filetype)
+/* Parses every certificate in data (PEM text or concatenated DER) into a
+ * new stack, without touching the context. *parse_err: 0 if reading
+ * stopped at the clean end of the data, else the OpenSSL error that
+ * stopped it. NULL (exception set) only if out of memory. */
+static STACK_OF(X509) *
+parse_ca_certs(PySSLContext *self, const char *data, int len, int filetype,
+               unsigned long *parse_err)
 {
-    X509_STORE *store;
-    BIO *bio;
-    int loaded = 0, bio_eof = 0, ret = 0;
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    BIO *bio = certs != NULL ? BIO_new_mem_buf(data, len) : NULL;
+    int bio_eof = 0;
 
-    if (len <= 0) {
-        PyErr_SetString(PyExc_ValueError, "Empty certificate data");
-        return -1;
-    }
-    if (len > INT_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "Certificate data is too long.");
-        return -1;
-    }
-    /* A store shared with other contexts (store.c) is copied first. */
-    store = pyssl_store_for_write(self->ctx);
-    bio = store != NULL ? BIO_new_mem_buf(data, (int)len) : NULL;
     if (bio == NULL) {
+        sk_X509_free(certs);
         PYSSL_SET_SSL_ERROR(self->state, "Can't allocate buffer");
-        return -1;
+        return NULL;
     }
     ERR_clear_error();
     for (;;) {
@@ -1323,33 +1591,97 @@ add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
         if (cert == NULL) {
             break;
         }
-        if (!X509_STORE_add_cert(store, cert)) {
+        if (!sk_X509_push(certs, cert)) {
+            X509_free(cert);
+            break;
+        }
+    }
+    BIO_free(bio);
+    *parse_err = at_clean_end(filetype, bio_eof) ? 0 : ERR_peek_last_error();
+    ERR_clear_error();
+    return certs;
+}
+
+/* Adds certs to the context's store, under the lock (the store may be
+ * swapped for a private copy, store.c). A certificate already there is
+ * not an error. NULL, or the message to raise with the OpenSSL error in
+ * *err (0: none on the queue). */
+static const char *
+store_ca_certs(PySSLContext *self, STACK_OF(X509) *certs, unsigned long *err)
+{
+    const char *failed = NULL;
+    X509_STORE *store;
+
+    *err = 0;
+    ctx_lock(self);
+    /* A store shared with other contexts (store.c) is copied first. */
+    store = pyssl_store_for_write(self->ctx);
+    if (store == NULL) {
+        failed = "Can't allocate buffer";
+        *err = ERR_peek_last_error();
+    }
+    for (int i = 0; store != NULL && i < sk_X509_num(certs); i++) {
+        if (!X509_STORE_add_cert(store, sk_X509_value(certs, i))) {
             unsigned long e = ERR_peek_last_error();
             if (ERR_GET_LIB(e) != ERR_LIB_X509 ||
                 ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
-                X509_free(cert);
+                failed = "cannot load cadata";
+                *err = e;
                 break;
             }
             ERR_clear_error(); /* a duplicate: fine */
         }
-        X509_free(cert);
-        loaded++;
     }
-    if (loaded == 0) {
+    ctx_unlock(self);
+    return failed;
+}
+
+/* Adds every certificate in data to the store: parsed first, outside the
+ * lock, then added under it. The certificates before a parse error are
+ * added, and the error raised, as CPython does. 0 or -1. */
+static int
+add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
+             int filetype)
+{
+    STACK_OF(X509) *certs;
+    unsigned long parse_err, store_err = 0;
+    const char *failed = NULL;
+    int n;
+
+    if (len <= 0) {
+        PyErr_SetString(PyExc_ValueError, "Empty certificate data");
+        return -1;
+    }
+    if (len > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Certificate data is too long.");
+        return -1;
+    }
+    certs = parse_ca_certs(self, data, (int)len, filetype, &parse_err);
+    if (certs == NULL) {
+        return -1;
+    }
+    n = sk_X509_num(certs);
+    if (n > 0) {
+        failed = store_ca_certs(self, certs, &store_err);
+    }
+    sk_X509_pop_free(certs, X509_free);
+    if (n == 0) {
         raise_ssl_msg(self, filetype == SSL_FILETYPE_PEM
             ? "no start line: cadata does not contain a certificate"
             : "not enough data: cadata does not contain a certificate");
-        ret = -1;
+        return -1;
     }
-    else if (at_clean_end(filetype, bio_eof)) {
-        ERR_clear_error();
+    if (failed != NULL) {
+        pyssl_set_ssl_error(self->state, failed, store_err, __FILE__,
+                            __LINE__);
+        return -1;
     }
-    else if (ERR_peek_last_error() != 0) {
-        PYSSL_SET_SSL_ERROR(self->state, "cannot load cadata");
-        ret = -1;
+    if (parse_err != 0) {
+        pyssl_set_ssl_error(self->state, "cannot load cadata", parse_err,
+                            __FILE__, __LINE__);
+        return -1;
     }
-    BIO_free(bio);
-    return ret;
+    return 0;
 }
 
 /* cadata: str is PEM text (ASCII only), a bytes-like object DER. */
@@ -1386,7 +1718,9 @@ invalid:
     return -1;
 }
 
-/* cafile and/or capath, GIL released. OpenSSL also loads CRLs from cafile. */
+/* cafile and/or capath, GIL released. OpenSSL also loads CRLs from cafile.
+ * Under the lock: store.c may swap the context's store for a private copy,
+ * and OpenSSL adds lookups to a store without locking it. */
 static int
 load_ca_paths(PySSLContext *self, PyObject *cafile_b, PyObject *capath_b)
 {
@@ -1396,9 +1730,11 @@ load_ca_paths(PySSLContext *self, PyObject *cafile_b, PyObject *capath_b)
 
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
     errno = 0;
     r = pyssl_store_load_locations(self->ctx, cafile, capath);
     err = errno;
+    PyThread_release_lock(self->lock);
     Py_END_ALLOW_THREADS
     if (r != 1) {
         raise_load_error(self, NULL, err);
@@ -1452,7 +1788,9 @@ context_set_default_verify_paths(PySSLContext *self, PyObject *unused)
 {
     int r;
     Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(self->lock, WAIT_LOCK); /* as load_ca_paths */
     r = pyssl_store_set_default_paths(self->ctx); /* cached, shared */
+    PyThread_release_lock(self->lock);
     Py_END_ALLOW_THREADS
     if (r != 1) {
         return PYSSL_SET_SSL_ERROR(self->state,
@@ -1464,9 +1802,15 @@ context_set_default_verify_paths(PySSLContext *self, PyObject *unused)
 /* ------------------------------------------------------------------------ */
 /* load_dh_params                                                           */
 
-/* Reads DH parameters from bio and installs them. 1 on success. */
-static int
-install_dh_params(SSL_CTX *ctx, BIO *bio)
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+typedef EVP_PKEY dh_params;
+#else
+typedef DH dh_params;
+#endif
+
+/* Reads DH parameters from bio. NULL with the error on the queue. */
+static dh_params *
+read_dh_params(BIO *bio)
 {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
     /* The PEM block is read by hand, not through PEM_read_bio_Parameters:
@@ -1481,31 +1825,36 @@ install_dh_params(SSL_CTX *ctx, BIO *bio)
 
     if (!PEM_bytes_read_bio(&der, &len, &name, PEM_STRING_DHPARAMS, bio,
                             NULL, NULL)) {
-        return 0;
+        return NULL;
     }
     type = strcmp(name, PEM_STRING_DHXPARAMS) == 0 ? EVP_PKEY_DHX : EVP_PKEY_DH;
     p = der;
     params = d2i_KeyParams(type, NULL, &p, len);
     OPENSSL_free(der);
     OPENSSL_free(name);
-    if (params == NULL) {
-        return 0;
-    }
-    if (!SSL_CTX_set0_tmp_dh_pkey(ctx, params)) {
-        EVP_PKEY_free(params); /* only taken over on success */
-        return 0;
-    }
-    return 1;
+    return params;
 #else
-    DH *dh = PEM_read_bio_DHparams(bio, NULL, NULL, NULL);
-    int r;
-    if (dh == NULL) {
-        return 0;
-    }
-    r = (int)SSL_CTX_set_tmp_dh(ctx, dh);
-    DH_free(dh);
-    return r == 1;
+    return PEM_read_bio_DHparams(bio, NULL, NULL, NULL);
 #endif
+}
+
+/* Installs params (consumed either way) in the context. 1 on success. */
+static int
+install_dh_params(PySSLContext *self, dh_params *params)
+{
+    int ok;
+    PyThread_acquire_lock(self->lock, WAIT_LOCK); /* called without the GIL */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    ok = SSL_CTX_set0_tmp_dh_pkey(self->ctx, params) == 1;
+    if (!ok) {
+        EVP_PKEY_free(params); /* only taken over on success */
+    }
+#else
+    ok = SSL_CTX_set_tmp_dh(self->ctx, params) == 1;
+    DH_free(params);
+#endif
+    PyThread_release_lock(self->lock);
+    return ok;
 }
 
 static PyObject *
@@ -1513,6 +1862,7 @@ context_load_dh_params(PySSLContext *self, PyObject *path)
 {
     PyObject *path_b;
     BIO *bio;
+    dh_params *params = NULL;
     int ok = 0, err;
 
     if (!PyUnicode_FSConverter(path, &path_b)) {
@@ -1524,8 +1874,12 @@ context_load_dh_params(PySSLContext *self, PyObject *path)
     bio = BIO_new_file(PyBytes_AS_STRING(path_b), "r");
     err = errno;
     if (bio != NULL) {
-        ok = install_dh_params(self->ctx, bio);
+        params = read_dh_params(bio);
         BIO_free(bio);
+    }
+    /* Parsed outside the lock; only the swap is under it. */
+    if (params != NULL) {
+        ok = install_dh_params(self, params);
     }
     Py_END_ALLOW_THREADS
     Py_DECREF(path_b);
@@ -1550,10 +1904,14 @@ set_string_config(PySSLContext *self, PyObject *args, const char *fmt,
                   int (*setter)(SSL_CTX *, const char *), const char *failmsg)
 {
     const char *value;
+    int ok;
     if (!PyArg_ParseTuple(args, fmt, &value)) {
         return NULL;
     }
-    if (!setter(self->ctx, value)) {
+    ctx_lock(self);
+    ok = setter(self->ctx, value);
+    ctx_unlock(self);
+    if (!ok) {
         /* OpenSSL's queue only says "no match": our message says what. */
         return raise_ssl_msg(self, failmsg);
     }
@@ -1669,7 +2027,7 @@ static PyObject *
 context_set_ecdh_curve(PySSLContext *self, PyObject *name)
 {
     PyObject *name_b;
-    int nid;
+    int nid, ok;
 
     if (!PyUnicode_FSConverter(name, &name_b)) {
         return NULL;
@@ -1681,7 +2039,10 @@ context_set_ecdh_curve(PySSLContext *self, PyObject *name)
         return NULL;
     }
     /* One curve: the group list replaces the deprecated tmp_ecdh key. */
-    if (!SSL_CTX_set1_groups(self->ctx, &nid, 1)) {
+    ctx_lock(self);
+    ok = (int)SSL_CTX_set1_groups(self->ctx, &nid, 1);
+    ctx_unlock(self);
+    if (!ok) {
         return PYSSL_SET_SSL_ERROR(self->state, "cannot set curve");
     }
     Py_RETURN_NONE;
@@ -1726,9 +2087,13 @@ static PyObject *
 context_get_ciphers(PySSLContext *self, PyObject *unused)
 {
     /* The enabled list is what a new connection would offer. */
-    SSL *ssl = SSL_new(self->ctx);
+    SSL *ssl;
     STACK_OF(SSL_CIPHER) *sk;
     PyObject *list;
+
+    Py_BEGIN_ALLOW_THREADS
+    ssl = pyssl_context_new_ssl(self);
+    Py_END_ALLOW_THREADS
 
     if (ssl == NULL) {
         return PYSSL_SET_SSL_ERROR(self->state, "cannot create SSL");
@@ -1805,56 +2170,83 @@ context_session_stats(PySSLContext *self, PyObject *unused)
         "cache_full", SSL_CTX_sess_cache_full(c));
 }
 
-/* The store's objects: a private copy where OpenSSL offers one (3.3+),
- * since another thread may load certificates meanwhile. */
-static STACK_OF(X509_OBJECT) *
-store_objects(SSL_CTX *ctx)
-{
-    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-#if OPENSSL_VERSION_NUMBER >= 0x30300000L
-    return X509_STORE_get1_objects(store);
-#else
-    return X509_STORE_get0_objects(store);
-#endif
-}
+/* What get_ca_certs and cert_store_stats need from the store: its CA
+ * certificates (each with a reference of its own) and the counts. Taken
+ * under the context lock, since a loader (which holds it) may be adding to
+ * the store or swapping it, and the Python work is done after. */
+typedef struct {
+    STACK_OF(X509) *ca_certs; /* NULL if not asked for */
+    int x509, crl, ca;
+} store_summary;
 
 static void
-store_objects_done(STACK_OF(X509_OBJECT) *objs)
+summarize_objects(STACK_OF(X509_OBJECT) *objs, store_summary *sum)
 {
-#if OPENSSL_VERSION_NUMBER >= 0x30300000L
-    sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
-#else
-    (void)objs;
-#endif
-}
-
-static PyObject *
-context_cert_store_stats(PySSLContext *self, PyObject *unused)
-{
-    STACK_OF(X509_OBJECT) *objs = store_objects(self->ctx);
-    int x509 = 0, crl = 0, ca = 0;
-
-    if (objs == NULL) {
-        return PYSSL_SET_SSL_ERROR(self->state, "cannot read the store");
-    }
     for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
         X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        X509 *cert;
         switch (X509_OBJECT_get_type(obj)) {
         case X509_LU_X509:
-            x509++;
-            if (X509_check_ca(X509_OBJECT_get0_X509(obj))) {
-                ca++;
+            sum->x509++;
+            cert = X509_OBJECT_get0_X509(obj);
+            if (!X509_check_ca(cert)) {
+                break;
+            }
+            sum->ca++;
+            if (sum->ca_certs != NULL && X509_up_ref(cert) &&
+                !sk_X509_push(sum->ca_certs, cert)) {
+                X509_free(cert);
             }
             break;
         case X509_LU_CRL:
-            crl++;
+            sum->crl++;
             break;
         default:
             break; /* lookup states, never stored */
         }
     }
-    store_objects_done(objs);
-    return Py_BuildValue("{sisisi}", "x509", x509, "crl", crl, "x509_ca", ca);
+}
+
+/* Fills sum; with_certs: also the list of CA certificates. 0, or -1 with
+ * an exception set. */
+static int
+summarize_store(PySSLContext *self, store_summary *sum, int with_certs)
+{
+    STACK_OF(X509_OBJECT) *objs;
+    X509_STORE *store;
+
+    memset(sum, 0, sizeof(*sum));
+    if (with_certs && (sum->ca_certs = sk_X509_new_null()) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    ctx_lock(self);
+    store = SSL_CTX_get_cert_store(self->ctx);
+    /* The store's own lock too: verification may add to it (capath). */
+    X509_STORE_lock(store);
+    objs = X509_STORE_get0_objects(store);
+    if (objs != NULL) {
+        summarize_objects(objs, sum);
+    }
+    X509_STORE_unlock(store);
+    ctx_unlock(self);
+    if (objs == NULL) {
+        sk_X509_free(sum->ca_certs);
+        PYSSL_SET_SSL_ERROR(self->state, "cannot read the store");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+context_cert_store_stats(PySSLContext *self, PyObject *unused)
+{
+    store_summary sum;
+    if (summarize_store(self, &sum, 0) < 0) {
+        return NULL;
+    }
+    return Py_BuildValue("{sisisi}", "x509", sum.x509, "crl", sum.crl,
+                         "x509_ca", sum.ca);
 }
 
 static PyObject *
@@ -1876,31 +2268,21 @@ context_get_ca_certs(PySSLContext *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"binary_form", NULL};
     int binary = 0;
-    STACK_OF(X509_OBJECT) *objs;
+    store_summary sum;
     PyObject *list;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:get_ca_certs", kwlist,
                                      &binary)) {
         return NULL;
     }
-    objs = store_objects(self->ctx);
-    if (objs == NULL) {
-        return PYSSL_SET_SSL_ERROR(self->state, "cannot read the store");
+    if (summarize_store(self, &sum, 1) < 0) {
+        return NULL;
     }
     list = PyList_New(0);
-    for (int i = 0; list != NULL && i < sk_X509_OBJECT_num(objs); i++) {
-        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
-        X509 *cert;
-        PyObject *item;
-        if (X509_OBJECT_get_type(obj) != X509_LU_X509) {
-            continue;
-        }
-        cert = X509_OBJECT_get0_X509(obj);
-        if (!X509_check_ca(cert)) {
-            continue;
-        }
-        item = binary ? cert_to_der(cert)
-                      : pyssl_decode_certificate(self->state, cert);
+    for (int i = 0; list != NULL && i < sk_X509_num(sum.ca_certs); i++) {
+        X509 *cert = sk_X509_value(sum.ca_certs, i);
+        PyObject *item = binary ? cert_to_der(cert)
+                                : pyssl_decode_certificate(self->state, cert);
         if (item == NULL) {
             if (!PyErr_Occurred()) {
                 PYSSL_SET_SSL_ERROR(self->state, "cannot encode certificate");
@@ -1913,7 +2295,7 @@ context_get_ca_certs(PySSLContext *self, PyObject *args, PyObject *kwds)
         }
         Py_DECREF(item);
     }
-    store_objects_done(objs);
+    sk_X509_pop_free(sum.ca_certs, X509_free);
     return list;
 }
 

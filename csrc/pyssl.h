@@ -161,6 +161,10 @@ pyssl_state_from_type(PyTypeObject *type)
 typedef struct {
     PyObject_HEAD
     SSL_CTX *ctx;
+    /* Held while the SSL_CTX, or what callbacks read during a handshake
+     * (alpn_protocols), changes, and while SSL_new copies from it: see
+     * the top of context.c for the rules and the lock order. */
+    PyThread_type_lock lock;
     pyssl_state *state;            /* borrowed: the types keep the module alive */
     int protocol;                  /* enum py_ssl_version */
     int check_hostname;
@@ -279,6 +283,13 @@ int pyssl_reraise_parked(PySSLSocket *sslsock);
 /* context.c --------------------------------------------------------------- */
 /* _ssl.get_sigalgs() */
 PyObject *pyssl_get_sigalgs(PyObject *module, PyObject *unused);
+/* SSL_new(ctx->ctx) with the context lock held, so that no setter frees
+ * what it copies. Call with the GIL released. NULL: error on the queue. */
+SSL *pyssl_context_new_ssl(PySSLContext *ctx);
+/* SSL_set_SSL_CTX(ssl, ctx->ctx) under the context lock, for an SNI
+ * callback that moves a connection to ctx. Call with the GIL held. 1 on
+ * success, 0 with the error on the queue. */
+int pyssl_context_move_ssl(PySSLContext *ctx, SSL *ssl);
 
 /* socket.c ---------------------------------------------------------------- */
 PyObject *pyssl_context_wrap_socket(PySSLContext *self, PyObject *args,

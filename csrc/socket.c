@@ -1656,7 +1656,7 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     }
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
-    self->ssl = SSL_new(ctx->ctx);
+    self->ssl = pyssl_context_new_ssl(ctx); /* under the context lock */
     Py_END_ALLOW_THREADS
     if (self->ssl == NULL) {
         Py_DECREF(self);
