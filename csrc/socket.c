@@ -1228,7 +1228,9 @@ sslsock_set_context(PySSLSocket *self, PyObject *value, void *c)
         return -1;
     }
     PySSLContext *ctx = (PySSLContext *)value;
-    if (SSL_set_SSL_CTX(self->ssl, ctx->ctx) == NULL) {
+    /* Under the new context's lock: it copies that context's
+     * certificates, which load_cert_chain may be replacing. */
+    if (!pyssl_context_move_ssl(ctx, self->ssl)) {
         PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
         return -1;
     }
