@@ -20,8 +20,10 @@ from setuptools.command.build_py import build_py
 
 # pyproject.toml's [project] table needs setuptools 61; an older one (as
 # `pip install --no-build-isolation` may use) silently builds a nameless
-# wheel with no Python package in it.
-if int(setuptools.__version__.split(".")[0]) < 61:
+# wheel with no Python package in it. Isolated builds get what
+# pyproject.toml's build-system asks for: 77 or later, 70.1 or later on 3.8.
+SETUPTOOLS_MAJOR = int(setuptools.__version__.split(".")[0])
+if SETUPTOOLS_MAJOR < 61:
     sys.exit("pyssl: building needs setuptools >= 61 (found %s); "
              "run: python -m pip install -U setuptools" % setuptools.__version__)
 
@@ -126,6 +128,15 @@ def extension():
     )
 
 
+def license_metadata():
+    """MIT, and the LICENSE file in the sdist and the wheel. setuptools 77+
+    writes it as an SPDX License-Expression (PEP 639); older ones, which
+    reject that, as the License field."""
+    if SETUPTOOLS_MAJOR >= 77:
+        return {"license_expression": "MIT", "license_files": ["LICENSE"]}
+    return {"license": "MIT", "license_files": ["LICENSE"]}
+
+
 def pth_line():
     """The startup hook's one line, read from pyssl/_startup.py (PTH_LINE)."""
     import ast
@@ -148,4 +159,5 @@ class build_py_with_pth(build_py):
             f.write(pth_line() + "\n")
 
 
-setup(ext_modules=[extension()], cmdclass={"build_py": build_py_with_pth})
+setup(ext_modules=[extension()], cmdclass={"build_py": build_py_with_pth},
+      **license_metadata())
