@@ -138,20 +138,21 @@ def license_metadata():
 
 
 def pth_line():
-    """The startup hook's one line, read from pyssl/_startup.py (PTH_LINE)."""
+    """The start-up hook's one line: PTH_LINE in src/_pyssl_startup.py."""
     import ast
-    with open(os.path.join(HERE, "src", "pyssl", "_startup.py")) as f:
+    with open(os.path.join(HERE, "src", "_pyssl_startup.py")) as f:
         tree = ast.parse(f.read())
     for node in tree.body:
         if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["PTH_LINE"]:
             return ast.literal_eval(node.value)
-    sys.exit("pyssl: src/pyssl/_startup.py has no PTH_LINE")
+    sys.exit("pyssl: src/_pyssl_startup.py has no PTH_LINE")
 
 
 class build_py_with_pth(build_py):
-    """Also put pyssl-core.pth at the root of site-packages: it lets
-    PYSSL_INJECT=1 switch a program to pyssl at start-up, and gives an
-    interpreter without _ssl pyssl's core (see pyssl/_startup.py)."""
+    """Also put pyssl-core.pth at the root of site-packages, next to
+    _pyssl_startup.py, which its line imports at every start-up: it lets
+    PYSSL_INJECT=1 switch a program to pyssl, and gives an interpreter
+    without _ssl pyssl's core (see src/_pyssl_startup.py)."""
 
     def run(self):
         super().run()

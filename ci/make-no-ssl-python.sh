@@ -12,9 +12,9 @@
 # 3. Builds a pyssl wheel from this checkout (with the matching
 #    $CACHE/venv-X.Y python, same ABI, under build-all.sh's lock) and
 #    installs it into the copy's site-packages with pip.
-# 4. Installs the start-up hook pyssl-core.pth (pyssl._startup.PTH_LINE)
-#    unless the wheel brought it: it registers pyssl._ssl as _ssl when the
-#    interpreter has none, so `import ssl` works again, on pyssl's core.
+#    Its start-up hook (pyssl-core.pth, src/_pyssl_startup.py) answers the
+#    interpreter's `import _ssl` with pyssl's core, so `import ssl` works
+#    again, on pyssl's core.
 #
 # Prints the copy's python on the last line of stdout. Exit status 1 on
 # any failure.
@@ -67,9 +67,9 @@ trap 'rm -rf "$wheels"' EXIT
 ) 9>"$CACHE/build-all.lock"
 "$venv/bin/python" -m pip install -q --no-deps --no-index --upgrade \
     --target "$site" "$wheels"/pyssl_core-*.whl >&2
-
-if [ ! -e "$site/pyssl-core.pth" ]; then
-    "$py" -S -c 'import sys; sys.path.insert(0, sys.argv[1]); import pyssl._startup as s; open(sys.argv[1] + "/pyssl-core.pth", "w").write(s.PTH_LINE + "\n")' "$site"
+if [ ! -e "$site/pyssl-core.pth" ] || [ ! -e "$site/_pyssl_startup.py" ]; then
+    echo "make-no-ssl-python: the wheel brought no start-up hook (pyssl-core.pth)" >&2
+    exit 1
 fi
 
 "$py" -c 'import ssl, _ssl; assert _ssl.__name__ == "pyssl._ssl", _ssl; ssl.create_default_context()' \
