@@ -15,6 +15,11 @@ ceiling for bulk transfer and handshakes.
     python3 benchmarks/run.py --quick              # smaller sizes, 3 reps
     python3 benchmarks/run.py -s bulk_send -s ctx -r 7
     PYTHONPATH=/tmp/h10o python3 benchmarks/run.py # pyssl from a build dir
+    python3 benchmarks/run.py -s startup --wheel dist/pyssl_core-*.whl
+
+The startup scenario is the cost of the wheel's start-up hook
+(pyssl-core.pth) to every program: `python -c pass` in a venv with the
+wheel installed against the same in one without, run in turn.
 
 Certificates come from trustme (ECDSA P-256 and RSA 2048); every server
 listens on 127.0.0.1 only.
@@ -38,6 +43,7 @@ MiB = 1024 * 1024
 HOST = "127.0.0.1"
 TIMEOUT = 120.0
 SERVERS = []  # server processes a worker started
+NOTES = []  # lines printed under the table
 
 # name: (what it measures, unit, higher_is_better, ceiling mode or None)
 SCENARIOS = {
@@ -60,6 +66,9 @@ SCENARIOS = {
     "idle_used": ("idle client connection after one reply (RSS)", "KiB",
                   False, None),
     "import": ("import (fresh interpreter, -X importtime)", "ms", False, None),
+    # "stdlib" is a venv without pyssl's wheel, "pyssl" the same with it.
+    "startup": ("`python -c pass` in a venv, without / with the wheel", "ms",
+                False, None),
 }
 
 SIZES = {  # full run, --quick
@@ -70,6 +79,7 @@ SIZES = {  # full run, --quick
     "ctx_calls": (200, 40),
     "idle_conns": (10000, 1000),
     "import_runs": (20, 5),
+    "startup_runs": (200, 60),
 }
 
 
@@ -481,7 +491,7 @@ def size_for(scenario, quick):
            "asyncio": "bulk_bytes", "memorybio": "bio_bytes",
            "pingpong": "pingpong_s", "ctx": "ctx_calls",
            "idle_mem": "idle_conns", "idle_used": "idle_conns",
-           "import": "import_runs"}.get(
+           "import": "import_runs", "startup": "startup_runs"}.get(
                scenario, "handshakes")
     return SIZES[key][i]
 
@@ -526,6 +536,54 @@ def measure(impl, scenario, certs, size):
     if scenario == "import":
         return statistics.median(import_time(impl) for _ in range(int(size)))
     return run_worker(impl, scenario, certs, size)
+
+
+def startup_venvs(args, tmp):
+    """Two venvs made alike, one with pyssl's wheel installed (--wheel, or
+    built from this checkout): their pythons, (without, with)."""
+    wheel = args.wheel
+    if wheel is None:
+        out = os.path.join(tmp, "wheel")
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                        "-w", out, os.path.dirname(HERE)],
+                       check=True, timeout=TIMEOUT * 5)
+        wheel = os.path.join(out, os.listdir(out)[0])
+    pythons = []
+    for name in ("without", "with"):
+        venv = os.path.join(tmp, "venv-" + name)
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True,
+                       timeout=TIMEOUT)
+        pythons.append(os.path.join(venv, "bin", "python"))
+    subprocess.run([pythons[1], "-m", "pip", "install", "-q", "--no-deps", wheel],
+                   check=True, timeout=TIMEOUT)
+    return pythons
+
+
+def run_startup(args, tmp):
+    """`python -c pass` in each venv, in turn (A B B A ...), times in ms;
+    a note with each side's min and median and the hook's cost."""
+    without, with_wheel = startup_venvs(args, tmp)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYSSL_INJECT")}
+    res = {"stdlib": [], "pyssl": [], "ceiling": []}
+    runs = size_for("startup", args.quick)
+    for i in range(runs):
+        order = (("stdlib", without), ("pyssl", with_wheel))
+        for side, python in (order if i % 2 == 0 else order[::-1]):
+            t0 = time.perf_counter()
+            subprocess.run([python, "-c", "pass"], env=env, check=True,
+                           timeout=TIMEOUT)
+            res[side].append((time.perf_counter() - t0) * 1e3)
+    a, b = res["stdlib"], res["pyssl"]
+    pairs = [y - x for x, y in zip(a, b)]
+    NOTES.append(
+        "startup, %d runs each: without the wheel min %.2f median %.2f ms, "
+        "with it min %.2f median %.2f ms; the hook adds %.2f ms (medians), "
+        "%.2f ms (mins), %.2f ms (median of the run-by-run differences)" % (
+            runs, min(a), statistics.median(a), min(b), statistics.median(b),
+            statistics.median(b) - statistics.median(a), min(b) - min(a),
+            statistics.median(pairs)))
+    return res
 
 
 def build_ceiling(tmp):
@@ -610,7 +668,11 @@ def parent_main(args):
         rows = []
         for s in chosen:
             print("%s ..." % s, file=sys.stderr, flush=True)
-            rows.append(table_row(s, run_scenario(args, s, tmp, ceiling)))
+            if s == "startup":
+                res = run_startup(args, tmp)
+            else:
+                res = run_scenario(args, s, tmp, ceiling)
+            rows.append(table_row(s, res))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(args, rows)
@@ -633,6 +695,10 @@ def print_table(args, rows):
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
+    if NOTES:
+        print()
+    for note in NOTES:
+        print(note)
 
 
 def parse_args(argv):
@@ -646,6 +712,9 @@ def parse_args(argv):
                    help="smaller transfers and counts, 3 repetitions")
     p.add_argument("--no-ceiling", action="store_true",
                    help="skip the C ceiling (no cc needed)")
+    p.add_argument("--wheel",
+                   help="pyssl's wheel for the startup scenario (default: "
+                   "one built from this checkout with pip)")
     # internal: the worker and server processes
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--serve", help=argparse.SUPPRESS)
