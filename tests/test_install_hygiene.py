@@ -259,6 +259,25 @@ def test_start_with_stdlib_names_shadowed_on_pythonpath(venv, tmp_path):
     assert proc.stdout.strip() == "['_pyssl_startup']"
 
 
+def test_a_pyssl_that_cannot_be_imported_costs_one_line(venv, tmp_path):
+    """The hook's failures say one line on stderr and the program goes on:
+    PYSSL_INJECT=1, and the _ssl finder asked for _ssl (as on an interpreter
+    without one), when importing pyssl fails."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "pyssl.py").write_text("raise RuntimeError('a broken pyssl')\n")
+    proc = check(venv.run("-c", SHOW_SSL, PYSSL_INJECT="1", PYTHONPATH=str(broken)))
+    assert proc.stdout.split() == ["ssl", "_ssl", "False"]
+    assert proc.stderr.splitlines() == [
+        "pyssl: PYSSL_INJECT=1 ignored: RuntimeError: a broken pyssl"]
+    ask = ("import _pyssl_startup as hook\n"
+           "print(hook.SslCoreFinder.find_spec('_ssl'), hook.SslCoreFinder.find_spec('_ssl'))")
+    proc = check(venv.run("-c", ask, PYTHONPATH=str(broken)))
+    assert proc.stdout.split() == ["None", "None"]
+    assert proc.stderr.splitlines() == [
+        "pyssl: cannot provide _ssl: RuntimeError: a broken pyssl"]
+
+
 def test_start_with_sys_path_emptied_around_the_hook(venv):
     """What pip's isolated builds do: sys.path is empty while pyssl-core.pth
     runs, and back afterwards. site runs the .pth files in name order:
