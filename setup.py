@@ -20,8 +20,10 @@ from setuptools.command.build_py import build_py
 
 # pyproject.toml's [project] table needs setuptools 61; an older one (as
 # `pip install --no-build-isolation` may use) silently builds a nameless
-# wheel with no Python package in it.
-if int(setuptools.__version__.split(".")[0]) < 61:
+# wheel with no Python package in it. Isolated builds get what
+# pyproject.toml's build-system asks for: 77 or later, 70.1 or later on 3.8.
+SETUPTOOLS_MAJOR = int(setuptools.__version__.split(".")[0])
+if SETUPTOOLS_MAJOR < 61:
     sys.exit("pyssl: building needs setuptools >= 61 (found %s); "
              "run: python -m pip install -U setuptools" % setuptools.__version__)
 
@@ -126,21 +128,31 @@ def extension():
     )
 
 
+def license_metadata():
+    """MIT, and the LICENSE file in the sdist and the wheel. setuptools 77+
+    writes it as an SPDX License-Expression (PEP 639); older ones, which
+    reject that, as the License field."""
+    if SETUPTOOLS_MAJOR >= 77:
+        return {"license_expression": "MIT", "license_files": ["LICENSE"]}
+    return {"license": "MIT", "license_files": ["LICENSE"]}
+
+
 def pth_line():
-    """The startup hook's one line, read from pyssl/_startup.py (PTH_LINE)."""
+    """The start-up hook's one line: PTH_LINE in src/_pyssl_startup.py."""
     import ast
-    with open(os.path.join(HERE, "src", "pyssl", "_startup.py")) as f:
+    with open(os.path.join(HERE, "src", "_pyssl_startup.py")) as f:
         tree = ast.parse(f.read())
     for node in tree.body:
         if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["PTH_LINE"]:
             return ast.literal_eval(node.value)
-    sys.exit("pyssl: src/pyssl/_startup.py has no PTH_LINE")
+    sys.exit("pyssl: src/_pyssl_startup.py has no PTH_LINE")
 
 
 class build_py_with_pth(build_py):
-    """Also put pyssl-core.pth at the root of site-packages: it lets
-    PYSSL_INJECT=1 switch a program to pyssl at start-up, and gives an
-    interpreter without _ssl pyssl's core (see pyssl/_startup.py)."""
+    """Also put pyssl-core.pth at the root of site-packages, next to
+    _pyssl_startup.py, which its line imports at every start-up: it lets
+    PYSSL_INJECT=1 switch a program to pyssl, and gives an interpreter
+    without _ssl pyssl's core (see src/_pyssl_startup.py)."""
 
     def run(self):
         super().run()
@@ -148,4 +160,5 @@ class build_py_with_pth(build_py):
             f.write(pth_line() + "\n")
 
 
-setup(ext_modules=[extension()], cmdclass={"build_py": build_py_with_pth})
+setup(ext_modules=[extension()], cmdclass={"build_py": build_py_with_pth},
+      **license_metadata())

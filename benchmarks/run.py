@@ -15,6 +15,11 @@ ceiling for bulk transfer and handshakes.
     python3 benchmarks/run.py --quick              # smaller sizes, 3 reps
     python3 benchmarks/run.py -s bulk_send -s ctx -r 7
     PYTHONPATH=/tmp/h10o python3 benchmarks/run.py # pyssl from a build dir
+    python3 benchmarks/run.py -s startup --wheel dist/pyssl_core-*.whl
+
+The startup scenario is the cost of the wheel's start-up hook
+(pyssl-core.pth) to every program: `python -c pass` in a venv with the
+wheel installed against the same in one without, run in turn.
 
 Certificates come from trustme (ECDSA P-256 and RSA 2048); every server
 listens on 127.0.0.1 only.
@@ -38,6 +43,7 @@ MiB = 1024 * 1024
 HOST = "127.0.0.1"
 TIMEOUT = 120.0
 SERVERS = []  # server processes a worker started
+NOTES = []  # lines printed under the table
 
 # name: (what it measures, unit, higher_is_better, ceiling mode or None)
 SCENARIOS = {
@@ -63,6 +69,9 @@ SCENARIOS = {
     "idle_used": ("idle client connection after one reply (RSS)", "KiB",
                   False, None),
     "import": ("import (fresh interpreter, -X importtime)", "ms", False, None),
+    # "stdlib" is a venv without pyssl's wheel, "pyssl" the same with it.
+    "startup": ("`python -c pass` in a venv, without / with the wheel", "ms",
+                False, None),
 }
 
 SIZES = {  # full run, --quick
@@ -74,6 +83,7 @@ SIZES = {  # full run, --quick
     "idle_conns": (10000, 1000),
     "import_runs": (20, 5),
     "wantread_calls": (1000000, 200000),
+    "startup_runs": (200, 60),
 }
 
 
@@ -501,7 +511,8 @@ def size_for(scenario, quick):
            "asyncio": "bulk_bytes", "memorybio": "bio_bytes",
            "pingpong": "pingpong_s", "ctx": "ctx_calls",
            "idle_mem": "idle_conns", "idle_used": "idle_conns",
-           "import": "import_runs", "wantread": "wantread_calls"}.get(
+           "import": "import_runs", "wantread": "wantread_calls",
+           "startup": "startup_runs"}.get(
                scenario, "handshakes")
     return SIZES[key][i]
 
@@ -546,6 +557,63 @@ def measure(impl, scenario, certs, size):
     if scenario == "import":
         return statistics.median(import_time(impl) for _ in range(int(size)))
     return run_worker(impl, scenario, certs, size)
+
+
+def startup_venvs(args, tmp):
+    """Two venvs made alike, one with pyssl's wheel installed (--wheel, or
+    built from this checkout): their pythons, (without, with)."""
+    wheel = args.wheel
+    if wheel is None:
+        out = os.path.join(tmp, "wheel")
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                        "-w", out, os.path.dirname(HERE)],
+                       check=True, timeout=TIMEOUT * 5)
+        wheel = os.path.join(out, os.listdir(out)[0])
+    pythons = []
+    for name in ("without", "with"):
+        venv = os.path.join(tmp, "venv-" + name)
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True,
+                       timeout=TIMEOUT)
+        pythons.append(os.path.join(venv, "bin", "python"))
+    subprocess.run([pythons[1], "-m", "pip", "install", "-q", "--no-deps", wheel],
+                   check=True, timeout=TIMEOUT)
+    return pythons
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_startup(args, tmp):
+    """`python -c pass` in each venv, in turn (A B B A ...): wall and CPU
+    time of each run in ms. The CPU time (the child's user + system) is
+    what the hook costs; the wall time also waits for the other programs
+    on a shared machine. The table shows the wall times."""
+    without, with_wheel = startup_venvs(args, tmp)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYSSL_INJECT")}
+    res = {"stdlib": [], "pyssl": [], "ceiling": []}
+    cpu = {"stdlib": [], "pyssl": []}
+    runs = size_for("startup", args.quick)
+    for i in range(runs):
+        order = (("stdlib", without), ("pyssl", with_wheel))
+        for side, python in (order if i % 2 == 0 else order[::-1]):
+            c0, t0 = children_cpu(), time.perf_counter()
+            subprocess.run([python, "-c", "pass"], env=env, check=True,
+                           timeout=TIMEOUT)
+            res[side].append((time.perf_counter() - t0) * 1e3)
+            cpu[side].append((children_cpu() - c0) * 1e3)
+    med = statistics.median
+    for what, times in (("wall", res), ("cpu", cpu)):
+        a, b = times["stdlib"], times["pyssl"]
+        NOTES.append(
+            "startup %s, %d runs each: without the wheel min %.2f median %.2f "
+            "ms, with it min %.2f median %.2f ms; the hook adds %+.2f ms "
+            "(medians), %+.2f ms (median of run-by-run differences)" % (
+                what, runs, min(a), med(a), min(b), med(b), med(b) - med(a),
+                med([y - x for x, y in zip(a, b)])))
+    return res
 
 
 def build_ceiling(tmp):
@@ -630,7 +698,11 @@ def parent_main(args):
         rows = []
         for s in chosen:
             print("%s ..." % s, file=sys.stderr, flush=True)
-            rows.append(table_row(s, run_scenario(args, s, tmp, ceiling)))
+            if s == "startup":
+                res = run_startup(args, tmp)
+            else:
+                res = run_scenario(args, s, tmp, ceiling)
+            rows.append(table_row(s, res))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(args, rows)
@@ -653,6 +725,10 @@ def print_table(args, rows):
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
+    if NOTES:
+        print()
+    for note in NOTES:
+        print(note)
 
 
 def parse_args(argv):
@@ -666,6 +742,9 @@ def parse_args(argv):
                    help="smaller transfers and counts, 3 repetitions")
     p.add_argument("--no-ceiling", action="store_true",
                    help="skip the C ceiling (no cc needed)")
+    p.add_argument("--wheel",
+                   help="pyssl's wheel for the startup scenario (default: "
+                   "one built from this checkout with pip)")
     # internal: the worker and server processes
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--serve", help=argparse.SUPPRESS)

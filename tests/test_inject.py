@@ -362,8 +362,8 @@ def test_run_module_usage_errors(tmp_path):
 
 
 def make_venv_with_pth(tmp_path, line):
-    """A fresh venv (no pip) whose site-packages sees this pyssl and holds
-    pyssl-core.pth with *line*."""
+    """A fresh venv (no pip) whose site-packages sees this pyssl (and the
+    start-up hook module next to it) and holds pyssl-core.pth with *line*."""
     import pyssl
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)],
@@ -386,13 +386,13 @@ CHECK_SSL = ("import sys, ssl; print(ssl.__name__, type(ssl.create_default_conte
 
 
 def test_pyssl_inject_env_at_startup(tmp_path):
-    from pyssl import _startup
-    python = make_venv_with_pth(tmp_path, _startup.PTH_LINE)
+    import _pyssl_startup
+    python = make_venv_with_pth(tmp_path, _pyssl_startup.PTH_LINE)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYSSL_INJECT")}
 
-    def check(extra):
-        proc = subprocess.run([python, "-c", CHECK_SSL], capture_output=True, text=True,
-                              timeout=CHILD_TIMEOUT, env=dict(env, **extra))
+    def check(extra, *flags):
+        proc = subprocess.run([python] + list(flags) + ["-c", CHECK_SSL], capture_output=True,
+                              text=True, timeout=CHILD_TIMEOUT, env=dict(env, **extra))
         assert proc.returncode == 0 and not proc.stderr, proc.stderr[-3000:]
         return proc.stdout.split()
 
@@ -400,16 +400,5 @@ def test_pyssl_inject_env_at_startup(tmp_path):
     # Without the variable the stdlib stays, and pyssl is not even imported.
     assert check({}) == ["ssl", "ssl", "_ssl", "False"]
     assert check({"PYSSL_INJECT": "0"}) == ["ssl", "ssl", "_ssl", "False"]
-
-
-def test_brief_pth_line_works_too(tmp_path):
-    """The ungated line (`import pyssl._startup; ...maybe_inject()`) also
-    works; it only costs an import of pyssl at every start-up."""
-    python = make_venv_with_pth(
-        tmp_path, "import pyssl._startup; pyssl._startup.maybe_inject()")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
-    env["PYSSL_INJECT"] = "1"
-    proc = subprocess.run([python, "-c", CHECK_SSL], capture_output=True, text=True,
-                          timeout=CHILD_TIMEOUT, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.split() == ["pyssl", "pyssl", "pyssl._ssl", "True"]
+    # -E and -I ignore the environment, PYSSL_INJECT too.
+    assert check({"PYSSL_INJECT": "1"}, "-E") == ["ssl", "ssl", "_ssl", "False"]

@@ -1,11 +1,12 @@
 """An interpreter with no _ssl gets pyssl's C core as its _ssl (DESIGN.md,
 user 3, "Embed", from the installed wheel).
 
-ci/make-no-ssl-python.sh copies a pyenv CPython (the same X.Y as the one
-running the tests), deletes its lib-dynload/_ssl*.so, installs a pyssl wheel
-built from this checkout and the start-up hook pyssl-core.pth. The hook
-(pyssl._startup.maybe_provide_ssl_core) registers pyssl._ssl as _ssl when the
-interpreter has none, and the interpreter's own Lib/ssl.py runs on it.
+ci/make-no-ssl-python.sh builds a pyssl wheel from this checkout, copies a
+pyenv CPython (the same X.Y as the one running the tests), deletes its
+lib-dynload/_ssl*.so and installs the wheel there. The wheel's start-up hook
+(pyssl-core.pth, src/_pyssl_startup.py) puts a finder at the end of
+sys.meta_path that answers `import _ssl` with pyssl._ssl when the interpreter
+has none, and the interpreter's own Lib/ssl.py runs on it.
 """
 import glob
 import os
@@ -32,6 +33,8 @@ def nossl_python():
         pytest.skip("no pyenv on this machine to copy an interpreter from")
     proc = subprocess.run(["bash", SCRIPT, MINOR], capture_output=True, text=True,
                           timeout=900)
+    if proc.returncode == 2:
+        pytest.skip(proc.stderr.strip().splitlines()[-1])
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     python = proc.stdout.strip().splitlines()[-1]
     assert os.path.isfile(python), python
@@ -94,9 +97,22 @@ def test_handshake_from_the_no_ssl_interpreter(nossl_python, certs, server, serv
     assert peer == "localhost"
 
 
-def test_a_normal_interpreter_keeps_its_own_ssl():
-    """The hook only fills a gap: where _ssl exists it is left alone."""
-    from pyssl import _startup
-    assert _startup.maybe_provide_ssl_core() is False
-    import _ssl
-    assert _ssl.__name__ == "_ssl"
+def test_pyssl_is_imported_only_when_ssl_is(nossl_python):
+    """The hook does nothing at start-up: pyssl is loaded by the first
+    `import _ssl` (through ssl), not by every program."""
+    proc = run(nossl_python, """
+        import sys
+        before = "pyssl" in sys.modules
+        import ssl
+        print(before, "pyssl" in sys.modules, sys.modules["_ssl"].__name__)
+    """)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-3000:]
+    assert proc.stdout.split() == ["False", "True", "pyssl._ssl"]
+
+
+def test_isolated_mode_gets_ssl_too(nossl_python):
+    """-I ignores the environment and the user site, not site-packages: the
+    hook still runs."""
+    proc = run(nossl_python, "import ssl, _ssl; print(_ssl.__name__)", flags=["-I"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["pyssl._ssl"]
