@@ -82,6 +82,10 @@ def main():
                 "    exec(compile(open(_os.path.join(%r, '__init__.py')).read(), "
                 "_os.path.join(%r, '__init__.py'), 'exec'))\n"
                 % ((os.path.join(HERE, "src", "pyssl"),) * 3))
+    # The start-up hook's module sits beside the package, as in a wheel.
+    hook = os.path.join(HERE, "src", "_pyssl_startup.py")
+    with open(os.path.join(out, "_pyssl_startup.py"), "w") as f:
+        f.write("exec(compile(open(%r).read(), %r, 'exec'))\n" % (hook, hook))
     print("built %s" % so)
 
 

@@ -104,4 +104,23 @@ for minor in "${wanted[@]}"; do
         fail "$minor: tests/test_install_hygiene.py failed" "$log"
     fi
 done
+
+# -- 3. the sdist alone passes its own test suite (3.11) ---------------------
+# As a user who has only the sdist would: unpack it, install it with its
+# test extra into a fresh venv, run its tests/ (not the checkout's).
+log=$LOGS/install-hygiene-sdist-tests.log
+py=$(pyenv_python 3.11 || true)
+if [ -n "$py" ] && [ -n "${sdist:-}" ]; then
+    start=$(date +%s)
+    mkdir -p "$work/unpacked"
+    tar -xzf "$sdist" -C "$work/unpacked"
+    src=$(ls -d "$work"/unpacked/pyssl_core-*)
+    if { "$py" -m venv "$work/sdist-venv" &&
+         "$work/sdist-venv/bin/python" -m pip install -q "$src[test]"; } >"$log" 2>&1 &&
+       (cd "$src" && "$work/sdist-venv/bin/python" -m pytest -q -p no:cacheprovider tests) >>"$log" 2>&1; then
+        echo "ok   the unpacked sdist's own tests: $(grep -E '^[0-9]+ passed' "$log" | tail -1) ($(( $(date +%s) - start ))s)"
+    else
+        fail "the unpacked sdist's own tests failed" "$log"
+    fi
+fi
 exit $failed
