@@ -119,9 +119,13 @@ class Client(object):
                 size = self.rnd.choice(WRITE_SIZES)
                 self.send(self.stream.at(offset, size))
                 offset += size
+            # The total is known before the last chunk goes out, so a reader
+            # that finds `sent` unset always has bytes still on the way.
+            self.sent = offset + 1
+            self.send(self.stream.at(offset, 1))
         except Exception as exc:
             self.failures.append("writer at byte %d: %r" % (offset, exc))
-        self.sent = offset
+            self.sent = offset
 
     def reader(self):
         """Read until the writer is done and all it sent is back."""
