@@ -84,6 +84,12 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
  * PyType_FromModuleAndSpec()/PyType_GetModuleState(); on 3.8 the one module
  * object's state is remembered when the module executes (pyssl supports one
  * interpreter there, as 3.8's own _ssl does). */
+/* 3.14 raises ValueError, not OverflowError, for a negative
+ * SSLContext.options; each interpreter's own test_ssl checks its way. */
+#if PY_VERSION_HEX >= 0x030E0000
+#  define PYSSL_NEGATIVE_OPTIONS_VALUEERROR 1
+#endif
+
 #if PY_VERSION_HEX >= 0x03090000
 #  define PYSSL_HAVE_MODULE_TYPES 1
 #else

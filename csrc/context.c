@@ -225,13 +225,13 @@ verify_mode_bits(int n)
     }
 }
 
-/* Keep whatever verify callback is installed; only the mode changes.
- * Post-handshake auth flags are added per connection by socket.c. No
- * Python calls: runs under the context lock. */
+/* The mode, with the distrusted-key check (distrust.c) as the verify
+ * callback. Post-handshake auth flags are added per connection by
+ * socket.c. No Python calls: runs under the context lock. */
 static void
 apply_verify_mode(SSL_CTX *ctx, int bits)
 {
-    SSL_CTX_set_verify(ctx, bits, SSL_CTX_get_verify_callback(ctx));
+    SSL_CTX_set_verify(ctx, bits, pyssl_distrust_verify_cb);
 }
 
 static PyObject *
@@ -619,6 +619,12 @@ context_set_options(PySSLContext *self, PyObject *arg, void *c)
                      Py_TYPE(arg)->tp_name);
         return -1;
     }
+#ifdef PYSSL_NEGATIVE_OPTIONS_VALUEERROR
+    if (PyLong_IsNegative(arg) > 0) { /* public since 3.14 */
+        PyErr_SetString(PyExc_ValueError, "options must not be negative");
+        return -1;
+    }
+#endif
     value = PyLong_AsUnsignedLongLong(arg);
     if (value == (unsigned long long)-1 && PyErr_Occurred()) {
         return -1;
@@ -846,6 +852,26 @@ call_sni_callback(PySSLContext *self, PyObject *callback, SSL *s)
     return result;
 }
 
+/* Whether the SSLSocket/SSLObject the connection was made for has been
+ * collected.  Its callback must not get the bare _SSLSocket instead
+ * (CPython gh-146080): the handshake fails as if the callback had. */
+static int
+owner_is_gone(SSL *s)
+{
+    PySSLSocket *sslsock = SSL_get_app_data(s);
+    PyObject *owner;
+    if (sslsock == NULL || sslsock->owner == NULL) {
+        return 0;
+    }
+    int rc = PyWeakref_GetRef(sslsock->owner, &owner);
+    if (rc > 0) {
+        Py_DECREF(owner);
+        return 0;
+    }
+    PyErr_Clear();
+    return 1;
+}
+
 /* SSL_CTX servername callback. Result None: go on; an int: abort with that
  * alert; an exception: reported as unraisable, handshake_failure alert. */
 static int
@@ -861,6 +887,11 @@ servername_cb(SSL *s, int *al, void *arg)
         /* Removed while the handshake was already under way. */
         PyGILState_Release(gstate);
         return SSL_TLSEXT_ERR_OK;
+    }
+    if (owner_is_gone(s)) {
+        PyGILState_Release(gstate);
+        *al = SSL_AD_HANDSHAKE_FAILURE;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
     Py_INCREF(callback);
     result = call_sni_callback(self, callback, s);
@@ -892,17 +923,19 @@ context_get_sni_callback(PySSLContext *self, void *c)
 static int
 context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
 {
+    if (no_delete(arg, "sni_callback") < 0) {
+        return -1;
+    }
     if (self->protocol == PY_SSL_VERSION_TLS_CLIENT) {
         PyErr_SetString(PyExc_ValueError,
                         "sni_callback cannot be set on TLS_CLIENT context");
         return -1;
     }
-    if (arg != NULL && arg != Py_None && !PyCallable_Check(arg)) {
+    if (arg != Py_None && !PyCallable_Check(arg)) {
         PyErr_SetString(PyExc_TypeError, "not a callable object");
         return -1;
     }
-    PyObject *new_cb = (arg == NULL || arg == Py_None) ? NULL
-                                                       : Py_NewRef(arg);
+    PyObject *new_cb = arg == Py_None ? NULL : Py_NewRef(arg);
     PyObject *old_cb;
     ctx_lock(self);
     old_cb = self->sni_callback;
@@ -1367,9 +1400,11 @@ done:
 }
 
 /* The exception after a failed load: the password callback's own, an
- * OSError if a file could not be opened, or the SSLError from the queue. */
+ * OSError naming the file (path, if not NULL) that could not be opened,
+ * or the SSLError from the queue. */
 static void
-raise_load_error(PySSLContext *self, password_info *pw, int err)
+raise_load_error(PySSLContext *self, password_info *pw, int err,
+                 const char *path)
 {
     if (pw != NULL && pw->error) {
         ERR_clear_error();
@@ -1377,7 +1412,12 @@ raise_load_error(PySSLContext *self, password_info *pw, int err)
     else if (err != 0) {
         ERR_clear_error();
         errno = err;
-        PyErr_SetFromErrno(PyExc_OSError);
+        if (path != NULL) {
+            PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+        }
+        else {
+            PyErr_SetFromErrno(PyExc_OSError);
+        }
     }
     else {
         PYSSL_SET_SSL_ERROR(self->state, "failed to load");
@@ -1438,7 +1478,7 @@ parse_chain_and_key(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
     err = errno;
     PyEval_RestoreThread(pw->tstate);
     if (r != 1) {
-        raise_load_error(self, pw, err);
+        raise_load_error(self, pw, err, certfile);
         return -1;
     }
     errno = 0;
@@ -1447,7 +1487,7 @@ parse_chain_and_key(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
     err = errno;
     PyEval_RestoreThread(pw->tstate);
     if (r != 1) {
-        raise_load_error(self, pw, err);
+        raise_load_error(self, pw, err, keyfile);
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
@@ -1737,7 +1777,7 @@ load_ca_paths(PySSLContext *self, PyObject *cafile_b, PyObject *capath_b)
     PyThread_release_lock(self->lock);
     Py_END_ALLOW_THREADS
     if (r != 1) {
-        raise_load_error(self, NULL, err);
+        raise_load_error(self, NULL, err, NULL);
         return -1;
     }
     return 0;

@@ -87,17 +87,19 @@ int
 pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c)
 {
     if (arg == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        PyErr_SetString(PyExc_AttributeError,
+                        "_msg_callback cannot be deleted");
+        return -1;
+    }
+    /* A refused value leaves the callback as it was. */
+    if (arg != Py_None && !PyCallable_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "not a callable object");
         return -1;
     }
     Py_CLEAR(self->msg_callback);
     SSL_CTX_set_msg_callback(self->ctx, NULL);
     if (arg == Py_None) {
         return 0;
-    }
-    if (!PyCallable_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "not a callable object");
-        return -1;
     }
     self->msg_callback = Py_NewRef(arg);
     SSL_CTX_set_msg_callback(self->ctx, pyssl_msg_callback);
@@ -216,7 +218,8 @@ int
 pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c)
 {
     if (arg == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        PyErr_SetString(PyExc_AttributeError,
+                        "keylog_filename cannot be deleted");
         return -1;
     }
     keylog_close(self);

@@ -583,6 +583,9 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
         p = PY_SSL_ERROR_INVALID_ERROR_CODE;
         errstr = "Invalid error code";
     }
+    if (type == st->SSLEOFError) {
+        sslsock->got_eof = 1;
+    }
     raise_ssl_exception(st, sslsock, type, p, errstr, e, file, line);
     ERR_clear_error();
     pyssl_reraise_parked(sslsock);

@@ -8,6 +8,7 @@
  *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
  *   bio.c           MemoryBIO
  *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
+ *   distrust.c      the distrusted CA keys every verification refuses
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
  *
@@ -197,6 +198,8 @@ typedef struct {
     PyObject *server_hostname;/* str or None */
     int server_side;
     char shutdown_seen_zero;
+    char got_eof;             /* an SSLEOFError was raised: every later
+                               * I/O call raises one too (gh-148292) */
     pyssl_err err;            /* of the call being raised (io_result) */
     /* The connection lock: one thread at a time inside OpenSSL with this
      * SSL (socket.c, "Who owns what"); lock_owner is the holder's thread
@@ -334,6 +337,11 @@ int pyssl_store_set_default_paths(SSL_CTX *ctx);
 int pyssl_store_load_locations(SSL_CTX *ctx, const char *cafile,
                                const char *capath);
 X509_STORE *pyssl_store_for_write(SSL_CTX *ctx);
+
+/* distrust.c -------------------------------------------------------------- */
+/* The verify callback of every context: fails a chain through a key on
+ * CPython's list of distrusted CA keys with X509_V_ERR_CERT_REJECTED. */
+int pyssl_distrust_verify_cb(int preverify_ok, X509_STORE_CTX *store);
 
 /* bio.c ------------------------------------------------------------------- */
 /* Whether bio, a MemoryBIO's, holds a whole TLS record and a byte more (0

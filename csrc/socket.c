@@ -388,6 +388,14 @@ run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
        int *pret, pyssl_err *perr)
 {
     io_ctx io;
+    if (self->got_eof) {
+        /* The peer is gone for good; without kTLS SSL_sendfile would
+         * report "uninitialized" instead. */
+        pyssl_err eof = {SSL_ERROR_SYSCALL, 0};
+        self->err = eof;
+        PYSSL_SET_SOCKET_ERROR(self, 0);
+        return -1;
+    }
     if (io_begin(self, &io) < 0) {
         return -1;
     }
@@ -974,10 +982,30 @@ static PyObject *
 sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
 {
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(self->ssl);
-    if (chain == NULL) {
+    PyObject *list;
+    if (chain == NULL && !self->server_side) {
         Py_RETURN_NONE;
     }
-    PyObject *list = pyssl_certificate_list(self->ctx->state, chain);
+    if (chain == NULL) {
+        /* A server's resumed session keeps the client's certificate but
+         * not the chain it came with: the chain is that leaf (as 3.14). */
+        X509 *peer = get_peer_cert(self->ssl);
+        if (peer == NULL) {
+            Py_RETURN_NONE;
+        }
+        list = PyList_New(0);
+        PyObject *leaf = list ? pyssl_certificate_new(self->ctx->state, peer)
+                              : NULL;
+        X509_free(peer);
+        if (leaf == NULL || PyList_Append(list, leaf) < 0) {
+            Py_XDECREF(leaf);
+            Py_XDECREF(list);
+            return NULL;
+        }
+        Py_DECREF(leaf);
+        return list;
+    }
+    list = pyssl_certificate_list(self->ctx->state, chain);
     if (list == NULL || !self->server_side) {
         return list;
     }
@@ -1222,8 +1250,11 @@ sslsock_get_context(PySSLSocket *self, void *c)
 static int
 sslsock_set_context(PySSLSocket *self, PyObject *value, void *c)
 {
-    if (value == NULL ||
-        !PyObject_TypeCheck(value, self->ctx->state->context_type)) {
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "context cannot be deleted");
+        return -1;
+    }
+    if (!PyObject_TypeCheck(value, self->ctx->state->context_type)) {
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
     }
@@ -1308,7 +1339,11 @@ static int
 sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
 {
     pyssl_state *st = self->ctx->state;
-    if (value == NULL || st->session_type == NULL ||
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "session cannot be deleted");
+        return -1;
+    }
+    if (st->session_type == NULL ||
         !PyObject_TypeCheck(value, st->session_type)) {
         PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
         return -1;
@@ -1645,6 +1680,7 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->server_hostname = NULL;
     self->server_side = w->server_side;
     self->shutdown_seen_zero = 0;
+    self->got_eof = 0;
     self->err.ssl = self->err.c = 0;
     self->lock_owner = 0;
     self->lock = PyThread_allocate_lock();
