@@ -45,6 +45,20 @@ def _no_public_constructor(self, *args, **kwargs):
         "SSLContext.%s()." % (type(self).__name__, self._factory))
 
 
+def _check_tls_params(server_side, server_hostname, context, session):
+    """What wrap_socket() and wrap_bio() both refuse (as 3.14 does for
+    wrap_bio too): client-only arguments on a server, and a context that
+    checks host names given none to check."""
+    if server_side and server_hostname:
+        raise ValueError("server_hostname can only be specified "
+                         "in client mode")
+    if server_side and session is not None:
+        raise ValueError("session can only be specified in "
+                         "client mode")
+    if context.check_hostname and not server_hostname:
+        raise ValueError("check_hostname requires server_hostname")
+
+
 class SSLObject:
     """One TLS connection whose records go through two MemoryBIO buffers
     instead of a socket; the caller moves the bytes.
@@ -60,6 +74,7 @@ class SSLObject:
     @classmethod
     def _create(cls, incoming, outgoing, server_side=False,
                 server_hostname=None, session=None, context=None):
+        _check_tls_params(server_side, server_hostname, context, session)
         self = cls.__new__(cls)
         self._sslobj = context._wrap_bio(
             incoming, outgoing, server_side=server_side,
@@ -254,14 +269,7 @@ class SSLSocket(socket):
                          session):
         if sock.getsockopt(SOL_SOCKET, SO_TYPE) != SOCK_STREAM:
             raise NotImplementedError("only stream sockets are supported")
-        if server_side and server_hostname:
-            raise ValueError("server_hostname can only be specified "
-                             "in client mode")
-        if server_side and session is not None:
-            raise ValueError("session can only be specified in "
-                             "client mode")
-        if context.check_hostname and not server_hostname:
-            raise ValueError("check_hostname requires server_hostname")
+        _check_tls_params(server_side, server_hostname, context, session)
 
     def _setup(self, context, session, server_side, server_hostname,
                do_handshake_on_connect, suppress_ragged_eofs):
