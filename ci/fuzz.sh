@@ -55,21 +55,33 @@ if [ "$MODE" != mutate ]; then
     fi
 fi
 
+# clang's ASAN runtime and libFuzzer as one preloadable library (the
+# runtime's preinit object cannot go into a shared library), and the
+# extension built to report its coverage to that libFuzzer.
+build_for_atheris() {
+    local rt
+    rt=$(dirname "$(clang -print-file-name=libclang_rt.asan-x86_64.a)")
+    cp "$rt/libclang_rt.asan-x86_64.a" "$OUT/build/asan.a" &&
+    ar d "$OUT/build/asan.a" asan_preinit.cpp.o &&
+    clang++ -shared -o "$OUT/build/asan_with_fuzzer.so" -Wl,--whole-archive "$OUT/build/asan.a" \
+        "$rt/libclang_rt.asan_cxx-x86_64.a" "$rt/libclang_rt.fuzzer_no_main-x86_64.a" \
+        -Wl,--no-whole-archive -lpthread -ldl -lrt -lm &&
+    PYSSL_CC=clang PYSSL_SANITIZE=fuzzer-no-link,address,undefined "$PY" ci/devbuild.py \
+        "$OUT/build" --python "$PY" --mine $(cd csrc && ls *.c)
+}
+
+if [ "$MODE" != mutate ]; then
+    if build_for_atheris; then
+        PRELOAD=$OUT/build/asan_with_fuzzer.so
+    else
+        echo "fuzz: the clang build for atheris failed; falling back to the mutation loop"
+        MODE=mutate
+    fi
+fi
 if [ "$MODE" = mutate ]; then
     PYSSL_CC=gcc PYSSL_SANITIZE=address,undefined "$PY" ci/devbuild.py "$OUT/build" \
         --python "$PY" --mine $(cd csrc && ls *.c) || exit 1
     PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
-else
-    # clang's ASAN runtime and libFuzzer as one preloadable library; the
-    # runtime's preinit object cannot go into a shared library.
-    RT=$(dirname "$(clang -print-file-name=libclang_rt.asan-x86_64.a)")
-    cp "$RT/libclang_rt.asan-x86_64.a" "$OUT/build/asan.a" && ar d "$OUT/build/asan.a" asan_preinit.cpp.o
-    clang++ -shared -o "$OUT/build/asan_with_fuzzer.so" -Wl,--whole-archive "$OUT/build/asan.a" \
-        "$RT/libclang_rt.asan_cxx-x86_64.a" "$RT/libclang_rt.fuzzer_no_main-x86_64.a" \
-        -Wl,--no-whole-archive -lpthread -ldl -lrt -lm || exit 1
-    PYSSL_CC=clang PYSSL_SANITIZE=fuzzer-no-link,address,undefined "$PY" ci/devbuild.py \
-        "$OUT/build" --python "$PY" --mine $(cd csrc && ls *.c) || exit 1
-    PRELOAD=$OUT/build/asan_with_fuzzer.so
 fi
 
 echo "fuzz: mode $MODE, ${SECONDS_EACH}s per target: ${targets[*]}"
