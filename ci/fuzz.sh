@@ -59,12 +59,15 @@ fi
 # runtime's preinit object cannot go into a shared library), and the
 # extension built to report its coverage to that libFuzzer.
 build_for_atheris() {
+    local a sfx=-x86_64         # newer clangs name them without the suffix
+    a=$(clang -print-file-name=libclang_rt.asan$sfx.a)
+    [ -f "$a" ] || { sfx=; a=$(clang -print-file-name=libclang_rt.asan.a); }
     local rt
-    rt=$(dirname "$(clang -print-file-name=libclang_rt.asan-x86_64.a)")
-    cp "$rt/libclang_rt.asan-x86_64.a" "$OUT/build/asan.a" &&
+    rt=$(dirname "$a")
+    cp "$a" "$OUT/build/asan.a" &&
     ar d "$OUT/build/asan.a" asan_preinit.cpp.o &&
     clang++ -shared -o "$OUT/build/asan_with_fuzzer.so" -Wl,--whole-archive "$OUT/build/asan.a" \
-        "$rt/libclang_rt.asan_cxx-x86_64.a" "$rt/libclang_rt.fuzzer_no_main-x86_64.a" \
+        "$rt/libclang_rt.asan_cxx$sfx.a" "$rt/libclang_rt.fuzzer_no_main$sfx.a" \
         -Wl,--no-whole-archive -lpthread -ldl -lrt -lm &&
     PYSSL_CC=clang PYSSL_SANITIZE=fuzzer-no-link,address,undefined "$PY" ci/devbuild.py \
         "$OUT/build" --python "$PY" --mine $(cd csrc && ls *.c)
