@@ -12,6 +12,9 @@ Several people edit csrc/ at once: if a file that is not one of --mine fails
 to compile, its last object that did compile is reused, with a warning, so
 nobody is blocked by someone else's half-written file. Files in --mine must
 compile.
+
+PYSSL_ASAN=1 builds with AddressSanitizer; PYSSL_SANITIZE=LIST passes
+-fsanitize=LIST instead, and PYSSL_CC picks the compiler (default cc).
 """
 import os
 import subprocess
@@ -47,14 +50,17 @@ def main():
     flags = ["-fPIC", "-fvisibility=hidden", os.environ.get("PYSSL_OPT", "-O1"), "-g", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
              "-Wno-missing-field-initializers", "-I" + CSRC, "-I" + include,
              '-DPYSSL_MODULE_NAME="pyssl._ssl"']
-    if os.environ.get("PYSSL_ASAN"):
-        flags += ["-fsanitize=address", "-fno-omit-frame-pointer"]
+    # PYSSL_SANITIZE takes -fsanitize's list (ci/fuzz.sh: with clang as PYSSL_CC).
+    sanitize = os.environ.get("PYSSL_SANITIZE") or ("address" if os.environ.get("PYSSL_ASAN") else "")
+    if sanitize:
+        flags += ["-fsanitize=" + sanitize, "-fno-omit-frame-pointer"]
+    cc = os.environ.get("PYSSL_CC", "cc")
     objects, failed = [], False
     for name in sorted(os.listdir(CSRC)):
         if not name.endswith(".c"):
             continue
         o = os.path.join(obj, name[:-2] + ".o")
-        r = subprocess.run(["cc", "-c", os.path.join(CSRC, name), "-o", o + ".new"] + flags,
+        r = subprocess.run([cc, "-c", os.path.join(CSRC, name), "-o", o + ".new"] + flags,
                            capture_output=True, text=True)
         if r.returncode == 0:
             os.replace(o + ".new", o)
@@ -69,9 +75,9 @@ def main():
     if failed:
         sys.exit(1)
     so = os.path.join(pkg, "_ssl" + suffix)
-    ld = ["cc", "-shared", "-o", so + ".new"] + objects + ["-lssl", "-lcrypto"]
-    if os.environ.get("PYSSL_ASAN"):
-        ld.append("-fsanitize=address")
+    ld = [cc, "-shared", "-o", so + ".new"] + objects + ["-lssl", "-lcrypto"]
+    if sanitize:
+        ld.append("-fsanitize=" + sanitize)
     subprocess.run(ld, check=True)
     os.replace(so + ".new", so)
     # A package whose __path__ also covers src/pyssl, so the Python layer is

@@ -124,6 +124,9 @@ membuf_unborrow(membuf *m)
 static int
 membuf_append(membuf *m, const char *data, size_t n)
 {
+    if (n == 0) {
+        return 0;       /* m->buf may be NULL: no pointer arithmetic on it */
+    }
     if (m->borrowed != NULL && membuf_unborrow(m) < 0) {
         return -1;
     }
@@ -142,6 +145,9 @@ membuf_take(membuf *m, char *out, size_t n)
     size_t avail = m->end - m->start;
     if (n > avail) {
         n = avail;
+    }
+    if (n == 0) {
+        return 0;       /* the queue may have no buffer at all */
     }
     memcpy(out, membuf_base(m) + m->start, n);
     m->start += n;
