@@ -246,10 +246,14 @@ pyssl_membio_holds_record_and_more(BIO *bio)
         return 0;
     }
     membuf *m = BIO_get_data(bio);
+    int res = 0;
     membuf_lock(m);
     size_t avail = m->end - m->start;
-    const unsigned char *rec = (const unsigned char *)membuf_base(m) + m->start;
-    int res = avail > 5 && avail > 5 + (((size_t)rec[3] << 8) | rec[4]);
+    if (avail > 5) { /* else the queue may have no buffer at all */
+        const unsigned char *rec =
+            (const unsigned char *)membuf_base(m) + m->start;
+        res = avail > 5 + (((size_t)rec[3] << 8) | rec[4]);
+    }
     membuf_unlock(m);
     return res;
 }
