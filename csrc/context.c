@@ -482,6 +482,14 @@ context_dealloc(PySSLContext *self)
     }
     context_clear(self);
     if (self->ctx != NULL) {
+        /* The SSL_CTX may outlive us: a connection an SNI callback moved
+         * to another context keeps this one as its session context, and
+         * OpenSSL calls its servername callback again on a second
+         * ClientHello (after a HelloRetryRequest). Nothing it calls may
+         * find this object. */
+        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
+        SSL_CTX_set_tlsext_servername_arg(self->ctx, NULL);
+        SSL_CTX_set_alpn_select_cb(self->ctx, NULL, NULL);
         SSL_CTX_free(self->ctx);
         self->ctx = NULL;
     }
