@@ -1,4 +1,5 @@
-"""Print the `test` extra of pyproject.toml, one requirement per line.
+"""Print the `test` extra of pyproject.toml, one requirement per line,
+without spaces.
 
 The CI venvs install these so every interpreter runs the same tests the
 README's test command runs; the list lives only in pyproject.toml. (A
@@ -12,4 +13,7 @@ with open(os.path.join(here, "pyproject.toml")) as f:
     text = f.read()
 match = re.search(r"^test\s*=\s*\[([^\]]*)\]", text, re.M)
 for item in re.findall(r'"([^"]+)"', match.group(1) if match else ""):
-    print(item)
+    # Callers pass the output through the shell's word splitting: a marker
+    # ("uvloop; sys_platform != 'win32'") must stay one word, and pip
+    # reads it the same without spaces.
+    print(item.replace(" ", ""))
