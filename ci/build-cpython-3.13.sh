@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Build a variant of CPython 3.13 from Debian trixie's python3.13 source
+# package (3.13.5 + Debian's patches) into a private, cached prefix.
+#
+#   ci/build-cpython-3.13.sh ft|debug|tsan     prints the prefix on its last line
+#
+#   ft     free-threaded 3.13t (--disable-gil)
+#   debug  --with-pydebug, for regrtest's -R refleak hunting
+#   tsan   free-threaded with ThreadSanitizer (--disable-gil
+#          --with-thread-sanitizer); extensions built for it need
+#          -fsanitize=thread too
+#
+# The source is fetched and unpacked once into $CACHE/src-cpython-3.13/tree
+# (under a lock, so variants can build side by side) and never built in:
+# each variant builds out of tree in $CACHE/build-cpython-3.13-VARIANT and
+# installs into $CACHE/cpython-3.13-VARIANT. A finished prefix (marked by
+# .done) is reused, so CI pays for a build once per machine. Never touches
+# the system's or pyenv's interpreters.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
+variant=${1:?usage: ci/build-cpython-3.13.sh ft|debug|tsan}
+case $variant in
+    ft) flags=(--disable-gil) ;;
+    debug) flags=(--with-pydebug) ;;
+    tsan) flags=(--disable-gil --with-thread-sanitizer) ;;
+    *) echo "unknown variant $variant (ft, debug or tsan)" >&2; exit 2 ;;
+esac
+prefix=$CACHE/cpython-3.13-$variant
+build=$CACHE/build-cpython-3.13-$variant
+src=$CACHE/src-cpython-3.13
+if [ -f "$prefix/.done" ]; then
+    echo "$prefix"
+    exit 0
+fi
+mkdir -p "$CACHE"
+export DEBIAN_FRONTEND=noninteractive
+
+# The headers of the stdlib modules test_ssl and its helpers import.
+need=()
+for pkg in gcc make dpkg-dev pkg-config libssl-dev libffi-dev zlib1g-dev \
+           libbz2-dev liblzma-dev libsqlite3-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+(
+    flock 9
+    list=/etc/apt/sources.list.d/pyssl-deb-src-trixie.sources
+    if [ ! -f "$list" ]; then
+        printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' > "$list"
+        apt-get update -qq >&2
+    elif [ ${#need[@]} -gt 0 ]; then
+        apt-get update -qq >&2
+    fi
+    if [ ${#need[@]} -gt 0 ]; then
+        apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+    fi
+    if [ ! -f "$src/.done" ]; then
+        rm -rf "$src"
+        mkdir -p "$src"
+        "$HERE/ci/fetch-deb-source.sh" python3.13 '3\.13' "$src"
+        touch "$src/.done"
+    fi
+) 9>"$CACHE/src-cpython-3.13.lock"
+
+rm -rf "$build" "$prefix"
+mkdir -p "$build"
+cd "$build"
+# Debian patches ensurepip to refuse to run; venvs are made --without-pip.
+"$src/tree/configure" --prefix="$prefix" --with-ensurepip=no "${flags[@]}" \
+    >"$build/configure.log" 2>&1 || { tail -n 40 "$build/configure.log" >&2; exit 1; }
+make -j"$(nproc)" >"$build/build.log" 2>&1 || { tail -n 60 "$build/build.log" >&2; exit 1; }
+make install >"$build/install.log" 2>&1 || { tail -n 40 "$build/install.log" >&2; exit 1; }
+py=$(ls "$prefix"/bin/python3.13* | grep -E 'python3\.13t?d?$' | head -n 1)
+"$py" -c 'import ssl, ctypes, sqlite3, zlib, test.test_ssl' >&2
+ln -sf "$(basename "$py")" "$prefix/bin/python"
+touch "$prefix/.done"
+echo "$prefix"
