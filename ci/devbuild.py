@@ -83,15 +83,20 @@ def main():
     # A package whose __path__ also covers src/pyssl, so the Python layer is
     # the working tree's and the extension is this build's.
     with open(os.path.join(pkg, "__init__.py"), "w") as f:
+        # The file is read inside a with, so a debug interpreter (which shows
+        # ResourceWarnings) prints nothing at import.
         f.write("import os as _os\n__path__.append(%r)\n"
                 "if not _os.environ.get('PYSSL_CORE_ONLY'):\n"
-                "    exec(compile(open(_os.path.join(%r, '__init__.py')).read(), "
-                "_os.path.join(%r, '__init__.py'), 'exec'))\n"
+                "    with open(_os.path.join(%r, '__init__.py')) as _f:\n"
+                "        _code = _f.read()\n"
+                "    exec(compile(_code, _os.path.join(%r, '__init__.py'), 'exec'))\n"
+                "    del _f, _code\n"
                 % ((os.path.join(HERE, "src", "pyssl"),) * 3))
     # The start-up hook's module sits beside the package, as in a wheel.
     hook = os.path.join(HERE, "src", "_pyssl_startup.py")
     with open(os.path.join(out, "_pyssl_startup.py"), "w") as f:
-        f.write("exec(compile(open(%r).read(), %r, 'exec'))\n" % (hook, hook))
+        f.write("with open(%r) as _f:\n    _code = _f.read()\n"
+                "exec(compile(_code, %r, 'exec'))\n" % (hook, hook))
     print("built %s" % so)
 
 

@@ -455,6 +455,9 @@ context_traverse(PySSLContext *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->sni_callback);
     Py_VISIT(self->msg_callback);
+    /* A str subclass can hold the context (gh-142516): without this visit
+     * such a cycle is never collected, and the keylog file stays open. */
+    Py_VISIT(self->keylog_filename);
     Py_VISIT(self->psk_client_callback);
     Py_VISIT(self->psk_server_callback);
     Py_VISIT(Py_TYPE(self));
