@@ -15,6 +15,7 @@ compile.
 
 PYSSL_ASAN=1 builds with AddressSanitizer; PYSSL_SANITIZE=LIST passes
 -fsanitize=LIST instead, and PYSSL_CC picks the compiler (default cc).
+PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).
 """
 import os
 import subprocess
@@ -54,6 +55,11 @@ def main():
     sanitize = os.environ.get("PYSSL_SANITIZE") or ("address" if os.environ.get("PYSSL_ASAN") else "")
     if sanitize:
         flags += ["-fsanitize=" + sanitize, "-fno-omit-frame-pointer"]
+    # PYSSL_COVERAGE=1: gcov counters (ci/coverage.sh); -O0 so that every
+    # line is its own, as a reader of the report expects.
+    coverage = bool(os.environ.get("PYSSL_COVERAGE"))
+    if coverage:
+        flags += ["--coverage", "-O0"]
     cc = os.environ.get("PYSSL_CC", "cc")
     objects, failed = [], False
     for name in sorted(os.listdir(CSRC)):
@@ -78,6 +84,8 @@ def main():
     ld = [cc, "-shared", "-o", so + ".new"] + objects + ["-lssl", "-lcrypto"]
     if sanitize:
         ld.append("-fsanitize=" + sanitize)
+    if coverage:
+        ld.append("--coverage")
     subprocess.run(ld, check=True)
     os.replace(so + ".new", so)
     # A package whose __path__ also covers src/pyssl, so the Python layer is
