@@ -9,7 +9,8 @@
 #include <Python.h>
 
 /* Type flags that appeared after 3.8.  Where DISALLOW_INSTANTIATION is
- * missing, pyssl_finish_type() clears tp_new instead. */
+ * missing, pyssl_new_type() (module.c) gives such a type a tp_new that
+ * refuses instead. */
 #ifndef Py_TPFLAGS_IMMUTABLETYPE
 #  define Py_TPFLAGS_IMMUTABLETYPE 0
 #endif

@@ -603,7 +603,9 @@ pyssl_park_exception(PySSLSocket *sslsock)
         return;
     }
     if (sslsock->exc != NULL) {
-        /* Keep the first: it is the cause of whatever followed. */
+        /* The newest is raised, with the earlier one as its __context__,
+         * as Python chains an exception raised while another was handled:
+         * the first is the cause of whatever followed, and stays visible. */
         PyException_SetContext(exc, sslsock->exc);
         sslsock->exc = NULL;
     }

@@ -1,19 +1,51 @@
 /* pyssl.h: the module state, the objects, and what the files of csrc/ share.
  *
  * One file per OpenSSL object it wraps:
- *   module.c        module init and state, constants, RAND_*, txt2obj/nid2obj
+ *   module.c        module init and state, constants, RAND_*, txt2obj/nid2obj,
+ *                   pyssl_new_type (heap types on every interpreter)
  *   errors.c        the OpenSSL error queue -> SSLError and its subclasses
- *   context.c       _SSLContext (SSL_CTX)
+ *   context.c       _SSLContext (SSL_CTX): options, verification, loading
+ *                   certificates/keys/CA data, ciphers, SNI/ALPN/PSK callbacks
  *   debughelpers.c  _SSLContext._msg_callback and keylog_filename
- *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
- *   bio.c           MemoryBIO
- *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
+ *   store.c         the X509_STORE shared by contexts that load the same CAs
  *   distrust.c      the distrusted CA keys every verification refuses
+ *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
+ *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
+ *   bio.c           MemoryBIO
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
+ *   certgen.c       _make_test_certs, throwaway certificates for the CLI
  *
- * Each file exports one  int pyssl_<file>_init(PyObject *module, pyssl_state *st)
- * that creates its types and adds them to the module.
+ * The files that define types export  int pyssl_<file>_init(PyObject *module,
+ * pyssl_state *st), called from module_exec; sockbio.c's init takes no
+ * arguments (it builds a BIO_METHOD once), and store.c, distrust.c and
+ * certgen.c have none.
+ *
+ * Where CPython's Modules/_ssl.c names are found here:
+ *   PySSL_SetError                     errors.c   pyssl_set_socket_error
+ *   _setSSLError, fill_and_set_sslerror  errors.c  pyssl_set_ssl_error, pyssl_raise
+ *   PySSL_select                       socket.c   io_wait (+ run_io, the one I/O loop)
+ *   PySSL_BEGIN/END_ALLOW_THREADS      socket.c   run_op, conn_lock/conn_unlock
+ *   newPySSLSocket                     socket.c   new_sslsock, wrap, finish_wrap
+ *   _ssl__SSLSocket_read/write_impl    socket.c   sslsock_read, sslsock_write
+ *   _ssl__SSLSocket_shutdown_impl      socket.c   sslsock_shutdown, shutdown_loop
+ *   _ssl__SSLContext_impl              context.c  context_new, context_configure
+ *   _ssl__SSLContext__wrap_socket/bio  socket.c   pyssl_context_wrap_socket/_bio
+ *   load_cert_chain, _password_callback context.c context_load_cert_chain, password_cb
+ *   load_verify_locations, _add_ca_certs context.c context_load_verify_locations,
+ *                                                 add_ca_certs, load_cadata
+ *   _servername_callback               context.c  servername_cb, call_sni_callback
+ *   _selectALPN_callback               context.c  alpn_select_cb
+ *   psk_client/server_callback         context.c  psk_client_cb, psk_server_cb
+ *   _PySSL_msg_callback, _PySSL_keylog_callback  debughelpers.c
+ *   _decode_certificate, _test_decode_cert  cert.c pyssl_decode_certificate,
+ *                                                 pyssl_test_decode_cert
+ *   _certificate_to_der                socket.c   der_bytes
+ *   PySSLMemoryBIO                     bio.c      memorybio_* (and the BIO_METHOD
+ *                                                 membio_*, no OpenSSL mem BIO)
+ *   PySSLSession                       session.c
+ *   _ssl_enum_certificates/enum_crls   src/pyssl/_wincerts.py (Python, ctypes)
+ */
  */
 #ifndef PYSSL_H
 #define PYSSL_H
