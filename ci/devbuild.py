@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Incremental developer build of pyssl._ssl into a private directory.
 
-    python ci/devbuild.py OUTDIR [--mine context.c ...] [--python PY]
+    python ci/devbuild.py OUTDIR [--python PY]
 
 Compiles each csrc/*.c to OUTDIR/obj/ with -Wall -Wextra -Werror and links
 OUTDIR/pyssl/_ssl*.so, then `PYTHONPATH=OUTDIR:src` imports it (OUTDIR/pyssl
 is a copy-free package that points back at src/pyssl via __path__; set
 PYSSL_CORE_ONLY=1 to import pyssl._ssl without running src/pyssl/__init__.py).
 
-Several people edit csrc/ at once: if a file that is not one of --mine fails
-to compile, its last object that did compile is reused, with a warning, so
-nobody is blocked by someone else's half-written file. Files in --mine must
-compile.
+Every file must compile: a failure stops the build (it used to link the
+last good object of a file that no longer compiled, which hid broken code;
+people working in parallel each have their own worktree instead). --mine
+FILES is still accepted, and ignored, for older scripts.
 
 PYSSL_ASAN=1 builds with AddressSanitizer; PYSSL_SANITIZE=LIST passes
 -fsanitize=LIST instead, and PYSSL_CC picks the compiler (default cc).
@@ -31,12 +31,12 @@ def main():
     if not args:
         sys.exit(__doc__)
     out = os.path.abspath(args.pop(0))
-    mine, python = set(), sys.executable
+    python = sys.executable
     while args:
         a = args.pop(0)
         if a == "--mine":
             while args and not args[0].startswith("--"):
-                mine.add(args.pop(0))
+                args.pop(0)
         elif a == "--python":
             python = args.pop(0)
     cfg = subprocess.run([python, "-c", (
@@ -70,13 +70,10 @@ def main():
                            capture_output=True, text=True)
         if r.returncode == 0:
             os.replace(o + ".new", o)
-        elif name in mine or not os.path.exists(o):
+        else:
             sys.stderr.write(r.stderr)
             print("FAILED: %s" % name, file=sys.stderr)
             failed = True
-        else:
-            print("warning: %s does not compile now; using its last good object" % name,
-                  file=sys.stderr)
         objects.append(o)
     if failed:
         sys.exit(1)

@@ -70,7 +70,7 @@ build_for_atheris() {
         "$rt/libclang_rt.asan_cxx$sfx.a" "$rt/libclang_rt.fuzzer_no_main$sfx.a" \
         -Wl,--no-whole-archive -lpthread -ldl -lrt -lm &&
     PYSSL_CC=clang PYSSL_SANITIZE=fuzzer-no-link,address,undefined "$PY" ci/devbuild.py \
-        "$OUT/build" --python "$PY" --mine $(cd csrc && ls *.c)
+        "$OUT/build" --python "$PY"
 }
 
 if [ "$MODE" != mutate ]; then
@@ -83,7 +83,7 @@ if [ "$MODE" != mutate ]; then
 fi
 if [ "$MODE" = mutate ]; then
     PYSSL_CC=gcc PYSSL_SANITIZE=address,undefined "$PY" ci/devbuild.py "$OUT/build" \
-        --python "$PY" --mine $(cd csrc && ls *.c) || exit 1
+        --python "$PY" || exit 1
     PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 fi
 

@@ -26,7 +26,7 @@ OUT=$CACHE/refleak
 LOG=$OUT/logs
 rm -rf "$OUT"
 mkdir -p "$LOG" "$OUT/core"
-"$PY" ci/devbuild.py "$OUT/build" --python "$PY" --mine $(cd csrc && ls *.c) >"$LOG/build.log" 2>&1 \
+"$PY" ci/devbuild.py "$OUT/build" --python "$PY" >"$LOG/build.log" 2>&1 \
     || { tail -n 30 "$LOG/build.log"; exit 1; }
 cat >"$OUT/core/sitecustomize.py" <<'EOF'
 # Core mode for regrtest: pyssl's C core is _ssl before anything imports ssl.
@@ -51,8 +51,9 @@ for mode in stdlib core; do
     pp=""
     [ $mode = core ] && pp=$OUT/core:$OUT/build
     start=$(date +%s)
-    PYTHONPATH=$pp PYSSL_CORE_ONLY=1 "$PY" -m test -R 3:3 "${match[@]}" test_ssl \
-        >"$LOG/regrtest-$mode.log" 2>&1
+    # (in $OUT: regrtest leaves its reflog.txt in the working directory)
+    (cd "$OUT" && PYTHONPATH=$pp PYSSL_CORE_ONLY=1 "$PY" -m test -R 3:3 "${match[@]}" test_ssl \
+        >"$LOG/regrtest-$mode.log" 2>&1)
     rc=$?
     echo "regrtest -R 3:3 test_ssl ($mode): exit $rc in $(( $(date +%s) - start )) s"
     grep -E 'leaked|Result:|tests? (OK|failed)' "$LOG/regrtest-$mode.log" | tail -n 5

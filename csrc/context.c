@@ -2413,11 +2413,11 @@ static PyMethodDef context_methods[] = {
      "The key exchange groups OpenSSL implements (OpenSSL 3.5+)."},
     {"set_client_sigalgs", (PyCFunction)context_set_client_sigalgs,
      METH_VARARGS,
-     "set_client_sigalgs($self, sigalgs, /)\n--\n\n"
+     "set_client_sigalgs($self, sigalgslist, /)\n--\n\n"
      "Set the signature algorithms for client certificate authentication."},
     {"set_server_sigalgs", (PyCFunction)context_set_server_sigalgs,
      METH_VARARGS,
-     "set_server_sigalgs($self, sigalgs, /)\n--\n\n"
+     "set_server_sigalgs($self, sigalgslist, /)\n--\n\n"
      "Set the signature algorithms servers use in the handshake."},
     {"_set_alpn_protocols", (PyCFunction)context_set_alpn_protocols,
      METH_VARARGS, "_set_alpn_protocols($self, protos, /)\n--\n\n"},

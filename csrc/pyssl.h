@@ -46,7 +46,6 @@
  *   PySSLSession                       session.c
  *   _ssl_enum_certificates/enum_crls   src/pyssl/_wincerts.py (Python, ctypes)
  */
- */
 #ifndef PYSSL_H
 #define PYSSL_H
 

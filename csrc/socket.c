@@ -739,15 +739,15 @@ op_sendfile(SSL *ssl, void *arg, pyssl_err *err)
 }
 
 static PyObject *
-sslsock_sendfile(PySSLSocket *self, PyObject *args, PyObject *kwds)
+sslsock_sendfile(PySSLSocket *self, PyObject *args)
 {
-    static char *kwlist[] = {"fd", "offset", "size", "flags", NULL};
     sendfile_arg a = {-1, 0, 0, 0, 0};
     long long offset;
     Py_ssize_t size;
     int ret = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "iLn|i:sendfile", kwlist,
-                                     &a.fd, &offset, &size, &a.flags)) {
+    /* Positional only, as CPython's (3.14+) */
+    if (!PyArg_ParseTuple(args, "iLn|i:sendfile",
+                          &a.fd, &offset, &size, &a.flags)) {
         return NULL;
     }
     if (offset < 0 || size < 0) {
@@ -1490,9 +1490,8 @@ static PyMethodDef sslsock_methods[] = {
            "The signature algorithm the client authenticated with."),
     NOARGS(server_sigalg,
            "The signature algorithm the server authenticated with."),
-    {"sendfile", (PyCFunction)(void (*)(void))sslsock_sendfile,
-     METH_VARARGS | METH_KEYWORDS,
-     "sendfile($self, /, fd, offset, size, flags=0)\n--\n\n"
+    {"sendfile", (PyCFunction)sslsock_sendfile, METH_VARARGS,
+     "sendfile($self, fd, offset, size, flags=0, /)\n--\n\n"
      "Send size bytes of file fd from offset through kernel TLS;\n"
      "returns the number of bytes sent."},
     NOARGS(uses_ktls_for_send, "Whether kernel TLS encrypts what is sent."),
