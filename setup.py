@@ -3,10 +3,8 @@
 OpenSSL is found, in this order, from PYSSL_OPENSSL_DIR (a prefix holding
 include/ and lib/), from pkg-config, or from the compiler's own search paths.
 
-Environment switches:
-  PYSSL_WERROR=1   build with -Wall -Wextra -Werror (CI does)
-  PYSSL_DEBUG=1    -O0 -g, for gdb
-  PYSSL_ASAN=1     AddressSanitizer build (see ci/asan.sh)
+Environment switches (PYSSL_WERROR, PYSSL_DEBUG, PYSSL_ASAN, PYSSL_UBSAN...):
+see csrc/build_flags.py, which ci/devbuild.py reads too.
 """
 import glob
 import os
@@ -28,6 +26,9 @@ if SETUPTOOLS_MAJOR < 61:
              "run: python -m pip install -U setuptools" % setuptools.__version__)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "csrc"))
+from build_flags import compile_flags  # noqa: E402  (csrc/ holds it)
+del sys.path[0]
 MISSING_OPENSSL = (
     "pyssl: the OpenSSL headers were not found (openssl/ssl.h). Install them "
     "(Debian/Ubuntu: apt-get install libssl-dev; Fedora: dnf install "
@@ -72,26 +73,6 @@ def have_headers(include_dirs):
                            input="#include <openssl/ssl.h>\n", text=True,
                            capture_output=True)
     return probe.returncode == 0
-
-
-def compile_flags():
-    cflags, ldflags = [], []
-    if sys.platform == "win32":
-        return cflags, ldflags
-    # Only PyInit__ssl is the extension's interface; pyssl_* stay internal.
-    cflags.append("-fvisibility=hidden")
-    if os.environ.get("PYSSL_WERROR"):
-        cflags += ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
-                   "-Wno-missing-field-initializers"]
-    if os.environ.get("PYSSL_DEBUG") or os.environ.get("PYSSL_ASAN"):
-        cflags += ["-O0", "-g3", "-UNDEBUG"]
-    if os.environ.get("PYSSL_ASAN"):
-        cflags += ["-fsanitize=address", "-fno-omit-frame-pointer"]
-        ldflags += ["-fsanitize=address"]
-    # A statically linked OpenSSL (wheels) must not export its symbols.
-    if os.environ.get("PYSSL_STATIC_OPENSSL"):
-        ldflags += ["-Wl,--exclude-libs,ALL"]
-    return cflags, ldflags
 
 
 def extension():

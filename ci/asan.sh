@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# AddressSanitizer run: build pyssl._ssl with -fsanitize=address and run the
-# 3.11 core-mode test_ssl and pyssl's own pytest suite under it.
+# Sanitizer run: build pyssl._ssl with AddressSanitizer and
+# UndefinedBehaviorSanitizer (PYSSL_ASAN=1 PYSSL_UBSAN=1: -O0, asserts on)
+# and run the 3.11 core-mode test_ssl and pyssl's own pytest suite under it.
 #
 #   ci/asan.sh [PYTHON]        (default: the 3.11 venv ci/build-all.sh made)
 #
@@ -17,11 +18,14 @@ LOG=$OUT/logs
 rm -rf "$OUT"
 mkdir -p "$LOG"
 
-PYSSL_ASAN=1 "$PY" ci/devbuild.py "$OUT" --python "$PY" || exit 1
+PYSSL_ASAN=1 PYSSL_UBSAN=1 "$PY" ci/devbuild.py "$OUT" --python "$PY" || exit 1
 
 LIBASAN=$(gcc -print-file-name=libasan.so)
 export LD_PRELOAD=$LIBASAN PYTHONMALLOC=malloc
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=0:log_path=$LOG/asan"
+# UBSan's runtime comes in as the extension's dependency; its reports are
+# collected the same way (the interpreter itself is not instrumented).
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$LOG/ubsan"
 export PYTHONPATH=$OUT
 
 status=0
@@ -33,12 +37,12 @@ echo "== pytest under ASAN"
 "$PY" -m pytest -q -p no:cacheprovider --ignore=tests/test_conformance_runner.py tests || status=1
 
 unset LD_PRELOAD
-reports=$(ls "$LOG"/asan.* 2>/dev/null | wc -l)
+reports=$(ls "$LOG"/asan.* "$LOG"/ubsan.* 2>/dev/null | wc -l)
 if [ "$reports" -gt 0 ]; then
-    echo "ASAN: $reports report(s):"
-    head -n 60 "$LOG"/asan.*
+    echo "ASAN/UBSan: $reports report(s):"
+    head -n 60 "$LOG"/asan.* "$LOG"/ubsan.* 2>/dev/null
     status=1
 else
-    echo "ASAN: no reports"
+    echo "ASAN/UBSan: no reports"
 fi
 exit $status

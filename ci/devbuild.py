@@ -13,8 +13,10 @@ last good object of a file that no longer compiled, which hid broken code;
 people working in parallel each have their own worktree instead). --mine
 FILES is still accepted, and ignored, for older scripts.
 
-PYSSL_ASAN=1 builds with AddressSanitizer; PYSSL_SANITIZE=LIST passes
--fsanitize=LIST instead, and PYSSL_CC picks the compiler (default cc).
+The flags are setup.py's, from csrc/build_flags.py (PYSSL_ASAN=1,
+PYSSL_UBSAN=1, PYSSL_SANITIZE=LIST, PYSSL_DEBUG=1 mean the same here), with
+-Werror always on; PYSSL_CC picks the compiler (default cc) and PYSSL_OPT
+the optimisation level when no switch asks for -O0 (default -O1).
 PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).
 """
 import os
@@ -48,13 +50,13 @@ def main():
     pkg = os.path.join(out, "pyssl")
     os.makedirs(obj, exist_ok=True)
     os.makedirs(pkg, exist_ok=True)
-    flags = ["-fPIC", "-fvisibility=hidden", os.environ.get("PYSSL_OPT", "-O1"), "-g", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
-             "-Wno-missing-field-initializers", "-I" + CSRC, "-I" + include,
-             '-DPYSSL_MODULE_NAME="pyssl._ssl"']
-    # PYSSL_SANITIZE takes -fsanitize's list (ci/fuzz.sh: with clang as PYSSL_CC).
-    sanitize = os.environ.get("PYSSL_SANITIZE") or ("address" if os.environ.get("PYSSL_ASAN") else "")
-    if sanitize:
-        flags += ["-fsanitize=" + sanitize, "-fno-omit-frame-pointer"]
+    # setup.py's flags (csrc/build_flags.py), always with -Werror; the
+    # optimisation level is PYSSL_OPT's unless a switch asks for -O0.
+    sys.path.insert(0, CSRC)
+    from build_flags import compile_flags
+    cflags, ldflags = compile_flags(dict(os.environ, PYSSL_WERROR="1"))
+    flags = (["-fPIC", os.environ.get("PYSSL_OPT", "-O1"), "-g"] + cflags +
+             ["-I" + CSRC, "-I" + include, '-DPYSSL_MODULE_NAME="pyssl._ssl"'])
     # PYSSL_COVERAGE=1: gcov counters (ci/coverage.sh); -O0 so that every
     # line is its own, as a reader of the report expects.
     coverage = bool(os.environ.get("PYSSL_COVERAGE"))
@@ -78,9 +80,7 @@ def main():
     if failed:
         sys.exit(1)
     so = os.path.join(pkg, "_ssl" + suffix)
-    ld = [cc, "-shared", "-o", so + ".new"] + objects + ["-lssl", "-lcrypto"]
-    if sanitize:
-        ld.append("-fsanitize=" + sanitize)
+    ld = [cc, "-shared", "-o", so + ".new"] + objects + ["-lssl", "-lcrypto"] + ldflags
     if coverage:
         ld.append("--coverage")
     subprocess.run(ld, check=True)
