@@ -153,6 +153,17 @@ key_pem(const char *data, int len, pem_password_cb *cb, void *u)
     }
     key = PEM_read_bio_PrivateKey(bio, NULL, cb, u);
     BIO_free(bio);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    /* OpenSSL 3's decoders report data without any key block as their
+     * own "unsupported"; 1.1.1 says PEM "no start line", as for a chain
+     * without a certificate. One answer for "there is no key here". */
+    if (key == NULL &&
+        ERR_GET_LIB(ERR_peek_last_error()) == ERR_LIB_OSSL_DECODER &&
+        ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_UNSUPPORTED) {
+        ERR_clear_error();
+        ERR_raise(ERR_LIB_PEM, PEM_R_NO_START_LINE);
+    }
+#endif
     return key;
 }
 
