@@ -1690,7 +1690,7 @@ context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
     PyObject *certdata = Py_None, *keydata = Py_None;
     cred_source cert = {NULL, {NULL}}, key = {NULL, {NULL}};
     password_info pw = {NULL, NULL, NULL, 0, 0};
-    int r = -1, has_key;
+    int r = -1, has_key = 0;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO$OO:load_cert_chain",
                                      kwlist, &certfile, &keyfile, &password,

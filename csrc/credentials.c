@@ -37,6 +37,18 @@ pem_at_clean_end(void)
            ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
 }
 
+/* Certificates are never encrypted; a block that claims to be must fail,
+ * not make OpenSSL's default callback prompt on the process's terminal. */
+static int
+no_password_cb(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
 /* The leaf, then each further certificate as chain, as
  * SSL_CTX_use_certificate_chain_file reads a PEM file. */
 static int
@@ -49,14 +61,14 @@ use_chain_pem(SSL_CTX *ctx, const char *data, int len)
     if (bio == NULL) {
         return 0;
     }
-    cert = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
+    cert = PEM_read_bio_X509_AUX(bio, NULL, no_password_cb, NULL);
     if (cert == NULL) {
         goto done;  /* empty or garbage: PEM's "no start line" */
     }
     ok = SSL_CTX_use_certificate(ctx, cert) == 1 &&
          SSL_CTX_clear_chain_certs(ctx) == 1;
     X509_free(cert);
-    while (ok && (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+    while (ok && (cert = PEM_read_bio_X509(bio, NULL, no_password_cb, NULL)) != NULL) {
         if (!SSL_CTX_add0_chain_cert(ctx, cert)) {
             X509_free(cert);
             ok = 0;

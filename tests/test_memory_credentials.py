@@ -331,8 +331,18 @@ def bad_cases(creds):
     other_key = creds.client.private_key_pem.bytes()
     garbage_pem = (b"-----BEGIN CERTIFICATE-----\n!!!! not base64 !!!!\n"
                    b"-----END CERTIFICATE-----\n")
+    # Certificates are never encrypted: such a block fails, and OpenSSL's
+    # default callback must not prompt on a terminal for its password.
+    leaf = chain.split(b"-----END CERTIFICATE-----")[0]
+    encrypted_cert = leaf.replace(
+        b"-----BEGIN CERTIFICATE-----\n",
+        b"-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n"
+        b"DEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n"
+    ) + b"-----END CERTIFICATE-----\n"
     return {
         # name: (kwargs, OpenSSL reason or None)
+        "encrypted-cert-block": (dict(certdata=encrypted_cert, keydata=other_key),
+                                 "BAD_PASSWORD_READ"),
         "garbage-cert-str": (dict(certdata="junk", keydata=other_key), "NO_START_LINE"),
         "garbage-cert-bytes": (dict(certdata=b"\x00" * 64, keydata=other_key), "NO_START_LINE"),
         "garbage-pem-block": (dict(certdata=garbage_pem, keydata=other_key), None),
@@ -354,7 +364,7 @@ def bad_cases(creds):
     }
 
 
-BAD = ["garbage-cert-str", "garbage-cert-bytes", "garbage-pem-block",
+BAD = ["encrypted-cert-block", "garbage-cert-str", "garbage-cert-bytes", "garbage-pem-block",
        "truncated-der", "garbage-key", "garbage-der-key", "empty-chain-bytes",
        "empty-chain-str", "key-but-no-cert", "cert-but-no-key", "key-mismatch",
        "wrong-password-pem", "wrong-password-der", "encrypted-no-password-pem",
