@@ -35,8 +35,9 @@
  *    therefore call setters, and code that waits for the lock with the
  *    GIL held (a handshake run without releasing it) cannot deadlock.
  *  - Python callbacks never run under the lock: load_cert_chain's password
- *    callback runs while the files are parsed into a scratch SSL_CTX,
- *    before the lock is taken; alpn_select_cb calls no Python.
+ *    callback runs while the files or data (credentials.c) are parsed
+ *    into a scratch SSL_CTX, before the lock is taken; load_pkcs12 asks
+ *    its callable before parsing; alpn_select_cb calls no Python.
  * Getters read under the GIL: writers that keep the GIL cannot run beside
  * them, and the loaders that give it up change only the store, the DH
  * parameters and (briefly, with the GIL) the certificates; the getters of
