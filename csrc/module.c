@@ -437,6 +437,8 @@ static const int_constant bool_constants[] = {
     {"HAS_PSK", PYSSL_HAS_PSK},
     {"HAS_PSK_TLS13", PYSSL_HAS_PSK},
     {"HAS_PHA", 1},
+    /* load_cert_chain(certdata=, keydata=) and load_pkcs12() */
+    {"HAS_MEMORY_CREDENTIALS", PYSSL_HAS_MEMORY_CREDENTIALS},
     {NULL, 0},
 };
 
