@@ -33,6 +33,11 @@ echo "== pytest"
 echo "== core-mode test_ssl"
 "$PY" tests/conformance.py --python "$PY" --modes core --suite test.test_ssl 2>&1 | tail -n 3
 
+# devbuild compiles X.c to X.o.new and renames it, so gcc named the notes
+# and counts X.o.gcno and X.o.gcda; gcov looks for X.gcno and X.gcda.
+for f in "$OUT"/build/obj/*.o.gc*; do
+    ln -sf "$f" "${f/.o.gc/.gc}"
+done
 cd "$OUT/gcov"
 gcov -o "$OUT/build/obj" "$ROOT"/csrc/*.c >"$OUT/gcov.log" 2>&1
 "$PY" - "$OUT/gcov" "${min:-0}" <<'EOF'
