@@ -437,6 +437,7 @@ static const int_constant bool_constants[] = {
     {"HAS_PSK", PYSSL_HAS_PSK},
     {"HAS_PSK_TLS13", PYSSL_HAS_PSK},
     {"HAS_PHA", 1},
+    {"HAS_OCSP_STAPLING", 1},  /* not in CPython: ocsp.c */
     {NULL, 0},
 };
 
