@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the real TLS peers tests/test_interop.py talks to: openssl
-# (s_server/s_client), gnutls-bin (gnutls-serv/gnutls-cli), curl and nginx.
+# (s_server/s_client), gnutls-bin (gnutls-serv/gnutls-cli), curl and nginx;
+# and strace, with which tests/test_memory_credentials.py watches the C
+# library's file opens.
 # Idempotent: installs only what is missing, and runs `apt-get update` only
 # when something is. .ci/run calls it before the tests; the tests then run
 # with PYSSL_REQUIRE_PEERS=1, so a peer still missing fails instead of skipping.
@@ -10,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 have() { dpkg -s "$1" >/dev/null 2>&1; }
 
 need=()
-for pkg in openssl gnutls-bin curl; do
+for pkg in openssl gnutls-bin curl strace; do
     have "$pkg" || need+=("$pkg")
 done
 # nginx-light is the small flavour (bookworm); newer suites only have nginx.

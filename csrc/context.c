@@ -35,8 +35,9 @@
  *    therefore call setters, and code that waits for the lock with the
  *    GIL held (a handshake run without releasing it) cannot deadlock.
  *  - Python callbacks never run under the lock: load_cert_chain's password
- *    callback runs while the files are parsed into a scratch SSL_CTX,
- *    before the lock is taken; alpn_select_cb calls no Python.
+ *    callback runs while the files or data (credentials.c) are parsed
+ *    into a scratch SSL_CTX, before the lock is taken; load_pkcs12 asks
+ *    its callable before parsing; alpn_select_cb calls no Python.
  * Getters read under the GIL: writers that keep the GIL cannot run beside
  * them, and the loaders that give it up change only the store, the DH
  * parameters and (briefly, with the GIL) the certificates; the getters of
@@ -1330,32 +1331,42 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Passwords for load_cert_chain                                            */
+/* Passwords for load_cert_chain and load_pkcs12                            */
 
-/* What the password callback needs; lives on load_cert_chain's stack. */
+/* What the password callback needs; lives on the loader's stack. */
 typedef struct {
     PyThreadState *tstate; /* saved while OpenSSL runs without the GIL */
     PyObject *callable;    /* borrowed, or NULL */
-    char *password;        /* PyMem copy */
+    char *password;        /* PyMem copy, NUL-terminated; NULL: none */
     int size;
     int error;             /* a Python exception is set */
 } password_info;
 
-/* Stores a copy of password (str, bytes or bytearray) in pw. */
+/* Our copy of a password is key material too: wiped before it is freed. */
+static void
+password_clear(password_info *pw)
+{
+    if (pw->password != NULL) {
+        OPENSSL_cleanse(pw->password, (size_t)pw->size);
+        PyMem_Free(pw->password);
+        pw->password = NULL;
+    }
+    pw->size = 0;
+}
+
+/* Stores a copy of password (str, bytes or bytearray) in pw. A str is
+ * read as its UTF-8 form in place: no temporary bytes object holds it. */
 static int
 password_set(password_info *pw, PyObject *password, const char *type_error)
 {
-    PyObject *encoded = NULL;
     const char *data;
     Py_ssize_t size;
 
     if (PyUnicode_Check(password)) {
-        encoded = PyUnicode_AsUTF8String(password);
-        if (encoded == NULL) {
+        data = PyUnicode_AsUTF8AndSize(password, &size);
+        if (data == NULL) {
             return -1;
         }
-        data = PyBytes_AS_STRING(encoded);
-        size = PyBytes_GET_SIZE(encoded);
     }
     else if (PyBytes_Check(password)) {
         data = PyBytes_AS_STRING(password);
@@ -1369,27 +1380,42 @@ password_set(password_info *pw, PyObject *password, const char *type_error)
         PyErr_SetString(PyExc_TypeError, type_error);
         return -1;
     }
-    if (size > (Py_ssize_t)INT_MAX) {
-        Py_XDECREF(encoded);
+    if (size >= (Py_ssize_t)INT_MAX) {
         PyErr_Format(PyExc_ValueError,
-                     "password cannot be longer than %d bytes", INT_MAX);
+                     "password cannot be longer than %d bytes", INT_MAX - 1);
         return -1;
     }
-    PyMem_Free(pw->password);
-    pw->password = PyMem_Malloc(size ? (size_t)size : 1);
+    password_clear(pw);
+    pw->password = PyMem_Malloc((size_t)size + 1);
     if (pw->password == NULL) {
-        Py_XDECREF(encoded);
         PyErr_NoMemory();
         return -1;
     }
     memcpy(pw->password, data, (size_t)size);
+    pw->password[size] = '\0';
     pw->size = (int)size;
-    Py_XDECREF(encoded);
     return 0;
 }
 
-/* pem_password_cb: runs while load_cert_chain has released the GIL, so it
- * takes the saved thread state back for the Python parts. */
+/* The password argument: None, a callable (asked when OpenSSL needs it),
+ * or a str/bytes/bytearray copied now. */
+static int
+password_get(password_info *pw, PyObject *password)
+{
+    if (password == Py_None) {
+        return 0;
+    }
+    if (PyCallable_Check(password)) {
+        pw->callable = password;
+        return 0;
+    }
+    return password_set(pw, password, "password should be a string or callable");
+}
+
+/* pem_password_cb: runs while a loader has released the GIL, so it takes
+ * the saved thread state back for the Python parts. No password at all
+ * (the memory loaders pass this callback even then) fails the decryption
+ * with OpenSSL's "bad password read" instead of prompting on a terminal. */
 static int
 password_cb(char *buf, int size, int rwflag, void *userdata)
 {
@@ -1412,6 +1438,9 @@ password_cb(char *buf, int size, int rwflag, void *userdata)
             goto fail;
         }
         Py_DECREF(res);
+    }
+    if (pw->password == NULL) {
+        goto done;
     }
     if (pw->size > size) {
         PyErr_Format(PyExc_ValueError,
@@ -1468,10 +1497,90 @@ fspath_bytes(PyObject *path, const char *what)
     return bytes;
 }
 
-/* A context to parse load_cert_chain's files into, away from the live
- * one: with the live one's security level, so that the same certificates
- * and keys pass or fail; with the password callback, which only ever sees
- * this one. NULL with an exception set. */
+/* ------------------------------------------------------------------------ */
+/* Where a certificate chain or key comes from: a file or memory            */
+
+/* One of certfile/certdata (or keyfile/keydata). */
+typedef struct {
+    PyObject *path;   /* bytes from fspath, or NULL */
+    Py_buffer data;   /* data.obj != NULL when given as data */
+} cred_source;
+
+/* certdata/keydata -> a view of the caller's memory, never a copy: a
+ * bytes-like object through the buffer protocol (which also pins a
+ * bytearray's size while OpenSSL reads it without the GIL), an ASCII str
+ * through its own character data. */
+static int
+cred_data_get(PyObject *obj, const char *what, Py_buffer *view)
+{
+    if (PyUnicode_Check(obj)) {
+        Py_ssize_t size;
+        const char *text = PyUnicode_AsUTF8AndSize(obj, &size);
+        if (text != NULL && size == PyUnicode_GET_LENGTH(obj)) {
+            return PyBuffer_FillInfo(view, obj, (void *)text, size, 1,
+                                     PyBUF_SIMPLE);
+        }
+        PyErr_Clear();
+    }
+    else if (PyObject_CheckBuffer(obj)) {
+        if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0) {
+            return -1;
+        }
+        if (view->len > INT_MAX) {
+            PyBuffer_Release(view);
+            PyErr_Format(PyExc_OverflowError, "%s is too long", what);
+            return -1;
+        }
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "%s should be an ASCII string or a bytes-like object", what);
+    return -1;
+}
+
+/* Fills src from the path or data argument: at most one of them; with
+ * required, at least one. Returns 1 if one was given, 0 if none, -1. */
+static int
+cred_source_get(cred_source *src, PyObject *path, PyObject *data,
+                const char *path_name, const char *data_name, int required)
+{
+    if (path != Py_None && data != Py_None) {
+        PyErr_Format(PyExc_TypeError, "%s and %s cannot both be given",
+                     path_name, data_name);
+        return -1;
+    }
+    if (path != Py_None) {
+        src->path = fspath_bytes(path, path_name);
+        return src->path != NULL ? 1 : -1;
+    }
+    if (data != Py_None) {
+        return cred_data_get(data, data_name, &src->data) < 0 ? -1 : 1;
+    }
+    if (required) {
+        PyErr_Format(PyExc_TypeError, "%s or %s is required",
+                     path_name, data_name);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+cred_source_release(cred_source *src)
+{
+    Py_CLEAR(src->path);
+    if (src->data.obj != NULL) {
+        PyBuffer_Release(&src->data);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* load_cert_chain and load_pkcs12                                          */
+
+/* A context to parse into, away from the live one: with the live one's
+ * security level, so that the same certificates and keys pass or fail;
+ * with the password callback for key files, which only ever sees this
+ * one (the memory loaders hand it to OpenSSL themselves). NULL with an
+ * exception set. */
 static SSL_CTX *
 scratch_context(PySSLContext *self, password_info *pw, int with_password)
 {
@@ -1491,34 +1600,42 @@ scratch_context(PySSLContext *self, password_info *pw, int with_password)
     return tmp;
 }
 
-/* Certificate chain, then key, then the check they match, into the
- * scratch context tmp; GIL released for each (key decryption and parsing
- * are expensive). The same OpenSSL calls as loading into the live context
- * would make, so the same errors. 0 or -1. */
+/* The certificate chain (is_key 0) or the private key (1) from src into
+ * the scratch context tmp, GIL released (key decryption and parsing are
+ * expensive). The same SSL_CTX_use_* calls either way, so the same
+ * errors. 0 or -1. */
 static int
-parse_chain_and_key(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
-                    const char *certfile, const char *keyfile)
+load_into_scratch(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
+                  cred_source *src, int is_key)
 {
+    const char *path = src->path ? PyBytes_AS_STRING(src->path) : NULL;
+    const char *data = src->data.buf;
+    int len = (int)src->data.len;
     int r, err;
 
     errno = 0;
     pw->tstate = PyEval_SaveThread();
-    r = SSL_CTX_use_certificate_chain_file(tmp, certfile);
-    err = errno;
+    if (path != NULL) {
+        r = is_key ? SSL_CTX_use_PrivateKey_file(tmp, path, SSL_FILETYPE_PEM)
+                   : SSL_CTX_use_certificate_chain_file(tmp, path);
+    }
+    else {
+        r = is_key ? pyssl_cred_use_key(tmp, data, len, password_cb, pw)
+                   : pyssl_cred_use_chain(tmp, data, len);
+    }
+    err = path != NULL ? errno : 0;
     PyEval_RestoreThread(pw->tstate);
     if (r != 1) {
-        raise_load_error(self, pw, err, certfile);
+        raise_load_error(self, pw, err, path);
         return -1;
     }
-    errno = 0;
-    pw->tstate = PyEval_SaveThread();
-    r = SSL_CTX_use_PrivateKey_file(tmp, keyfile, SSL_FILETYPE_PEM);
-    err = errno;
-    PyEval_RestoreThread(pw->tstate);
-    if (r != 1) {
-        raise_load_error(self, pw, err, keyfile);
-        return -1;
-    }
+    return 0;
+}
+
+static int
+check_key(PySSLContext *self, SSL_CTX *tmp)
+{
+    int r;
     Py_BEGIN_ALLOW_THREADS
     r = SSL_CTX_check_private_key(tmp);
     Py_END_ALLOW_THREADS
@@ -1559,56 +1676,160 @@ install_chain_and_key(PySSLContext *self, SSL_CTX *tmp)
     return 0;
 }
 
-static PyObject *
-context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
+/* Chain, key, the check they match, then the swap into the live context;
+ * the key comes from the chain's source when none of its own is given. */
+static int
+load_chain_and_key(PySSLContext *self, password_info *pw, int with_password,
+                   cred_source *cert, cred_source *key)
 {
-    static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
-    PyObject *certfile, *keyfile = Py_None, *password = Py_None;
-    PyObject *cert_bytes = NULL, *key_bytes = NULL;
-    password_info pw = {NULL, NULL, NULL, 0, 0};
-    SSL_CTX *tmp = NULL;
-    int r = -1;
+    SSL_CTX *tmp = scratch_context(self, pw, with_password);
+    int r;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:load_cert_chain",
-                                     kwlist, &certfile, &keyfile, &password)) {
-        return NULL;
-    }
-    ERR_clear_error();
-    cert_bytes = fspath_bytes(certfile, "certfile");
-    if (cert_bytes == NULL) {
-        return NULL;
-    }
-    if (keyfile != Py_None) {
-        key_bytes = fspath_bytes(keyfile, "keyfile");
-        if (key_bytes == NULL) {
-            goto done;
-        }
-    }
-    if (password != Py_None) {
-        if (PyCallable_Check(password)) {
-            pw.callable = password;
-        }
-        else if (password_set(&pw, password,
-                              "password should be a string or callable") < 0) {
-            goto done;
-        }
-    }
-    tmp = scratch_context(self, &pw, password != Py_None);
     if (tmp == NULL) {
-        goto done;
+        return -1;
     }
-    r = parse_chain_and_key(self, tmp, &pw, PyBytes_AS_STRING(cert_bytes),
-                            PyBytes_AS_STRING(key_bytes ? key_bytes
-                                                        : cert_bytes));
+    r = load_into_scratch(self, tmp, pw, cert, 0);
+    if (r == 0) {
+        r = load_into_scratch(self, tmp, pw, key, 1);
+    }
+    if (r == 0) {
+        r = check_key(self, tmp);
+    }
     if (r == 0) {
         r = install_chain_and_key(self, tmp);
     }
-done:
-    /* pw dies with this call; tmp, which points at it, dies first. */
+    /* tmp points at pw, which dies with the caller: tmp dies first. */
     SSL_CTX_free(tmp);
-    PyMem_Free(pw.password);
-    Py_XDECREF(cert_bytes);
-    Py_XDECREF(key_bytes);
+    return r;
+}
+
+static PyObject *
+context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"certfile", "keyfile", "password",
+                             "certdata", "keydata", NULL};
+    PyObject *certfile = Py_None, *keyfile = Py_None, *password = Py_None;
+    PyObject *certdata = Py_None, *keydata = Py_None;
+    cred_source cert = {NULL, {NULL}}, key = {NULL, {NULL}};
+    password_info pw = {NULL, NULL, NULL, 0, 0};
+    int r = -1, has_key = 0;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO$OO:load_cert_chain",
+                                     kwlist, &certfile, &keyfile, &password,
+                                     &certdata, &keydata)) {
+        return NULL;
+    }
+    ERR_clear_error();
+    if (cred_source_get(&cert, certfile, certdata, "certfile", "certdata", 1) < 0 ||
+        (has_key = cred_source_get(&key, keyfile, keydata, "keyfile",
+                                   "keydata", 0)) < 0 ||
+        password_get(&pw, password) < 0) {
+        goto done;
+    }
+    if (!has_key && cert.data.obj != NULL &&
+        pyssl_cred_is_der(cert.data.buf, (int)cert.data.len)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "DER certdata holds no private key: "
+                        "give keydata or keyfile too");
+        goto done;
+    }
+    r = load_chain_and_key(self, &pw, password != Py_None, &cert,
+                           has_key ? &key : &cert);
+done:
+    password_clear(&pw);
+    cred_source_release(&cert);
+    cred_source_release(&key);
+    if (r < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* load_pkcs12's password: PKCS12_parse wants it up front, so a callable is
+ * asked now. A NUL would cut the C string short: refused. */
+static int
+pkcs12_password(password_info *pw, PyObject *password)
+{
+    int r;
+    if (PyCallable_Check(password)) {
+        PyObject *res = PyObject_CallObject(password, NULL);
+        if (res == NULL) {
+            return -1;
+        }
+        r = password_set(pw, res, "password callback must return a string");
+        Py_DECREF(res);
+    }
+    else {
+        r = password_get(pw, password);
+    }
+    if (r == 0 && pw->password != NULL &&
+        memchr(pw->password, '\0', (size_t)pw->size) != NULL) {
+        PyErr_SetString(PyExc_ValueError, "password must not contain NUL");
+        return -1;
+    }
+    return r;
+}
+
+/* Parses the bundle into a scratch context (GIL released), checks the
+ * key, and swaps the result in like load_cert_chain. 0 or -1. */
+static int
+load_pkcs12_data(PySSLContext *self, Py_buffer *view, const char *password)
+{
+    SSL_CTX *tmp = scratch_context(self, NULL, 0);
+    int r;
+
+    if (tmp == NULL) {
+        return -1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    r = pyssl_cred_use_pkcs12(tmp, view->buf, (int)view->len, password);
+    Py_END_ALLOW_THREADS
+    if (r == 1) {
+        r = check_key(self, tmp) == 0 && install_chain_and_key(self, tmp) == 0;
+    }
+    else if (r == PYSSL_CRED_NO_CERT || r == PYSSL_CRED_NO_KEY) {
+        raise_ssl_msg(self, r == PYSSL_CRED_NO_CERT
+            ? "PKCS#12 data holds no certificate"
+            : "PKCS#12 data holds no private key");
+        r = 0;
+    }
+    else {
+        PYSSL_SET_SSL_ERROR(self->state, "cannot load PKCS#12 data");
+    }
+    SSL_CTX_free(tmp);
+    return r == 1 ? 0 : -1;
+}
+
+static PyObject *
+context_load_pkcs12(PySSLContext *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"data", "password", NULL};
+    PyObject *data, *password = Py_None;
+    Py_buffer view = {NULL};
+    password_info pw = {NULL, NULL, NULL, 0, 0};
+    int r = -1;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:load_pkcs12", kwlist,
+                                     &data, &password)) {
+        return NULL;
+    }
+    ERR_clear_error();
+    if (PyUnicode_Check(data) || !PyObject_CheckBuffer(data)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "data should be a bytes-like object (DER PKCS#12)");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    if (view.len > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "data is too long");
+    }
+    else if (pkcs12_password(&pw, password) == 0) {
+        r = load_pkcs12_data(self, &view, pw.password);
+    }
+    password_clear(&pw);
+    PyBuffer_Release(&view);
     if (r < 0) {
         return NULL;
     }
@@ -2458,8 +2679,47 @@ static PyMethodDef context_methods[] = {
     {"_set_npn_protocols", (PyCFunction)context_set_npn_protocols,
      METH_VARARGS, "_set_npn_protocols($self, protos, /)\n--\n\n"},
     {"load_cert_chain", (PyCFunction)(void (*)(void))context_load_cert_chain,
-     KW, "load_cert_chain($self, /, certfile, keyfile=None, password=None)\n"
-     "--\n\n"},
+     KW, "load_cert_chain($self, /, certfile=None, keyfile=None, "
+     "password=None, *, certdata=None, keydata=None)\n--\n\n"
+     "Load a certificate chain and its private key, from files or memory.\n"
+     "\n"
+     "certfile/keyfile are paths, as in the stdlib. certdata/keydata are\n"
+     "the same contents held in memory: PEM text (str or bytes) or DER\n"
+     "bytes (data starting with byte 0x30 is DER; a DER chain is the\n"
+     "certificates concatenated, leaf first). Give one of certfile and\n"
+     "certdata, and at most one of keyfile and keydata; with neither, the\n"
+     "key is read from the chain's PEM, as keyfile=None does. password (a\n"
+     "str, bytes or a callable returning one) decrypts an encrypted key\n"
+     "(PEM, or DER PKCS#8); in memory, an encrypted key without one fails\n"
+     "with SSLError instead of prompting on a terminal. Bad data raises\n"
+     "the SSLError a bad file would; the swap into the context is atomic\n"
+     "for handshakes running on it (certificate rotation).\n"
+     "\n"
+     "Design (gh-60691, gh-118557, gh-129216): paths may already be bytes,\n"
+     "so data cannot share certfile/keyfile; separate keyword-only names\n"
+     "follow load_verify_locations(cadata=) and leave the positional\n"
+     "signature untouched. Data, not file-like objects (gh-129216): a\n"
+     "reader would have to be drained into a new Python object holding\n"
+     "the key, and a MemoryBIO (the 2017 PR) keeps it in one. The data is\n"
+     "read in place through the buffer protocol, so no Python object or\n"
+     "C buffer of pyssl's holds a copy of the key; pyssl's copy of the\n"
+     "password is wiped with OPENSSL_cleanse. HAS_MEMORY_CREDENTIALS says\n"
+     "these keywords and load_pkcs12() are there."},
+    {"load_pkcs12", (PyCFunction)(void (*)(void))context_load_pkcs12,
+     KW, "load_pkcs12($self, /, data, password=None)\n--\n\n"
+     "Load the certificate, key and chain of a PKCS#12 bundle in memory.\n"
+     "\n"
+     "data is the DER bundle (.p12/.pfx) as a bytes-like object; password\n"
+     "a str, bytes or a callable returning one, or None for a bundle\n"
+     "without one. PKCS#12 is how key stores and secrets managers hand\n"
+     "out credentials; a method of its own, not a format guessed inside\n"
+     "load_cert_chain, because a bundle is one object with one password\n"
+     "that covers the certificates too. A wrong password, a bundle without\n"
+     "a certificate or key, or bad data raises SSLError. Algorithms that\n"
+     "OpenSSL 3 moved to its legacy provider (RC2, as in old Windows\n"
+     "exports) fail with OpenSSL's 'unsupported' SSLError; re-export with\n"
+     "AES. Replaces the context's certificate and key like\n"
+     "load_cert_chain."},
     {"load_dh_params", (PyCFunction)context_load_dh_params, METH_O,
      "load_dh_params($self, path, /)\n--\n\n"},
     {"load_verify_locations",

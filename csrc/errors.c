@@ -4,6 +4,9 @@
  * the message of the next.
  */
 #include "pyssl.h"
+/* Headers whose reason codes errcodes.h names beyond pyssl.h's: PKCS#12
+ * ("mac verify failure" is load_pkcs12's wrong password). */
+#include <openssl/pkcs12.h>
 #include "errcodes.h"
 
 #include <string.h>

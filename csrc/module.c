@@ -437,7 +437,9 @@ static const int_constant bool_constants[] = {
     {"HAS_PSK", PYSSL_HAS_PSK},
     {"HAS_PSK_TLS13", PYSSL_HAS_PSK},
     {"HAS_PHA", 1},
-    {"HAS_OCSP_STAPLING", 1},  /* not in CPython: ocsp.c */
+    /* load_cert_chain(certdata=, keydata=) and load_pkcs12() */
+    {"HAS_MEMORY_CREDENTIALS", PYSSL_HAS_MEMORY_CREDENTIALS},
+    {"HAS_OCSP_STAPLING", 1},  /* ocsp.c; every supported OpenSSL has it */
     {NULL, 0},
 };
 

@@ -17,11 +17,12 @@
  *   ocsp.c          OCSP stapling: the status callback, its _SSLContext
  *                   attributes and _SSLSocket.get_ocsp_response
  *   certgen.c       _make_test_certs, throwaway certificates for the CLI
+ *   credentials.c   a certificate chain and key from memory (PEM, DER, PKCS#12)
  *
  * The files that define types export  int pyssl_<file>_init(PyObject *module,
  * pyssl_state *st), called from module_exec; sockbio.c's init takes no
- * arguments (it builds a BIO_METHOD once), and store.c, distrust.c and
- * certgen.c have none.
+ * arguments (it builds a BIO_METHOD once), and store.c, distrust.c,
+ * certgen.c and credentials.c have none.
  *
  * Where CPython's Modules/_ssl.c names are found here:
  *   PySSL_SetError                     errors.c   pyssl_set_socket_error
@@ -404,6 +405,25 @@ int pyssl_sockbio_set_fd(SSL *ssl, int fd);
  * more: reading on may take a record only then (see may_read_on). */
 int pyssl_sockbio_holds_record_and_more(SSL *ssl);
 int pyssl_sockbio_init(void);
+
+/* credentials.c ----------------------------------------------------------- */
+/* load_cert_chain(certdata=, keydata=) and load_pkcs12() into a scratch
+ * SSL_CTX. No Python objects, call with the GIL released. The data is
+ * read in place (no copy): DER if it starts with 0x30, else PEM. 1 on
+ * success, 0 with the error on OpenSSL's queue. A present flag for the
+ * HAS_MEMORY_CREDENTIALS constant (module.c). */
+#define PYSSL_HAS_MEMORY_CREDENTIALS 1
+int pyssl_cred_is_der(const char *data, int len);
+int pyssl_cred_use_chain(SSL_CTX *ctx, const char *data, int len);
+/* cb/u decrypt an encrypted key (PEM or DER PKCS#8). */
+int pyssl_cred_use_key(SSL_CTX *ctx, const char *data, int len,
+                       pem_password_cb *cb, void *u);
+/* password: NUL-terminated, or NULL for none. Also returns these two when
+ * the bundle parsed but lacks a part, with the queue empty: */
+#define PYSSL_CRED_NO_CERT (-1)
+#define PYSSL_CRED_NO_KEY (-2)
+int pyssl_cred_use_pkcs12(SSL_CTX *ctx, const char *data, int len,
+                          const char *password);
 
 /* certgen.c --------------------------------------------------------------- */
 /* _make_test_certs(): throwaway certificates for selftest/serve */

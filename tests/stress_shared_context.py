@@ -51,8 +51,12 @@ class Certs(object):
         self.cafile = self._write("ca.pem", ca.cert_pem.bytes())
         self.ca_pem = ca.cert_pem.bytes().decode("ascii")
         self.chains, self.keys, self.ders = [], [], set()
+        # The same pairs in memory, for load_cert_chain(certdata=, keydata=)
+        self.chain_data, self.key_data = [], []
         for name, leaf in (("a", a), ("b", b)):
             pems = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
+            self.chain_data.append(pems)
+            self.key_data.append(leaf.private_key_pem.bytes())
             self.chains.append(self._write(name + ".crt", pems))
             self.keys.append(self._write(name + ".key",
                                          leaf.private_key_pem.bytes()))
@@ -241,6 +245,16 @@ class Stress(object):
         yield lambda: ctx.load_cert_chain(certs.chains[0],
                                           certs.encrypted_key,
                                           lambda: b"secret")
+        if getattr(ssl, "HAS_MEMORY_CREDENTIALS", False):
+            # Rotation from memory: the same scratch context and swap.
+            yield lambda: ctx.load_cert_chain(certdata=certs.chain_data[1],
+                                              keydata=certs.key_data[1])
+            yield lambda: ctx.load_cert_chain(
+                certdata=certs.chain_data[0].decode("ascii"),
+                keydata=memoryview(certs.key_data[0]))
+            yield lambda: self.must_fail(
+                lambda: ctx.load_cert_chain(certdata=certs.chain_data[0],
+                                            keydata=certs.key_data[1]))
         yield lambda: ctx.set_alpn_protocols(["h2"])
         yield lambda: ctx.set_alpn_protocols(["http/1.1", "h2"])
         yield lambda: setattr(ctx, "sni_callback", lambda s, n, c: None)

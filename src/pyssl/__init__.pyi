@@ -86,6 +86,7 @@ CertificateError = SSLCertVerificationError
 HAS_PSK: bool
 HAS_PSK_TLS13: bool
 HAS_PHA: bool
+HAS_MEMORY_CREDENTIALS: bool
 HAS_NEVER_CHECK_COMMON_NAME: bool
 
 CHANNEL_BINDING_TYPES: list[str]

@@ -271,6 +271,7 @@ _LATER_METHODS = {
     "set_server_sigalgs": "needs a newer pyssl core",
     "set_psk_client_callback": "PSK needs a newer pyssl core",
     "set_psk_server_callback": "PSK needs a newer pyssl core",
+    "load_pkcs12": "credentials from memory need a newer pyssl core",
     # NPN left OpenSSL's default builds long ago; pyssl never offers it.
     "_set_npn_protocols": "NPN is not supported; use ALPN",
 }

@@ -53,6 +53,7 @@ _DEFAULT_CIPHERS: str
 HAS_ALPN: bool
 HAS_ECDH: bool
 HAS_NPN: bool
+HAS_MEMORY_CREDENTIALS: bool
 HAS_PHA: bool
 HAS_PSK: bool
 HAS_PSK_TLS13: bool
@@ -261,11 +262,19 @@ class _SSLContext:
     @overload
     def get_ca_certs(self, binary_form: bool = False) -> Any: ...
     def get_ciphers(self) -> list[_Cipher]: ...
+    # certfile or certdata is required (a TypeError otherwise); certdata and
+    # keydata are PEM (str or bytes) or DER (bytes), read in place.
     def load_cert_chain(
         self,
-        certfile: _StrOrBytesPath,
+        certfile: _StrOrBytesPath | None = None,
         keyfile: _StrOrBytesPath | None = None,
         password: _PasswordType | None = None,
+        *,
+        certdata: str | _ReadableBuffer | None = None,
+        keydata: str | _ReadableBuffer | None = None,
+    ) -> None: ...
+    def load_pkcs12(
+        self, data: _ReadableBuffer, password: _PasswordType | None = None
     ) -> None: ...
     def load_dh_params(self, path: _StrOrBytesPath, /) -> None: ...
     def load_verify_locations(

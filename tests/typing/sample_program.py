@@ -113,6 +113,18 @@ def server_context(certfile: str, keyfile: str, cafile: str,
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(certfile, keyfile, password=read_password)
     ctx.load_cert_chain(certfile, keyfile=keyfile, password=b"secret")
+    if ssl.HAS_MEMORY_CREDENTIALS:
+        # Credentials from memory (pyssl's own): PEM text, DER bytes, PKCS#12.
+        with open(certfile, "rb") as f:
+            chain_pem = f.read()
+        with open(keyfile, "rb") as f:
+            key_pem = bytearray(f.read())
+        ctx.load_cert_chain(certdata=chain_pem, keydata=key_pem,
+                            password=read_password)
+        ctx.load_cert_chain(certdata=chain_pem.decode("ascii"),
+                            keydata=memoryview(key_pem), password="secret")
+        ctx.load_cert_chain(certfile, keydata=key_pem)
+        ctx.load_pkcs12(b"", password=b"secret")
     ctx.load_verify_locations(cafile=cafile)
     ctx.verify_mode = ssl.CERT_OPTIONAL
     ctx.verify_flags = ssl.VERIFY_DEFAULT | ssl.VERIFY_X509_TRUSTED_FIRST
