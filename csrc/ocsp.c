@@ -43,7 +43,7 @@ staple_for(PySSLSocket *sslsock)
     }
     PyObject *cb = Py_NewRef(ctx->ocsp_staple_callback);
     PyObject *owner = pyssl_socket_owner_or_self(sslsock);
-    PyObject *res = owner ? PyObject_CallOneArg(cb, owner) : NULL;
+    PyObject *res = owner ? PyObject_CallFunctionObjArgs(cb, owner, NULL) : NULL;
     Py_XDECREF(owner);
     Py_DECREF(cb);
     if (res != NULL && res != Py_None && !PyObject_CheckBuffer(res)) {
