@@ -781,7 +781,7 @@ sslsock_uses_ktls_for_recv(PySSLSocket *self, PyObject *unused)
 }
 #else
 static PyObject *
-sslsock_sendfile(PySSLSocket *self, PyObject *args, PyObject *kwds)
+sslsock_sendfile(PySSLSocket *self, PyObject *args)
 {
     PyErr_SetString(PyExc_NotImplementedError,
                     "sendfile() requires OpenSSL 3.0 or later");
