@@ -98,6 +98,18 @@ ctx_unlock(PySSLContext *self)
     PyThread_release_lock(self->lock);
 }
 
+void
+pyssl_context_lock(PySSLContext *self)
+{
+    ctx_lock(self);
+}
+
+void
+pyssl_context_unlock(PySSLContext *self)
+{
+    ctx_unlock(self);
+}
+
 /* SSL_new copies most of the context, but shares its cipher list (TLS 1.2
  * and 1.3 suites in one): the connection reads the context's list live
  * during its handshake, long after the lock is released, and set_ciphers
@@ -448,6 +460,7 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         Py_DECREF(self);
         return NULL;
     }
+    pyssl_ocsp_setup(ctx);
     return (PyObject *)self;
 }
 
@@ -461,6 +474,8 @@ context_traverse(PySSLContext *self, visitproc visit, void *arg)
     Py_VISIT(self->keylog_filename);
     Py_VISIT(self->psk_client_callback);
     Py_VISIT(self->psk_server_callback);
+    Py_VISIT(self->ocsp_response_callback);
+    Py_VISIT(self->ocsp_staple_callback);
     Py_VISIT(Py_TYPE(self));
     return 0;
 }
@@ -473,6 +488,9 @@ context_clear(PySSLContext *self)
     Py_CLEAR(self->keylog_filename);
     Py_CLEAR(self->psk_client_callback);
     Py_CLEAR(self->psk_server_callback);
+    Py_CLEAR(self->ocsp_response_callback);
+    Py_CLEAR(self->ocsp_staple);
+    Py_CLEAR(self->ocsp_staple_callback);
     return 0;
 }
 
@@ -2587,6 +2605,22 @@ static PyGetSetDef context_getset[] = {
      (setter)pyssl_context_set_keylog_filename, NULL, NULL},
     {"_msg_callback", (getter)pyssl_context_get_msg_callback,
      (setter)pyssl_context_set_msg_callback, NULL, NULL},
+    {"ocsp_request", (getter)pyssl_context_get_ocsp_request,
+     (setter)pyssl_context_set_ocsp_request,
+     "Client contexts: ask the server for a stapled OCSP response.", NULL},
+    {"ocsp_response_callback", (getter)pyssl_context_get_ocsp_response_callback,
+     (setter)pyssl_context_set_ocsp_response_callback,
+     "Client contexts: called as callback(conn, response) during the\n"
+     "handshake, response being the stapled DER bytes or None; a false\n"
+     "result other than None fails the handshake.", NULL},
+    {"ocsp_staple", (getter)pyssl_context_get_ocsp_staple,
+     (setter)pyssl_context_set_ocsp_staple,
+     "Server contexts: the DER OCSP response stapled to every handshake\n"
+     "that asks for one, or None.", NULL},
+    {"ocsp_staple_callback", (getter)pyssl_context_get_ocsp_staple_callback,
+     (setter)pyssl_context_set_ocsp_staple_callback,
+     "Server contexts: called as callback(conn) when a client asks for a\n"
+     "staple; returns DER bytes or None. Wins over ocsp_staple.", NULL},
     {"sni_callback", (getter)context_get_sni_callback,
      (setter)context_set_sni_callback,
      "Set a callback that will be called when a server name is provided by "

@@ -439,6 +439,7 @@ static const int_constant bool_constants[] = {
     {"HAS_PHA", 1},
     /* load_cert_chain(certdata=, keydata=) and load_pkcs12() */
     {"HAS_MEMORY_CREDENTIALS", PYSSL_HAS_MEMORY_CREDENTIALS},
+    {"HAS_OCSP_STAPLING", 1},  /* ocsp.c; every supported OpenSSL has it */
     {NULL, 0},
 };
 

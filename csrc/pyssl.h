@@ -14,6 +14,8 @@
  *   bio.c           MemoryBIO
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
+ *   ocsp.c          OCSP stapling: the status callback, its _SSLContext
+ *                   attributes and _SSLSocket.get_ocsp_response
  *   certgen.c       _make_test_certs, throwaway certificates for the CLI
  *   credentials.c   a certificate chain and key from memory (PEM, DER, PKCS#12)
  *
@@ -211,6 +213,9 @@ typedef struct {
     BIO *keylog_bio;
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback;
+    PyObject *ocsp_response_callback; /* client: callable or NULL (ocsp.c) */
+    PyObject *ocsp_staple;            /* server: bytes or NULL */
+    PyObject *ocsp_staple_callback;   /* server: callable or NULL */
     PyObject *weakreflist;
 } PySSLContext;
 
@@ -431,5 +436,22 @@ int pyssl_socket_init(PyObject *module, pyssl_state *st);
 int pyssl_bio_init(PyObject *module, pyssl_state *st);
 int pyssl_session_init(PyObject *module, pyssl_state *st);
 int pyssl_cert_init(PyObject *module, pyssl_state *st);
+
+/* ocsp.c */
+void pyssl_ocsp_setup(SSL_CTX *ctx);
+PyObject *pyssl_context_get_ocsp_request(PySSLContext *self, void *c);
+int pyssl_context_set_ocsp_request(PySSLContext *self, PyObject *arg, void *c);
+PyObject *pyssl_context_get_ocsp_response_callback(PySSLContext *self, void *c);
+int pyssl_context_set_ocsp_response_callback(PySSLContext *self, PyObject *arg,
+                                             void *c);
+PyObject *pyssl_context_get_ocsp_staple(PySSLContext *self, void *c);
+int pyssl_context_set_ocsp_staple(PySSLContext *self, PyObject *arg, void *c);
+PyObject *pyssl_context_get_ocsp_staple_callback(PySSLContext *self, void *c);
+int pyssl_context_set_ocsp_staple_callback(PySSLContext *self, PyObject *arg,
+                                           void *c);
+PyObject *pyssl_socket_get_ocsp_response(PySSLSocket *self, PyObject *unused);
+/* context.c: the context lock, for SSL_CTX changes made outside context.c */
+void pyssl_context_lock(PySSLContext *self);
+void pyssl_context_unlock(PySSLContext *self);
 
 #endif /* PYSSL_H */

@@ -1465,6 +1465,10 @@ static PyMethodDef sslsock_methods[] = {
      "getpeercert($self, der=False, /)\n--\n\n"
      "The peer's certificate as a dict, or as DER bytes if der is true;\n"
      "None if the peer sent none."},
+    {"get_ocsp_response", (PyCFunction)pyssl_socket_get_ocsp_response,
+     METH_NOARGS, "get_ocsp_response($self, /)\n--\n\n"
+     "The DER OCSP response stapled in the handshake (by the server), or\n"
+     "None."},
     {"get_channel_binding",
      (PyCFunction)(void (*)(void))sslsock_get_channel_binding,
      METH_VARARGS | METH_KEYWORDS,

@@ -51,6 +51,7 @@ HAS_PHA = getattr(_ssl, "HAS_PHA",
                   hasattr(_SSLContext, "post_handshake_auth"))
 # load_cert_chain(certdata=, keydata=) and load_pkcs12(): pyssl's own.
 HAS_MEMORY_CREDENTIALS = getattr(_ssl, "HAS_MEMORY_CREDENTIALS", False)
+HAS_OCSP_STAPLING = getattr(_ssl, "HAS_OCSP_STAPLING", False)
 HAS_NEVER_CHECK_COMMON_NAME = hasattr(_ssl, "HOSTFLAG_NEVER_CHECK_SUBJECT")
 
 if hasattr(_ssl, "RAND_egd"):

@@ -54,6 +54,7 @@ HAS_ALPN: bool
 HAS_ECDH: bool
 HAS_NPN: bool
 HAS_MEMORY_CREDENTIALS: bool
+HAS_OCSP_STAPLING: bool
 HAS_PHA: bool
 HAS_PSK: bool
 HAS_PSK_TLS13: bool
@@ -249,6 +250,11 @@ class _SSLContext:
     verify_mode: int
     _host_flags: int
     _msg_callback: _MsgCallback | None
+    # OCSP stapling (pyssl only): DER bytes in, DER bytes out.
+    ocsp_request: bool
+    ocsp_response_callback: Callable[[Any, bytes | None], object] | None
+    ocsp_staple: bytes | None
+    ocsp_staple_callback: Callable[[Any], bytes | None] | None
     def __new__(cls, protocol: int, /) -> Self: ...
     @property
     def protocol(self) -> int: ...
@@ -334,6 +340,7 @@ class _SSLSocket:
     def compression(self) -> str | None: ...
     def do_handshake(self) -> None: ...
     def get_channel_binding(self, cb_type: str = "tls-unique") -> bytes | None: ...
+    def get_ocsp_response(self) -> bytes | None: ...
     def get_unverified_chain(self) -> list[Certificate] | None: ...
     def get_verified_chain(self) -> list[Certificate] | None: ...
     @overload

@@ -162,6 +162,12 @@ class SSLObject:
         """The protocol ALPN agreed on, or None."""
         return self._sslobj.selected_alpn_protocol()
 
+    def get_ocsp_response(self):
+        """The DER OCSP response the server stapled in the handshake, or
+        None (pyssl only; see SSLContext.ocsp_request). On a server, the
+        staple it sent."""
+        return self._sslobj.get_ocsp_response()
+
     def cipher(self):
         """(name, protocol version, secret bits) of the cipher in use, or
         None before the handshake."""
@@ -449,6 +455,10 @@ class SSLSocket(socket):
         if not _ssl.HAS_ALPN:
             return None
         return self._query("selected_alpn_protocol")
+
+    @_same_doc
+    def get_ocsp_response(self):
+        return self._query("get_ocsp_response")
 
     @_same_doc
     def cipher(self):
