@@ -5,8 +5,8 @@
  * operation reads the socket's timeout once, then loops: call OpenSSL with
  * the GIL released, and when OpenSSL wants to read or write, wait with
  * poll() (select() on Windows, platform.h) until the fd is ready or the
- * deadline passes.  Over memory BIOs
- * nothing ever waits: "want read" is the caller's cue to feed more bytes.
+ * deadline passes.  Over memory BIOs nothing ever waits: "want read" is
+ * the caller's cue to feed more bytes.
  *
  * Who owns what.  Programs read an SSLSocket in one thread while another
  * writes it (websockets, chat, proxies), and share an SSLObject between
