@@ -8,6 +8,7 @@
  * ("mac verify failure" is load_pkcs12's wrong password). */
 #include <openssl/pkcs12.h>
 #include "errcodes.h"
+#include "platform.h"
 
 #include <string.h>
 
@@ -503,8 +504,7 @@ static PyObject *
 raise_system_error(PySSLSocket *sslsock, unsigned long e)
 {
     ERR_clear_error();
-    errno = ERR_GET_REASON(e);
-    PyErr_SetFromErrno(PyExc_OSError);
+    pyssl_socket_oserror(ERR_GET_REASON(e));
     pyssl_reraise_parked(sslsock);
     return NULL;
 }
@@ -554,8 +554,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
         else if (ret == -1 && sslsock->err.c != 0 && !socket_is_gone(sslsock)) {
             /* The socket BIO failed: that is an OSError with its errno. */
             ERR_clear_error();
-            errno = sslsock->err.c;
-            PyErr_SetFromErrno(PyExc_OSError);
+            pyssl_socket_oserror(sslsock->err.c);
             pyssl_reraise_parked(sslsock);
             return NULL;
         }

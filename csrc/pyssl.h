@@ -11,6 +11,8 @@
  *   distrust.c      the distrusted CA keys every verification refuses
  *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
  *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
+ *   platform.h      POSIX vs Windows: waiting on a socket, the monotonic clock,
+ *                   socket error codes (errno or WSAGetLastError) -> OSError
  *   bio.c           MemoryBIO
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
@@ -27,7 +29,9 @@
  * Where CPython's Modules/_ssl.c names are found here:
  *   PySSL_SetError                     errors.c   pyssl_set_socket_error
  *   _setSSLError, fill_and_set_sslerror  errors.c  pyssl_set_ssl_error, pyssl_raise
- *   PySSL_select                       socket.c   io_wait (+ run_io, the one I/O loop)
+ *   PySSL_select                       socket.c   io_wait (+ run_io, the one I/O loop),
+ *                                      platform.h pyssl_wait_socket
+ *   _PySSLError.c/.ws, _PySSL_FIX_ERRNO  platform.h pyssl_socket_errno (one code)
  *   PySSL_BEGIN/END_ALLOW_THREADS      socket.c   run_op, conn_lock/conn_unlock
  *   newPySSLSocket                     socket.c   new_sslsock, wrap, finish_wrap
  *   _ssl__SSLSocket_read/write_impl    socket.c   sslsock_read, sslsock_write
@@ -222,7 +226,7 @@ typedef struct {
 /* The last error of an SSL_* call, read before the GIL is taken back. */
 typedef struct {
     int ssl; /* SSL_get_error() */
-    int c;   /* errno */
+    int c;   /* errno, WSAGetLastError() on Windows (platform.h) */
 } pyssl_err;
 
 /* _SSLSocket: an SSL over a socket fd or over two MemoryBIOs. */

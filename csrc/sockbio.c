@@ -19,7 +19,16 @@
  * gate passes its reads or writes straight through.  The peer's EOF is
  * read once more through the socket BIO, so that it records the EOF where
  * OpenSSL looks for it (BIO_eof) and reports it the usual way.
- * Windows has no MSG_DONTWAIT and gets no gate (and no connection lock).
+ *
+ * Windows has no MSG_DONTWAIT, and gets no gate and no connection lock:
+ * OpenSSL reads and writes the socket itself, as in CPython's _ssl.  A
+ * socket with a timeout is non-blocking in the OS there too (Python's
+ * socket module makes it so), so WSAEWOULDBLOCK becomes WANT_* and socket.c
+ * waits as on POSIX; a blocking socket blocks inside OpenSSL, as CPython's
+ * does.  What Windows offers cannot make a correct gate: ioctlsocket
+ * (FIONBIO) would change the mode of a socket others share, and cannot be
+ * read back to restore it; a select() with no timeout before send() does
+ * not stop a blocking send() larger than the free buffer from waiting.
  */
 #include "pyssl.h"
 

@@ -4,8 +4,9 @@
  * (SSLSocket) or over two MemoryBIOs (SSLObject).  Over a socket, every
  * operation reads the socket's timeout once, then loops: call OpenSSL with
  * the GIL released, and when OpenSSL wants to read or write, wait with
- * poll() until the fd is ready or the deadline passes.  Over memory BIOs
- * nothing ever waits: "want read" is the caller's cue to feed more bytes.
+ * poll() (select() on Windows, platform.h) until the fd is ready or the
+ * deadline passes.  Over memory BIOs nothing ever waits: "want read" is
+ * the caller's cue to feed more bytes.
  *
  * Who owns what.  Programs read an SSLSocket in one thread while another
  * writes it (websockets, chat, proxies), and share an SSLObject between
@@ -33,12 +34,10 @@
  * lock_owner lets it through, as if there were no lock.
  */
 #include "pyssl.h"
+#include "platform.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <string.h>
-#include <time.h>
 
 #ifndef OPENSSL_NO_COMP
 #  include <openssl/comp.h>
@@ -60,14 +59,6 @@ typedef struct {
     int mode;         /* enum io_mode */
     int64_t deadline; /* monotonic ns, for IO_TIMEOUT */
 } io_ctx;
-
-static int64_t
-monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static PyObject *
 raise_socket_gone(PySSLSocket *self)
@@ -169,7 +160,7 @@ io_learn(PySSLSocket *self, io_ctx *io)
                 secs = 1e9;
             }
             io->mode = IO_TIMEOUT;
-            io->deadline = monotonic_ns() + (int64_t)(secs * 1e9);
+            io->deadline = pyssl_monotonic_ns() + (int64_t)(secs * 1e9);
         }
     }
     Py_DECREF(t);
@@ -263,18 +254,15 @@ conn_unlock(PySSLSocket *self, int taken)
 
 enum wait_result { WAIT_READY, WAIT_TIMED_OUT, WAIT_NONBLOCKING, WAIT_ERROR };
 
-/* poll() once with the GIL released; returns poll's result, errno in *e. */
+/* Wait once with the GIL released (platform.h); returns the wait's result,
+ * its socket error code in *e. */
 static int
 poll_fd(int fd, int writing, int ms, int *e)
 {
-    struct pollfd p;
     int rc;
-    p.fd = fd;
-    p.events = writing ? POLLOUT : POLLIN;
-    p.revents = 0;
     Py_BEGIN_ALLOW_THREADS
-    rc = poll(&p, 1, ms);
-    *e = errno;
+    rc = pyssl_wait_socket(fd, writing, ms);
+    *e = pyssl_socket_errno();
     Py_END_ALLOW_THREADS
     return rc;
 }
@@ -294,7 +282,7 @@ io_wait(PySSLSocket *self, io_ctx *io, int writing)
     for (;;) {
         int ms = -1, e = 0;
         if (io->mode == IO_TIMEOUT) {
-            int64_t left = io->deadline - monotonic_ns();
+            int64_t left = io->deadline - pyssl_monotonic_ns();
             if (left <= 0) {
                 return WAIT_TIMED_OUT;
             }
@@ -308,9 +296,8 @@ io_wait(PySSLSocket *self, io_ctx *io, int writing)
         if (rc == 0) {
             return WAIT_TIMED_OUT;
         }
-        if (e != EINTR) {
-            errno = e;
-            PyErr_SetFromErrno(PyExc_OSError);
+        if (!pyssl_socket_eintr(e)) {
+            pyssl_socket_oserror(e);
             return WAIT_ERROR;
         }
         if (PyErr_CheckSignals() < 0) {
@@ -329,7 +316,7 @@ typedef int (*ssl_op)(SSL *ssl, void *arg, pyssl_err *err);
 static void
 capture_err(SSL *ssl, int ret, pyssl_err *err)
 {
-    err->c = errno; /* first: SSL_get_error must not disturb it */
+    err->c = pyssl_socket_errno(); /* first: SSL_get_error may change it */
     err->ssl = SSL_get_error(ssl, ret);
 }
 

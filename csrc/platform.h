@@ -1,0 +1,117 @@
+/* platform.h: what waiting on a socket means on POSIX and on Windows.
+ *
+ * socket.c waits for its fd, measures deadlines and turns a failed socket
+ * call into an OSError through these few functions; nothing else in csrc/
+ * needs to know which system it runs on for socket I/O.  As in CPython's
+ * _ssl (PySSL_select, _PySSLError.ws):
+ *  - the wait is poll() on POSIX and select() on Windows, where WSAPoll
+ *    missed a failed connection on older releases and fd_set is a list of
+ *    sockets, not a bitmap bounded by FD_SETSIZE;
+ *  - a socket call reports its failure in errno on POSIX and through
+ *    WSAGetLastError() on Windows; that code becomes the OSError (on
+ *    Windows its winerror, from which Python derives errno and the
+ *    subclass, e.g. ConnectionResetError for WSAECONNRESET);
+ *  - the deadline clock is CLOCK_MONOTONIC or QueryPerformanceCounter.
+ * The never-blocking socket gate is POSIX only: see sockbio.c for why.
+ */
+#ifndef PYSSL_PLATFORM_H
+#define PYSSL_PLATFORM_H
+
+#include <Python.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+#  include <winsock2.h>
+#  include <windows.h>
+#else
+#  include <errno.h>
+#  include <poll.h>
+#  include <time.h>
+#endif
+
+/* Nanoseconds on a clock that never goes back, for deadlines. */
+static inline int64_t
+pyssl_monotonic_ns(void)
+{
+#ifdef _WIN32
+    LARGE_INTEGER freq, now;
+    QueryPerformanceFrequency(&freq); /* never fails since Windows XP */
+    QueryPerformanceCounter(&now);
+    /* Split the division so that ticks * 1e9 cannot overflow. */
+    int64_t f = freq.QuadPart, t = now.QuadPart;
+    return (t / f) * 1000000000 + (t % f) * 1000000000 / f;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+#endif
+}
+
+/* The error code of the socket call that just failed.  Read it before
+ * anything else can overwrite it. */
+static inline int
+pyssl_socket_errno(void)
+{
+#ifdef _WIN32
+    return WSAGetLastError();
+#else
+    return errno;
+#endif
+}
+
+/* Whether a wait failed only because a signal interrupted it. */
+static inline int
+pyssl_socket_eintr(int e)
+{
+#ifdef _WIN32
+    return e == WSAEINTR;
+#else
+    return e == EINTR;
+#endif
+}
+
+/* Raise the OSError for socket error code e (from pyssl_socket_errno, or
+ * an OpenSSL ERR_LIB_SYS reason, which is the same code); returns NULL. */
+static inline PyObject *
+pyssl_socket_oserror(int e)
+{
+#ifdef _WIN32
+    return PyErr_SetExcFromWindowsErr(PyExc_OSError, e);
+#else
+    errno = e;
+    return PyErr_SetFromErrno(PyExc_OSError);
+#endif
+}
+
+/* Wait up to ms milliseconds (-1: forever) until fd can be read, or
+ * written if writing.  Call without the GIL.  Returns > 0 when ready, 0 on
+ * timeout, < 0 on failure with the code in pyssl_socket_errno(). */
+static inline int
+pyssl_wait_socket(int fd, int writing, int ms)
+{
+#ifdef _WIN32
+    /* CPython hands Windows sockets to OpenSSL as an int, too. */
+    SOCKET s = (SOCKET)fd;
+    fd_set fds;
+    struct timeval tv, *tvp = NULL;
+    FD_ZERO(&fds);
+    FD_SET(s, &fds);
+    if (ms >= 0) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+        tvp = &tv;
+    }
+    /* The first argument is ignored on Windows. */
+    int rc = writing ? select(0, NULL, &fds, NULL, tvp)
+                     : select(0, &fds, NULL, NULL, tvp);
+    return rc == SOCKET_ERROR ? -1 : rc;
+#else
+    struct pollfd p;
+    p.fd = fd;
+    p.events = writing ? POLLOUT : POLLIN;
+    p.revents = 0;
+    return poll(&p, 1, ms);
+#endif
+}
+
+#endif /* PYSSL_PLATFORM_H */
