@@ -3,17 +3,18 @@
 PY ?= python3
 OUT ?= /tmp/pyssl-dev
 
-.PHONY: help build test asan refleak coverage conformance bench fuzz ci
+.PHONY: help build test asan refleak coverage conformance bench fuzz mingw ci
 
 help:
 	@echo "make build        dev build of csrc/ into \$$OUT (-Werror); use PYTHONPATH=\$$OUT"
 	@echo "make test         pyssl's pytest suite on that build"
-	@echo "make asan         AddressSanitizer: core-mode test_ssl and pytest (ci/asan.sh)"
+	@echo "make asan         ASAN + UBSan: core-mode test_ssl and pytest (ci/asan.sh)"
 	@echo "make refleak      debug CPython 3.13: regrtest -R over test_ssl, refleak loop"
 	@echo "make coverage     C line coverage of pytest + core-mode test_ssl (gcov)"
 	@echo "make conformance  CPython's test_ssl, stdlib vs core vs full, on 3.8-3.13"
 	@echo "make bench        benchmarks/run.py, pyssl against the stdlib (-O2 build)"
 	@echo "make fuzz         every fuzz target for a minute under ASAN+UBSan"
+	@echo "make mingw        csrc/ compiles for Windows with mingw-w64 (-Werror)"
 	@echo "make ci           the whole of .ci/run (35 min or more)"
 
 build:
@@ -40,6 +41,9 @@ bench:
 
 fuzz:
 	bash ci/fuzz.sh
+
+mingw:
+	bash ci/mingw-check.sh
 
 ci:
 	.ci/run
