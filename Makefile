@@ -3,7 +3,7 @@
 PY ?= python3
 OUT ?= /tmp/pyssl-dev
 
-.PHONY: help build test asan refleak coverage conformance bench fuzz mingw ci
+.PHONY: help build test asan refleak coverage conformance bench fuzz mingw lint ci
 
 help:
 	@echo "make build        dev build of csrc/ into \$$OUT (-Werror); use PYTHONPATH=\$$OUT"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench        benchmarks/run.py, pyssl against the stdlib (-O2 build)"
 	@echo "make fuzz         every fuzz target for a minute under ASAN+UBSan"
 	@echo "make mingw        csrc/ compiles for Windows with mingw-w64 (-Werror)"
+	@echo "make lint         ci/lint-c.sh: version checks only through csrc/compat.h"
 	@echo "make ci           the whole of .ci/run (35 min or more)"
 
 build:
@@ -44,6 +45,9 @@ fuzz:
 
 mingw:
 	bash ci/mingw-check.sh
+
+lint:
+	bash ci/lint-c.sh
 
 ci:
 	.ci/run

@@ -19,6 +19,12 @@
 #  define PYSSL_NEED_TP_NEW_NULL 1
 #endif
 
+/* 3.8's PyType_FromSpec ignores a __weaklistoffset__ member: pyssl_new_type
+ * sets tp_weaklistoffset from it by hand. */
+#if PY_VERSION_HEX < 0x03090000
+#  define PYSSL_NEED_WEAKLISTOFFSET_FIX 1
+#endif
+
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *Py_NewRef(PyObject *o) { Py_INCREF(o); return o; }
 static inline PyObject *Py_XNewRef(PyObject *o) { Py_XINCREF(o); return o; }
@@ -147,8 +153,36 @@ PyErr_SetRaisedException(PyObject *exc)
 #  error "pyssl needs OpenSSL 1.1.1 or newer"
 #endif
 
+/* Every OpenSSL version check of csrc/ is one of these names (ci/lint-c.sh
+ * refuses a raw OPENSSL_VERSION_NUMBER or PY_VERSION_HEX comparison
+ * anywhere else), each named for what the release brought. */
+
+/* 3.0: SSL_get1_peer_certificate, EVP_PKEY DH parameters, SSL_sendfile and
+ * kTLS, SSL_get_negotiated_group, X509_LOOKUP_store, the decoders. */
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 #  define PYSSL_OPENSSL_3 1
+#endif
+/* 3.2: SSL_get0_group_name; the SSL_CERT_URI default store variable. */
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+#  define PYSSL_HAS_GROUP_NAME 1
+#  define PYSSL_HAS_SSL_CERT_URI 1
+#endif
+/* 3.3: X509_STORE_get1_objects, a copy taken under the store's lock. */
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+#  define PYSSL_HAS_STORE_GET1_OBJECTS 1
+#endif
+/* 3.4: SSL_get1_builtin_sigalgs. */
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+#  define PYSSL_HAS_BUILTIN_SIGALGS 1
+#endif
+/* 3.5: SSL_get0_signature_name, SSL_CTX_get0_implemented_groups. */
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#  define PYSSL_HAS_SIGNATURE_NAME 1
+#  define PYSSL_HAS_IMPLEMENTED_GROUPS 1
+#endif
+/* Before 1.1.1l, SSL_new did not copy the context's host flags. */
+#if OPENSSL_VERSION_NUMBER < 0x101010cfL
+#  define PYSSL_SSL_NEW_DROPS_HOSTFLAGS 1
 #endif
 
 #endif /* PYSSL_COMPAT_H */

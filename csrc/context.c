@@ -48,7 +48,7 @@
 #include <errno.h>
 #include <string.h>
 
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
 #  include <openssl/evp.h>
 #else
 #  include <openssl/dh.h>
@@ -2092,7 +2092,7 @@ context_set_default_verify_paths(PySSLContext *self, PyObject *unused)
 /* ------------------------------------------------------------------------ */
 /* load_dh_params                                                           */
 
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
 typedef EVP_PKEY dh_params;
 #else
 typedef DH dh_params;
@@ -2102,7 +2102,7 @@ typedef DH dh_params;
 static dh_params *
 read_dh_params(BIO *bio)
 {
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
     /* The PEM block is read by hand, not through PEM_read_bio_Parameters:
      * that goes through OSSL_DECODER, whose errors would hide the PEM
      * NO_START_LINE users (and CPython's tests) expect for a wrong file. */
@@ -2134,7 +2134,7 @@ install_dh_params(PySSLContext *self, dh_params *params)
 {
     int ok;
     PyThread_acquire_lock(self->lock, WAIT_LOCK); /* called without the GIL */
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
     ok = SSL_CTX_set0_tmp_dh_pkey(self->ctx, params) == 1;
     if (!ok) {
         EVP_PKEY_free(params); /* only taken over on success */
@@ -2285,7 +2285,7 @@ context_get_groups(PySSLContext *self, PyObject *args, PyObject *kwds)
                                      &aliases)) {
         return NULL;
     }
-#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#ifdef PYSSL_HAS_IMPLEMENTED_GROUPS
     STACK_OF(OPENSSL_CSTRING) *names = sk_OPENSSL_CSTRING_new_null();
     PyObject *list = NULL;
     if (names == NULL) {
@@ -2410,7 +2410,7 @@ context_get_ciphers(PySSLContext *self, PyObject *unused)
 PyObject *
 pyssl_get_sigalgs(PyObject *module, PyObject *unused)
 {
-#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+#ifdef PYSSL_HAS_BUILTIN_SIGALGS
     char *names = SSL_get1_builtin_sigalgs(NULL);
     PyObject *str, *sep, *list;
     if (names == NULL) {
@@ -2791,10 +2791,6 @@ pyssl_context_init(PyObject *module, pyssl_state *st)
     if (st->context_type == NULL) {
         return -1;
     }
-#if PY_VERSION_HEX < 0x03090000
-    /* 3.8's PyType_FromSpec ignores __weaklistoffset__ members. */
-    st->context_type->tp_weaklistoffset = offsetof(PySSLContext, weakreflist);
-#endif
     return PyModule_AddObjectRef(module, "_SSLContext",
                                  (PyObject *)st->context_type);
 }

@@ -165,7 +165,7 @@ key_pem(const char *data, int len, pem_password_cb *cb, void *u)
     }
     key = PEM_read_bio_PrivateKey(bio, NULL, cb, u);
     BIO_free(bio);
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
     /* OpenSSL 3's decoders report data without any key block as their
      * own "unsupported"; 1.1.1 says PEM "no start line", as for a chain
      * without a certificate. One answer for "there is no key here". */

@@ -11,7 +11,7 @@ void *pyssl_legacy_state = NULL;
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
 
-#if PY_VERSION_HEX < 0x030A0000
+#ifdef PYSSL_NEED_TP_NEW_NULL
 static PyObject *
 no_instances(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
@@ -39,7 +39,17 @@ pyssl_new_type(PyObject *module, PyType_Spec *spec)
     if (type == NULL) {
         return NULL;
     }
-#if PY_VERSION_HEX < 0x030A0000
+#ifdef PYSSL_NEED_WEAKLISTOFFSET_FIX
+    for (PyType_Slot *s = spec->slots; s->slot; s++) {
+        PyMemberDef *m = s->slot == Py_tp_members ? s->pfunc : NULL;
+        for (; m != NULL && m->name != NULL; m++) {
+            if (strcmp(m->name, "__weaklistoffset__") == 0) {
+                ((PyTypeObject *)type)->tp_weaklistoffset = m->offset;
+            }
+        }
+    }
+#endif
+#ifdef PYSSL_NEED_TP_NEW_NULL
     /* No Py_TPFLAGS_DISALLOW_INSTANTIATION yet: a type without its own
      * tp_new must still refuse to be called. */
     if (!spec_has_slot(spec, Py_tp_new)) {

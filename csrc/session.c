@@ -27,10 +27,8 @@ session_traverse(PyObject *op, visitproc visit, void *arg)
 {
     PySSLSession *self = (PySSLSession *)op;
     Py_VISIT(self->ctx);
-#if PY_VERSION_HEX >= 0x03090000
-    /* Heap type instances own a reference to their type (3.9+ convention). */
+    /* Heap type instances own a reference to their type (3.8+). */
     Py_VISIT(Py_TYPE(op));
-#endif
     return 0;
 }
 

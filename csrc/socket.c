@@ -704,7 +704,7 @@ sslsock_pending(PySSLSocket *self, PyObject *unused)
 /* ------------------------------------------------------------------------ */
 /* sendfile and kTLS                                                        */
 
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
 typedef struct {
     int fd;
     off_t offset;
@@ -902,7 +902,7 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
 static X509 *
 get_peer_cert(SSL *ssl)
 {
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
     return SSL_get1_peer_certificate(ssl);
 #else
     return SSL_get_peer_certificate(ssl);
@@ -1169,7 +1169,7 @@ sslsock_group(PySSLSocket *self, PyObject *unused)
 {
     /* Where OpenSSL can't name the group, say so whatever the state: a
      * None would read as "no handshake yet". */
-#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#ifndef PYSSL_OPENSSL_3
     PyErr_SetString(PyExc_NotImplementedError,
                     "group() requires OpenSSL 3.0 or later");
     return NULL;
@@ -1177,7 +1177,7 @@ sslsock_group(PySSLSocket *self, PyObject *unused)
     if (!SSL_is_init_finished(self->ssl)) {
         Py_RETURN_NONE;
     }
-#  if OPENSSL_VERSION_NUMBER >= 0x30200000L
+#  ifdef PYSSL_HAS_GROUP_NAME
     return pyssl_str_or_none(SSL_get0_group_name(self->ssl));
 #  else
     int nid = SSL_get_negotiated_group(self->ssl);
@@ -1194,7 +1194,7 @@ sslsock_group(PySSLSocket *self, PyObject *unused)
 static PyObject *
 sigalg(PySSLSocket *self, int of_server)
 {
-#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#ifdef PYSSL_HAS_SIGNATURE_NAME
     const char *name = NULL;
     int ours = of_server == self->server_side;
     int ok = ours ? SSL_get0_signature_name(self->ssl, &name)
@@ -1508,20 +1508,17 @@ static PyGetSetDef sslsock_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-#ifdef PYSSL_HAVE_MODULE_TYPES
+/* (On 3.8 pyssl_new_type applies it: PyType_FromSpec ignores it there.) */
 static PyMemberDef sslsock_members[] = {
     {"__weaklistoffset__", T_PYSSIZET, offsetof(PySSLSocket, weakreflist),
      READONLY, NULL},
     {NULL, 0, 0, 0, NULL},
 };
-#endif
 
 static PyType_Slot sslsock_slots[] = {
     {Py_tp_methods, sslsock_methods},
     {Py_tp_getset, sslsock_getset},
-#ifdef PYSSL_HAVE_MODULE_TYPES
     {Py_tp_members, sslsock_members},
-#endif
     {Py_tp_traverse, (void *)sslsock_traverse},
     {Py_tp_clear, (void *)sslsock_clear},
     {Py_tp_dealloc, (void *)sslsock_dealloc},
@@ -1548,10 +1545,6 @@ pyssl_socket_init(PyObject *module, pyssl_state *st)
     if (st->socket_type == NULL) {
         return -1;
     }
-#ifndef PYSSL_HAVE_MODULE_TYPES
-    /* 3.8's PyType_FromSpec has no __weaklistoffset__ member. */
-    st->socket_type->tp_weaklistoffset = offsetof(PySSLSocket, weakreflist);
-#endif
     return PyModule_AddObjectRef(module, "_SSLSocket",
                                  (PyObject *)st->socket_type);
 }
@@ -1720,7 +1713,7 @@ wrap(PySSLContext *ctx, const wrap_args *w)
     if (self == NULL) {
         return NULL;
     }
-#if OPENSSL_VERSION_NUMBER < 0x101010cfL
+#ifdef PYSSL_SSL_NEW_DROPS_HOSTFLAGS
     /* Before 1.1.1l, SSL_new did not copy the context's host flags. */
     X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(self->ssl), ctx->hostflags);
 #endif

@@ -170,7 +170,7 @@ default_extra(void)
     const char *uri = NULL;
     size_t n;
     char *s;
-#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+#ifdef PYSSL_HAS_SSL_CERT_URI
     /* 3.2+ also reads a default store URI from here; it has no exported
      * getter for the variable's name (only for the file and dir ones). */
     uri = getenv("SSL_CERT_URI");
@@ -207,7 +207,7 @@ add_lookups(X509_STORE *store, int kind)
         return 0;
     }
     X509_LOOKUP_add_dir(l, NULL, X509_FILETYPE_DEFAULT);
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#ifdef PYSSL_OPENSSL_3
     l = X509_STORE_add_lookup(store, X509_LOOKUP_store());
     if (l == NULL) {
         return 0;
@@ -247,7 +247,7 @@ copy_objects(X509_STORE *dst, X509_STORE *src)
 {
     STACK_OF(X509_OBJECT) *objs;
     int ok = 1;
-#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+#ifdef PYSSL_HAS_STORE_GET1_OBJECTS
     objs = X509_STORE_get1_objects(src);
     if (objs == NULL) {
         return 0;
@@ -260,7 +260,7 @@ copy_objects(X509_STORE *dst, X509_STORE *src)
         X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
         ok = add_object(dst, obj);
     }
-#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+#ifdef PYSSL_HAS_STORE_GET1_OBJECTS
     sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
 #else
     X509_STORE_unlock(src);

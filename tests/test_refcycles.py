@@ -83,3 +83,13 @@ def test_sslobject_owner_cycle_is_collected():
     del ctx, obj
     gc.collect()
     assert refs[0]() is None and refs[1]() is None
+
+
+def test_core_objects_take_weak_references():
+    """SSLSocket/SSLObject hold their C object weakly-referenceable on every
+    interpreter (3.8 needs the offset set by hand)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(),
+                       server_hostname="localhost")
+    for target in (ctx, obj._sslobj):
+        assert weakref.ref(target)() is target
