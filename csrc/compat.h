@@ -9,7 +9,7 @@
 #include <Python.h>
 
 /* Type flags that appeared after 3.8.  Where DISALLOW_INSTANTIATION is
- * missing, pyssl_new_type() (module.c) gives such a type a tp_new that
+ * missing, pyssl_new_type() (below) gives such a type a tp_new that
  * refuses instead. */
 #ifndef Py_TPFLAGS_IMMUTABLETYPE
 #  define Py_TPFLAGS_IMMUTABLETYPE 0
@@ -145,6 +145,61 @@ PyErr_SetRaisedException(PyObject *exc)
                   PyException_GetTraceback(exc));
 }
 #endif
+
+/* Heap types on every interpreter: PyType_FromModuleAndSpec, plus what
+ * 3.8 and 3.9 lack (the weak-reference offset, DISALLOW_INSTANTIATION). */
+#include <structmember.h>
+#include <string.h>
+
+#ifdef PYSSL_NEED_TP_NEW_NULL
+static inline PyObject *
+pyssl_no_instances(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances",
+                 type->tp_name);
+    return NULL;
+}
+#endif
+
+static inline int
+pyssl_spec_has_slot(PyType_Spec *spec, int slot)
+{
+    for (PyType_Slot *s = spec->slots; s->slot; s++) {
+        if (s->slot == slot) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static inline PyTypeObject *
+pyssl_new_type(PyObject *module, PyType_Spec *spec)
+{
+    PyObject *type = PyType_FromModuleAndSpec(module, spec, NULL);
+    if (type == NULL) {
+        return NULL;
+    }
+#ifdef PYSSL_NEED_WEAKLISTOFFSET_FIX
+    for (PyType_Slot *s = spec->slots; s->slot; s++) {
+        PyMemberDef *m = s->slot == Py_tp_members ? s->pfunc : NULL;
+        for (; m != NULL && m->name != NULL; m++) {
+            if (strcmp(m->name, "__weaklistoffset__") == 0) {
+                ((PyTypeObject *)type)->tp_weaklistoffset = m->offset;
+            }
+        }
+    }
+#endif
+#ifdef PYSSL_NEED_TP_NEW_NULL
+    /* No Py_TPFLAGS_DISALLOW_INSTANTIATION yet: a type without its own
+     * tp_new must still refuse to be called. */
+    if (!pyssl_spec_has_slot(spec, Py_tp_new)) {
+        ((PyTypeObject *)type)->tp_new = pyssl_no_instances;
+    }
+#else
+    (void)pyssl_spec_has_slot;
+#endif
+    return (PyTypeObject *)type;
+}
 
 /* --- OpenSSL ----------------------------------------------------------- */
 #include <openssl/opensslv.h>

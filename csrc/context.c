@@ -2403,41 +2403,6 @@ context_get_ciphers(PySSLContext *self, PyObject *unused)
     return list;
 }
 
-/* _ssl.get_sigalgs(): the signature algorithm names this OpenSSL can use
- * in TLS, from SSL_get1_builtin_sigalgs() (OpenSSL 3.4+, the same source
- * as CPython 3.15). Older OpenSSL has no public API for the full list
- * (SSL_get_sigalgs() only reports a peer's list after a handshake). */
-PyObject *
-pyssl_get_sigalgs(PyObject *module, PyObject *unused)
-{
-#ifdef PYSSL_HAS_BUILTIN_SIGALGS
-    char *names = SSL_get1_builtin_sigalgs(NULL);
-    PyObject *str, *sep, *list;
-    if (names == NULL) {
-        return PyErr_NoMemory();
-    }
-    if (names[0] == '\0') {
-        OPENSSL_free(names);
-        return PyList_New(0);
-    }
-    str = PyUnicode_DecodeFSDefault(names);
-    OPENSSL_free(names);
-    if (str == NULL) {
-        return NULL;
-    }
-    sep = PyUnicode_FromString(":");
-    list = sep ? PyUnicode_Split(str, sep, -1) : NULL;
-    Py_XDECREF(sep);
-    Py_DECREF(str);
-    return list;
-#else
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "Getting signature algorithms requires OpenSSL 3.4 or "
-                    "later.");
-    return NULL;
-#endif
-}
-
 /* ------------------------------------------------------------------------ */
 /* Statistics and the certificate store                                     */
 

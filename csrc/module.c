@@ -1,5 +1,5 @@
 /* module.c: module init and state, constants, RAND_*, txt2obj/nid2obj,
- * get_default_verify_paths. */
+ * get_default_verify_paths, get_sigalgs. */
 #include "pyssl.h"
 
 #include <openssl/objects.h>
@@ -7,59 +7,6 @@
 #ifndef PYSSL_HAVE_MODULE_TYPES
 void *pyssl_legacy_state = NULL;
 #endif
-
-/* ------------------------------------------------------------------------ */
-/* Types                                                                    */
-
-#ifdef PYSSL_NEED_TP_NEW_NULL
-static PyObject *
-no_instances(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances",
-                 type->tp_name);
-    return NULL;
-}
-#endif
-
-static int
-spec_has_slot(PyType_Spec *spec, int slot)
-{
-    for (PyType_Slot *s = spec->slots; s->slot; s++) {
-        if (s->slot == slot) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-PyTypeObject *
-pyssl_new_type(PyObject *module, PyType_Spec *spec)
-{
-    PyObject *type = PyType_FromModuleAndSpec(module, spec, NULL);
-    if (type == NULL) {
-        return NULL;
-    }
-#ifdef PYSSL_NEED_WEAKLISTOFFSET_FIX
-    for (PyType_Slot *s = spec->slots; s->slot; s++) {
-        PyMemberDef *m = s->slot == Py_tp_members ? s->pfunc : NULL;
-        for (; m != NULL && m->name != NULL; m++) {
-            if (strcmp(m->name, "__weaklistoffset__") == 0) {
-                ((PyTypeObject *)type)->tp_weaklistoffset = m->offset;
-            }
-        }
-    }
-#endif
-#ifdef PYSSL_NEED_TP_NEW_NULL
-    /* No Py_TPFLAGS_DISALLOW_INSTANTIATION yet: a type without its own
-     * tp_new must still refuse to be called. */
-    if (!spec_has_slot(spec, Py_tp_new)) {
-        ((PyTypeObject *)type)->tp_new = no_instances;
-    }
-#else
-    (void)spec_has_slot;
-#endif
-    return (PyTypeObject *)type;
-}
 
 /* ------------------------------------------------------------------------ */
 /* RAND_*                                                                   */
@@ -245,6 +192,41 @@ module_get_default_verify_paths(PyObject *module, PyObject *unused)
 
 /* ------------------------------------------------------------------------ */
 
+/* _ssl.get_sigalgs(): the signature algorithm names this OpenSSL can use
+ * in TLS, from SSL_get1_builtin_sigalgs() (OpenSSL 3.4+, the same source
+ * as CPython 3.15). Older OpenSSL has no public API for the full list
+ * (SSL_get_sigalgs() only reports a peer's list after a handshake). */
+static PyObject *
+module_get_sigalgs(PyObject *module, PyObject *unused)
+{
+#ifdef PYSSL_HAS_BUILTIN_SIGALGS
+    char *names = SSL_get1_builtin_sigalgs(NULL);
+    PyObject *str, *sep, *list;
+    if (names == NULL) {
+        return PyErr_NoMemory();
+    }
+    if (names[0] == '\0') {
+        OPENSSL_free(names);
+        return PyList_New(0);
+    }
+    str = PyUnicode_DecodeFSDefault(names);
+    OPENSSL_free(names);
+    if (str == NULL) {
+        return NULL;
+    }
+    sep = PyUnicode_FromString(":");
+    list = sep ? PyUnicode_Split(str, sep, -1) : NULL;
+    Py_XDECREF(sep);
+    Py_DECREF(str);
+    return list;
+#else
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Getting signature algorithms requires OpenSSL 3.4 or "
+                    "later.");
+    return NULL;
+#endif
+}
+
 static PyMethodDef module_methods[] = {
     {"RAND_add", module_rand_add, METH_VARARGS,
      "RAND_add($module, string, entropy, /)\n--\n\n"
@@ -275,7 +257,7 @@ static PyMethodDef module_methods[] = {
     {"_test_decode_cert", pyssl_test_decode_cert, METH_O,
      "_test_decode_cert($module, path, /)\n--\n\n"
      "Decode the PEM certificate in the file at path into a dict."},
-    {"get_sigalgs", pyssl_get_sigalgs, METH_NOARGS,
+    {"get_sigalgs", module_get_sigalgs, METH_NOARGS,
      "get_sigalgs($module, /)\n--\n\n"
      "Return the names of the TLS signature algorithms OpenSSL supports."},
     {NULL, NULL, 0, NULL},

@@ -2,7 +2,8 @@
  *
  * One file per OpenSSL object it wraps:
  *   module.c        module init and state, constants, RAND_*, txt2obj/nid2obj,
- *                   pyssl_new_type (heap types on every interpreter)
+ *                   get_sigalgs
+ *   compat.h        every interpreter/OpenSSL version check; pyssl_new_type
  *   errors.c        the OpenSSL error queue -> SSLError and its subclasses
  *   context.c       _SSLContext (SSL_CTX): options, verification, loading
  *                   certificates/keys/CA data, ciphers, SNI/ALPN/PSK callbacks
@@ -290,7 +291,6 @@ pyssl_str_or_none(const char *s)
 
 /* Type setup: PyType_FromModuleAndSpec plus what 3.8 lacks (tp_new = NULL
  * for DISALLOW_INSTANTIATION). Returns a new reference or NULL. (module.c) */
-PyTypeObject *pyssl_new_type(PyObject *module, PyType_Spec *spec);
 
 /* errors.c ---------------------------------------------------------------- */
 
@@ -326,7 +326,6 @@ int pyssl_reraise_parked(PySSLSocket *sslsock);
 
 /* context.c --------------------------------------------------------------- */
 /* _ssl.get_sigalgs() */
-PyObject *pyssl_get_sigalgs(PyObject *module, PyObject *unused);
 /* SSL_new(ctx->ctx) with the context lock held, so that no setter frees
  * what it copies. Call with the GIL released. NULL: error on the queue. */
 SSL *pyssl_context_new_ssl(PySSLContext *ctx);
