@@ -3,12 +3,15 @@
 # package (3.13.5 + Debian's patches) into a private, cached prefix.
 #
 #   ci/build-cpython-3.13.sh ft|debug|tsan     prints the prefix on its last line
+#   ci/build-cpython-3.13.sh source            only fetch; prints the source tree
 #
 #   ft     free-threaded 3.13t (--disable-gil)
 #   debug  --with-pydebug, for regrtest's -R refleak hunting
 #   tsan   free-threaded with ThreadSanitizer (--disable-gil
 #          --with-thread-sanitizer); extensions built for it need
 #          -fsanitize=thread too
+#   source only the fetch below, for builds that live elsewhere
+#          (ci/build-embedded-cpython.sh 3.13 builds its own out of tree)
 #
 # The source is fetched and unpacked once into $CACHE/src-cpython-3.13/tree
 # (under a lock, so variants can build side by side) and never built in:
@@ -19,12 +22,13 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
-variant=${1:?usage: ci/build-cpython-3.13.sh ft|debug|tsan}
+variant=${1:?usage: ci/build-cpython-3.13.sh ft|debug|tsan|source}
 case $variant in
+    source) flags=() ;;
     ft) flags=(--disable-gil) ;;
     debug) flags=(--with-pydebug) ;;
     tsan) flags=(--disable-gil --with-thread-sanitizer) ;;
-    *) echo "unknown variant $variant (ft, debug or tsan)" >&2; exit 2 ;;
+    *) echo "unknown variant $variant (ft, debug, tsan or source)" >&2; exit 2 ;;
 esac
 prefix=$CACHE/cpython-3.13-$variant
 build=$CACHE/build-cpython-3.13-$variant
@@ -61,6 +65,10 @@ done
         touch "$src/.done"
     fi
 ) 9>"$CACHE/src-cpython-3.13.lock"
+if [ "$variant" = source ]; then
+    echo "$src/tree"
+    exit 0
+fi
 
 rm -rf "$build" "$prefix"
 mkdir -p "$build"

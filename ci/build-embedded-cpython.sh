@@ -1,21 +1,118 @@
 #!/usr/bin/env bash
-# Build a CPython 3.11 whose built-in _ssl is pyssl's C core (csrc/).
+# Build a CPython whose built-in _ssl is pyssl's C core (csrc/).
 #
-#   ci/build-embedded-cpython.sh          prints the prefix on its last line
+#   ci/build-embedded-cpython.sh [3.11]   prints the prefix on its last line
+#   ci/build-embedded-cpython.sh 3.13     prints the build directory
 #
-# Source: Debian bookworm's python3.11 source package (3.11.2 + Debian's
-# patches). csrc/*.c become the _ssl module through Modules/Setup.local, in
-# its *static* section, so _ssl is linked into the interpreter (see
-# ci/EMBEDDING.md). The stock Modules/_ssl.c is never compiled: makesetup
-# reads Setup.local before Setup.stdlib and the first definition of a module
-# wins, and setup.py skips every module a Setup file already builds.
+# csrc/*.c become the _ssl module through Modules/Setup.local, in its
+# *static* section, so _ssl is linked into the interpreter (see
+# ci/EMBEDDING.md). The stock Modules/_ssl.c is never compiled into it:
+# makesetup reads Setup.local before Setup.stdlib and the first definition of
+# a module wins, and setup.py (3.11) skips every module a Setup file builds.
 #
-# The prefix is ${PYSSL_CACHE:-$HOME/.cache/pyssl}/cpython-3.11-pyssl; a
-# finished build (marked by .done) is reused. The build tree is kept in
-# $CACHE/src-cpython-3.11 so `./python -m test test_ssl` can run in it.
+# 3.11: Debian bookworm's python3.11 source package (3.11.2 + Debian's
+# patches), built in its tree in $CACHE/src-cpython-3.11 and installed into
+# ${PYSSL_CACHE:-$HOME/.cache/pyssl}/cpython-3.11-pyssl; a finished build
+# (marked by .done) is reused as it is.
+#
+# 3.13: Debian trixie's python3.13 (3.13.5), the source ci/build-cpython-3.13.sh
+# fetches once (its "source" mode), built out of tree in
+# $CACHE/build-cpython-3.13-pyssl and run from there (./python; no install,
+# which would only cost time). The configured tree is kept, and every call
+# copies the current csrc/ in and runs make again, so a warm call recompiles
+# only what changed in csrc/ and relinks. The same call also builds the
+# tree's own, stock Modules/_ssl.c as an extension module,
+# stock-ssl/_ssl.*.so, which is never on sys.path: the baseline
+# ci/embedded-conformance.sh loads in its place to get "what the stock _ssl
+# passes" from the very same interpreter.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
+minor=${1:-3.11}
+case $minor in
+    3.11|3.13) ;;
+    *) echo "usage: ci/build-embedded-cpython.sh [3.11|3.13]" >&2; exit 2 ;;
+esac
+
+# Write the Setup.local that makes csrc/ (copied to DIR, a path relative to
+# where make runs) the built-in _ssl, to stdout. makesetup keeps a source
+# that starts with "$" as it is and puts its object in Modules/<its dir>/,
+# so the sources are spelled $(PYSSL_DIR)/x.c. A line with "=" is a make
+# variable to makesetup, so -D goes in one.
+setup_local() {
+    local dir=$1 f
+    echo "# pyssl's C core is this interpreter's _ssl (ci/build-embedded-cpython.sh)"
+    echo "PYSSL_DIR=$dir"
+    echo "PYSSL_CFLAGS=-I\$(PYSSL_DIR) -DPYSSL_MODULE_NAME='\"_ssl\"'"
+    echo "*static*"
+    printf '_ssl'
+    for f in "$HERE"/csrc/*.c; do printf ' $(PYSSL_DIR)/%s' "${f##*/}"; done
+    # What configure found for the stock _ssl (3.11+; 3.13 no longer has
+    # the OPENSSL_* make variables the 3.11 recipe below uses).
+    echo ' $(PYSSL_CFLAGS) $(MODULE__SSL_CFLAGS) $(MODULE__SSL_LDFLAGS)'
+}
+
+# Copy csrc/ into DIR, touching only the files whose content changed, so make
+# recompiles only those. The Makefile does not know that the .c files
+# include csrc's headers: when one changed, every object in OBJDIR goes.
+sync_csrc() {
+    local dir=$1 objdir=$2 f
+    mkdir -p "$dir"
+    for f in "$HERE"/csrc/*.c "$HERE"/csrc/*.h; do
+        cmp -s "$f" "$dir/${f##*/}" && continue
+        cp "$f" "$dir/"
+        case $f in *.h) rm -f "$objdir"/*.o ;; esac
+    done
+}
+
+# Debian's ensurepip refuses to run; the C test modules (_testcapi and
+# friends: a fifth of the build) are not used by test_ssl. .configured
+# holds these, so changing them here starts the build afresh.
+CONFIGURE_313=(--with-ensurepip=no --disable-test-modules)
+
+build_313() {
+    local build=$CACHE/build-cpython-3.13-pyssl tree
+    tree=$("$HERE/ci/build-cpython-3.13.sh" source | tail -n 1)
+    if [ "$(cat "$build/.configured" 2>/dev/null)" != "${CONFIGURE_313[*]}" ]; then
+        rm -rf "$build"
+        mkdir -p "$build/Modules/_pyssl"
+        sync_csrc "$build/_pyssl" "$build/Modules/_pyssl"
+        setup_local _pyssl >"$build/Modules/Setup.local"
+        (cd "$build" && "$tree/configure" "${CONFIGURE_313[@]}") >"$build/configure.log" 2>&1 \
+            || { tail -n 40 "$build/configure.log" >&2; exit 1; }
+        echo "${CONFIGURE_313[*]}" >"$build/.configured"
+    fi
+    cd "$build"
+    sync_csrc _pyssl Modules/_pyssl
+    setup_local _pyssl >Modules/Setup.local.new
+    # A csrc/ file added or removed changes the module line: make then
+    # regenerates the Makefile from Setup.local.
+    cmp -s Modules/Setup.local.new Modules/Setup.local || mv Modules/Setup.local.new Modules/Setup.local
+    rm -f Modules/Setup.local.new
+    make -j2 >build.log 2>&1 || { tail -n 60 build.log >&2; exit 1; }
+    if [ -e Modules/_ssl.o ] || ls build/lib.*/_ssl.*.so >/dev/null 2>&1; then
+        echo "the stock Modules/_ssl.c was built into the interpreter too" >&2
+        exit 1
+    fi
+    # The stock _ssl, compiled the way the tree builds its shared stdlib
+    # modules, for the baseline run.
+    make -f "$HERE/ci/stock-ssl.mk" stock-ssl >stock-ssl.log 2>&1 \
+        || { tail -n 30 stock-ssl.log >&2; exit 1; }
+    ./python -c '
+import sys, _ssl
+assert "_ssl" in sys.builtin_module_names, "_ssl is not built in"
+assert not hasattr(_ssl, "__file__"), _ssl.__file__
+assert hasattr(_ssl, "HAS_PSK_TLS13"), "not pyssl"  # the stock 3.13 _ssl lacks it
+import ssl
+print("embedded _ssl:", _ssl, ssl.OPENSSL_VERSION, "on", sys.version.split()[0])
+' >&2
+    echo "$build"
+}
+if [ "$minor" = 3.13 ]; then
+    build_313
+    exit 0
+fi
+
 prefix=$CACHE/cpython-3.11-pyssl
 src=$CACHE/src-cpython-3.11
 if [ -f "$prefix/.done" ]; then

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # CPython's test_ssl (stdlib, core and full mode) on the newest interpreters,
 # 3.13, 3.14 and 3.15, which exist here only as Debian sid packages: runs
-# inside the root ci/sid-root.sh made (run that first).
+# inside the root ci/sid-root.sh made (run that first). On 3.15, also the
+# stdlib's other ssl-using suites that ci/stdlib-suites.sh runs on 3.11 and
+# 3.13 (asyncio's ssl and sslproto, http.client, urllib, ftplib, imaplib,
+# poplib), stdlib vs full mode.
 #
 #   ci/sid-conformance.sh [--gate]
 #
@@ -27,6 +30,13 @@ tar -c --exclude=./.git --exclude=./build --exclude='*.egg-info' --exclude='*.so
 # pip in the root trusts what the host's pip trusts (a proxy's CA, say).
 cp -L "${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}" "$ROOT/etc/pyssl-host-ca.crt"
 
+# Keep in step with ci/stdlib-suites.sh. One line: it goes into an sh -c.
+OTHER_SUITES=
+for s in test_asyncio.test_ssl test_asyncio.test_sslproto test_httplib test_urllib2_localnet \
+         test_ftplib test_imaplib test_poplib; do
+    OTHER_SUITES="$OTHER_SUITES --suite test.$s"
+done
+
 status=0
 for minor in 3.13 3.14 3.15; do
     [ -x "$ROOT/usr/bin/python$minor" ] || { echo "== Python $minor: not in the sid root, skipped"; continue; }
@@ -48,6 +58,14 @@ for minor in 3.13 3.14 3.15; do
         --modes stdlib,core,full --suite test.test_ssl --deviations tests/deviations.txt \
         --deviations tests/deviations-debian.txt $gate" >"$out" 2>&1 || status=1
     sed -n '/REGRESSIONS (/,/^$/p' "$out" | head -n 80
+    grep "^SUMMARY" "$out" | sed 's/^/   /'
+    [ "$minor" = 3.15 ] || continue
+    out=$CACHE/logs/sid-$minor-stdlib-suites.conformance
+    echo "== Python $minor (sid): the other stdlib ssl suites, stdlib vs full"
+    sidrun sh -c "cd /pyssl && $venv/bin/python tests/conformance.py --python $venv/bin/python \
+        --modes stdlib,full $OTHER_SUITES --deviations tests/deviations.txt \
+        --deviations tests/deviations-debian.txt $gate" >"$out" 2>&1 || status=1
+    sed -n '/REGRESSIONS (/,/^$/p;/HANG\|CRASH\|SETUP-ERROR/p' "$out" | head -n 80
     grep "^SUMMARY" "$out" | sed 's/^/   /'
 done
 exit $status

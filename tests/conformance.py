@@ -21,6 +21,13 @@ Usage:
       [--modes stdlib,core,full] [--suite test.test_ssl ...] \\
       [--deviations tests/deviations.txt] [--timeout 900] [--jobs 2] [--gate]
 
+An interpreter built with pyssl's C core as its built-in _ssl
+(ci/build-embedded-cpython.sh) is run with --stock-ssl PATH, PATH being the
+same source tree's stock _ssl built as an extension module: there the stdlib
+mode loads that stock _ssl in place of the built-in one (the baseline), and
+core mode is the interpreter as built (its own Lib/ssl.py over the built-in
+pyssl core); full mode is not available.
+
 With --gate the exit status is 1 on any regression that is not a listed
 deviation, or any hang or crash; without it the run only reports (exit 0).
 
@@ -72,7 +79,36 @@ SCRIPT = os.path.abspath(__file__)
 # Worker: runs inside the interpreter under test.
 # --------------------------------------------------------------------------
 
-def _install_mode(mode):
+def _load_stock_ssl(path):
+    """Make the extension module at *path* the _ssl every later import gets."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_ssl", path)
+    if spec is None:
+        raise RuntimeError("%s is not an extension module" % path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_ssl"] = module
+    spec.loader.exec_module(module)
+
+
+def _install_embedded_mode(mode, stock_ssl):
+    """--stock-ssl: stdlib is the stock _ssl from that file, core the built-in."""
+    if "_ssl" not in sys.builtin_module_names:
+        raise RuntimeError("--stock-ssl: this interpreter has no built-in _ssl")
+    if mode == "stdlib":
+        _load_stock_ssl(stock_ssl)
+    elif mode != "core":
+        raise RuntimeError("--stock-ssl: only the stdlib and core modes exist here")
+    import ssl
+    import _ssl
+    if mode == "stdlib" and getattr(_ssl, "__file__", None) != stock_ssl:
+        raise RuntimeError("stdlib mode: _ssl is %r, not %s" % (_ssl, stock_ssl))
+    if mode == "core" and hasattr(_ssl, "__file__"):
+        raise RuntimeError("core mode: _ssl is %r, not the built-in one" % (_ssl,))
+    return {"ssl": ssl.__file__, "_ssl": getattr(_ssl, "__file__", repr(_ssl)),
+            "openssl": ssl.OPENSSL_VERSION}
+
+
+def _install_mode(mode, stock_ssl=None):
     """Replace the ssl modules for *mode*; return a description of what ssl is.
 
     Must run before anything imports ssl: a module that did ``import ssl``
@@ -81,8 +117,10 @@ def _install_mode(mode):
     if mode not in MODES:
         raise SystemExit("unknown mode %r" % mode)
     already = [m for m in ("ssl", "_ssl") if m in sys.modules]
-    if already and mode != "stdlib":
+    if already and (mode != "stdlib" or stock_ssl):
         raise RuntimeError("%s imported before the mode was set up" % ", ".join(already))
+    if stock_ssl:
+        return _install_embedded_mode(mode, stock_ssl)
     if mode in ("core", "full"):
         import pyssl._ssl
         sys.modules["_ssl"] = pyssl._ssl
@@ -311,7 +349,7 @@ def worker_main(args):
         faulthandler.dump_traceback_later(args.timeout - 15, exit=False)
 
     try:
-        out["ssl"] = _install_mode(args.mode)
+        out["ssl"] = _install_mode(args.mode, args.stock_ssl)
     except BaseException as exc:
         import traceback
         out["status"] = "setup-error"
@@ -423,13 +461,15 @@ def _kill_group(proc):
         proc.kill()
 
 
-def run_worker(run, timeout, no_resource):
+def run_worker(run, timeout, no_resource, stock_ssl=None):
     os.makedirs(run.cwd, exist_ok=True)
     cmd = [run.interp["python"], SCRIPT, "--worker", "--mode", run.mode,
            "--suite", run.suite, "--json", run.json, "--progress", run.progress,
            "--timeout", str(timeout)]
     for r in no_resource:
         cmd += ["--no-resource", r]
+    if stock_ssl:
+        cmd += ["--stock-ssl", stock_ssl]
     if run.only:
         only = run.json + ".only"
         with open(only, "w") as f:
@@ -704,6 +744,8 @@ def parent_main(args):
         # Every comparison is against a stdlib run in the same invocation.
         modes.insert(0, "stdlib")
     modes.sort(key=MODES.index)
+    if args.stock_ssl and "full" in modes:
+        raise SystemExit("--stock-ssl: full mode needs pyssl installed; use stdlib,core")
     suites = []
     for chunk in (args.suite or list(DEFAULT_SUITES)):
         for s in chunk.split(","):
@@ -740,7 +782,7 @@ def parent_main(args):
             run = take()
             if run is None:
                 return
-            run_worker(run, args.timeout, args.no_resource)
+            run_worker(run, args.timeout, args.no_resource, args.stock_ssl)
             with lock:
                 runs[(run.interp["key"], run.mode, run.suite)] = run
                 c = run.counts()
@@ -793,7 +835,7 @@ def retry_regressions(interps, runs, devs, args, workdir):
         again = {}
         for side in ("stdlib", mode):
             retry = Run(run.interp, side, suite, workdir, only=ids)
-            run_worker(retry, args.timeout, args.no_resource)
+            run_worker(retry, args.timeout, args.no_resource, args.stock_ssl)
             again[side] = retry.results
         for tid in ids:
             b = again["stdlib"].get(tid, {}).get("outcome", NOT_RUN)
@@ -828,6 +870,8 @@ def main(argv=None):
                    help="count a regression on its first run (default: retry it once, alone)")
     p.add_argument("--no-resource", action="append", default=None,
                    help="test.support resource to leave disabled (default: network)")
+    p.add_argument("--stock-ssl", help="the interpreter's _ssl is pyssl's, built in: the"
+                   " stdlib mode loads the stock _ssl from this extension file instead")
     # worker side
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--mode", help=argparse.SUPPRESS)
@@ -844,6 +888,8 @@ def main(argv=None):
         return worker_main(args)
     if not args.modes:
         args.modes = ["stdlib,core"]
+    if args.stock_ssl:
+        args.stock_ssl = os.path.abspath(args.stock_ssl)
     return parent_main(args)
 
 

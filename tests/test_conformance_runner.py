@@ -399,3 +399,56 @@ def test_parent_retries_a_regression_before_counting_it(fake_env):
     rc, out = run_parent(env, tmp_path, "--modes", "core", "--suite", "fake_flaky_suite",
                          "--no-retry")
     assert "test_flaky_under_core  [pass -> fail]" in out[out.index("REGRESSIONS"):]
+
+
+# --stock-ssl: for an interpreter built with pyssl's core as its built-in
+# _ssl (ci/embedded-conformance.sh). Only the refusals and the loader can be
+# checked on an ordinary interpreter; the embedded build runs the rest.
+
+def test_stock_ssl_needs_a_built_in_ssl(fake_env):
+    tmp_path, env = fake_env
+    import _ssl
+    out = tmp_path / "stock.json"
+    cmd = [sys.executable, RUNNER, "--worker", "--mode", "stdlib", "--suite", SUITE,
+           "--json", str(out), "--progress", str(tmp_path / "stock.progress"),
+           "--stock-ssl", _ssl.__file__]
+    proc = subprocess.run(cmd, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    assert proc.returncode == conformance.EXIT_SETUP, proc.stdout
+    data = json.loads(out.read_text())
+    assert data["status"] == "setup-error"
+    assert "no built-in _ssl" in data["detail"]
+
+
+def test_stock_ssl_refuses_full_mode(fake_env):
+    tmp_path, env = fake_env
+    rc, out = run_parent(env, tmp_path, "--modes", "stdlib,full", "--suite", SUITE,
+                         "--stock-ssl", "/nonexistent/_ssl.so")
+    assert rc != 0
+    assert "full mode needs pyssl installed" in out
+
+
+def test_stock_ssl_loader_makes_the_file_the_ssl_module(tmp_path):
+    # A copy of the interpreter's own _ssl extension, somewhere no import
+    # would look, loaded by path before ssl is imported, is the _ssl that
+    # ssl then uses.
+    import _ssl
+    import shutil
+    copy = tmp_path / "elsewhere" / os.path.basename(_ssl.__file__)
+    copy.parent.mkdir()
+    shutil.copy(_ssl.__file__, str(copy))
+    code = textwrap.dedent('''
+        import sys
+        path = %r
+        sys.path.insert(0, %r)
+        import conformance
+        conformance._load_stock_ssl(path)
+        import ssl
+        assert ssl._ssl.__file__ == path, ssl._ssl
+        assert sys.modules["_ssl"] is ssl._ssl
+        print("loaded", path)
+    ''' % (str(copy), HERE))
+    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout
+    assert "loaded" in proc.stdout
