@@ -79,34 +79,6 @@ bio_first_line(pyssl_state *st, BIO *bio)
     return PyUnicode_FromStringAndSize(buf, len);
 }
 
-/* Times as ASN1_TIME_print renders them: "Jan  5 09:34:43 2018 GMT". */
-static PyObject *
-print_time(pyssl_state *st, const ASN1_TIME *t)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
-    }
-    ASN1_TIME_print(bio, t);
-    PyObject *res = bio_first_line(st, bio);
-    BIO_free(bio);
-    return res;
-}
-
-/* Serial numbers are rendered as OpenSSL's uppercase hex, no separators. */
-static PyObject *
-print_serial(pyssl_state *st, const ASN1_INTEGER *serial)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
-    }
-    i2a_ASN1_INTEGER(bio, serial);
-    PyObject *res = bio_first_line(st, bio);
-    BIO_free(bio);
-    return res;
-}
-
 /* The whole content of a memory BIO, as bytes or (decoded) str. */
 static PyObject *
 bio_contents(BIO *bio, int as_text)
@@ -120,6 +92,68 @@ bio_contents(BIO *bio, int as_text)
         return PyUnicode_DecodeUTF8(data, len, "strict");
     }
     return PyBytes_FromStringAndSize(data, len);
+}
+
+/* What an OpenSSL printer writes, captured in a memory BIO: one place for
+ * the BIO's life and its errors (cert.c had five copies, certgen.c one).
+ * print returns > 0 on success; a failure raises SSLError(failure). */
+PyObject *
+pyssl_capture(pyssl_state *st, pyssl_printer print, const void *arg,
+              enum pyssl_capture how, const char *failure)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) {
+        return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
+    }
+    PyObject *res;
+    if (print(bio, arg) <= 0) {
+        res = PYSSL_SET_SSL_ERROR(st, failure);
+    }
+    else if (how == PYSSL_CAPTURE_LINE) {
+        res = bio_first_line(st, bio);
+    }
+    else {
+        res = bio_contents(bio, how == PYSSL_CAPTURE_TEXT);
+    }
+    BIO_free(bio);
+    return res;
+}
+
+/* The printers of one value. Their own result is not checked, as CPython
+ * does not: a malformed time or serial prints what OpenSSL managed. */
+static int
+time_printer(BIO *bio, const void *t)
+{
+    ASN1_TIME_print(bio, t);
+    return 1;
+}
+
+static int
+serial_printer(BIO *bio, const void *serial)
+{
+    i2a_ASN1_INTEGER(bio, serial);
+    return 1;
+}
+
+static int
+general_name_printer(BIO *bio, const void *gn)
+{
+    GENERAL_NAME_print(bio, (GENERAL_NAME *)gn);
+    return 1;
+}
+
+/* Times as ASN1_TIME_print renders them: "Jan  5 09:34:43 2018 GMT". */
+static PyObject *
+print_time(pyssl_state *st, const ASN1_TIME *t)
+{
+    return pyssl_capture(st, time_printer, t, PYSSL_CAPTURE_LINE, NULL);
+}
+
+/* Serial numbers are rendered as OpenSSL's uppercase hex, no separators. */
+static PyObject *
+print_serial(pyssl_state *st, const ASN1_INTEGER *serial)
+{
+    return pyssl_capture(st, serial_printer, serial, PYSSL_CAPTURE_LINE, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -271,25 +305,24 @@ printed_general_name(pyssl_state *st, GENERAL_NAME *gn)
                          "Unknown general name type %d", type) < 0) {
         return NULL;
     }
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
-    }
-    char buf[2048];
-    buf[0] = '\0';
-    GENERAL_NAME_print(bio, gn);
-    int len = BIO_gets(bio, buf, sizeof(buf) - 1);
-    BIO_free(bio);
-    if (len < 0) {
-        return PYSSL_SET_SSL_ERROR(st, "cannot print general name");
-    }
-    char *colon = strchr(buf, ':');
-    if (colon == NULL) {
-        PyErr_Format(PyExc_ValueError, "Invalid value %.200s", buf);
+    PyObject *line = pyssl_capture(st, general_name_printer, gn,
+                                   PYSSL_CAPTURE_LINE, NULL);
+    if (line == NULL) {
         return NULL;
     }
-    return Py_BuildValue("(s#s#)", buf, (Py_ssize_t)(colon - buf), colon + 1,
-                         (Py_ssize_t)(len - (colon - buf + 1)));
+    /* "othername:<unsupported>": (kind, value) split at the first colon */
+    Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+    Py_ssize_t colon = PyUnicode_FindChar(line, ':', 0, len, 1);
+    PyObject *res = NULL;
+    if (colon == -1) {
+        PyErr_Format(PyExc_ValueError, "Invalid value %.200U", line);
+    }
+    else if (colon >= 0) {
+        res = Py_BuildValue("(NN)", PyUnicode_Substring(line, 0, colon),
+                            PyUnicode_Substring(line, colon + 1, len));
+    }
+    Py_DECREF(line);
+    return res;
 }
 
 static PyObject *
@@ -512,6 +545,33 @@ pyssl_certificate_list(pyssl_state *st, STACK_OF(X509) *chain)
     return list;
 }
 
+/* Certificate printers for pyssl_capture (OpenSSL's 1 or count on success). */
+static int
+der_printer(BIO *bio, const void *cert)
+{
+    return i2d_X509_bio(bio, (X509 *)cert);
+}
+
+static int
+pem_printer(BIO *bio, const void *cert)
+{
+    return PEM_write_bio_X509(bio, (X509 *)cert);
+}
+
+static int
+pem_aux_printer(BIO *bio, const void *cert)
+{
+    return PEM_write_bio_X509_AUX(bio, (X509 *)cert);
+}
+
+/* An empty subject prints nothing and returns 0: that is success too. */
+static int
+rfc2253_printer(BIO *bio, const void *cert)
+{
+    return X509_NAME_print_ex(bio, X509_get_subject_name((X509 *)cert), 0,
+                              XN_FLAG_RFC2253) >= 0;
+}
+
 static PyObject *
 cert_public_bytes(PyObject *self, PyObject *args, PyObject *kwds)
 {
@@ -528,18 +588,13 @@ cert_public_bytes(PyObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "Unsupported format");
         return NULL;
     }
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
-    }
-    int ok = format == PY_SSL_ENCODING_DER ? i2d_X509_bio(bio, cert)
-             : format == PY_SSL_ENCODING_PEM ? PEM_write_bio_X509(bio, cert)
-             : PEM_write_bio_X509_AUX(bio, cert);
-    PyObject *res = ok == 1
-        ? bio_contents(bio, format != PY_SSL_ENCODING_DER)
-        : PYSSL_SET_SSL_ERROR(st, "cannot encode certificate");
-    BIO_free(bio);
-    return res;
+    pyssl_printer print = format == PY_SSL_ENCODING_DER ? der_printer
+                          : format == PY_SSL_ENCODING_PEM ? pem_printer
+                          : pem_aux_printer;
+    return pyssl_capture(st, print, cert,
+                         format == PY_SSL_ENCODING_DER ? PYSSL_CAPTURE_BYTES
+                                                       : PYSSL_CAPTURE_TEXT,
+                         "cannot encode certificate");
 }
 
 static PyObject *
@@ -554,20 +609,8 @@ cert_get_info(PyObject *self, PyObject *unused)
 static PyObject *
 subject_rfc2253(pyssl_state *st, X509 *cert)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
-    }
-    PyObject *res;
-    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
-                           XN_FLAG_RFC2253) < 0) {
-        res = PYSSL_SET_SSL_ERROR(st, "cannot print subject");
-    }
-    else {
-        res = bio_contents(bio, 1);
-    }
-    BIO_free(bio);
-    return res;
+    return pyssl_capture(st, rfc2253_printer, cert, PYSSL_CAPTURE_TEXT,
+                         "cannot print subject");
 }
 
 static PyObject *

@@ -109,31 +109,36 @@ make_leaf(EVP_PKEY *key, const char *host, X509 *ca, EVP_PKEY *ca_key)
     return x;
 }
 
-/* Whatever a memory BIO holds, as str. */
-static PyObject *
-bio_to_str(BIO *bio)
+static int
+cert_pem(BIO *bio, const void *cert)
 {
-    char *data;
-    long len = BIO_get_mem_data(bio, &data);
-    return PyUnicode_FromStringAndSize(data, len);
+    return PEM_write_bio_X509(bio, (X509 *)cert);
+}
+
+static int
+key_pem(BIO *bio, const void *key)
+{
+    return PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)key, NULL, NULL, 0,
+                                    NULL, NULL);
 }
 
 static PyObject *
-pem_triple(X509 *ca, X509 *leaf, EVP_PKEY *key)
+pem_triple(pyssl_state *st, X509 *ca, X509 *leaf, EVP_PKEY *key)
 {
-    PyObject *res = NULL;
-    BIO *b1 = BIO_new(BIO_s_mem()), *b2 = BIO_new(BIO_s_mem()),
-        *b3 = BIO_new(BIO_s_mem());
-    if (b1 && b2 && b3 && PEM_write_bio_X509(b1, ca) &&
-        PEM_write_bio_X509(b2, leaf) &&
-        PEM_write_bio_PrivateKey(b3, key, NULL, NULL, 0, NULL, NULL)) {
-        res = Py_BuildValue("NNN", bio_to_str(b1), bio_to_str(b2),
-                            bio_to_str(b3));
+    const char *failure = "cannot write PEM";
+    PyObject *ca_pem = pyssl_capture(st, cert_pem, ca, PYSSL_CAPTURE_TEXT, failure);
+    PyObject *leaf_pem = ca_pem ? pyssl_capture(st, cert_pem, leaf,
+                                                PYSSL_CAPTURE_TEXT, failure)
+                                : NULL;
+    PyObject *key_text = leaf_pem ? pyssl_capture(st, key_pem, key,
+                                                  PYSSL_CAPTURE_TEXT, failure)
+                                  : NULL;
+    if (key_text == NULL) {
+        Py_XDECREF(ca_pem);
+        Py_XDECREF(leaf_pem);
+        return NULL;
     }
-    BIO_free(b1);
-    BIO_free(b2);
-    BIO_free(b3);
-    return res;
+    return Py_BuildValue("NNN", ca_pem, leaf_pem, key_text);
 }
 
 static PyObject *
@@ -161,7 +166,7 @@ make_test_certs(PyObject *module, PyObject *arg)
     }
     Py_END_ALLOW_THREADS
     if (leaf != NULL) {
-        res = pem_triple(ca, leaf, key);
+        res = pem_triple(pyssl_get_state(module), ca, leaf, key);
     }
     if (res == NULL && !PyErr_Occurred()) {
         PYSSL_SET_SSL_ERROR(pyssl_get_state(module),

@@ -345,6 +345,12 @@ PyObject *pyssl_socket_owner_or_self(PySSLSocket *sslsock);
 
 /* cert.c ------------------------------------------------------------------ */
 /* X509 -> the dict getpeercert() returns. */
+/* cert.c: what an OpenSSL printer writes into a memory BIO, as a str (its
+ * first line, or all of it) or bytes. */
+typedef int (*pyssl_printer)(BIO *bio, const void *arg);
+enum pyssl_capture { PYSSL_CAPTURE_LINE, PYSSL_CAPTURE_TEXT, PYSSL_CAPTURE_BYTES };
+PyObject *pyssl_capture(pyssl_state *st, pyssl_printer print, const void *arg,
+                        enum pyssl_capture how, const char *failure);
 PyObject *pyssl_decode_certificate(pyssl_state *st, X509 *cert);
 /* X509 -> Certificate; takes its own reference (X509_up_ref). */
 PyObject *pyssl_certificate_new(pyssl_state *st, X509 *cert);
