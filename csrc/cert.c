@@ -159,25 +159,29 @@ print_serial(pyssl_state *st, const ASN1_INTEGER *serial)
 /* ------------------------------------------------------------------------ */
 /* Names                                                                    */
 
-/* An attribute type by its long name ("commonName"), or its dotted OID when
- * OpenSSL has no name for it. */
-static PyObject *
-attr_name(pyssl_state *st, const ASN1_OBJECT *obj)
+/* OBJ_obj2txt as a str: with no_name the dotted OID (None for an empty
+ * one), without it the long name ("commonName") where OpenSSL has one.
+ * A long OID gets a buffer that fits (CPython truncates at 255). For
+ * certificate names and _ssl.txt2obj/nid2obj alike. */
+PyObject *
+pyssl_obj2txt(pyssl_state *st, const ASN1_OBJECT *obj, int no_name)
 {
     char small[256];
-    int len = OBJ_obj2txt(small, sizeof(small), obj, 0);
+    int len = OBJ_obj2txt(small, sizeof(small), obj, no_name);
     if (len < 0) {
         return PYSSL_SET_SSL_ERROR(st, "cannot render ASN.1 object");
+    }
+    if (len == 0 && no_name) {
+        Py_RETURN_NONE;
     }
     if ((size_t)len < sizeof(small)) {
         return PyUnicode_FromStringAndSize(small, len);
     }
-    /* A very long OID: render it again into a buffer that fits. */
     char *big = PyMem_Malloc((size_t)len + 1);
     if (big == NULL) {
         return PyErr_NoMemory();
     }
-    len = OBJ_obj2txt(big, len + 1, obj, 0);
+    len = OBJ_obj2txt(big, len + 1, obj, no_name);
     PyObject *res = len < 0 ? PYSSL_SET_SSL_ERROR(st, "cannot render ASN.1 object")
                             : PyUnicode_FromStringAndSize(big, len);
     PyMem_Free(big);
@@ -194,7 +198,7 @@ name_entry(pyssl_state *st, X509_NAME_ENTRY *entry)
     if (len < 0) {
         return PYSSL_SET_SSL_ERROR(st, "cannot decode name entry");
     }
-    PyObject *name = attr_name(st, X509_NAME_ENTRY_get_object(entry));
+    PyObject *name = pyssl_obj2txt(st, X509_NAME_ENTRY_get_object(entry), 0);
     PyObject *res = NULL;
     if (name != NULL) {
         res = Py_BuildValue("(Os#)", name, (const char *)utf8, (Py_ssize_t)len);

@@ -84,38 +84,10 @@ module_rand_status(PyObject *module, PyObject *unused)
 /* ------------------------------------------------------------------------ */
 /* ASN.1 objects                                                            */
 
-/* OBJ_obj2txt into a str, growing the buffer if the OID is long. */
-static PyObject *
-obj2txt(const ASN1_OBJECT *obj, int no_name)
-{
-    char small[80];
-    int len = OBJ_obj2txt(small, sizeof(small), obj, no_name);
-    if (len < 0) {
-        ERR_clear_error();
-        PyErr_SetString(PyExc_ValueError, "cannot render ASN.1 object");
-        return NULL;
-    }
-    if (len == 0 && no_name) {
-        Py_RETURN_NONE;
-    }
-    if ((size_t)len < sizeof(small)) {
-        return PyUnicode_FromStringAndSize(small, len);
-    }
-    char *big = PyMem_Malloc((size_t)len + 1);
-    if (big == NULL) {
-        return PyErr_NoMemory();
-    }
-    len = OBJ_obj2txt(big, len + 1, obj, no_name);
-    PyObject *res = PyUnicode_FromStringAndSize(big, len < 0 ? 0 : len);
-    PyMem_Free(big);
-    return res;
-}
-
-
 /* (nid, shortname, longname, oid), as _ssl.txt2obj/nid2obj return. An OID
  * OpenSSL has no NID for is an unknown object, as in CPython. */
 static PyObject *
-asn1obj_tuple(const ASN1_OBJECT *obj)
+asn1obj_tuple(pyssl_state *st, const ASN1_OBJECT *obj)
 {
     int nid = OBJ_obj2nid(obj);
     if (nid == NID_undef) {
@@ -123,7 +95,8 @@ asn1obj_tuple(const ASN1_OBJECT *obj)
         return NULL;
     }
     return Py_BuildValue("iNNN", nid, pyssl_str_or_none(OBJ_nid2sn(nid)),
-                         pyssl_str_or_none(OBJ_nid2ln(nid)), obj2txt(obj, 1));
+                         pyssl_str_or_none(OBJ_nid2ln(nid)),
+                         pyssl_obj2txt(st, obj, 1));
 }
 
 static PyObject *
@@ -142,7 +115,7 @@ module_txt2obj(PyObject *module, PyObject *args, PyObject *kwds)
         PyErr_Format(PyExc_ValueError, "unknown object '%.100s'", txt);
         return NULL;
     }
-    PyObject *res = asn1obj_tuple(obj);
+    PyObject *res = asn1obj_tuple(pyssl_get_state(module), obj);
     ASN1_OBJECT_free(obj);
     return res;
 }
@@ -164,7 +137,7 @@ module_nid2obj(PyObject *module, PyObject *arg)
         PyErr_Format(PyExc_ValueError, "unknown NID %i", nid);
         return NULL;
     }
-    PyObject *res = asn1obj_tuple(obj);
+    PyObject *res = asn1obj_tuple(pyssl_get_state(module), obj);
     ASN1_OBJECT_free(obj);
     return res;
 }
