@@ -1911,15 +1911,11 @@ store_ca_certs(PySSLContext *self, STACK_OF(X509) *certs, unsigned long *err)
         *err = ERR_peek_last_error();
     }
     for (int i = 0; store != NULL && i < sk_X509_num(certs); i++) {
-        if (!X509_STORE_add_cert(store, sk_X509_value(certs, i))) {
-            unsigned long e = ERR_peek_last_error();
-            if (ERR_GET_LIB(e) != ERR_LIB_X509 ||
-                ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
-                failed = "cannot load cadata";
-                *err = e;
-                break;
-            }
-            ERR_clear_error(); /* a duplicate: fine */
+        int ok = X509_STORE_add_cert(store, sk_X509_value(certs, i));
+        if (!pyssl_store_add_ok(ok)) { /* a duplicate is fine */
+            failed = "cannot load cadata";
+            *err = ERR_peek_last_error();
+            break;
         }
     }
     ctx_unlock(self);

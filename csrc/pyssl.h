@@ -385,6 +385,8 @@ int pyssl_store_set_default_paths(SSL_CTX *ctx);
 int pyssl_store_load_locations(SSL_CTX *ctx, const char *cafile,
                                const char *capath);
 X509_STORE *pyssl_store_for_write(SSL_CTX *ctx);
+/* ok of X509_STORE_add_cert/add_crl, a duplicate counted as success. */
+int pyssl_store_add_ok(int ok);
 
 /* distrust.c -------------------------------------------------------------- */
 /* The verify callback of every context: fails a chain through a key on

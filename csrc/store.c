@@ -218,12 +218,26 @@ add_lookups(X509_STORE *store, int kind)
     return 1;
 }
 
-/* Adds one certificate or CRL to dst. OpenSSL 1.1.1 reports a duplicate
- * as an error where 3.x does not; loading a file ignores it on both. */
+/* Whether a failed X509_STORE_add_cert/add_crl only met a duplicate, which
+ * OpenSSL 1.1.1 reports as an error where 3.x does not: loading a file
+ * ignores it on both, and so does every add here (context.c's cadata too).
+ * Clears the error queue when so. */
+int
+pyssl_store_add_ok(int ok)
+{
+    unsigned long e = ERR_peek_last_error();
+    if (!ok && ERR_GET_LIB(e) == ERR_LIB_X509 &&
+        ERR_GET_REASON(e) == X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+        ERR_clear_error();
+        return 1;
+    }
+    return ok;
+}
+
+/* Adds one certificate or CRL to dst; 1 or 0. */
 static int
 add_object(X509_STORE *dst, X509_OBJECT *obj)
 {
-    unsigned long e;
     int ok = 1;
     if (X509_OBJECT_get_type(obj) == X509_LU_X509) {
         ok = X509_STORE_add_cert(dst, X509_OBJECT_get0_X509(obj));
@@ -231,13 +245,7 @@ add_object(X509_STORE *dst, X509_OBJECT *obj)
     else if (X509_OBJECT_get_type(obj) == X509_LU_CRL) {
         ok = X509_STORE_add_crl(dst, X509_OBJECT_get0_X509_CRL(obj));
     }
-    e = ERR_peek_last_error();
-    if (!ok && ERR_GET_LIB(e) == ERR_LIB_X509 &&
-        ERR_GET_REASON(e) == X509_R_CERT_ALREADY_IN_HASH_TABLE) {
-        ERR_clear_error();
-        ok = 1;
-    }
-    return ok;
+    return pyssl_store_add_ok(ok);
 }
 
 /* Adds every certificate and CRL of src to dst (a duplicate is fine, as
