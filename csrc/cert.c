@@ -94,6 +94,21 @@ bio_contents(BIO *bio, int as_text)
     return PyBytes_FromStringAndSize(data, len);
 }
 
+/* A certificate's DER encoding as bytes (getpeercert(True),
+ * get_ca_certs(True)); SSLError if OpenSSL cannot encode it. */
+PyObject *
+pyssl_cert_der(pyssl_state *st, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der);
+    if (len < 0) {
+        return PYSSL_SET_SSL_ERROR(st, "cannot encode certificate");
+    }
+    PyObject *res = PyBytes_FromStringAndSize((const char *)der, len);
+    OPENSSL_free(der);
+    return res;
+}
+
 /* What an OpenSSL printer writes, captured in a memory BIO: one place for
  * the BIO's life and its errors (cert.c had five copies, certgen.c one).
  * print returns > 0 on success; a failure raises SSLError(failure). */

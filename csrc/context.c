@@ -2501,20 +2501,6 @@ context_cert_store_stats(PySSLContext *self, PyObject *unused)
 }
 
 static PyObject *
-cert_to_der(X509 *cert)
-{
-    unsigned char *buf = NULL;
-    int len = i2d_X509(cert, &buf);
-    PyObject *res;
-    if (len < 0) {
-        return NULL;
-    }
-    res = PyBytes_FromStringAndSize((const char *)buf, len);
-    OPENSSL_free(buf);
-    return res;
-}
-
-static PyObject *
 context_get_ca_certs(PySSLContext *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"binary_form", NULL};
@@ -2532,12 +2518,9 @@ context_get_ca_certs(PySSLContext *self, PyObject *args, PyObject *kwds)
     list = PyList_New(0);
     for (int i = 0; list != NULL && i < sk_X509_num(sum.ca_certs); i++) {
         X509 *cert = sk_X509_value(sum.ca_certs, i);
-        PyObject *item = binary ? cert_to_der(cert)
+        PyObject *item = binary ? pyssl_cert_der(self->state, cert)
                                 : pyssl_decode_certificate(self->state, cert);
         if (item == NULL) {
-            if (!PyErr_Occurred()) {
-                PYSSL_SET_SSL_ERROR(self->state, "cannot encode certificate");
-            }
             Py_CLEAR(list);
             break;
         }

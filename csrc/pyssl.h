@@ -345,6 +345,8 @@ PyObject *pyssl_socket_owner_or_self(PySSLSocket *sslsock);
 
 /* cert.c ------------------------------------------------------------------ */
 /* X509 -> the dict getpeercert() returns. */
+/* cert.c: a certificate's DER encoding as bytes */
+PyObject *pyssl_cert_der(pyssl_state *st, X509 *cert);
 /* cert.c: an ASN.1 object's dotted OID (no_name) or name, as str */
 PyObject *pyssl_obj2txt(pyssl_state *st, const ASN1_OBJECT *obj, int no_name);
 /* cert.c: what an OpenSSL printer writes into a memory BIO, as a str (its

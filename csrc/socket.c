@@ -910,19 +910,6 @@ get_peer_cert(SSL *ssl)
 }
 
 static PyObject *
-der_bytes(pyssl_state *st, X509 *cert)
-{
-    unsigned char *der = NULL;
-    int len = i2d_X509(cert, &der);
-    if (len < 0) {
-        return PYSSL_SET_SSL_ERROR(st, NULL);
-    }
-    PyObject *res = PyBytes_FromStringAndSize((const char *)der, len);
-    OPENSSL_free(der);
-    return res;
-}
-
-static PyObject *
 sslsock_getpeercert(PySSLSocket *self, PyObject *args)
 {
     int binary = 0;
@@ -939,7 +926,7 @@ sslsock_getpeercert(PySSLSocket *self, PyObject *args)
     }
     PyObject *res;
     if (binary) {
-        res = der_bytes(self->ctx->state, cert);
+        res = pyssl_cert_der(self->ctx->state, cert);
     }
     else if (!(SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(self->ssl)) &
                SSL_VERIFY_PEER)) {
