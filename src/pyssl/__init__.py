@@ -44,24 +44,15 @@ from ._sslsocket import CHANNEL_BINDING_TYPES, SSLObject, SSLSocket
 # module globals, as members of the enums above.
 globals().update(_exported_members())
 
-# Flags a core may predate: absent means "not available".
-HAS_PSK = getattr(_ssl, "HAS_PSK", False)
-HAS_PSK_TLS13 = getattr(_ssl, "HAS_PSK_TLS13", False)
-HAS_PHA = getattr(_ssl, "HAS_PHA",
-                  hasattr(_SSLContext, "post_handshake_auth"))
-# load_cert_chain(certdata=, keydata=) and load_pkcs12(): pyssl's own.
-HAS_MEMORY_CREDENTIALS = getattr(_ssl, "HAS_MEMORY_CREDENTIALS", False)
-HAS_OCSP_STAPLING = getattr(_ssl, "HAS_OCSP_STAPLING", False)
-HAS_NEVER_CHECK_COMMON_NAME = hasattr(_ssl, "HOSTFLAG_NEVER_CHECK_SUBJECT")
-
-if hasattr(_ssl, "RAND_egd"):
-    from ._ssl import RAND_egd  # noqa: F401
+from ._ssl import HAS_PSK, HAS_PSK_TLS13, HAS_PHA  # noqa: E402,F401
+# load_cert_chain(certdata=, keydata=) and load_pkcs12(), OCSP stapling:
+# pyssl's own.
+from ._ssl import HAS_MEMORY_CREDENTIALS, HAS_OCSP_STAPLING  # noqa: E402,F401
+HAS_NEVER_CHECK_COMMON_NAME = True  # OpenSSL 1.1.1 and later have the flag
 
 if sys.platform == "win32":
-    try:
-        from ._ssl import enum_certificates, enum_crls
-    except ImportError:
-        from ._wincerts import enum_certificates, enum_crls  # noqa: F401
+    # Python over the Windows API (ctypes), as CPython's C functions are.
+    from ._wincerts import enum_certificates, enum_crls  # noqa: F401
 
 from ._errors import register as _register_error_pickling  # noqa: E402
 _register_error_pickling()
@@ -84,19 +75,13 @@ def RAND_pseudo_bytes(n):
     """Return (n random bytes, is_cryptographic). Deprecated; kept from
     CPython 3.11. OpenSSL's generator is always cryptographically strong
     once seeded, so this is RAND_bytes() with True."""
-    core = getattr(_ssl, "RAND_pseudo_bytes", None)
-    if core is not None:
-        return core(n)
-    return RAND_bytes(n), True
+    return _ssl.RAND_pseudo_bytes(n)
 
 
 def get_sigalgs():
     """Return the names of every TLS signature algorithm OpenSSL offers
     (needs OpenSSL 3.4 or later)."""
-    core = getattr(_ssl, "get_sigalgs", None)
-    if core is None:
-        raise NotImplementedError("get_sigalgs() needs a newer pyssl core")
-    return core()
+    return _ssl.get_sigalgs()
 
 
 DefaultVerifyPaths = _namedtuple(
@@ -122,11 +107,7 @@ def get_default_verify_paths():
 def _strict_verify_flags():
     # CPython 3.13 made verification follow RFC 5280 more closely: stop at
     # the first trust anchor, and reject certificates that bend the rules.
-    flags = VerifyFlags(_ssl.VERIFY_X509_STRICT)
-    partial = getattr(_ssl, "VERIFY_X509_PARTIAL_CHAIN", None)
-    if partial is not None:
-        flags |= partial
-    return flags
+    return VerifyFlags(_ssl.VERIFY_X509_STRICT | _ssl.VERIFY_X509_PARTIAL_CHAIN)
 
 
 def _load_ca_certs(context, purpose, cafile, capath, cadata):

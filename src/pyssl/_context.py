@@ -32,17 +32,6 @@ def _wire_protocols(protocols, kind):
     return wire
 
 
-def _unsupported(name, what):
-    """A stand-in for a core method the linked OpenSSL (or an older core)
-    lacks: calling it fails loudly instead of doing nothing."""
-    def method(self, *args, **kwargs):
-        raise NotImplementedError(
-            "%s is not supported by this build of pyssl (%s)" % (name, what))
-    method.__name__ = name
-    method.__qualname__ = "SSLContext." + name
-    return method
-
-
 def _as_enum(enum_cls, value):
     """Wrap value in enum_cls if it is a known member, else keep it as is."""
     try:
@@ -210,15 +199,11 @@ class SSLContext(_SSLContext):
     def hostname_checks_common_name(self):
         """Whether a certificate's subject commonName may match the host
         name when it has no subjectAltName (off by default)."""
-        never = getattr(_ssl, "HOSTFLAG_NEVER_CHECK_SUBJECT", 0)
-        return not (never and self._host_flags & never)
+        return not self._host_flags & _ssl.HOSTFLAG_NEVER_CHECK_SUBJECT
 
     @hostname_checks_common_name.setter
     def hostname_checks_common_name(self, value):
-        never = getattr(_ssl, "HOSTFLAG_NEVER_CHECK_SUBJECT", 0)
-        if not never:
-            raise AttributeError("hostname_checks_common_name is read-only "
-                                 "with this OpenSSL")
+        never = _ssl.HOSTFLAG_NEVER_CHECK_SUBJECT
         if value:
             self._host_flags &= ~never
         else:
@@ -258,27 +243,5 @@ class SSLContext(_SSLContext):
     @verify_mode.setter
     def verify_mode(self, value):
         _core_property("verify_mode").__set__(self, value)
-
-
-# Methods CPython added after 3.13 (and PSK from 3.13), and the old NPN
-# setter: inherited from the core as they are; where the core lacks one,
-# calling it must fail loudly.
-_LATER_METHODS = {
-    "set_groups": "needs a newer pyssl core",
-    "get_groups": "needs OpenSSL 3.5",
-    "set_ciphersuites": "needs a newer pyssl core",
-    "set_client_sigalgs": "needs a newer pyssl core",
-    "set_server_sigalgs": "needs a newer pyssl core",
-    "set_psk_client_callback": "PSK needs a newer pyssl core",
-    "set_psk_server_callback": "PSK needs a newer pyssl core",
-    "load_pkcs12": "credentials from memory need a newer pyssl core",
-    # NPN left OpenSSL's default builds long ago; pyssl never offers it.
-    "_set_npn_protocols": "NPN is not supported; use ALPN",
-}
-
-for _name, _why in _LATER_METHODS.items():
-    if not hasattr(_SSLContext, _name):
-        setattr(SSLContext, _name, _unsupported(_name, _why))
-del _name, _why
 
 SSLContext.__module__ = "pyssl"
