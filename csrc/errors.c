@@ -592,6 +592,30 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
     return NULL;
 }
 
+/* The cheap "no data yet" (gh-123954): event loops read until this is
+ * raised, so half their reads end here.  The message and its args tuple
+ * come from the per-call-site cache; nothing of OpenSSL is asked. */
+PyObject *
+pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
+                    int line)
+{
+    pyssl_state *st = sslsock->ctx->state;
+    PyObject *type = st->SSLWantWriteError;
+    const char *errstr = "The operation did not complete (write)";
+    if (which == PY_SSL_ERROR_WANT_READ) {
+        type = st->SSLWantReadError;
+        errstr = "The operation did not complete (read)";
+    }
+    PyObject *args = plain_error_args(st, which, errstr, file, line);
+    PyObject *exc = args ? PyObject_Call(type, args, NULL) : NULL;
+    if (exc != NULL) {
+        PyErr_SetObject(type, exc);
+        Py_DECREF(exc);
+    }
+    pyssl_reraise_parked(sslsock);
+    return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Exceptions from callbacks                                                */
 

@@ -200,6 +200,9 @@ typedef struct {
     char shutdown_seen_zero;
     char got_eof;             /* an SSLEOFError was raised: every later
                                * I/O call raises one too (gh-148292) */
+    char bufs_held;           /* over memory BIOs: OpenSSL may hold record
+                               * buffers, to give back once idle; only
+                               * touched with the connection lock */
     pyssl_err err;            /* of the call being raised (io_result) */
     /* The connection lock: one thread at a time inside OpenSSL with this
      * SSL (socket.c, "Who owns what"); lock_owner is the holder's thread
@@ -271,6 +274,14 @@ PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, int ret,
                                  const char *file, int line);
 #define PYSSL_SET_SOCKET_ERROR(s, ret) \
     pyssl_set_socket_error((s), (ret), __FILE__, __LINE__)
+
+/* Raise SSLWantReadError or SSLWantWriteError (which is PY_SSL_ERROR_WANT_
+ * READ or _WRITE) for an operation that asked no OpenSSL function, so the
+ * error queue holds nothing of it: the queue is not read.  Returns NULL. */
+PyObject *pyssl_raise_want_at(PySSLSocket *sslsock, int which,
+                              const char *file, int line);
+#define pyssl_raise_want(s, which) \
+    pyssl_raise_want_at((s), (which), __FILE__, __LINE__)
 
 /* Raise st->SSLError (or type) with a fixed message, errno-style args. */
 PyObject *pyssl_raise(pyssl_state *st, PyObject *type, int code,

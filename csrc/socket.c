@@ -444,6 +444,9 @@ typedef struct {
     void *buf;
     size_t len;
     size_t done;
+    char *bufs_held;  /* over memory BIOs: set once OpenSSL may hold buffers */
+    int later_failed; /* a record after the first failed (op_read_batch) */
+    pyssl_err later;  /* ... and how */
 } rw_arg;
 
 /* Give back the record buffers once a read leaves nothing buffered.
@@ -453,7 +456,7 @@ typedef struct {
  * kept it (7.3 KiB of RSS each, measured).  SSL_free_buffers itself keeps
  * a buffer with a write pending; SSL_has_pending keeps the read buffer
  * while it holds data not yet returned, which OpenSSL before 3.0.14 did
- * not check (CVE-2024-4741). */
+ * not check (CVE-2024-4741).  Called with the connection lock only. */
 static void
 release_idle_buffers(SSL *ssl)
 {
@@ -470,68 +473,109 @@ op_read(SSL *ssl, void *arg, pyssl_err *err)
     if (ret == 0) {
         capture_err(ssl, ret, err);
     }
+    return ret;
+}
+
+/* Over a socket the buffers go back after every read: a blocking reader
+ * cannot tell the read that leaves the connection idle from the others,
+ * and a recv() costs more than the allocation anyway. */
+static int
+op_read_sock(SSL *ssl, void *arg, pyssl_err *err)
+{
+    int ret = op_read(ssl, arg, err);
     release_idle_buffers(ssl);
     return ret;
 }
 
+/* Over memory BIOs, one hold of the lock reads the first record and then
+ * those already queued behind it, while buf has room: one call (and one
+ * release of the GIL) per batch of records.  A record is read on only if
+ * bytes will still be waiting after it in the incoming BIO (see
+ * pyssl_membio_holds_record_and_more), so nothing a call has not
+ * returned becomes invisible.
+ * The buffers stay for the next record: they go back when the connection
+ * goes idle, at the read that finds nothing (nothing_to_read, or here on
+ * WANT_READ), not after every record.  How a record after the first
+ * failed is kept in a->later for read_on_failed. */
+static int
+op_read_batch(SSL *ssl, void *arg, pyssl_err *err)
+{
+    rw_arg *a = arg;
+    *a->bufs_held = 1;
+    int ret = op_read(ssl, a, err);
+    if (ret == 0) {
+        if (err->ssl == SSL_ERROR_WANT_READ) {
+            release_idle_buffers(ssl);
+            *a->bufs_held = 0;
+        }
+        return ret;
+    }
+    while (a->done < a->len &&
+           pyssl_membio_holds_record_and_more(SSL_get_rbio(ssl))) {
+        size_t got = 0;
+        if (!SSL_read_ex(ssl, (char *)a->buf + a->done, a->len - a->done,
+                         &got)) {
+            capture_err(ssl, 0, &a->later);
+            a->later_failed = 1;
+            break;
+        }
+        a->done += got;
+    }
+    return ret;
+}
+
 /* Whether a read that got `got` bytes should try the next record too:
- * over memory BIOs, always; over a socket, only after a full record.  In a
- * bulk transfer more are then queued, while a small message is seldom
- * followed by another and would cost a recv() that finds nothing. */
+ * over a socket, only after a full record.  In a bulk transfer more are
+ * then queued, while a small message is seldom followed by another and
+ * would cost a recv() that finds nothing.  (Memory BIOs read on in
+ * op_read_batch.) */
 static int
 wants_read_on(PySSLSocket *self, size_t got)
 {
-    return self->sock == NULL || got >= SSL3_RT_MAX_PLAIN_LENGTH;
+    return self->sock != NULL && PYSSL_HAVE_SOCKET_GATE &&
+           got >= SSL3_RT_MAX_PLAIN_LENGTH;
 }
 
-/* A further record is read only if bytes will still be waiting after it,
- * in the incoming MemoryBIO or in the socket: the rule that what a call
- * has not returned stays visible (MemoryBIO.pending, pending(), a readable
- * socket), as with the stdlib's one record per read. */
-static int
-may_read_on(PySSLSocket *self)
+/* A reading on that failed after the read had data: "want more bytes",
+ * the peer's close_notify and its EOF all come back on the next read by
+ * themselves; an error OpenSSL queued (a bad record) is kept in read_exc
+ * for the next read to raise, so this one still returns its data. */
+static void
+read_on_failed(PySSLSocket *self, int ret, const pyssl_err *err)
 {
-    if (self->sock != NULL) {
-        return pyssl_sockbio_holds_record_and_more(self->ssl);
+    if (ret != 0 || err->ssl == SSL_ERROR_WANT_READ ||
+        err->ssl == SSL_ERROR_WANT_WRITE ||
+        err->ssl == SSL_ERROR_ZERO_RETURN || ERR_peek_error() == 0) {
+        ERR_clear_error();
+        return;
     }
-    return pyssl_membio_holds_record_and_more(SSL_get_rbio(self->ssl));
+    self->err = *err;
+    PYSSL_SET_SOCKET_ERROR(self, ret);
+    Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
 }
 
-/* A read that has data goes on decrypting the records already there until
- * buf is full: one call per batch of records rather than one per 16 KiB
- * record.  Nothing may block here: memory BIOs never do, and a socket's
- * gate (sockbio.c) only takes what the kernel holds; without a gate there
- * is no reading on.  The whole batch holds the connection lock.  It stops
- * at the first failure.  "Want more bytes", the peer's close_notify and
- * its EOF all come back on the next read by themselves; an error OpenSSL
- * queued (a bad record) is kept in read_exc for the next read to raise, so
- * this one still returns its data. */
+/* Over a socket with the gate, a read that filled a whole record goes on
+ * decrypting the records already there until buf is full.  Nothing may
+ * block here: the gate (sockbio.c) only takes what the kernel holds, and
+ * a record is only started if it is there whole and more bytes follow it
+ * (a readable socket stays readable).  The whole batch holds the
+ * connection lock.  It stops at the first failure (read_on_failed). */
 static void
 read_more_records(PySSLSocket *self, rw_arg *a)
 {
     pyssl_err err = {0, 0};
     int ret = 1, taken;
-    if (self->sock != NULL && !PYSSL_HAVE_SOCKET_GATE) {
-        return;
-    }
     Py_BEGIN_ALLOW_THREADS
     taken = conn_lock(self);
-    while (ret != 0 && a->done < a->len && may_read_on(self)) {
+    while (ret != 0 && a->done < a->len &&
+           pyssl_sockbio_holds_record_and_more(self->ssl)) {
         rw_arg rest = {(char *)a->buf + a->done, a->len - a->done, 0};
-        ret = op_read(self->ssl, &rest, &err);
+        ret = op_read_sock(self->ssl, &rest, &err);
         a->done += rest.done;
     }
     conn_unlock(self, taken);
     Py_END_ALLOW_THREADS
-    if (ret != 0 || err.ssl == SSL_ERROR_WANT_READ ||
-        err.ssl == SSL_ERROR_WANT_WRITE || err.ssl == SSL_ERROR_ZERO_RETURN ||
-        ERR_peek_error() == 0) {
-        ERR_clear_error();
-        return;
-    }
-    self->err = err;
-    PYSSL_SET_SOCKET_ERROR(self, ret);
-    Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
+    read_on_failed(self, ret, &err);
 }
 
 /* Over memory BIOs, whether a read can only end in WANT_READ: the
@@ -551,16 +595,31 @@ nothing_to_read(PySSLSocket *self)
     int none = SSL_is_init_finished(ssl) && !SSL_has_pending(ssl) &&
                !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) &&
                pyssl_membio_is_empty_and_open(SSL_get_rbio(ssl));
+    if (none && self->bufs_held) {
+        /* The connection has gone idle: its buffers go back now. */
+        release_idle_buffers(ssl);
+        self->bufs_held = 0;
+    }
     conn_unlock(self, taken);
     return none;
 }
 
-/* Read up to len bytes into buf.  Returns the count, 0 after the peer's
- * clean close_notify, or -1 with an exception. */
+/* What a read that nothing_to_read turned away raises: one call site, so
+ * every such error has the same message, as OpenSSL's would. */
 static Py_ssize_t
-read_into(PySSLSocket *self, void *buf, size_t len)
+raise_nothing_to_read(PySSLSocket *self)
 {
-    rw_arg a = {buf, len, 0};
+    pyssl_raise_want(self, PY_SSL_ERROR_WANT_READ);
+    return -1;
+}
+
+/* Read up to len bytes into buf.  Returns the count, 0 after the peer's
+ * clean close_notify, or -1 with an exception.  checked: the caller has
+ * just found that there is something to read. */
+static Py_ssize_t
+read_into(PySSLSocket *self, void *buf, size_t len, int checked)
+{
+    rw_arg a = {buf, len, 0, &self->bufs_held, 0, {0, 0}};
     int ret = 0;
     pyssl_err err = {0, 0};
     if (self->read_exc != NULL) {
@@ -569,14 +628,17 @@ read_into(PySSLSocket *self, void *buf, size_t len)
         PyErr_SetRaisedException(exc);
         return -1;
     }
-    if (nothing_to_read(self)) {
-        err.ssl = SSL_ERROR_WANT_READ; /* raised below, as OpenSSL would */
+    if (!checked && nothing_to_read(self)) {
+        return raise_nothing_to_read(self);
     }
-    else if (run_io(self, op_read, &a, "The read operation timed out", &ret,
-                    &err) < 0) {
+    if (run_io(self, self->sock ? op_read_sock : op_read_batch, &a,
+               "The read operation timed out", &ret, &err) < 0) {
         return -1;
     }
-    if (ret != 0 && a.done < a.len && wants_read_on(self, a.done)) {
+    if (a.later_failed) {
+        read_on_failed(self, 0, &a.later);
+    }
+    else if (ret != 0 && a.done < a.len && wants_read_on(self, a.done)) {
         read_more_records(self, &a);
     }
     /* Only the peer has closed: a clean EOF, as CPython reports it. */
@@ -601,7 +663,7 @@ read_bytes(PySSLSocket *self, Py_ssize_t len)
     if (dest == NULL || len == 0) {
         return dest;
     }
-    Py_ssize_t n = read_into(self, PyBytes_AS_STRING(dest), (size_t)len);
+    Py_ssize_t n = read_into(self, PyBytes_AS_STRING(dest), (size_t)len, 1);
     if (n < 0) {
         Py_DECREF(dest);
         return NULL;
@@ -627,7 +689,7 @@ read_buffer(PySSLSocket *self, Py_ssize_t len, PyObject *bufobj)
     }
     Py_ssize_t n = 0;
     if (len > 0) {
-        n = read_into(self, view.buf, (size_t)len);
+        n = read_into(self, view.buf, (size_t)len, 0);
     }
     PyBuffer_Release(&view);
     if (n < 0) {
@@ -652,8 +714,7 @@ sslsock_read(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
     }
     if (nargs == 1 || args[1] == Py_None) {
         if (len > 0 && nothing_to_read(self)) {
-            pyssl_err err = {SSL_ERROR_WANT_READ, 0};
-            io_result(self, 1, 0, &err);
+            raise_nothing_to_read(self);
             return NULL;
         }
         return read_bytes(self, len);
