@@ -592,6 +592,20 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
     return NULL;
 }
 
+/* type(*args) for an SSLError subclass.  While its __init__ is still
+ * OSError's, OSError's tp_new does all the work (the __init__ then does
+ * nothing), and calling it alone skips the generic call machinery. */
+static PyObject *
+new_plain_exception(PyObject *type, PyObject *args)
+{
+    PyTypeObject *tp = (PyTypeObject *)type;
+    if (tp->tp_init != ((PyTypeObject *)PyExc_OSError)->tp_init ||
+        tp->tp_new != ((PyTypeObject *)PyExc_OSError)->tp_new) {
+        return PyObject_Call(type, args, NULL);
+    }
+    return tp->tp_new(tp, args, NULL);
+}
+
 /* The cheap "no data yet" (gh-123954): event loops read until this is
  * raised, so half their reads end here.  The message and its args tuple
  * come from the per-call-site cache; nothing of OpenSSL is asked. */
@@ -607,7 +621,7 @@ pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
         errstr = "The operation did not complete (read)";
     }
     PyObject *args = plain_error_args(st, which, errstr, file, line);
-    PyObject *exc = args ? PyObject_Call(type, args, NULL) : NULL;
+    PyObject *exc = args ? new_plain_exception(type, args) : NULL;
     if (exc != NULL) {
         PyErr_SetObject(type, exc);
         Py_DECREF(exc);

@@ -726,6 +726,7 @@ static int
 op_write(SSL *ssl, void *arg, pyssl_err *err)
 {
     rw_arg *a = arg;
+    *a->bufs_held = 1;
     int ret = SSL_write_ex(ssl, a->buf, a->len, &a->done);
     if (ret == 0) {
         capture_err(ssl, ret, err);
@@ -733,12 +734,18 @@ op_write(SSL *ssl, void *arg, pyssl_err *err)
     return ret;
 }
 
+/* write(b, /): a fast call, as read is. */
 static PyObject *
-sslsock_write(PySSLSocket *self, PyObject *args)
+sslsock_write(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_buffer view;
     int ret = 0;
-    if (!PyArg_ParseTuple(args, "y*:write", &view)) {
+    if (nargs != 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "write() takes exactly one argument (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyArg_Parse(args[0], "y*:write", &view)) {
         return NULL;
     }
     if (view.len > INT_MAX) {
@@ -747,7 +754,7 @@ sslsock_write(PySSLSocket *self, PyObject *args)
         PyBuffer_Release(&view);
         return NULL;
     }
-    rw_arg a = {view.buf, (size_t)view.len, 0};
+    rw_arg a = {view.buf, (size_t)view.len, 0, &self->bufs_held, 0, {0, 0}};
     pyssl_err err = {0, 0};
     int rc = run_io(self, op_write, &a, "The write operation timed out", &ret,
                     &err);
@@ -1518,7 +1525,7 @@ static PyMethodDef sslsock_methods[] = {
     {"read", (PyCFunction)(void (*)(void))sslsock_read, METH_FASTCALL,
      "read($self, size, buffer=None, /)\n--\n\n"
      "Read up to size bytes; into buffer (returning the count) if given."},
-    {"write", (PyCFunction)sslsock_write, METH_VARARGS,
+    {"write", (PyCFunction)(void (*)(void))sslsock_write, METH_FASTCALL,
      "write($self, b, /)\n--\n\n"
      "Write the bytes-like b; returns the number of bytes written."},
     NOARGS(pending, "The number of decrypted bytes ready to be read."),
