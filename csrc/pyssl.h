@@ -111,6 +111,7 @@ typedef struct {
     PyTypeObject *memorybio_type;
     PyTypeObject *session_type;
     PyTypeObject *certificate_type;
+    PyTypeObject *sslobj_method_type; /* SSLObject's fast methods */
     /* _socket.socket: what _wrap_socket accepts */
     PyTypeObject *sock_type;
     /* exceptions */

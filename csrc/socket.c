@@ -745,7 +745,13 @@ sslsock_write(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
                      "write() takes exactly one argument (%zd given)", nargs);
         return NULL;
     }
-    if (!PyArg_Parse(args[0], "y*:write", &view)) {
+    if (PyBytes_CheckExact(args[0])) {
+        /* The usual case, without the argument parser's format. */
+        if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+            return NULL;
+        }
+    }
+    else if (!PyArg_Parse(args[0], "y*:write", &view)) {
         return NULL;
     }
     if (view.len > INT_MAX) {
@@ -1615,6 +1621,247 @@ static PyType_Spec sslsock_spec = {
     .slots = sslsock_slots,
 };
 
+/* ------------------------------------------------------------------------ */
+/* SSLObject's hot methods, straight to C                                   */
+
+/* SSLObject (src/pyssl/_sslsocket.py) is a Python class whose read, write
+ * and pending forward to its _sslobj, the _SSLSocket.  An event loop calls
+ * them once per record and once more per burst to hear "no data yet", and
+ * that Python frame cost about as much as the want-read itself.  A
+ * forwarder stands in for each of the three in the class: a method
+ * descriptor (so a call binds no method object) that calls the _SSLSocket
+ * function directly for the common positional calls, and the Python
+ * function it replaces (`wrapped`) for everything else (keywords, the
+ * default size, an _sslobj that is not an _SSLSocket), so what a call
+ * means is always what that function says. */
+
+enum { FWD_READ, FWD_WRITE, FWD_PENDING };
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    int which;              /* FWD_* */
+    PyTypeObject *target;   /* _SSLSocket; strong */
+    PyObject *attr;         /* "_sslobj" */
+    PyObject *wrapped;      /* the Python function, for every other call */
+    PyObject *dict;         /* __doc__, __name__, __wrapped__... */
+} sslobj_method;
+
+/* The _SSLSocket call for args (self first), or NULL with no exception
+ * set when it is not one of the fast shapes. */
+static PyObject *
+fwd_fast(sslobj_method *f, PySSLSocket *sock, PyObject *const *rest,
+         Py_ssize_t n)
+{
+    switch (f->which) {
+    case FWD_READ:
+        if (n == 2 && rest[1] == Py_None) {
+            n = 1;
+        }
+        return sslsock_read(sock, rest, n);
+    case FWD_WRITE:
+        return sslsock_write(sock, rest, n);
+    default:
+        return sslsock_pending(sock, NULL);
+    }
+}
+
+static int
+fwd_is_fast_shape(int which, Py_ssize_t n)
+{
+    switch (which) {
+    case FWD_READ:
+        return n == 1 || n == 2;
+    case FWD_WRITE:
+        return n == 1;
+    default:
+        return n == 0;
+    }
+}
+
+static PyObject *
+fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
+               PyObject *kwnames)
+{
+    sslobj_method *f = (sslobj_method *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs < 1 || kwnames != NULL ||
+        !fwd_is_fast_shape(f->which, nargs - 1)) {
+        return PyObject_Vectorcall(f->wrapped, args, nargsf, kwnames);
+    }
+    PyObject *sock = PyObject_GetAttr(args[0], f->attr);
+    if (sock == NULL) {
+        return NULL;
+    }
+    PyObject *res;
+    if (Py_TYPE(sock) == f->target) {
+        res = fwd_fast(f, (PySSLSocket *)sock, args + 1, nargs - 1);
+    }
+    else {
+        res = PyObject_Vectorcall(f->wrapped, args, nargsf, NULL);
+    }
+    Py_DECREF(sock);
+    return res;
+}
+
+/* Calls that come as a tuple (3.8, or f(*args, **kw)). */
+static PyObject *
+fwd_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    sslobj_method *f = (sslobj_method *)self;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        return PyObject_Call(f->wrapped, args, kwargs);
+    }
+    return fwd_vectorcall(self, &PyTuple_GET_ITEM(args, 0),
+                          (size_t)PyTuple_GET_SIZE(args), NULL);
+}
+
+/* SSLObject.read is the forwarder itself; obj.read a bound method. */
+static PyObject *
+fwd_get(PyObject *self, PyObject *obj, PyObject *type)
+{
+    if (obj == NULL || obj == Py_None) {
+        return Py_NewRef(self);
+    }
+    return PyMethod_New(self, obj);
+}
+
+static PyObject *
+fwd_repr(sslobj_method *f)
+{
+    static const char *const names[] = {"read", "write", "pending"};
+    return PyUnicode_FromFormat("<fast method SSLObject.%s>", names[f->which]);
+}
+
+static int
+fwd_traverse(sslobj_method *f, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(f));
+    Py_VISIT(f->target);
+    Py_VISIT(f->wrapped);
+    Py_VISIT(f->dict);
+    return 0;
+}
+
+static int
+fwd_clear(sslobj_method *f)
+{
+    Py_CLEAR(f->target);
+    Py_CLEAR(f->wrapped);
+    Py_CLEAR(f->dict);
+    return 0;
+}
+
+static void
+fwd_dealloc(sslobj_method *f)
+{
+    PyTypeObject *tp = Py_TYPE(f);
+    PyObject_GC_UnTrack(f);
+    fwd_clear(f);
+    Py_CLEAR(f->attr);
+    PyObject_GC_Del(f);
+    Py_DECREF(tp);
+}
+
+static PyMemberDef fwd_members[] = {
+    {"__dictoffset__", T_PYSSIZET, offsetof(sslobj_method, dict), READONLY},
+#if PY_VERSION_HEX >= 0x03090000
+    {"__vectorcalloffset__", T_PYSSIZET,
+     offsetof(sslobj_method, vectorcall), READONLY},
+#endif
+    {NULL},
+};
+
+static PyType_Slot fwd_slots[] = {
+    {Py_tp_call, (void *)fwd_call},
+    {Py_tp_descr_get, (void *)fwd_get},
+    {Py_tp_repr, (void *)fwd_repr},
+    {Py_tp_traverse, (void *)fwd_traverse},
+    {Py_tp_clear, (void *)fwd_clear},
+    {Py_tp_dealloc, (void *)fwd_dealloc},
+    {Py_tp_members, (void *)fwd_members},
+    {0, NULL},
+};
+
+#if PY_VERSION_HEX >= 0x03090000
+#  define FWD_VECTORCALL_FLAG Py_TPFLAGS_HAVE_VECTORCALL
+#else
+#  define FWD_VECTORCALL_FLAG 0
+#endif
+
+static PyType_Spec fwd_spec = {
+    .name = "pyssl._ssl._SSLObjectMethod",
+    .basicsize = sizeof(sslobj_method),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+             Py_TPFLAGS_METHOD_DESCRIPTOR | FWD_VECTORCALL_FLAG,
+    .slots = fwd_slots,
+};
+
+/* _sslobject_method(name, function): the forwarder for SSLObject.<name>
+ * (read, write or pending), falling back on function. */
+static PyObject *
+sslobject_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *const names[] = {"read", "write", "pending"};
+    pyssl_state *st = pyssl_get_state(module);
+    if (nargs != 2 || !PyUnicode_Check(args[0]) ||
+        !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_sslobject_method(name, function) takes a method "
+                        "name and the function it stands in for");
+        return NULL;
+    }
+    int which = -1;
+    for (int i = 0; i < 3; i++) {
+        if (PyUnicode_CompareWithASCIIString(args[0], names[i]) == 0) {
+            which = i;
+        }
+    }
+    if (which < 0) {
+        PyErr_Format(PyExc_ValueError, "no fast SSLObject method %R",
+                     args[0]);
+        return NULL;
+    }
+    sslobj_method *f = PyObject_GC_New(sslobj_method, st->sslobj_method_type);
+    if (f == NULL) {
+        return NULL;
+    }
+    f->vectorcall = fwd_vectorcall;
+    f->which = which;
+    f->target = (PyTypeObject *)Py_NewRef(st->socket_type);
+    f->attr = PyUnicode_InternFromString("_sslobj");
+    f->wrapped = Py_NewRef(args[1]);
+    f->dict = NULL;
+    PyObject_GC_Track(f);
+    if (f->attr == NULL) {
+        Py_DECREF(f);
+        return NULL;
+    }
+    return (PyObject *)f;
+}
+
+static PyMethodDef fwd_module_methods[] = {
+    {"_sslobject_method", (PyCFunction)(void (*)(void))sslobject_method,
+     METH_FASTCALL,
+     "_sslobject_method($module, name, function, /)\n--\n\n"
+     "SSLObject.<name> (read, write or pending) calling the _SSLSocket\n"
+     "directly, and function for any other call."},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+fwd_init(PyObject *module, pyssl_state *st)
+{
+    st->sslobj_method_type = pyssl_new_type(module, &fwd_spec);
+    if (st->sslobj_method_type == NULL) {
+        return -1;
+    }
+#if PY_VERSION_HEX < 0x03090000
+    st->sslobj_method_type->tp_dictoffset = offsetof(sslobj_method, dict);
+#endif
+    return PyModule_AddFunctions(module, fwd_module_methods);
+}
+
 int
 pyssl_socket_init(PyObject *module, pyssl_state *st)
 {
@@ -1630,6 +1877,9 @@ pyssl_socket_init(PyObject *module, pyssl_state *st)
     /* 3.8's PyType_FromSpec has no __weaklistoffset__ member. */
     st->socket_type->tp_weaklistoffset = offsetof(PySSLSocket, weakreflist);
 #endif
+    if (fwd_init(module, st) < 0) {
+        return -1;
+    }
     return PyModule_AddObjectRef(module, "_SSLSocket",
                                  (PyObject *)st->socket_type);
 }
