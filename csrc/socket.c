@@ -229,7 +229,7 @@ conn_lock(PySSLSocket *self)
     if (!needs_lock(self, me)) {
         return 0;
     }
-    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    pyssl_mutex_lock(&self->lock);
     set_lock_owner(self, me);
     return 1;
 }
@@ -243,9 +243,9 @@ conn_lock_gil(PySSLSocket *self)
     if (!needs_lock(self, me)) {
         return 0;
     }
-    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+    if (!pyssl_mutex_trylock(&self->lock)) {
         Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(self->lock, WAIT_LOCK);
+        pyssl_mutex_lock(&self->lock);
         Py_END_ALLOW_THREADS
     }
     set_lock_owner(self, me);
@@ -257,7 +257,7 @@ conn_unlock(PySSLSocket *self, int taken)
 {
     if (taken) {
         set_lock_owner(self, 0);
-        PyThread_release_lock(self->lock);
+        pyssl_mutex_unlock(&self->lock);
     }
 }
 
@@ -1511,9 +1511,7 @@ sslsock_dealloc(PySSLSocket *self)
                          SSL_get_shutdown(self->ssl) | SSL_SENT_SHUTDOWN);
         SSL_free(self->ssl);
     }
-    if (self->lock != NULL) {
-        PyThread_free_lock(self->lock);
-    }
+    pyssl_mutex_fini(&self->lock);
     sslsock_clear(self);
     Py_CLEAR(self->sock);
     Py_CLEAR(self->server_hostname);
@@ -2001,12 +1999,12 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->got_eof = 0;
     self->err.ssl = self->err.c = 0;
     self->lock_owner = 0;
-    self->lock = PyThread_allocate_lock();
+    int no_lock = pyssl_mutex_init(&self->lock);
     self->exc = NULL;
     self->read_exc = NULL;
     self->weakreflist = NULL;
 
-    if (self->lock == NULL) {
+    if (no_lock) {
         Py_DECREF(self);
         return (PySSLSocket *)PyErr_NoMemory();
     }
