@@ -1677,6 +1677,31 @@ fwd_is_fast_shape(int which, Py_ssize_t n)
     }
 }
 
+/* The Python function, for every call that is not a fast one. */
+static PyObject *
+fwd_call_wrapped(sslobj_method *f, PyObject *const *args, size_t nargsf,
+                 PyObject *kwnames)
+{
+#if PY_VERSION_HEX >= 0x03090000
+    return PyObject_Vectorcall(f->wrapped, args, nargsf, kwnames);
+#else
+    /* 3.8 has no public vectorcall: only fwd_call comes here, without
+     * keywords. */
+    (void)kwnames;
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    PyObject *tuple = PyTuple_New(n);
+    if (tuple == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+    }
+    PyObject *res = PyObject_Call(f->wrapped, tuple, NULL);
+    Py_DECREF(tuple);
+    return res;
+#endif
+}
+
 static PyObject *
 fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
                PyObject *kwnames)
@@ -1685,7 +1710,7 @@ fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (nargs < 1 || kwnames != NULL ||
         !fwd_is_fast_shape(f->which, nargs - 1)) {
-        return PyObject_Vectorcall(f->wrapped, args, nargsf, kwnames);
+        return fwd_call_wrapped(f, args, nargsf, kwnames);
     }
     PyObject *sock = PyObject_GetAttr(args[0], f->attr);
     if (sock == NULL) {
@@ -1696,7 +1721,7 @@ fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
         res = fwd_fast(f, (PySSLSocket *)sock, args + 1, nargs - 1);
     }
     else {
-        res = PyObject_Vectorcall(f->wrapped, args, nargsf, NULL);
+        res = fwd_call_wrapped(f, args, nargsf, NULL);
     }
     Py_DECREF(sock);
     return res;
@@ -1826,7 +1851,7 @@ sslobject_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     f->vectorcall = fwd_vectorcall;
     f->which = which;
-    f->target = (PyTypeObject *)Py_NewRef(st->socket_type);
+    f->target = (PyTypeObject *)Py_NewRef((PyObject *)st->socket_type);
     f->attr = PyUnicode_InternFromString("_sslobj");
     f->wrapped = Py_NewRef(args[1]);
     f->dict = NULL;
