@@ -192,38 +192,44 @@ typedef struct {
  * when it cannot make one. */
 #ifndef _WIN32
 #  include <pthread.h>
+/* On the heap, as PyThread's lock is: inline it would make every
+ * _SSLSocket 40 bytes larger, and idle connections are counted. */
 typedef struct {
-    pthread_mutex_t m;
-    int ready;
+    pthread_mutex_t *m;
 } pyssl_mutex;
 static inline int
 pyssl_mutex_init(pyssl_mutex *x)
 {
-    x->ready = pthread_mutex_init(&x->m, NULL) == 0;
-    return x->ready ? 0 : -1;
+    x->m = PyMem_RawMalloc(sizeof(pthread_mutex_t));
+    if (x->m != NULL && pthread_mutex_init(x->m, NULL) != 0) {
+        PyMem_RawFree(x->m);
+        x->m = NULL;
+    }
+    return x->m ? 0 : -1;
 }
 static inline void
 pyssl_mutex_fini(pyssl_mutex *x)
 {
-    if (x->ready) {
-        pthread_mutex_destroy(&x->m);
-        x->ready = 0;
+    if (x->m != NULL) {
+        pthread_mutex_destroy(x->m);
+        PyMem_RawFree(x->m);
+        x->m = NULL;
     }
 }
 static inline void
 pyssl_mutex_lock(pyssl_mutex *x)
 {
-    pthread_mutex_lock(&x->m);
+    pthread_mutex_lock(x->m);
 }
 static inline int
 pyssl_mutex_trylock(pyssl_mutex *x)
 {
-    return pthread_mutex_trylock(&x->m) == 0;
+    return pthread_mutex_trylock(x->m) == 0;
 }
 static inline void
 pyssl_mutex_unlock(pyssl_mutex *x)
 {
-    pthread_mutex_unlock(&x->m);
+    pthread_mutex_unlock(x->m);
 }
 #else
 typedef struct {
