@@ -514,6 +514,17 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
     PyObject *type = st->SSLError;
     const char *errstr = NULL;
     int p;
+    /* SSL_get_error only says WANT_* while the error queue is empty, so
+     * there is no library or reason to look up and nothing to clear: the
+     * cheap path, unless something queued an error since. */
+    if ((sslsock->err.ssl == SSL_ERROR_WANT_READ ||
+         sslsock->err.ssl == SSL_ERROR_WANT_WRITE) && ERR_peek_error() == 0) {
+        return pyssl_raise_want_at(sslsock,
+                                   sslsock->err.ssl == SSL_ERROR_WANT_READ
+                                       ? PY_SSL_ERROR_WANT_READ
+                                       : PY_SSL_ERROR_WANT_WRITE,
+                                   file, line);
+    }
     unsigned long e = ERR_peek_last_error();
 
     switch (sslsock->err.ssl) {
