@@ -62,6 +62,16 @@ SCENARIOS = {
     # gh-123954: what an event loop pays for each read that finds nothing.
     "wantread": ("SSLObject.read() raising SSLWantReadError", "ns", False,
                  None),
+    # One record through SSLObject over MemoryBIO, as an event loop moves
+    # it: read = feed the record to the incoming BIO and read() it;
+    # write = write() it and take it from the outgoing BIO.
+    "rec_read64": ("SSLObject, read one 64 B record", "ns", False, None),
+    "rec_read1k": ("SSLObject, read one 1 KiB record", "ns", False, None),
+    "rec_read16k": ("SSLObject, read one 16 KiB record", "ns", False, None),
+    "rec_write64": ("SSLObject, write one 64 B record", "ns", False, None),
+    "rec_write1k": ("SSLObject, write one 1 KiB record", "ns", False, None),
+    "rec_write16k": ("SSLObject, write one 16 KiB record", "ns", False,
+                     None),
     "ctx": ("create_default_context()", "ms", False, None),
     "idle_mem": ("idle client connection (RSS)", "KiB", False, None),
     # The same after one 1-byte request and response, as a keep-alive
@@ -83,6 +93,7 @@ SIZES = {  # full run, --quick
     "idle_conns": (10000, 1000),
     "import_runs": (20, 5),
     "wantread_calls": (1000000, 200000),
+    "record_calls": (200000, 40000),
     "startup_runs": (200, 60),
 }
 
@@ -362,6 +373,49 @@ def run_wantread(ssl, args):
     return (time.perf_counter() - t0) / n * 1e9
 
 
+RECORD_SIZES = {"64": 64, "1k": 1024, "16k": 16384}
+
+
+def record_size(scenario):
+    """rec_read1k -> 1024."""
+    for prefix in ("rec_read", "rec_write"):
+        if scenario.startswith(prefix):
+            return RECORD_SIZES[scenario[len(prefix):]]
+    raise ValueError(scenario)
+
+
+def run_records(ssl, args):
+    """ns per record through SSLObject over MemoryBIO. Reads: the records
+    are made ahead in batches (untimed), then each is fed to the incoming
+    BIO and read() once asking for 64 KiB, as an event loop does. Writes:
+    write() then the outgoing BIO's read(), as a transport sends it."""
+    client, server, cout, sin = bio_pair(ssl, args.certs)
+    size = record_size(args.scenario)
+    data = b"x" * size
+    n = max(1, args.size if size < 16384 else args.size // 4)
+    if "write" in args.scenario:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            client.write(data)
+            cout.read()
+        return (time.perf_counter() - t0) / n * 1e9
+    batch, total, left = 1000, 0.0, n
+    while left > 0:
+        k = min(batch, left)
+        records = []
+        for _ in range(k):
+            client.write(data)
+            records.append(cout.read())
+        feed, read = sin.write, server.read
+        t0 = time.perf_counter()
+        for rec in records:
+            feed(rec)
+            read(CHUNK)
+        total += time.perf_counter() - t0
+        left -= k
+    return total / n * 1e9
+
+
 def asyncio_server_main(args):
     ssl = load_impl(args.impl, inject=True)
     import asyncio
@@ -472,6 +526,9 @@ RUNNERS = {
     "resume12": run_handshakes, "resume13": run_handshakes,
     "memorybio": run_memorybio, "asyncio": run_asyncio,
     "pingpong": run_pingpong, "wantread": run_wantread, "ctx": run_ctx,
+    "rec_read64": run_records, "rec_read1k": run_records,
+    "rec_read16k": run_records, "rec_write64": run_records,
+    "rec_write1k": run_records, "rec_write16k": run_records,
     "idle_mem": run_idle_mem,
     "idle_used": run_idle_mem,
 }
@@ -512,7 +569,11 @@ def size_for(scenario, quick):
            "pingpong": "pingpong_s", "ctx": "ctx_calls",
            "idle_mem": "idle_conns", "idle_used": "idle_conns",
            "import": "import_runs", "wantread": "wantread_calls",
-           "startup": "startup_runs"}.get(
+           "startup": "startup_runs",
+           "rec_read64": "record_calls", "rec_read1k": "record_calls",
+           "rec_read16k": "record_calls", "rec_write64": "record_calls",
+           "rec_write1k": "record_calls",
+           "rec_write16k": "record_calls"}.get(
                scenario, "handshakes")
     return SIZES[key][i]
 

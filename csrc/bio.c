@@ -38,19 +38,19 @@ typedef struct {
     int eof_written;
     /* An SSLObject reads and writes with the GIL released, so a thread
      * holding the GIL may call write() on the same queue meanwhile. */
-    PyThread_type_lock lock;
+    pyssl_mutex lock;
 } membuf;
 
 static void
 membuf_lock(membuf *m)
 {
-    PyThread_acquire_lock(m->lock, WAIT_LOCK);
+    pyssl_mutex_lock(&m->lock);
 }
 
 static void
 membuf_unlock(membuf *m)
 {
-    PyThread_release_lock(m->lock);
+    pyssl_mutex_unlock(&m->lock);
 }
 
 static const char *
@@ -280,8 +280,7 @@ membio_create(BIO *bio)
     if (m == NULL) {
         return 0;
     }
-    m->lock = PyThread_allocate_lock();
-    if (m->lock == NULL) {
+    if (pyssl_mutex_init(&m->lock) < 0) {
         PyMem_RawFree(m);
         return 0;
     }
@@ -299,7 +298,7 @@ membio_destroy(BIO *bio)
          * which hold the GIL. */
         Py_XDECREF(m->borrowed);
         Py_XDECREF(m->spent);
-        PyThread_free_lock(m->lock);
+        pyssl_mutex_fini(&m->lock);
         PyMem_RawFree(m->buf);
         PyMem_RawFree(m);
         BIO_set_data(bio, NULL);

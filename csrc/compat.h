@@ -19,10 +19,16 @@
 #  define PYSSL_NEED_TP_NEW_NULL 1
 #endif
 
-/* 3.8's PyType_FromSpec ignores a __weaklistoffset__ member: pyssl_new_type
- * sets tp_weaklistoffset from it by hand. */
+/* 3.8's PyType_FromSpec ignores __weaklistoffset__ and __dictoffset__
+ * members: pyssl_new_type sets the offsets from them by hand. */
 #if PY_VERSION_HEX < 0x03090000
-#  define PYSSL_NEED_WEAKLISTOFFSET_FIX 1
+#  define PYSSL_NEED_OFFSET_MEMBERS 1
+#endif
+
+/* 3.9: vectorcall is public (PyObject_Vectorcall, Py_TPFLAGS_HAVE_VECTORCALL,
+ * a __vectorcalloffset__ member). */
+#if PY_VERSION_HEX >= 0x03090000
+#  define PYSSL_HAVE_VECTORCALL 1
 #endif
 
 #if PY_VERSION_HEX < 0x030A0000
@@ -179,12 +185,15 @@ pyssl_new_type(PyObject *module, PyType_Spec *spec)
     if (type == NULL) {
         return NULL;
     }
-#ifdef PYSSL_NEED_WEAKLISTOFFSET_FIX
+#ifdef PYSSL_NEED_OFFSET_MEMBERS
     for (PyType_Slot *s = spec->slots; s->slot; s++) {
         PyMemberDef *m = s->slot == Py_tp_members ? s->pfunc : NULL;
         for (; m != NULL && m->name != NULL; m++) {
             if (strcmp(m->name, "__weaklistoffset__") == 0) {
                 ((PyTypeObject *)type)->tp_weaklistoffset = m->offset;
+            }
+            else if (strcmp(m->name, "__dictoffset__") == 0) {
+                ((PyTypeObject *)type)->tp_dictoffset = m->offset;
             }
         }
     }

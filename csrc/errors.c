@@ -517,6 +517,17 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
     PyObject *type = st->SSLError;
     const char *errstr = NULL;
     int p;
+    /* SSL_get_error only says WANT_* while the error queue is empty, so
+     * there is no library or reason to look up and nothing to clear: the
+     * cheap path, unless something queued an error since. */
+    if ((sslsock->err.ssl == SSL_ERROR_WANT_READ ||
+         sslsock->err.ssl == SSL_ERROR_WANT_WRITE) && ERR_peek_error() == 0) {
+        return pyssl_raise_want_at(sslsock,
+                                   sslsock->err.ssl == SSL_ERROR_WANT_READ
+                                       ? PY_SSL_ERROR_WANT_READ
+                                       : PY_SSL_ERROR_WANT_WRITE,
+                                   file, line);
+    }
     unsigned long e = ERR_peek_last_error();
 
     switch (sslsock->err.ssl) {
@@ -590,6 +601,44 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
     }
     raise_ssl_exception(st, sslsock, type, p, errstr, e, file, line);
     ERR_clear_error();
+    pyssl_reraise_parked(sslsock);
+    return NULL;
+}
+
+/* type(*args) for an SSLError subclass.  While its __init__ is still
+ * OSError's, OSError's tp_new does all the work (the __init__ then does
+ * nothing), and calling it alone skips the generic call machinery. */
+static PyObject *
+new_plain_exception(PyObject *type, PyObject *args)
+{
+    PyTypeObject *tp = (PyTypeObject *)type;
+    if (tp->tp_init != ((PyTypeObject *)PyExc_OSError)->tp_init ||
+        tp->tp_new != ((PyTypeObject *)PyExc_OSError)->tp_new) {
+        return PyObject_Call(type, args, NULL);
+    }
+    return tp->tp_new(tp, args, NULL);
+}
+
+/* The cheap "no data yet" (gh-123954): event loops read until this is
+ * raised, so half their reads end here.  The message and its args tuple
+ * come from the per-call-site cache; nothing of OpenSSL is asked. */
+PyObject *
+pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
+                    int line)
+{
+    pyssl_state *st = sslsock->ctx->state;
+    PyObject *type = st->SSLWantWriteError;
+    const char *errstr = "The operation did not complete (write)";
+    if (which == PY_SSL_ERROR_WANT_READ) {
+        type = st->SSLWantReadError;
+        errstr = "The operation did not complete (read)";
+    }
+    PyObject *args = plain_error_args(st, which, errstr, file, line);
+    PyObject *exc = args ? new_plain_exception(type, args) : NULL;
+    if (exc != NULL) {
+        PyErr_SetObject(type, exc);
+        Py_DECREF(exc);
+    }
     pyssl_reraise_parked(sslsock);
     return NULL;
 }

@@ -521,6 +521,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     pyssl_state *st = pyssl_get_state(module);
     Py_VISIT(st->context_type);
     Py_VISIT(st->socket_type);
+    Py_VISIT(st->sslobj_method_type);
     Py_VISIT(st->memorybio_type);
     Py_VISIT(st->session_type);
     Py_VISIT(st->certificate_type);
@@ -547,6 +548,7 @@ module_clear(PyObject *module)
     pyssl_state *st = pyssl_get_state(module);
     Py_CLEAR(st->context_type);
     Py_CLEAR(st->socket_type);
+    Py_CLEAR(st->sslobj_method_type);
     Py_CLEAR(st->memorybio_type);
     Py_CLEAR(st->session_type);
     Py_CLEAR(st->certificate_type);

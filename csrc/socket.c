@@ -220,7 +220,7 @@ conn_lock(PySSLSocket *self)
     if (!needs_lock(self, me)) {
         return 0;
     }
-    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    pyssl_mutex_lock(&self->lock);
     set_lock_owner(self, me);
     return 1;
 }
@@ -234,9 +234,9 @@ conn_lock_gil(PySSLSocket *self)
     if (!needs_lock(self, me)) {
         return 0;
     }
-    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+    if (!pyssl_mutex_trylock(&self->lock)) {
         Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(self->lock, WAIT_LOCK);
+        pyssl_mutex_lock(&self->lock);
         Py_END_ALLOW_THREADS
     }
     set_lock_owner(self, me);
@@ -248,7 +248,7 @@ conn_unlock(PySSLSocket *self, int taken)
 {
     if (taken) {
         set_lock_owner(self, 0);
-        PyThread_release_lock(self->lock);
+        pyssl_mutex_unlock(&self->lock);
     }
 }
 
@@ -431,6 +431,9 @@ typedef struct {
     void *buf;
     size_t len;
     size_t done;
+    char *bufs_held;  /* over memory BIOs: set once OpenSSL may hold buffers */
+    int later_failed; /* a record after the first failed (op_read_batch) */
+    pyssl_err later;  /* ... and how */
 } rw_arg;
 
 /* Give back the record buffers once a read leaves nothing buffered.
@@ -440,7 +443,7 @@ typedef struct {
  * kept it (7.3 KiB of RSS each, measured).  SSL_free_buffers itself keeps
  * a buffer with a write pending; SSL_has_pending keeps the read buffer
  * while it holds data not yet returned, which OpenSSL before 3.0.14 did
- * not check (CVE-2024-4741). */
+ * not check (CVE-2024-4741).  Called with the connection lock only. */
 static void
 release_idle_buffers(SSL *ssl)
 {
@@ -457,68 +460,109 @@ op_read(SSL *ssl, void *arg, pyssl_err *err)
     if (ret == 0) {
         capture_err(ssl, ret, err);
     }
+    return ret;
+}
+
+/* Over a socket the buffers go back after every read: a blocking reader
+ * cannot tell the read that leaves the connection idle from the others,
+ * and a recv() costs more than the allocation anyway. */
+static int
+op_read_sock(SSL *ssl, void *arg, pyssl_err *err)
+{
+    int ret = op_read(ssl, arg, err);
     release_idle_buffers(ssl);
     return ret;
 }
 
+/* Over memory BIOs, one hold of the lock reads the first record and then
+ * those already queued behind it, while buf has room: one call (and one
+ * release of the GIL) per batch of records.  A record is read on only if
+ * bytes will still be waiting after it in the incoming BIO (see
+ * pyssl_membio_holds_record_and_more), so nothing a call has not
+ * returned becomes invisible.
+ * The buffers stay for the next record: they go back when the connection
+ * goes idle, at the read that finds nothing (nothing_to_read, or here on
+ * WANT_READ), not after every record.  How a record after the first
+ * failed is kept in a->later for read_on_failed. */
+static int
+op_read_batch(SSL *ssl, void *arg, pyssl_err *err)
+{
+    rw_arg *a = arg;
+    *a->bufs_held = 1;
+    int ret = op_read(ssl, a, err);
+    if (ret == 0) {
+        if (err->ssl == SSL_ERROR_WANT_READ) {
+            release_idle_buffers(ssl);
+            *a->bufs_held = 0;
+        }
+        return ret;
+    }
+    while (a->done < a->len &&
+           pyssl_membio_holds_record_and_more(SSL_get_rbio(ssl))) {
+        size_t got = 0;
+        if (!SSL_read_ex(ssl, (char *)a->buf + a->done, a->len - a->done,
+                         &got)) {
+            capture_err(ssl, 0, &a->later);
+            a->later_failed = 1;
+            break;
+        }
+        a->done += got;
+    }
+    return ret;
+}
+
 /* Whether a read that got `got` bytes should try the next record too:
- * over memory BIOs, always; over a socket, only after a full record.  In a
- * bulk transfer more are then queued, while a small message is seldom
- * followed by another and would cost a recv() that finds nothing. */
+ * over a socket, only after a full record.  In a bulk transfer more are
+ * then queued, while a small message is seldom followed by another and
+ * would cost a recv() that finds nothing.  (Memory BIOs read on in
+ * op_read_batch.) */
 static int
 wants_read_on(PySSLSocket *self, size_t got)
 {
-    return self->sock == NULL || got >= SSL3_RT_MAX_PLAIN_LENGTH;
+    return self->sock != NULL && PYSSL_HAVE_SOCKET_GATE &&
+           got >= SSL3_RT_MAX_PLAIN_LENGTH;
 }
 
-/* A further record is read only if bytes will still be waiting after it,
- * in the incoming MemoryBIO or in the socket: the rule that what a call
- * has not returned stays visible (MemoryBIO.pending, pending(), a readable
- * socket), as with the stdlib's one record per read. */
-static int
-may_read_on(PySSLSocket *self)
+/* A reading on that failed after the read had data: "want more bytes",
+ * the peer's close_notify and its EOF all come back on the next read by
+ * themselves; an error OpenSSL queued (a bad record) is kept in read_exc
+ * for the next read to raise, so this one still returns its data. */
+static void
+read_on_failed(PySSLSocket *self, int ret, const pyssl_err *err)
 {
-    if (self->sock != NULL) {
-        return pyssl_sockbio_holds_record_and_more(self->ssl);
+    if (ret != 0 || err->ssl == SSL_ERROR_WANT_READ ||
+        err->ssl == SSL_ERROR_WANT_WRITE ||
+        err->ssl == SSL_ERROR_ZERO_RETURN || ERR_peek_error() == 0) {
+        ERR_clear_error();
+        return;
     }
-    return pyssl_membio_holds_record_and_more(SSL_get_rbio(self->ssl));
+    self->err = *err;
+    PYSSL_SET_SOCKET_ERROR(self, ret);
+    Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
 }
 
-/* A read that has data goes on decrypting the records already there until
- * buf is full: one call per batch of records rather than one per 16 KiB
- * record.  Nothing may block here: memory BIOs never do, and a socket's
- * gate (sockbio.c) only takes what the kernel holds; without a gate there
- * is no reading on.  The whole batch holds the connection lock.  It stops
- * at the first failure.  "Want more bytes", the peer's close_notify and
- * its EOF all come back on the next read by themselves; an error OpenSSL
- * queued (a bad record) is kept in read_exc for the next read to raise, so
- * this one still returns its data. */
+/* Over a socket with the gate, a read that filled a whole record goes on
+ * decrypting the records already there until buf is full.  Nothing may
+ * block here: the gate (sockbio.c) only takes what the kernel holds, and
+ * a record is only started if it is there whole and more bytes follow it
+ * (a readable socket stays readable).  The whole batch holds the
+ * connection lock.  It stops at the first failure (read_on_failed). */
 static void
 read_more_records(PySSLSocket *self, rw_arg *a)
 {
     pyssl_err err = {0, 0};
     int ret = 1, taken;
-    if (self->sock != NULL && !PYSSL_HAVE_SOCKET_GATE) {
-        return;
-    }
     Py_BEGIN_ALLOW_THREADS
     taken = conn_lock(self);
-    while (ret != 0 && a->done < a->len && may_read_on(self)) {
+    while (ret != 0 && a->done < a->len &&
+           pyssl_sockbio_holds_record_and_more(self->ssl)) {
         rw_arg rest = {(char *)a->buf + a->done, a->len - a->done, 0};
-        ret = op_read(self->ssl, &rest, &err);
+        ret = op_read_sock(self->ssl, &rest, &err);
         a->done += rest.done;
     }
     conn_unlock(self, taken);
     Py_END_ALLOW_THREADS
-    if (ret != 0 || err.ssl == SSL_ERROR_WANT_READ ||
-        err.ssl == SSL_ERROR_WANT_WRITE || err.ssl == SSL_ERROR_ZERO_RETURN ||
-        ERR_peek_error() == 0) {
-        ERR_clear_error();
-        return;
-    }
-    self->err = err;
-    PYSSL_SET_SOCKET_ERROR(self, ret);
-    Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
+    read_on_failed(self, ret, &err);
 }
 
 /* Over memory BIOs, whether a read can only end in WANT_READ: the
@@ -538,16 +582,31 @@ nothing_to_read(PySSLSocket *self)
     int none = SSL_is_init_finished(ssl) && !SSL_has_pending(ssl) &&
                !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) &&
                pyssl_membio_is_empty_and_open(SSL_get_rbio(ssl));
+    if (none && self->bufs_held) {
+        /* The connection has gone idle: its buffers go back now. */
+        release_idle_buffers(ssl);
+        self->bufs_held = 0;
+    }
     conn_unlock(self, taken);
     return none;
 }
 
-/* Read up to len bytes into buf.  Returns the count, 0 after the peer's
- * clean close_notify, or -1 with an exception. */
+/* What a read that nothing_to_read turned away raises: one call site, so
+ * every such error has the same message, as OpenSSL's would. */
 static Py_ssize_t
-read_into(PySSLSocket *self, void *buf, size_t len)
+raise_nothing_to_read(PySSLSocket *self)
 {
-    rw_arg a = {buf, len, 0};
+    pyssl_raise_want(self, PY_SSL_ERROR_WANT_READ);
+    return -1;
+}
+
+/* Read up to len bytes into buf.  Returns the count, 0 after the peer's
+ * clean close_notify, or -1 with an exception.  checked: the caller has
+ * just found that there is something to read. */
+static Py_ssize_t
+read_into(PySSLSocket *self, void *buf, size_t len, int checked)
+{
+    rw_arg a = {buf, len, 0, &self->bufs_held, 0, {0, 0}};
     int ret = 0;
     pyssl_err err = {0, 0};
     if (self->read_exc != NULL) {
@@ -556,14 +615,17 @@ read_into(PySSLSocket *self, void *buf, size_t len)
         PyErr_SetRaisedException(exc);
         return -1;
     }
-    if (nothing_to_read(self)) {
-        err.ssl = SSL_ERROR_WANT_READ; /* raised below, as OpenSSL would */
+    if (!checked && nothing_to_read(self)) {
+        return raise_nothing_to_read(self);
     }
-    else if (run_io(self, op_read, &a, "The read operation timed out", &ret,
-                    &err) < 0) {
+    if (run_io(self, self->sock ? op_read_sock : op_read_batch, &a,
+               "The read operation timed out", &ret, &err) < 0) {
         return -1;
     }
-    if (ret != 0 && a.done < a.len && wants_read_on(self, a.done)) {
+    if (a.later_failed) {
+        read_on_failed(self, 0, &a.later);
+    }
+    else if (ret != 0 && a.done < a.len && wants_read_on(self, a.done)) {
         read_more_records(self, &a);
     }
     /* Only the peer has closed: a clean EOF, as CPython reports it. */
@@ -588,7 +650,7 @@ read_bytes(PySSLSocket *self, Py_ssize_t len)
     if (dest == NULL || len == 0) {
         return dest;
     }
-    Py_ssize_t n = read_into(self, PyBytes_AS_STRING(dest), (size_t)len);
+    Py_ssize_t n = read_into(self, PyBytes_AS_STRING(dest), (size_t)len, 1);
     if (n < 0) {
         Py_DECREF(dest);
         return NULL;
@@ -614,7 +676,7 @@ read_buffer(PySSLSocket *self, Py_ssize_t len, PyObject *bufobj)
     }
     Py_ssize_t n = 0;
     if (len > 0) {
-        n = read_into(self, view.buf, (size_t)len);
+        n = read_into(self, view.buf, (size_t)len, 0);
     }
     PyBuffer_Release(&view);
     if (n < 0) {
@@ -639,8 +701,7 @@ sslsock_read(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
     }
     if (nargs == 1 || args[1] == Py_None) {
         if (len > 0 && nothing_to_read(self)) {
-            pyssl_err err = {SSL_ERROR_WANT_READ, 0};
-            io_result(self, 1, 0, &err);
+            raise_nothing_to_read(self);
             return NULL;
         }
         return read_bytes(self, len);
@@ -652,6 +713,7 @@ static int
 op_write(SSL *ssl, void *arg, pyssl_err *err)
 {
     rw_arg *a = arg;
+    *a->bufs_held = 1;
     int ret = SSL_write_ex(ssl, a->buf, a->len, &a->done);
     if (ret == 0) {
         capture_err(ssl, ret, err);
@@ -659,12 +721,24 @@ op_write(SSL *ssl, void *arg, pyssl_err *err)
     return ret;
 }
 
+/* write(b, /): a fast call, as read is. */
 static PyObject *
-sslsock_write(PySSLSocket *self, PyObject *args)
+sslsock_write(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_buffer view;
     int ret = 0;
-    if (!PyArg_ParseTuple(args, "y*:write", &view)) {
+    if (nargs != 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "write() takes exactly one argument (%zd given)", nargs);
+        return NULL;
+    }
+    if (PyBytes_CheckExact(args[0])) {
+        /* The usual case, without the argument parser's format. */
+        if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+            return NULL;
+        }
+    }
+    else if (!PyArg_Parse(args[0], "y*:write", &view)) {
         return NULL;
     }
     if (view.len > INT_MAX) {
@@ -673,7 +747,7 @@ sslsock_write(PySSLSocket *self, PyObject *args)
         PyBuffer_Release(&view);
         return NULL;
     }
-    rw_arg a = {view.buf, (size_t)view.len, 0};
+    rw_arg a = {view.buf, (size_t)view.len, 0, &self->bufs_held, 0, {0, 0}};
     pyssl_err err = {0, 0};
     int rc = run_io(self, op_write, &a, "The write operation timed out", &ret,
                     &err);
@@ -1411,9 +1485,7 @@ sslsock_dealloc(PySSLSocket *self)
                          SSL_get_shutdown(self->ssl) | SSL_SENT_SHUTDOWN);
         SSL_free(self->ssl);
     }
-    if (self->lock != NULL) {
-        PyThread_free_lock(self->lock);
-    }
+    pyssl_mutex_fini(&self->lock);
     sslsock_clear(self);
     Py_CLEAR(self->sock);
     Py_CLEAR(self->server_hostname);
@@ -1431,7 +1503,7 @@ static PyMethodDef sslsock_methods[] = {
     {"read", (PyCFunction)(void (*)(void))sslsock_read, METH_FASTCALL,
      "read($self, size, buffer=None, /)\n--\n\n"
      "Read up to size bytes; into buffer (returning the count) if given."},
-    {"write", (PyCFunction)sslsock_write, METH_VARARGS,
+    {"write", (PyCFunction)(void (*)(void))sslsock_write, METH_FASTCALL,
      "write($self, b, /)\n--\n\n"
      "Write the bytes-like b; returns the number of bytes written."},
     NOARGS(pending, "The number of decrypted bytes ready to be read."),
@@ -1521,6 +1593,269 @@ static PyType_Spec sslsock_spec = {
     .slots = sslsock_slots,
 };
 
+/* ------------------------------------------------------------------------ */
+/* SSLObject's hot methods, straight to C                                   */
+
+/* SSLObject (src/pyssl/_sslsocket.py) is a Python class whose read, write
+ * and pending forward to its _sslobj, the _SSLSocket.  An event loop calls
+ * them once per record and once more per burst to hear "no data yet", and
+ * that Python frame cost about as much as the want-read itself.  A
+ * forwarder stands in for each of the three in the class: a method
+ * descriptor (so a call binds no method object) that calls the _SSLSocket
+ * function directly for the common positional calls, and the Python
+ * function it replaces (`wrapped`) for everything else (keywords, the
+ * default size, an _sslobj that is not an _SSLSocket), so what a call
+ * means is always what that function says. */
+
+enum { FWD_READ, FWD_WRITE, FWD_PENDING };
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    int which;              /* FWD_* */
+    PyTypeObject *target;   /* _SSLSocket; strong */
+    PyObject *attr;         /* "_sslobj" */
+    PyObject *wrapped;      /* the Python function, for every other call */
+    PyObject *dict;         /* __doc__, __name__, __wrapped__... */
+} sslobj_method;
+
+/* The _SSLSocket call for args (self first), or NULL with no exception
+ * set when it is not one of the fast shapes. */
+static PyObject *
+fwd_fast(sslobj_method *f, PySSLSocket *sock, PyObject *const *rest,
+         Py_ssize_t n)
+{
+    switch (f->which) {
+    case FWD_READ:
+        if (n == 2 && rest[1] == Py_None) {
+            n = 1;
+        }
+        return sslsock_read(sock, rest, n);
+    case FWD_WRITE:
+        return sslsock_write(sock, rest, n);
+    default:
+        return sslsock_pending(sock, NULL);
+    }
+}
+
+static int
+fwd_is_fast_shape(int which, Py_ssize_t n)
+{
+    switch (which) {
+    case FWD_READ:
+        return n == 1 || n == 2;
+    case FWD_WRITE:
+        return n == 1;
+    default:
+        return n == 0;
+    }
+}
+
+/* The Python function, for every call that is not a fast one. */
+static PyObject *
+fwd_call_wrapped(sslobj_method *f, PyObject *const *args, size_t nargsf,
+                 PyObject *kwnames)
+{
+#ifdef PYSSL_HAVE_VECTORCALL
+    return PyObject_Vectorcall(f->wrapped, args, nargsf, kwnames);
+#else
+    /* 3.8 has no public vectorcall: only fwd_call comes here, without
+     * keywords. */
+    (void)kwnames;
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    PyObject *tuple = PyTuple_New(n);
+    if (tuple == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+    }
+    PyObject *res = PyObject_Call(f->wrapped, tuple, NULL);
+    Py_DECREF(tuple);
+    return res;
+#endif
+}
+
+static PyObject *
+fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
+               PyObject *kwnames)
+{
+    sslobj_method *f = (sslobj_method *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs < 1 || kwnames != NULL ||
+        !fwd_is_fast_shape(f->which, nargs - 1)) {
+        return fwd_call_wrapped(f, args, nargsf, kwnames);
+    }
+    PyObject *sock = PyObject_GetAttr(args[0], f->attr);
+    if (sock == NULL) {
+        return NULL;
+    }
+    PyObject *res;
+    if (Py_TYPE(sock) == f->target) {
+        res = fwd_fast(f, (PySSLSocket *)sock, args + 1, nargs - 1);
+    }
+    else {
+        res = fwd_call_wrapped(f, args, nargsf, NULL);
+    }
+    Py_DECREF(sock);
+    return res;
+}
+
+/* Calls that come as a tuple (3.8, or f(*args, **kw)). */
+static PyObject *
+fwd_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    sslobj_method *f = (sslobj_method *)self;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        return PyObject_Call(f->wrapped, args, kwargs);
+    }
+    return fwd_vectorcall(self, &PyTuple_GET_ITEM(args, 0),
+                          (size_t)PyTuple_GET_SIZE(args), NULL);
+}
+
+/* SSLObject.read is the forwarder itself; obj.read a bound method. */
+static PyObject *
+fwd_get(PyObject *self, PyObject *obj, PyObject *type)
+{
+    if (obj == NULL || obj == Py_None) {
+        return Py_NewRef(self);
+    }
+    return PyMethod_New(self, obj);
+}
+
+static PyObject *
+fwd_repr(sslobj_method *f)
+{
+    static const char *const names[] = {"read", "write", "pending"};
+    return PyUnicode_FromFormat("<fast method SSLObject.%s>", names[f->which]);
+}
+
+static int
+fwd_traverse(sslobj_method *f, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(f));
+    Py_VISIT(f->target);
+    Py_VISIT(f->wrapped);
+    Py_VISIT(f->dict);
+    return 0;
+}
+
+static int
+fwd_clear(sslobj_method *f)
+{
+    Py_CLEAR(f->target);
+    Py_CLEAR(f->wrapped);
+    Py_CLEAR(f->dict);
+    return 0;
+}
+
+static void
+fwd_dealloc(sslobj_method *f)
+{
+    PyTypeObject *tp = Py_TYPE(f);
+    PyObject_GC_UnTrack(f);
+    fwd_clear(f);
+    Py_CLEAR(f->attr);
+    PyObject_GC_Del(f);
+    Py_DECREF(tp);
+}
+
+static PyMemberDef fwd_members[] = {
+    {"__dictoffset__", T_PYSSIZET, offsetof(sslobj_method, dict), READONLY},
+#ifdef PYSSL_HAVE_VECTORCALL
+    {"__vectorcalloffset__", T_PYSSIZET,
+     offsetof(sslobj_method, vectorcall), READONLY},
+#endif
+    {NULL},
+};
+
+static PyType_Slot fwd_slots[] = {
+    {Py_tp_call, (void *)fwd_call},
+    {Py_tp_descr_get, (void *)fwd_get},
+    {Py_tp_repr, (void *)fwd_repr},
+    {Py_tp_traverse, (void *)fwd_traverse},
+    {Py_tp_clear, (void *)fwd_clear},
+    {Py_tp_dealloc, (void *)fwd_dealloc},
+    {Py_tp_members, (void *)fwd_members},
+    {0, NULL},
+};
+
+#ifdef PYSSL_HAVE_VECTORCALL
+#  define FWD_VECTORCALL_FLAG Py_TPFLAGS_HAVE_VECTORCALL
+#else
+#  define FWD_VECTORCALL_FLAG 0
+#endif
+
+static PyType_Spec fwd_spec = {
+    .name = "pyssl._ssl._SSLObjectMethod",
+    .basicsize = sizeof(sslobj_method),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+             Py_TPFLAGS_METHOD_DESCRIPTOR | FWD_VECTORCALL_FLAG,
+    .slots = fwd_slots,
+};
+
+/* _sslobject_method(name, function): the forwarder for SSLObject.<name>
+ * (read, write or pending), falling back on function. */
+static PyObject *
+sslobject_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *const names[] = {"read", "write", "pending"};
+    pyssl_state *st = pyssl_get_state(module);
+    if (nargs != 2 || !PyUnicode_Check(args[0]) ||
+        !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_sslobject_method(name, function) takes a method "
+                        "name and the function it stands in for");
+        return NULL;
+    }
+    int which = -1;
+    for (int i = 0; i < 3; i++) {
+        if (PyUnicode_CompareWithASCIIString(args[0], names[i]) == 0) {
+            which = i;
+        }
+    }
+    if (which < 0) {
+        PyErr_Format(PyExc_ValueError, "no fast SSLObject method %R",
+                     args[0]);
+        return NULL;
+    }
+    sslobj_method *f = PyObject_GC_New(sslobj_method, st->sslobj_method_type);
+    if (f == NULL) {
+        return NULL;
+    }
+    f->vectorcall = fwd_vectorcall;
+    f->which = which;
+    f->target = (PyTypeObject *)Py_NewRef((PyObject *)st->socket_type);
+    f->attr = PyUnicode_InternFromString("_sslobj");
+    f->wrapped = Py_NewRef(args[1]);
+    f->dict = NULL;
+    PyObject_GC_Track(f);
+    if (f->attr == NULL) {
+        Py_DECREF(f);
+        return NULL;
+    }
+    return (PyObject *)f;
+}
+
+static PyMethodDef fwd_module_methods[] = {
+    {"_sslobject_method", (PyCFunction)(void (*)(void))sslobject_method,
+     METH_FASTCALL,
+     "_sslobject_method($module, name, function, /)\n--\n\n"
+     "SSLObject.<name> (read, write or pending) calling the _SSLSocket\n"
+     "directly, and function for any other call."},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+fwd_init(PyObject *module, pyssl_state *st)
+{
+    st->sslobj_method_type = pyssl_new_type(module, &fwd_spec);
+    if (st->sslobj_method_type == NULL) {
+        return -1;
+    }
+    return PyModule_AddFunctions(module, fwd_module_methods);
+}
+
 int
 pyssl_socket_init(PyObject *module, pyssl_state *st)
 {
@@ -1530,6 +1865,9 @@ pyssl_socket_init(PyObject *module, pyssl_state *st)
     }
     st->socket_type = pyssl_new_type(module, &sslsock_spec);
     if (st->socket_type == NULL) {
+        return -1;
+    }
+    if (fwd_init(module, st) < 0) {
         return -1;
     }
     return PyModule_AddObjectRef(module, "_SSLSocket",
@@ -1653,12 +1991,12 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->got_eof = 0;
     self->err.ssl = self->err.c = 0;
     self->lock_owner = 0;
-    self->lock = PyThread_allocate_lock();
+    int no_lock = pyssl_mutex_init(&self->lock);
     self->exc = NULL;
     self->read_exc = NULL;
     self->weakreflist = NULL;
 
-    if (self->lock == NULL) {
+    if (no_lock) {
         Py_DECREF(self);
         return (PySSLSocket *)PyErr_NoMemory();
     }

@@ -297,3 +297,52 @@ def test_want_read_keeps_its_errno_message_and_attributes(client_ctx, server_ctx
     assert first.errno == second.errno == ssl.SSL_ERROR_WANT_READ
     assert str(first) == str(second) and "did not complete (read)" in str(first)
     assert (first.library, first.reason) == (None, None)
+
+
+def test_read_write_pending_take_every_call_form(client_ctx, server_ctx):
+    # SSLObject.read/write/pending may be forwarded to C for speed; every
+    # way of calling them must still mean what the stdlib's methods mean.
+    import inspect
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    params = list(inspect.signature(ssl.SSLObject.read).parameters)
+    assert params == ["self", "len", "buffer"]
+    write = pair.client.write  # a bound method, called later
+    assert write(data=b"abc") == 3
+    assert ssl.SSLObject.write(pair.client, memoryview(b"defg")) == 4
+    pair.pump()
+    assert pair.server.read(len=2) == b"ab"
+    buf = bytearray(10)
+    assert pair.server.read(1, buffer=buf) == 1 and buf[:1] == b"c"
+    assert pair.server.pending() == 0  # one record each, read on demand
+    assert pair.server.read(2, None) == b"de"
+    assert pair.server.pending() == 2
+    assert pair.server.read() == b"fg"
+    with pytest.raises(TypeError):
+        pair.server.read(1, 2, 3)
+    with pytest.raises(TypeError):
+        pair.client.write("text")
+    with pytest.raises(TypeError):
+        pair.client.pending(1)
+
+
+def test_subclass_overrides_of_read_and_write_are_called(client_ctx, server_ctx):
+    calls = []
+
+    class Traced(ssl.SSLObject):
+        def read(self, len=1024, buffer=None):
+            calls.append(("read", len))
+            return super().read(len, buffer)
+
+        def write(self, data):
+            calls.append(("write", bytes(data)))
+            return super().write(data)
+
+    client_ctx.sslobject_class = Traced
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    assert isinstance(pair.client, Traced)
+    pair.client.write(b"hi")
+    pair.pump()
+    pair.server.write(b"yo")
+    pair.pump()
+    assert pair.client.read(5) == b"yo"
+    assert calls == [("write", b"hi"), ("read", 5)]

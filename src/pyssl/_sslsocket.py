@@ -220,6 +220,29 @@ class SSLObject:
         return _call_core(self._sslobj, "server_sigalg")
 
 
+def _fast_methods(cls):
+    """Put the core's forwarders in place of cls's read, write and pending:
+    event loops call them once per record, and their Python frame cost as
+    much as the want-read itself (gh-123954). Each forwarder calls the
+    _SSLSocket directly for plain positional calls and the Python function
+    it stands in for (its __wrapped__) for any other, so that function
+    still says what a call means. An older core has none: the functions
+    stay."""
+    make = getattr(_ssl, "_sslobject_method", None)
+    if make is None:
+        return
+    for name in ("read", "write", "pending"):
+        func = cls.__dict__[name]
+        fast = make(name, func)
+        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(fast, attr, getattr(func, attr))
+        fast.__wrapped__ = func
+        setattr(cls, name, fast)
+
+
+_fast_methods(SSLObject)
+
+
 def _same_doc(func):
     """Give an SSLSocket method the docstring of its SSLObject twin."""
     func.__doc__ = getattr(SSLObject, func.__name__).__doc__
