@@ -22,7 +22,6 @@ PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).
 import os
 import subprocess
 import sys
-import sysconfig
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CSRC = os.path.join(HERE, "csrc")

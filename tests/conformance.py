@@ -350,7 +350,7 @@ def worker_main(args):
 
     try:
         out["ssl"] = _install_mode(args.mode, args.stock_ssl)
-    except BaseException as exc:
+    except BaseException:
         import traceback
         out["status"] = "setup-error"
         out["detail"] = traceback.format_exc()
@@ -721,7 +721,7 @@ def report(interps, modes, suites, runs, devs, stream=sys.stdout):
 
 
 def _last_line(detail):
-    lines = [l for l in detail.strip().splitlines() if l.strip()]
+    lines = [ln for ln in detail.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else ""
 
 

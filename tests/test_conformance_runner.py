@@ -250,7 +250,7 @@ def test_parent_reports_regressions_and_gates(fake_env):
     assert "test_fail " not in regressions and "test_error " not in regressions
     assert "absent" in out
     version = "%d.%d.%d" % sys.version_info[:3]
-    summary = [l for l in out.splitlines() if l.startswith("SUMMARY")]
+    summary = [ln for ln in out.splitlines() if ln.startswith("SUMMARY")]
     assert len(summary) == 3
     assert summary[0].startswith("SUMMARY %s stdlib: 1 suites (1 absent)" % version)
     # pass counts xfail; fail counts xpass; a broken setUpClass is an error.
@@ -301,7 +301,7 @@ def test_parent_reports_crash_with_test_name(fake_env):
     assert "in %s.Outcomes.test_zz_misbehave" % SUITE in out
     assert "1 crashes" in out
     # What finished before the crash is still counted.
-    summary = [l for l in out.splitlines() if l.startswith("SUMMARY")][0]
+    summary = [ln for ln in out.splitlines() if ln.startswith("SUMMARY")][0]
     assert "passed" in summary and not summary.startswith("SUMMARY %s stdlib: 1 suites (0 absent), 0 passed" % (
         "%d.%d.%d" % sys.version_info[:3]))
 
@@ -354,7 +354,7 @@ def test_parent_crash_only_under_pyssl_is_a_regression(fake_env):
     rc, out = run_parent(env, tmp_path, "--modes", "stdlib,core", "--suite", SUITE, "--gate")
     assert rc == 1, out
     assert "CRASH" in out and "SIGABRT" in out
-    summary = [l for l in out.splitlines() if l.startswith("SUMMARY")]
+    summary = [ln for ln in out.splitlines() if ln.startswith("SUMMARY")]
     assert summary[0].endswith("-> ok")                 # the stdlib run is fine
     assert "1 crashes" in summary[1] and summary[1].endswith("FAIL")
     assert "tests that never ran (crash)" in out

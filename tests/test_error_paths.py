@@ -11,7 +11,7 @@ import warnings
 
 import pytest
 
-from conftest import TIMEOUT, UNDER_STDLIB, BioPair, ssl
+from conftest import TIMEOUT, BioPair, ssl
 
 
 def tls_pair(client_ctx, server_ctx):

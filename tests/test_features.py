@@ -432,8 +432,8 @@ def test_keylog_filename(tmp_path, client_ctx, server_ctx):
     client_ctx.keylog_filename = None
     assert client_ctx.keylog_filename is None
     with open(path) as f:
-        lines = [l for l in f.read().splitlines() if l and not l.startswith("#")]
-    labels = {l.split()[0] for l in lines}
+        lines = [ln for ln in f.read().splitlines() if ln and not ln.startswith("#")]
+    labels = {ln.split()[0] for ln in lines}
     assert {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
             "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"} <= labels
     assert "CLIENT_RANDOM" in labels                    # the TLS 1.2 connection

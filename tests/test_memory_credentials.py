@@ -549,15 +549,15 @@ def test_loading_from_memory_opens_no_file(creds, tmp_path):
         lines = f.read().splitlines()
 
     def between(start, stop):
-        begin = next(i for i, l in enumerate(lines) if start in l)
-        end = next(i for i, l in enumerate(lines) if stop in l)
+        begin = next(i for i, ln in enumerate(lines) if start in ln)
+        end = next(i for i, ln in enumerate(lines) if stop in ln)
         return lines[begin + 1:end]
 
     opening = ("open", "creat", "memfd_create", "mkdir", "link", "rename",
                "unlink", "truncate")
-    memory = [l for l in between("mark-begin", "mark-files")
-              if l.split(" ", 1)[-1].lstrip().startswith(opening)]
+    memory = [ln for ln in between("mark-begin", "mark-files")
+              if ln.split(" ", 1)[-1].lstrip().startswith(opening)]
     assert memory == [], "loading from memory touched files:\n" + "\n".join(memory)
     # The control: strace does see the C library open the certificate file.
     files = between("mark-files", "mark-end")
-    assert any("open" in l and "strace-combined.pem" in l for l in files), files
+    assert any("open" in ln and "strace-combined.pem" in ln for ln in files), files

@@ -7,7 +7,6 @@ validate what arrives the way the README shows.
 """
 import datetime
 import gc
-import os
 import socket
 import weakref
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, ssl
+from conftest import TIMEOUT
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

@@ -10,7 +10,6 @@ The program runs in a child interpreter with pyssl switched in before
 uvloop is imported (uvloop keeps references to the ssl module's classes),
 as `python -m pyssl run` does.
 """
-import os
 import subprocess
 import sys
 import textwrap

@@ -17,7 +17,6 @@ import http.server
 import os
 import signal
 import socket
-import socketserver
 import sys
 import tempfile
 import threading
