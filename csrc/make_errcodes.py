@@ -81,11 +81,11 @@ def main(argv):
         sys.exit(__doc__)
     libs, reasons = existing()
     for inc in argv[1:]:
-        l, r = scan(inc)
-        if not r:
+        found_libs, found_reasons = scan(inc)
+        if not found_reasons:
             sys.exit("no reason codes found under %s/openssl" % inc)
-        libs |= l
-        reasons |= r
+        libs |= found_libs
+        reasons |= found_reasons
     with open(OUT, "w") as f:
         f.write(render(libs, reasons))
     print("%s: %d libraries, %d reasons" % (OUT, len(libs), len(reasons)))
