@@ -139,6 +139,47 @@ PyErr_SetRaisedException(PyObject *exc)
 }
 #endif
 
+/* --- Free-threading (3.13t) ---------------------------------------------
+ * Where the GIL used to make a read-modify-write of an object's fields
+ * atomic, a free-threaded build needs the object's critical section (the
+ * per-object lock CPython 3.14's _ssl takes too): it is let go whenever
+ * the thread detaches (Py_BEGIN_ALLOW_THREADS, a blocking wait), so it can
+ * never deadlock with the connection or context locks, which are only
+ * ever waited for detached.  On a GIL build (and before 3.13) both macros
+ * are a bare block and cost nothing. */
+#if PY_VERSION_HEX >= 0x030D0000 && defined(Py_GIL_DISABLED)
+#  define PYSSL_BEGIN_CS(op) Py_BEGIN_CRITICAL_SECTION(op)
+#  define PYSSL_END_CS() Py_END_CRITICAL_SECTION()
+#  define PYSSL_BEGIN_CS2(a, b) Py_BEGIN_CRITICAL_SECTION2(a, b)
+#  define PYSSL_END_CS2() Py_END_CRITICAL_SECTION2()
+#else
+#  define PYSSL_BEGIN_CS(op) {
+#  define PYSSL_END_CS() }
+#  define PYSSL_BEGIN_CS2(a, b) {
+#  define PYSSL_END_CS2() }
+#endif
+
+/* A lock for module-wide data (no object to take a critical section on):
+ * PyMutex, which detaches while it waits, on a free-threaded build; the
+ * GIL does its job elsewhere. */
+#ifdef Py_GIL_DISABLED
+typedef PyMutex pyssl_mutex;
+#  define pyssl_mutex_lock(m) PyMutex_Lock(m)
+#  define pyssl_mutex_unlock(m) PyMutex_Unlock(m)
+#else
+typedef char pyssl_mutex;
+#  define pyssl_mutex_lock(m) ((void)(m))
+#  define pyssl_mutex_unlock(m) ((void)(m))
+#endif
+
+/* The module slot that tells a free-threaded interpreter pyssl does not
+ * need the GIL; nothing elsewhere. */
+#ifdef Py_GIL_DISABLED
+#  define PYSSL_MOD_GIL_SLOT {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#else
+#  define PYSSL_MOD_GIL_SLOT
+#endif
+
 /* --- OpenSSL ----------------------------------------------------------- */
 #include <openssl/opensslv.h>
 

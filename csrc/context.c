@@ -867,11 +867,16 @@ static int
 owner_is_gone(SSL *s)
 {
     PySSLSocket *sslsock = SSL_get_app_data(s);
-    PyObject *owner;
-    if (sslsock == NULL || sslsock->owner == NULL) {
+    PyObject *owner, *ref;
+    if (sslsock == NULL) {
         return 0;
     }
-    int rc = PyWeakref_GetRef(sslsock->owner, &owner);
+    ref = pyssl_field_get((PyObject *)sslsock, &sslsock->owner);
+    if (ref == NULL) {
+        return 0;
+    }
+    int rc = PyWeakref_GetRef(ref, &owner);
+    Py_DECREF(ref);
     if (rc > 0) {
         Py_DECREF(owner);
         return 0;
@@ -890,18 +895,18 @@ servername_cb(SSL *s, int *al, void *arg)
     int ret = SSL_TLSEXT_ERR_OK;
     PyGILState_STATE gstate = PyGILState_Ensure();
 
-    callback = self->sni_callback;
+    callback = pyssl_field_get((PyObject *)self, &self->sni_callback);
     if (callback == NULL) {
         /* Removed while the handshake was already under way. */
         PyGILState_Release(gstate);
         return SSL_TLSEXT_ERR_OK;
     }
     if (owner_is_gone(s)) {
+        Py_DECREF(callback);
         PyGILState_Release(gstate);
         *al = SSL_AD_HANDSHAKE_FAILURE;
         return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
-    Py_INCREF(callback);
     result = call_sni_callback(self, callback, s);
     if (result == NULL) {
         PyErr_WriteUnraisable(callback);
@@ -925,7 +930,8 @@ servername_cb(SSL *s, int *al, void *arg)
 static PyObject *
 context_get_sni_callback(PySSLContext *self, void *c)
 {
-    return Py_NewRef(self->sni_callback ? self->sni_callback : Py_None);
+    PyObject *cb = pyssl_field_get((PyObject *)self, &self->sni_callback);
+    return cb ? cb : Py_NewRef(Py_None);
 }
 
 static int
@@ -945,6 +951,7 @@ context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
     }
     PyObject *new_cb = arg == Py_None ? NULL : Py_NewRef(arg);
     PyObject *old_cb;
+    PYSSL_BEGIN_CS(self);
     ctx_lock(self);
     old_cb = self->sni_callback;
     self->sni_callback = new_cb;
@@ -956,6 +963,7 @@ context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
         SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
     }
     ctx_unlock(self);
+    PYSSL_END_CS();
     /* Its finalizer may run Python code: only after unlocking. */
     Py_XDECREF(old_cb);
     return 0;
@@ -1069,11 +1077,19 @@ context_set_npn_protocols(PySSLContext *self, PyObject *args)
 
 #ifndef OPENSSL_NO_PSK
 /* The context of the connection behind s, or NULL. */
-static PySSLContext *
-psk_context(SSL *s)
+static PyObject *
+psk_callback(SSL *s, int server)
 {
     PySSLSocket *sslsock = SSL_get_app_data(s);
-    return sslsock ? sslsock->ctx : NULL;
+    if (sslsock == NULL) {
+        return NULL;
+    }
+    PySSLContext *ctx = pyssl_socket_ctx(sslsock);
+    PyObject *cb = pyssl_field_get((PyObject *)ctx,
+                                   server ? &ctx->psk_server_callback
+                                          : &ctx->psk_client_callback);
+    Py_DECREF(ctx);
+    return cb;
 }
 
 /* A str from a NUL-terminated UTF-8 string, None for NULL or empty. */
@@ -1141,12 +1157,10 @@ psk_client_cb(SSL *s, const char *hint, char *identity,
               unsigned int max_psk_len)
 {
     PyGILState_STATE gstate = PyGILState_Ensure();
-    PySSLContext *ctx = psk_context(s);
-    PyObject *callback = ctx ? ctx->psk_client_callback : NULL;
+    PyObject *callback = psk_callback(s, 0); /* new reference */
     unsigned int ret = 0;
 
     if (callback != NULL) {
-        Py_INCREF(callback);
         ret = psk_client_call(callback, hint, identity, max_identity_len,
                               psk, max_psk_len);
         if (ret == 0 && PyErr_Occurred()) {
@@ -1192,12 +1206,10 @@ psk_server_cb(SSL *s, const char *identity, unsigned char *psk,
               unsigned int max_psk_len)
 {
     PyGILState_STATE gstate = PyGILState_Ensure();
-    PySSLContext *ctx = psk_context(s);
-    PyObject *callback = ctx ? ctx->psk_server_callback : NULL;
+    PyObject *callback = psk_callback(s, 1); /* new reference */
     unsigned int ret = 0;
 
     if (callback != NULL) {
-        Py_INCREF(callback);
         ret = psk_server_call(callback, identity, psk, max_psk_len);
         if (ret == 0 && PyErr_Occurred()) {
             PyErr_WriteUnraisable(callback);
@@ -1249,6 +1261,7 @@ context_set_psk_client_callback(PySSLContext *self, PyObject *args,
         return NULL;
     }
     PyObject *old;
+    PYSSL_BEGIN_CS(self);
     ctx_lock(self);
     old = self->psk_client_callback;
     self->psk_client_callback = cb;
@@ -1256,6 +1269,7 @@ context_set_psk_client_callback(PySSLContext *self, PyObject *args,
      * SHA-256) when no psk_use_session callback is set. */
     SSL_CTX_set_psk_client_callback(self->ctx, cb ? psk_client_cb : NULL);
     ctx_unlock(self);
+    PYSSL_END_CS();
     Py_XDECREF(old); /* may run Python code: not under the lock */
     Py_RETURN_NONE;
 #endif
@@ -1289,6 +1303,7 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
     PyObject *old = NULL;
     int ok;
     /* SSL_new copies the hint: replacing it frees the old one. */
+    PYSSL_BEGIN_CS(self);
     ctx_lock(self);
     ok = SSL_CTX_use_psk_identity_hint(self->ctx, hint) == 1;
     if (ok) {
@@ -1297,6 +1312,7 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
         SSL_CTX_set_psk_server_callback(self->ctx, cb ? psk_server_cb : NULL);
     }
     ctx_unlock(self);
+    PYSSL_END_CS();
     if (!ok) {
         Py_XDECREF(cb);
         ERR_clear_error();

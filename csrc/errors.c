@@ -331,11 +331,14 @@ format_message(PyObject *lib_obj, PyObject *reason_obj, const char *errstr,
 }
 
 /* The (py_errno, message) tuple for an error with no library or reason,
- * raised at file:line; borrowed from a small cache in the module state.
- * errstr and file are string literals, so their addresses identify them. */
+ * raised at file:line (new reference), from a small cache in the module
+ * state that threads share: on a free-threaded build another thread may
+ * replace a slot at any time, so the lookup holds plain_error_lock and
+ * hands out its own reference.  errstr and file are string literals, so
+ * their addresses identify them. */
 static PyObject *
-plain_error_args(pyssl_state *st, int py_errno, const char *errstr,
-                 const char *file, int line)
+plain_error_lookup(pyssl_state *st, int py_errno, const char *errstr,
+                   const char *file, int line)
 {
     for (int i = 0; i < PYSSL_PLAIN_ERROR_SLOTS; i++) {
         if (st->plain_error_args[i].args != NULL &&
@@ -343,24 +346,40 @@ plain_error_args(pyssl_state *st, int py_errno, const char *errstr,
             st->plain_error_args[i].file == file &&
             st->plain_error_args[i].line == line &&
             st->plain_error_args[i].py_errno == py_errno) {
-            return st->plain_error_args[i].args;
+            return Py_NewRef(st->plain_error_args[i].args);
         }
+    }
+    return NULL;
+}
+
+static PyObject *
+plain_error_args(pyssl_state *st, int py_errno, const char *errstr,
+                 const char *file, int line)
+{
+    pyssl_mutex_lock(&st->plain_error_lock);
+    PyObject *args = plain_error_lookup(st, py_errno, errstr, file, line);
+    pyssl_mutex_unlock(&st->plain_error_lock);
+    if (args != NULL) {
+        return args;
     }
     PyObject *msg = format_message(NULL, NULL, errstr, NULL, file, line);
     if (msg == NULL) {
         return NULL;
     }
-    PyObject *args = Py_BuildValue("(iN)", py_errno, msg);
+    args = Py_BuildValue("(iN)", py_errno, msg);
     if (args == NULL) {
         return NULL;
     }
+    pyssl_mutex_lock(&st->plain_error_lock);
     int slot = st->plain_error_next;
     st->plain_error_next = (slot + 1) % PYSSL_PLAIN_ERROR_SLOTS;
-    Py_XSETREF(st->plain_error_args[slot].args, args);
+    /* The old tuple holds an int and a str: no finalizer runs here. */
+    Py_XSETREF(st->plain_error_args[slot].args, Py_NewRef(args));
     st->plain_error_args[slot].errstr = errstr;
     st->plain_error_args[slot].file = file;
     st->plain_error_args[slot].line = line;
     st->plain_error_args[slot].py_errno = py_errno;
+    pyssl_mutex_unlock(&st->plain_error_lock);
     return args;
 }
 
@@ -397,6 +416,7 @@ raise_ssl_exception(pyssl_state *st, PySSLSocket *sslsock, PyObject *type,
          * (None) stand, and the arguments are the call site's. */
         PyObject *args = plain_error_args(st, py_errno, errstr, file, line);
         exc = args ? PyObject_Call(type, args, NULL) : NULL;
+        Py_XDECREF(args);
         if (exc != NULL) {
             PyErr_SetObject(type, exc);
         }
@@ -510,7 +530,7 @@ PyObject *
 pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
                        int line)
 {
-    pyssl_state *st = sslsock->ctx->state;
+    pyssl_state *st = sslsock->state;
     PyObject *type = st->SSLError;
     const char *errstr = NULL;
     int p;
@@ -602,22 +622,25 @@ pyssl_park_exception(PySSLSocket *sslsock)
     if (exc == NULL) {
         return;
     }
+    /* Two threads may park at once (reader and writer of one SSL). */
+    PYSSL_BEGIN_CS(sslsock);
     if (sslsock->exc != NULL) {
         /* Keep the first: it is the cause of whatever followed. */
         PyException_SetContext(exc, sslsock->exc);
         sslsock->exc = NULL;
     }
     sslsock->exc = exc;
+    PYSSL_END_CS();
 }
 
 int
 pyssl_reraise_parked(PySSLSocket *sslsock)
 {
-    PyObject *parked = sslsock->exc;
+    PyObject *parked = pyssl_field_swap((PyObject *)sslsock, &sslsock->exc,
+                                        NULL);
     if (parked == NULL) {
         return 0;
     }
-    sslsock->exc = NULL;
     PyObject *current = PyErr_GetRaisedException();
     if (current == NULL) {
         /* OpenSSL went on regardless: the callback's exception is the error. */

@@ -141,6 +141,7 @@ typedef struct {
         PyObject *args;
     } plain_error_args[PYSSL_PLAIN_ERROR_SLOTS];
     int plain_error_next;
+    pyssl_mutex plain_error_lock; /* the cache, on free-threaded builds */
 } pyssl_state;
 
 static inline pyssl_state *
@@ -192,7 +193,10 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     SSL *ssl;
-    PySSLContext *ctx;        /* strong; changes when an SNI callback switches it */
+    pyssl_state *state;       /* borrowed, as the context's; never changes */
+    PySSLContext *ctx;        /* strong; changes when an SNI callback switches
+                               * it: read and replaced in the object's
+                               * critical section (free-threaded builds) */
     PyObject *sock;           /* weakref to the socket.socket, NULL for BIOs */
     PyObject *owner;          /* weakref to the SSLSocket/SSLObject, or NULL */
     PyObject *server_hostname;/* str or None */
@@ -245,6 +249,41 @@ pyssl_str_or_none(const char *s)
         Py_RETURN_NONE;
     }
     return PyUnicode_FromString(s);
+}
+
+/* A PyObject* field that setters replace while other threads read it
+ * (callbacks, a socket's context): read and replaced in the owner's
+ * critical section, so a reader never gets an object already released
+ * (free-threaded builds; under the GIL these are plain loads and stores).
+ * pyssl_field_get returns a new reference or NULL; pyssl_field_swap stores
+ * value (stolen) and returns the old one, for the caller to release. */
+static inline PyObject *
+pyssl_field_get(PyObject *owner, PyObject **field)
+{
+    PyObject *v;
+    PYSSL_BEGIN_CS(owner);
+    v = Py_XNewRef(*field);
+    PYSSL_END_CS();
+    return v;
+}
+
+static inline PyObject *
+pyssl_field_swap(PyObject *owner, PyObject **field, PyObject *value)
+{
+    PyObject *old;
+    PYSSL_BEGIN_CS(owner);
+    old = *field;
+    *field = value;
+    PYSSL_END_CS();
+    return old;
+}
+
+/* The context an _SSLSocket currently belongs to (new reference). */
+static inline PySSLContext *
+pyssl_socket_ctx(PySSLSocket *sslsock)
+{
+    return (PySSLContext *)pyssl_field_get((PyObject *)sslsock,
+                                           (PyObject **)&sslsock->ctx);
 }
 
 /* Type setup: PyType_FromModuleAndSpec plus what 3.8 lacks (tp_new = NULL

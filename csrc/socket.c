@@ -72,14 +72,14 @@ monotonic_ns(void)
 static PyObject *
 raise_socket_gone(PySSLSocket *self)
 {
-    return pyssl_raise(self->ctx->state, NULL, PY_SSL_ERROR_NO_SOCKET,
+    return pyssl_raise(self->state, NULL, PY_SSL_ERROR_NO_SOCKET,
                        "Underlying socket connection gone");
 }
 
 static PyObject *
 raise_socket_closed(PySSLSocket *self)
 {
-    PyErr_SetString(self->ctx->state->SSLError,
+    PyErr_SetString(self->state->SSLError,
                     "Underlying socket has been closed.");
     return NULL;
 }
@@ -140,7 +140,7 @@ io_begin(PySSLSocket *self, io_ctx *io)
 static int
 io_learn(PySSLSocket *self, io_ctx *io)
 {
-    io->fd = socket_fileno(self->ctx->state, io->sock);
+    io->fd = socket_fileno(self->state, io->sock);
     if (io->fd < 0) {
         if (!PyErr_Occurred()) {
             raise_socket_closed(self);
@@ -148,7 +148,7 @@ io_learn(PySSLSocket *self, io_ctx *io)
         return -1;
     }
     PyObject *t = PyObject_CallMethodObjArgs(io->sock,
-                                             self->ctx->state->str_gettimeout,
+                                             self->state->str_gettimeout,
                                              NULL);
     if (t == NULL) {
         return -1;
@@ -181,6 +181,23 @@ io_end(io_ctx *io)
 {
     Py_CLEAR(io->sock);
 }
+
+/* Raise the exception for err, the error of one call: self->err is how
+ * errors.c reads it, so it is set and read in this object's critical
+ * section, where a thread raising another error cannot change it. */
+static PyObject *
+raise_io_error(PySSLSocket *self, pyssl_err err, int ret, const char *file,
+               int line)
+{
+    PyObject *res;
+    PYSSL_BEGIN_CS(self);
+    self->err = err;
+    res = pyssl_set_socket_error(self, ret, file, line);
+    PYSSL_END_CS();
+    return res;
+}
+#define RAISE_IO_ERROR(self, err, ret) \
+    raise_io_error((self), (err), (ret), __FILE__, __LINE__)
 
 /* ------------------------------------------------------------------------ */
 /* The connection lock (see "Who owns what" at the top)                     */
@@ -392,8 +409,7 @@ run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
         /* The peer is gone for good; without kTLS SSL_sendfile would
          * report "uninitialized" instead. */
         pyssl_err eof = {SSL_ERROR_SYSCALL, 0};
-        self->err = eof;
-        PYSSL_SET_SOCKET_ERROR(self, 0);
+        RAISE_IO_ERROR(self, eof, 0);
         return -1;
     }
     if (io_begin(self, &io) < 0) {
@@ -410,8 +426,7 @@ static int
 io_result(PySSLSocket *self, int failed, int ret, const pyssl_err *err)
 {
     if (failed) {
-        self->err = *err;
-        PYSSL_SET_SOCKET_ERROR(self, ret);
+        RAISE_IO_ERROR(self, *err, ret);
         return -1;
     }
     return pyssl_reraise_parked(self);
@@ -529,9 +544,9 @@ read_more_records(PySSLSocket *self, rw_arg *a)
         ERR_clear_error();
         return;
     }
-    self->err = err;
-    PYSSL_SET_SOCKET_ERROR(self, ret);
-    Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
+    RAISE_IO_ERROR(self, err, ret);
+    Py_XDECREF(pyssl_field_swap((PyObject *)self, &self->read_exc,
+                                PyErr_GetRaisedException()));
 }
 
 /* Over memory BIOs, whether a read can only end in WANT_READ: the
@@ -563,9 +578,9 @@ read_into(PySSLSocket *self, void *buf, size_t len)
     rw_arg a = {buf, len, 0};
     int ret = 0;
     pyssl_err err = {0, 0};
-    if (self->read_exc != NULL) {
-        PyObject *exc = self->read_exc;
-        self->read_exc = NULL;
+    PyObject *exc = pyssl_field_swap((PyObject *)self, &self->read_exc,
+                                     NULL);
+    if (exc != NULL) {
         PyErr_SetRaisedException(exc);
         return -1;
     }
@@ -708,8 +723,7 @@ sslsock_pending(PySSLSocket *self, PyObject *unused)
     }
     conn_unlock(self, taken);
     if (count < 0) {
-        self->err = err;
-        return PYSSL_SET_SOCKET_ERROR(self, count);
+        return RAISE_IO_ERROR(self, err, count);
     }
     return PyLong_FromLong(count);
 }
@@ -882,7 +896,7 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
         (io.sock != NULL && io_learn(self, &io) < 0)) {
         io_end(&io);
         if (self->sock != NULL && PyErr_ExceptionMatches(
-                                      self->ctx->state->SSLError)) {
+                                      self->state->SSLError)) {
             /* A closed socket is as gone as a collected one here. */
             PyErr_Clear();
             raise_socket_gone(self);
@@ -896,8 +910,7 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
     }
     if (ret < 0) {
         io_end(&io);
-        self->err = err;
-        return PYSSL_SET_SOCKET_ERROR(self, ret);
+        return RAISE_IO_ERROR(self, err, ret);
     }
     if (pyssl_reraise_parked(self) < 0) {
         io_end(&io);
@@ -952,7 +965,7 @@ sslsock_getpeercert(PySSLSocket *self, PyObject *args)
     }
     PyObject *res;
     if (binary) {
-        res = der_bytes(self->ctx->state, cert);
+        res = der_bytes(self->state, cert);
     }
     else if (!(SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(self->ssl)) &
                SSL_VERIFY_PEER)) {
@@ -960,7 +973,7 @@ sslsock_getpeercert(PySSLSocket *self, PyObject *args)
         res = PyDict_New();
     }
     else {
-        res = pyssl_decode_certificate(self->ctx->state, cert);
+        res = pyssl_decode_certificate(self->state, cert);
     }
     X509_free(cert);
     return res;
@@ -973,7 +986,7 @@ sslsock_get_verified_chain(PySSLSocket *self, PyObject *unused)
     if (chain == NULL) {
         Py_RETURN_NONE;
     }
-    return pyssl_certificate_list(self->ctx->state, chain);
+    return pyssl_certificate_list(self->state, chain);
 }
 
 /* The peer's chain as sent.  OpenSSL leaves the leaf out on the server
@@ -994,7 +1007,7 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
             Py_RETURN_NONE;
         }
         list = PyList_New(0);
-        PyObject *leaf = list ? pyssl_certificate_new(self->ctx->state, peer)
+        PyObject *leaf = list ? pyssl_certificate_new(self->state, peer)
                               : NULL;
         X509_free(peer);
         if (leaf == NULL || PyList_Append(list, leaf) < 0) {
@@ -1005,7 +1018,7 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
         Py_DECREF(leaf);
         return list;
     }
-    list = pyssl_certificate_list(self->ctx->state, chain);
+    list = pyssl_certificate_list(self->state, chain);
     if (list == NULL || !self->server_side) {
         return list;
     }
@@ -1013,7 +1026,7 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
     if (peer == NULL) {
         return list;
     }
-    PyObject *leaf = pyssl_certificate_new(self->ctx->state, peer);
+    PyObject *leaf = pyssl_certificate_new(self->state, peer);
     X509_free(peer);
     if (leaf == NULL || PyList_Insert(list, 0, leaf) < 0) {
         Py_XDECREF(leaf);
@@ -1031,7 +1044,7 @@ sslsock_verify_client_post_handshake(PySSLSocket *self, PyObject *unused)
     int ok = SSL_verify_client_post_handshake(self->ssl);
     conn_unlock(self, taken);
     if (!ok) {
-        return PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
+        return PYSSL_SET_SSL_ERROR(self->state, NULL);
     }
     Py_RETURN_NONE;
 }
@@ -1243,7 +1256,7 @@ sslsock_server_sigalg(PySSLSocket *self, PyObject *unused)
 static PyObject *
 sslsock_get_context(PySSLSocket *self, void *c)
 {
-    return Py_NewRef((PyObject *)self->ctx);
+    return (PyObject *)pyssl_socket_ctx(self);
 }
 
 /* How an SNI callback moves a connection to another context. */
@@ -1254,23 +1267,33 @@ sslsock_set_context(PySSLSocket *self, PyObject *value, void *c)
         PyErr_SetString(PyExc_AttributeError, "context cannot be deleted");
         return -1;
     }
-    if (!PyObject_TypeCheck(value, self->ctx->state->context_type)) {
+    if (!PyObject_TypeCheck(value, self->state->context_type)) {
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
     }
     PySSLContext *ctx = (PySSLContext *)value;
+    PyObject *old = NULL;
+    int ok;
+    /* In this object's critical section, so that two threads moving it
+     * leave self->ctx the context its SSL belongs to. */
+    PYSSL_BEGIN_CS(self);
     /* Under the new context's lock: it copies that context's
      * certificates, which load_cert_chain may be replacing. */
-    if (!pyssl_context_move_ssl(ctx, self->ssl)) {
-        PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
+    ok = pyssl_context_move_ssl(ctx, self->ssl);
+    if (ok) {
+        /* SSL_set_SSL_CTX leaves the message callback the SSL was created
+         * with: follow the new context's _msg_callback, as CPython does. */
+        PyObject *cb = pyssl_field_get(value, &ctx->msg_callback);
+        SSL_set_msg_callback(self->ssl, cb ? pyssl_msg_callback : NULL);
+        Py_XDECREF(cb);
+        old = (PyObject *)self->ctx;
+        self->ctx = (PySSLContext *)Py_NewRef(value);
+    }
+    PYSSL_END_CS();
+    if (!ok) {
+        PYSSL_SET_SSL_ERROR(self->state, NULL);
         return -1;
     }
-    /* SSL_set_SSL_CTX leaves the message callback the SSL was created
-     * with: follow the new context's _msg_callback, as CPython does. */
-    SSL_set_msg_callback(self->ssl,
-                         ctx->msg_callback ? pyssl_msg_callback : NULL);
-    PySSLContext *old = self->ctx;
-    self->ctx = (PySSLContext *)Py_NewRef(value);
     Py_DECREF(old);
     return 0;
 }
@@ -1294,10 +1317,12 @@ static PyObject *
 sslsock_get_owner(PySSLSocket *self, void *c)
 {
     PyObject *owner;
-    if (self->owner == NULL) {
+    PyObject *ref = pyssl_field_get((PyObject *)self, &self->owner);
+    if (ref == NULL) {
         Py_RETURN_NONE;
     }
-    int rc = PyWeakref_GetRef(self->owner, &owner);
+    int rc = PyWeakref_GetRef(ref, &owner);
+    Py_DECREF(ref);
     if (rc < 0) {
         return NULL;
     }
@@ -1319,9 +1344,7 @@ sslsock_set_owner(PySSLSocket *self, PyObject *value, void *c)
     if (ref == NULL) {
         return -1;
     }
-    PyObject *old = self->owner;
-    self->owner = ref;
-    Py_XDECREF(old);
+    Py_XDECREF(pyssl_field_swap((PyObject *)self, &self->owner, ref));
     return 0;
 }
 
@@ -1332,13 +1355,16 @@ sslsock_get_session(PySSLSocket *self, void *c)
     if (session == NULL) {
         Py_RETURN_NONE;
     }
-    return pyssl_session_new(self->ctx, session);
+    PySSLContext *ctx = pyssl_socket_ctx(self);
+    PyObject *res = pyssl_session_new(ctx, session);
+    Py_DECREF(ctx);
+    return res;
 }
 
 static int
 sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
 {
-    pyssl_state *st = self->ctx->state;
+    pyssl_state *st = self->state;
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "session cannot be deleted");
         return -1;
@@ -1349,7 +1375,10 @@ sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
         return -1;
     }
     PySSLSession *sess = (PySSLSession *)value;
-    if (sess->ctx->ctx != self->ctx->ctx) {
+    PySSLContext *ctx = pyssl_socket_ctx(self);
+    int same = sess->ctx->ctx == ctx->ctx;
+    Py_DECREF(ctx);
+    if (!same) {
         PyErr_SetString(PyExc_ValueError,
                         "Session refers to a different SSLContext.");
         return -1;
@@ -1359,12 +1388,18 @@ sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
                         "Cannot set session for server-side SSLSocket.");
         return -1;
     }
-    if (SSL_is_init_finished(self->ssl)) {
+    /* Under the connection lock: a handshake may be starting on another
+     * thread. */
+    int taken = conn_lock_gil(self);
+    int started = SSL_is_init_finished(self->ssl);
+    int ok = started || SSL_set_session(self->ssl, sess->session);
+    conn_unlock(self, taken);
+    if (started) {
         PyErr_SetString(PyExc_ValueError,
                         "Cannot set session after handshake.");
         return -1;
     }
-    if (!SSL_set_session(self->ssl, sess->session)) {
+    if (!ok) {
         PYSSL_SET_SSL_ERROR(st, NULL);
         return -1;
     }
@@ -1381,8 +1416,10 @@ PyObject *
 pyssl_socket_owner_or_self(PySSLSocket *sslsock)
 {
     PyObject *owner = NULL;
-    if (sslsock->owner != NULL) {
-        int rc = PyWeakref_GetRef(sslsock->owner, &owner);
+    PyObject *ref = pyssl_field_get((PyObject *)sslsock, &sslsock->owner);
+    if (ref != NULL) {
+        int rc = PyWeakref_GetRef(ref, &owner);
+        Py_DECREF(ref);
         if (rc > 0) {
             return owner;
         }
@@ -1574,7 +1611,7 @@ pyssl_socket_init(PyObject *module, pyssl_state *st)
 static int
 configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
 {
-    pyssl_state *st = self->ctx->state;
+    pyssl_state *st = self->state;
     if (len == 0 || hostname[0] == '.') {
         PyErr_SetString(PyExc_ValueError,
                         "server_hostname cannot be an empty string or start "
@@ -1674,6 +1711,7 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
         return NULL;
     }
     self->ssl = NULL;
+    self->state = ctx->state;
     self->ctx = (PySSLContext *)Py_NewRef((PyObject *)ctx);
     self->sock = NULL;
     self->owner = NULL;

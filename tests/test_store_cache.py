@@ -253,7 +253,8 @@ def test_contexts_made_in_many_threads(certs):
 def test_many_ca_files_each_trusted_by_its_own_contexts(certs, tmp_path):
     """More CA files than the cache keeps at once: each context still trusts
     exactly its own file's CA, whichever entries were evicted meanwhile."""
-    import trustme
+    import trustme_proxy
+    trustme = trustme_proxy.load()
     cas = [trustme.CA() for _ in range(12)]
     servers, clients = [], []
     for i, ca in enumerate(cas):
