@@ -527,8 +527,8 @@ raise_system_error(PySSLSocket *sslsock, unsigned long e)
 }
 
 PyObject *
-pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
-                       int line)
+pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
+                       const char *file, int line)
 {
     pyssl_state *st = sslsock->state;
     PyObject *type = st->SSLError;
@@ -536,7 +536,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
     int p;
     unsigned long e = ERR_peek_last_error();
 
-    switch (sslsock->err.ssl) {
+    switch (err->ssl) {
     case SSL_ERROR_ZERO_RETURN:
         p = PY_SSL_ERROR_ZERO_RETURN;
         type = st->SSLZeroReturnError;
@@ -568,10 +568,10 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
             p = PY_SSL_ERROR_SYSCALL;
             type = st->SSLSyscallError;
         }
-        else if (ret == -1 && sslsock->err.c != 0 && !socket_is_gone(sslsock)) {
+        else if (ret == -1 && err->c != 0 && !socket_is_gone(sslsock)) {
             /* The socket BIO failed: that is an OSError with its errno. */
             ERR_clear_error();
-            errno = sslsock->err.c;
+            errno = err->c;
             PyErr_SetFromErrno(PyExc_OSError);
             pyssl_reraise_parked(sslsock);
             return NULL;

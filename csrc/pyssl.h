@@ -204,7 +204,6 @@ typedef struct {
     char shutdown_seen_zero;
     char got_eof;             /* an SSLEOFError was raised: every later
                                * I/O call raises one too (gh-148292) */
-    pyssl_err err;            /* of the call being raised (io_result) */
     /* The connection lock: one thread at a time inside OpenSSL with this
      * SSL (socket.c, "Who owns what"); lock_owner is the holder's thread
      * ident, so that a callback that re-enters on the same thread does
@@ -302,14 +301,16 @@ PyObject *pyssl_set_ssl_error(pyssl_state *st, const char *msg,
 #define PYSSL_SET_SSL_ERROR(st, msg) \
     pyssl_set_ssl_error((st), (msg), 0, __FILE__, __LINE__)
 
-/* After an SSL_* call on sslsock failed with return value ret: raises the
- * exception SSL_get_error() (in sslsock->err) says, with verification detail
- * for certificate failures, OSError for syscall errors, SSLEOFError for
- * unexpected EOF. Clears the queue. Returns NULL. */
-PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, int ret,
-                                 const char *file, int line);
-#define PYSSL_SET_SOCKET_ERROR(s, ret) \
-    pyssl_set_socket_error((s), (ret), __FILE__, __LINE__)
+/* After an SSL_* call on sslsock failed with return value ret and error
+ * err (SSL_get_error() and errno, captured by the failing call itself, so
+ * that threads sharing the object each raise their own): raises the
+ * exception it says, with verification detail for certificate failures,
+ * OSError for syscall errors, SSLEOFError for unexpected EOF. Clears the
+ * queue. Returns NULL. */
+PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err,
+                                 int ret, const char *file, int line);
+#define PYSSL_SET_SOCKET_ERROR(s, err, ret) \
+    pyssl_set_socket_error((s), (err), (ret), __FILE__, __LINE__)
 
 /* Raise st->SSLError (or type) with a fixed message, errno-style args. */
 PyObject *pyssl_raise(pyssl_state *st, PyObject *type, int code,

@@ -23,11 +23,16 @@
  *    gate (sockbio.c) turns "would block" into WANT_*, and the wait in
  *    poll() happens unlocked, so a reader waiting for data never keeps a
  *    writer out, nor the other way round;
- *  - each call keeps the error it got in a local pyssl_err; self->err is
- *    only the one being raised, set with the GIL just before raising;
- *    read_exc belongs to readers and is only touched with the GIL;
+ *  - each call keeps the error it got in a local pyssl_err and raises
+ *    from that; read_exc (readers') and exc (parked by callbacks) are
+ *    swapped in and out in the object's critical section (see compat.h,
+ *    "Free-threading"), as are the context and owner the setters change;
  *  - the getters (cipher, version, peer certificate...) read what the
  *    handshake settled, under the GIL, as CPython's do.
+ * A critical section is never begun on an object whose critical section
+ * this thread already holds: on 3.13 that suspends and re-takes it the
+ * slow way (spinning with sched_yield), which cost a handshake ~200
+ * yields when the raise path did so.
  * A Python callback that OpenSSL runs under the lock (SNI, PSK, message
  * callback) may call back into the same object on the same thread:
  * lock_owner lets it through, as if there were no lock.
@@ -181,23 +186,6 @@ io_end(io_ctx *io)
 {
     Py_CLEAR(io->sock);
 }
-
-/* Raise the exception for err, the error of one call: self->err is how
- * errors.c reads it, so it is set and read in this object's critical
- * section, where a thread raising another error cannot change it. */
-static PyObject *
-raise_io_error(PySSLSocket *self, pyssl_err err, int ret, const char *file,
-               int line)
-{
-    PyObject *res;
-    PYSSL_BEGIN_CS(self);
-    self->err = err;
-    res = pyssl_set_socket_error(self, ret, file, line);
-    PYSSL_END_CS();
-    return res;
-}
-#define RAISE_IO_ERROR(self, err, ret) \
-    raise_io_error((self), (err), (ret), __FILE__, __LINE__)
 
 /* ------------------------------------------------------------------------ */
 /* The connection lock (see "Who owns what" at the top)                     */
@@ -409,7 +397,7 @@ run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
         /* The peer is gone for good; without kTLS SSL_sendfile would
          * report "uninitialized" instead. */
         pyssl_err eof = {SSL_ERROR_SYSCALL, 0};
-        RAISE_IO_ERROR(self, eof, 0);
+        PYSSL_SET_SOCKET_ERROR(self, &eof, 0);
         return -1;
     }
     if (io_begin(self, &io) < 0) {
@@ -426,7 +414,7 @@ static int
 io_result(PySSLSocket *self, int failed, int ret, const pyssl_err *err)
 {
     if (failed) {
-        RAISE_IO_ERROR(self, *err, ret);
+        PYSSL_SET_SOCKET_ERROR(self, err, ret);
         return -1;
     }
     return pyssl_reraise_parked(self);
@@ -544,7 +532,7 @@ read_more_records(PySSLSocket *self, rw_arg *a)
         ERR_clear_error();
         return;
     }
-    RAISE_IO_ERROR(self, err, ret);
+    PYSSL_SET_SOCKET_ERROR(self, &err, ret);
     Py_XDECREF(pyssl_field_swap((PyObject *)self, &self->read_exc,
                                 PyErr_GetRaisedException()));
 }
@@ -723,7 +711,7 @@ sslsock_pending(PySSLSocket *self, PyObject *unused)
     }
     conn_unlock(self, taken);
     if (count < 0) {
-        return RAISE_IO_ERROR(self, err, count);
+        return PYSSL_SET_SOCKET_ERROR(self, &err, count);
     }
     return PyLong_FromLong(count);
 }
@@ -910,7 +898,7 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
     }
     if (ret < 0) {
         io_end(&io);
-        return RAISE_IO_ERROR(self, err, ret);
+        return PYSSL_SET_SOCKET_ERROR(self, &err, ret);
     }
     if (pyssl_reraise_parked(self) < 0) {
         io_end(&io);
@@ -1719,7 +1707,6 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->server_side = w->server_side;
     self->shutdown_seen_zero = 0;
     self->got_eof = 0;
-    self->err.ssl = self->err.c = 0;
     self->lock_owner = 0;
     self->lock = PyThread_allocate_lock();
     self->exc = NULL;
