@@ -23,7 +23,9 @@ variant=${1:?usage: ci/build-cpython-3.13.sh ft|debug|tsan}
 case $variant in
     ft) flags=(--disable-gil) ;;
     debug) flags=(--with-pydebug) ;;
-    tsan) flags=(--disable-gil --with-thread-sanitizer) ;;
+    # Debian's configure leaves -fsanitize=thread out of LDFLAGS, and the
+    # first link (_freeze_module) fails without it.
+    tsan) flags=(--disable-gil --with-thread-sanitizer LDFLAGS=-fsanitize=thread) ;;
     *) echo "unknown variant $variant (ft, debug or tsan)" >&2; exit 2 ;;
 esac
 prefix=$CACHE/cpython-3.13-$variant

@@ -332,33 +332,72 @@ format_message(PyObject *lib_obj, PyObject *reason_obj, const char *errstr,
 
 /* The (py_errno, message) tuple for an error with no library or reason,
  * raised at file:line (new reference), from a small cache in the module
- * state that threads share: on a free-threaded build another thread may
- * replace a slot at any time, so the lookup holds plain_error_lock and
- * hands out its own reference.  errstr and file are string literals, so
- * their addresses identify them. */
+ * state that threads share.  A slot is filled once, its args pointer
+ * last, and never changed after: a reader that sees the pointer (an
+ * acquire load) sees the rest, and needs no lock, which two threads that
+ * raise SSLWantReadError all the time would fight over.  Filling is
+ * serialised by plain_error_lock.  errstr and file are string literals,
+ * so their addresses identify them. */
+static PyObject *
+plain_error_published(pyssl_state *st, int i)
+{
+#ifdef __GNUC__
+    return __atomic_load_n(&st->plain_error_args[i].args, __ATOMIC_ACQUIRE);
+#else
+    return st->plain_error_args[i].args;
+#endif
+}
+
 static PyObject *
 plain_error_lookup(pyssl_state *st, int py_errno, const char *errstr,
                    const char *file, int line)
 {
     for (int i = 0; i < PYSSL_PLAIN_ERROR_SLOTS; i++) {
-        if (st->plain_error_args[i].args != NULL &&
-            st->plain_error_args[i].errstr == errstr &&
+        PyObject *args = plain_error_published(st, i);
+        if (args == NULL) {
+            return NULL; /* slots fill in order: the rest are empty */
+        }
+        if (st->plain_error_args[i].errstr == errstr &&
             st->plain_error_args[i].file == file &&
             st->plain_error_args[i].line == line &&
             st->plain_error_args[i].py_errno == py_errno) {
-            return Py_NewRef(st->plain_error_args[i].args);
+            return Py_NewRef(args);
         }
     }
     return NULL;
+}
+
+/* Fill the next slot with args, unless another thread has cached the
+ * same call site meanwhile or all are taken. */
+static void
+plain_error_fill(pyssl_state *st, PyObject *args, int py_errno,
+                 const char *errstr, const char *file, int line)
+{
+    pyssl_mutex_lock(&st->plain_error_lock);
+    PyObject *had = plain_error_lookup(st, py_errno, errstr, file, line);
+    int slot = st->plain_error_used;
+    if (had == NULL && slot < PYSSL_PLAIN_ERROR_SLOTS) {
+        st->plain_error_args[slot].errstr = errstr;
+        st->plain_error_args[slot].file = file;
+        st->plain_error_args[slot].line = line;
+        st->plain_error_args[slot].py_errno = py_errno;
+#ifdef __GNUC__
+        __atomic_store_n(&st->plain_error_args[slot].args, Py_NewRef(args),
+                         __ATOMIC_RELEASE);
+#else
+        st->plain_error_args[slot].args = Py_NewRef(args);
+#endif
+        st->plain_error_used = slot + 1;
+    }
+    pyssl_mutex_unlock(&st->plain_error_lock);
+    Py_XDECREF(had); /* a tuple of an int and a str: no finalizer */
 }
 
 static PyObject *
 plain_error_args(pyssl_state *st, int py_errno, const char *errstr,
                  const char *file, int line)
 {
-    pyssl_mutex_lock(&st->plain_error_lock);
     PyObject *args = plain_error_lookup(st, py_errno, errstr, file, line);
-    pyssl_mutex_unlock(&st->plain_error_lock);
     if (args != NULL) {
         return args;
     }
@@ -367,19 +406,9 @@ plain_error_args(pyssl_state *st, int py_errno, const char *errstr,
         return NULL;
     }
     args = Py_BuildValue("(iN)", py_errno, msg);
-    if (args == NULL) {
-        return NULL;
+    if (args != NULL) {
+        plain_error_fill(st, args, py_errno, errstr, file, line);
     }
-    pyssl_mutex_lock(&st->plain_error_lock);
-    int slot = st->plain_error_next;
-    st->plain_error_next = (slot + 1) % PYSSL_PLAIN_ERROR_SLOTS;
-    /* The old tuple holds an int and a str: no finalizer runs here. */
-    Py_XSETREF(st->plain_error_args[slot].args, Py_NewRef(args));
-    st->plain_error_args[slot].errstr = errstr;
-    st->plain_error_args[slot].file = file;
-    st->plain_error_args[slot].line = line;
-    st->plain_error_args[slot].py_errno = py_errno;
-    pyssl_mutex_unlock(&st->plain_error_lock);
     return args;
 }
 

@@ -102,7 +102,7 @@ enum py_ssl_cert_requirements {
 /* ------------------------------------------------------------------------ */
 /* Module state                                                             */
 
-#define PYSSL_PLAIN_ERROR_SLOTS 8
+#define PYSSL_PLAIN_ERROR_SLOTS 32
 
 typedef struct {
     /* types */
@@ -132,7 +132,9 @@ typedef struct {
     PyObject *str_gettimeout;
     /* The (errno, message) argument tuples of errors that carry no OpenSSL
      * code, such as the SSLWantReadError every non-blocking read that finds
-     * no data raises: formatted once per call site, not once per raise. */
+     * no data raises: formatted once per call site, not once per raise.
+     * Each slot is filled once and then only read (errors.c), so threads
+     * read it without a lock; a few dozen call sites exist. */
     struct {
         const char *errstr;
         const char *file;
@@ -140,8 +142,8 @@ typedef struct {
         int py_errno;
         PyObject *args;
     } plain_error_args[PYSSL_PLAIN_ERROR_SLOTS];
-    int plain_error_next;
-    pyssl_mutex plain_error_lock; /* the cache, on free-threaded builds */
+    int plain_error_used;         /* slots filled */
+    pyssl_mutex plain_error_lock; /* held to fill a slot (free-threaded) */
 } pyssl_state;
 
 static inline pyssl_state *
