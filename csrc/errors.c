@@ -665,8 +665,7 @@ pyssl_park_exception(PySSLSocket *sslsock)
 int
 pyssl_reraise_parked(PySSLSocket *sslsock)
 {
-    PyObject *parked = pyssl_field_swap((PyObject *)sslsock, &sslsock->exc,
-                                        NULL);
+    PyObject *parked = pyssl_field_take((PyObject *)sslsock, &sslsock->exc);
     if (parked == NULL) {
         return 0;
     }

@@ -279,6 +279,25 @@ pyssl_field_swap(PyObject *owner, PyObject **field, PyObject *value)
     return old;
 }
 
+/* Takes what *field holds (the reference too), leaving NULL: for the
+ * exceptions that wait on a socket, which are nearly always NULL, so the
+ * hot path (every read and handshake step) only loads the pointer and
+ * begins no critical section. */
+static inline PyObject *
+pyssl_field_take(PyObject *owner, PyObject **field)
+{
+#if defined(Py_GIL_DISABLED) && defined(__GNUC__)
+    if (__atomic_load_n(field, __ATOMIC_RELAXED) == NULL) {
+        return NULL;
+    }
+#else
+    if (*field == NULL) {
+        return NULL;
+    }
+#endif
+    return pyssl_field_swap(owner, field, NULL);
+}
+
 /* The context an _SSLSocket currently belongs to (new reference). */
 static inline PySSLContext *
 pyssl_socket_ctx(PySSLSocket *sslsock)

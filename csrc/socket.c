@@ -566,8 +566,7 @@ read_into(PySSLSocket *self, void *buf, size_t len)
     rw_arg a = {buf, len, 0};
     int ret = 0;
     pyssl_err err = {0, 0};
-    PyObject *exc = pyssl_field_swap((PyObject *)self, &self->read_exc,
-                                     NULL);
+    PyObject *exc = pyssl_field_take((PyObject *)self, &self->read_exc);
     if (exc != NULL) {
         PyErr_SetRaisedException(exc);
         return -1;

@@ -41,7 +41,8 @@ class Run(object):
         import trustme_proxy
         trustme = trustme_proxy.load()
         self.ssl = ssl
-        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.deadline = None  # set by start(), once the setup is done
         self.errors = []
         self.lock = threading.Lock()
         self.counts = {}
@@ -58,8 +59,20 @@ class Run(object):
         self.client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         self.client_ctx.load_verify_locations(cafile=cafile)
 
+    def start(self):
+        self.deadline = time.monotonic() + self.seconds
+
     def running(self):
         return not self.errors and time.monotonic() < self.deadline
+
+    def until(self, done):
+        """Running, or past the time but not yet done() (a loaded machine
+        may not get there in time), within BOUND."""
+        if self.errors:
+            return False
+        now = time.monotonic()
+        return now < self.deadline or (not done() and
+                                       now < self.deadline + BOUND)
 
     def fail(self, what):
         with self.lock:
@@ -126,7 +139,7 @@ class Run(object):
 
         def writer():
             sizes = [1, 100, 4096, 16384, 16385, 65536]
-            while self.running():
+            while self.until(lambda: state["got"] > 0):
                 if state["sent"] - state["got"] > WINDOW:
                     pump_to_server()
                     time.sleep(0.0005)
@@ -209,7 +222,7 @@ class Run(object):
 
         def worker(seed):
             rnd = random.Random(seed)
-            while self.running():
+            while self.until(lambda: self.counts.get("resumed")):
                 version = rnd.choice(sorted(clients))
                 ctx, shared = clients[version], pool[version]
                 with self.lock:
@@ -260,6 +273,7 @@ def main(argv):
     ssl = importlib.import_module(module)
     with tempfile.TemporaryDirectory() as directory:
         run = Run(ssl, directory, seconds)
+        run.start()
         getattr(run, scenario)()
     print(json.dumps({"module": module, "scenario": scenario,
                       "counts": run.counts, "errors": run.errors}))
