@@ -440,7 +440,7 @@ memorybio_write(PyObject *op, PyObject *arg)
         PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
                      INT_MAX);
     }
-    else if (m->eof_written) {
+    else if (PYSSL_LOAD_FLAG(&m->eof_written)) {
         PyErr_SetString(pyssl_state_from_type(Py_TYPE(op))->SSLError,
                         "cannot write() after write_eof()");
     }
@@ -470,7 +470,7 @@ memorybio_write_eof(PyObject *op, PyObject *unused)
 {
     membuf *m = memorybio_buf(op);
     membuf_lock(m);
-    m->eof_written = 1;
+    PYSSL_STORE_FLAG(&m->eof_written, 1);
     membuf_unlock(m);
     Py_RETURN_NONE;
 }

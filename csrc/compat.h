@@ -172,6 +172,19 @@ typedef char pyssl_mutex;
 #  define pyssl_mutex_unlock(m) ((void)(m))
 #endif
 
+/* A flag or pointer one thread may store while another loads it (a
+ * context's check_hostname while connections are wrapped, a socket's
+ * got_eof between its reader and writer): relaxed atomic accesses, so
+ * neither can tear and ThreadSanitizer sees no data race.  Plain accesses
+ * where the compiler has no __atomic builtins. */
+#ifdef __GNUC__
+#  define PYSSL_LOAD_FLAG(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#  define PYSSL_STORE_FLAG(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#else
+#  define PYSSL_LOAD_FLAG(p) (*(p))
+#  define PYSSL_STORE_FLAG(p, v) ((void)(*(p) = (v)))
+#endif
+
 /* The module slot that tells a free-threaded interpreter pyssl does not
  * need the GIL; nothing elsewhere. */
 #ifdef Py_GIL_DISABLED

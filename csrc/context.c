@@ -267,7 +267,8 @@ context_set_verify_mode(PySSLContext *self, PyObject *arg, void *c)
     }
     ctx_lock(self);
     /* Checked under the lock: check_hostname may change meanwhile. */
-    refused = (n == PY_SSL_CERT_NONE && self->check_hostname);
+    refused = (n == PY_SSL_CERT_NONE &&
+               PYSSL_LOAD_FLAG(&self->check_hostname));
     if (!refused) {
         apply_verify_mode(self->ctx, bits);
     }
@@ -524,7 +525,7 @@ no_delete(PyObject *arg, const char *name)
 static PyObject *
 context_get_check_hostname(PySSLContext *self, void *c)
 {
-    return PyBool_FromLong(self->check_hostname);
+    return PyBool_FromLong(PYSSL_LOAD_FLAG(&self->check_hostname));
 }
 
 static int
@@ -541,7 +542,7 @@ context_set_check_hostname(PySSLContext *self, PyObject *arg, void *c)
     if (check && SSL_CTX_get_verify_mode(self->ctx) == SSL_VERIFY_NONE) {
         apply_verify_mode(self->ctx, verify_mode_bits(PY_SSL_CERT_REQUIRED));
     }
-    self->check_hostname = check;
+    PYSSL_STORE_FLAG(&self->check_hostname, check);
     ctx_unlock(self);
     return 0;
 }
@@ -549,7 +550,7 @@ context_set_check_hostname(PySSLContext *self, PyObject *arg, void *c)
 static PyObject *
 context_get_host_flags(PySSLContext *self, void *c)
 {
-    return PyLong_FromUnsignedLong(self->hostflags);
+    return PyLong_FromUnsignedLong(PYSSL_LOAD_FLAG(&self->hostflags));
 }
 
 static int
@@ -563,7 +564,7 @@ context_set_host_flags(PySSLContext *self, PyObject *arg, void *c)
     ctx_lock(self);
     X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(self->ctx),
                                     (unsigned int)flags);
-    self->hostflags = (unsigned int)flags;
+    PYSSL_STORE_FLAG(&self->hostflags, (unsigned int)flags);
     ctx_unlock(self);
     return 0;
 }
@@ -792,7 +793,7 @@ context_set_num_tickets(PySSLContext *self, PyObject *arg, void *c)
 static PyObject *
 context_get_pha(PySSLContext *self, void *c)
 {
-    return PyBool_FromLong(self->post_handshake_auth);
+    return PyBool_FromLong(PYSSL_LOAD_FLAG(&self->post_handshake_auth));
 }
 
 static int
@@ -808,7 +809,7 @@ context_set_pha(PySSLContext *self, PyObject *arg, void *c)
     }
     /* Applied per connection by socket.c: clients announce it, servers
      * add SSL_VERIFY_POST_HANDSHAKE to their verify mode. */
-    self->post_handshake_auth = pha;
+    PYSSL_STORE_FLAG(&self->post_handshake_auth, pha);
     return 0;
 }
 

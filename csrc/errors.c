@@ -633,7 +633,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
         errstr = "Invalid error code";
     }
     if (type == st->SSLEOFError) {
-        sslsock->got_eof = 1;
+        PYSSL_STORE_FLAG(&sslsock->got_eof, 1);
     }
     raise_ssl_exception(st, sslsock, type, p, errstr, e, file, line);
     ERR_clear_error();

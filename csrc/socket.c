@@ -393,7 +393,7 @@ run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
        int *pret, pyssl_err *perr)
 {
     io_ctx io;
-    if (self->got_eof) {
+    if (PYSSL_LOAD_FLAG(&self->got_eof)) {
         /* The peer is gone for good; without kTLS SSL_sendfile would
          * report "uninitialized" instead. */
         pyssl_err eof = {SSL_ERROR_SYSCALL, 0};
@@ -546,7 +546,8 @@ read_more_records(PySSLSocket *self, rw_arg *a)
 static int
 nothing_to_read(PySSLSocket *self)
 {
-    if (self->sock != NULL || self->read_exc != NULL) {
+    if (self->sock != NULL ||
+        PYSSL_LOAD_FLAG(&self->read_exc) != NULL) {
         return 0;
     }
     SSL *ssl = self->ssl;
@@ -1619,7 +1620,7 @@ configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
     if (ip == NULL) {
         ok = SSL_set_tlsext_host_name(self->ssl, hostname);
     }
-    if (ok && self->ctx->check_hostname) {
+    if (ok && PYSSL_LOAD_FLAG(&self->ctx->check_hostname)) {
         X509_VERIFY_PARAM *param = SSL_get0_param(self->ssl);
         ok = ip == NULL
             ? X509_VERIFY_PARAM_set1_host(param, hostname, len)
@@ -1640,7 +1641,7 @@ configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
 static void
 configure_pha(PySSLSocket *self)
 {
-    if (!self->ctx->post_handshake_auth) {
+    if (!PYSSL_LOAD_FLAG(&self->ctx->post_handshake_auth)) {
         return;
     }
     if (!self->server_side) {
@@ -1756,7 +1757,8 @@ wrap(PySSLContext *ctx, const wrap_args *w)
     }
 #if OPENSSL_VERSION_NUMBER < 0x101010cfL
     /* Before 1.1.1l, SSL_new did not copy the context's host flags. */
-    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(self->ssl), ctx->hostflags);
+    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(self->ssl),
+                                    PYSSL_LOAD_FLAG(&ctx->hostflags));
 #endif
     configure_pha(self);
     if (w->hostname != NULL &&
