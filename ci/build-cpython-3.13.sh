@@ -23,9 +23,11 @@ variant=${1:?usage: ci/build-cpython-3.13.sh ft|debug|tsan}
 case $variant in
     ft) flags=(--disable-gil) ;;
     debug) flags=(--with-pydebug) ;;
-    # Debian's configure leaves -fsanitize=thread out of LDFLAGS, and the
-    # first link (_freeze_module) fails without it.
-    tsan) flags=(--disable-gil --with-thread-sanitizer LDFLAGS=-fsanitize=thread) ;;
+    # The Makefile links without -fsanitize=thread unless LDFLAGS (read
+    # by configure and by make from the environment) has it: the first
+    # link (_freeze_module) fails otherwise.
+    tsan) flags=(--disable-gil --with-thread-sanitizer)
+          export LDFLAGS="-fsanitize=thread ${LDFLAGS:-}" ;;
     *) echo "unknown variant $variant (ft, debug or tsan)" >&2; exit 2 ;;
 esac
 prefix=$CACHE/cpython-3.13-$variant
