@@ -41,6 +41,13 @@
  * them, and the loaders that give it up change only the store, the DH
  * parameters and (briefly, with the GIL) the certificates; the getters of
  * the store (get_ca_certs, cert_store_stats) take the lock too.
+ * Free-threaded builds (compat.h, "Free-threading") have no GIL to lean
+ * on: the Python objects setters replace (sni_callback, _msg_callback,
+ * the PSK callbacks, keylog_filename) are swapped and read in the
+ * context's critical section; the flags kept here (check_hostname, host
+ * flags, post_handshake_auth) are relaxed atomics; the values getters
+ * read from the SSL_CTX itself are plain integers, old or new, never
+ * freed memory.
  */
 #include "pyssl.h"
 
