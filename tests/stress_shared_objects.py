@@ -132,9 +132,11 @@ class Run(object):
         done = threading.Event()
 
         def pump_to_server():
-            data = c_out.read()
-            if data:
-                with s_lock:
+            # Read and forwarded in one step: two threads pump, and records
+            # must reach the server in the order the client made them.
+            with s_lock:
+                data = c_out.read()
+                if data:
                     s_in.write(data)
 
         def writer():
