@@ -3,7 +3,7 @@
 # CPython 3.13t built --with-thread-sanitizer.  Run by hand (not in CI: the
 # interpreter takes ~10 minutes to build once, the run a few more).
 #
-#   ci/tsan.sh [SECONDS]     PYSSL_STRESS_SECONDS (default 4): per duplex
+#   ci/tsan.sh [SECONDS]     PYSSL_STRESS_SECONDS (default 9): per duplex
 #                            case, and in all for test_shared_context.py
 #
 # Builds (cached) the tsan interpreter (ci/build-cpython-3.13.sh tsan) and
@@ -19,7 +19,7 @@ set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
-SECONDS_PER_CASE=${1:-4}
+SECONDS_PER_CASE=${1:-9}
 OUT=$CACHE/tsan
 LOG=$OUT/logs
 
