@@ -79,6 +79,19 @@ SCENARIOS = {
     "idle_used": ("idle client connection after one reply (RSS)", "KiB",
                   False, None),
     "import": ("import (fresh interpreter, -X importtime)", "ms", False, None),
+    # N threads, each driving both ends of its own SSLObject pair over
+    # MemoryBIOs (the contexts are shared), all their work added up; "-s
+    # threads" runs the four.  On a free-threaded build the 2-thread figure
+    # over the 1-thread one is how the side scales on two cores (a note
+    # under the table); under a GIL it stays near 1.
+    "threads1_bulk": ("threads: 1 x SSLObject pair over MemoryBIO, bulk",
+                      "MB/s", True, None),
+    "threads2_bulk": ("threads: 2 x SSLObject pair over MemoryBIO, bulk",
+                      "MB/s", True, None),
+    "threads1_hs": ("threads: 1 x SSLObject pair, full handshakes (ECDSA)",
+                    "hs/s", True, None),
+    "threads2_hs": ("threads: 2 x SSLObject pair, full handshakes (ECDSA)",
+                    "hs/s", True, None),
     # "stdlib" is a venv without pyssl's wheel, "pyssl" the same with it.
     "startup": ("`python -c pass` in a venv, without / with the wheel", "ms",
                 False, None),
@@ -358,6 +371,79 @@ def run_memorybio(ssl, args):
     return args.size / dt / 1e6
 
 
+def bio_handshake(ssl, cctx, sctx):
+    """One full handshake between two fresh SSLObjects over MemoryBIOs."""
+    cin, cout, sin, sout = (ssl.MemoryBIO() for _ in range(4))
+    client = cctx.wrap_bio(cin, cout, server_hostname="localhost")
+    server = sctx.wrap_bio(sin, sout, server_side=True)
+    for _ in range(20):
+        done = 0
+        for obj in (client, server):
+            try:
+                obj.do_handshake()
+                done += 1
+            except ssl.SSLWantReadError:
+                pass
+            sin.write(cout.read())
+            cin.write(sout.read())
+        if done == 2:
+            return
+    raise RuntimeError("MemoryBIO handshake did not finish")
+
+
+def bio_bulk(ssl, client, server, cout, sin, size):
+    data = b"x" * CHUNK
+    buf = bytearray(CHUNK)
+    want = ssl.SSLWantReadError
+    left = size
+    while left > 0:
+        client.write(data)
+        sin.write(cout.read())
+        try:
+            while True:
+                left -= server.read(CHUNK, buf)
+        except want:
+            pass
+
+
+def run_threads(ssl, args):
+    """threadsN_bulk / threadsN_hs: N threads start together, each with its
+    own SSLObject pair (bulk: args.size bytes; hs: args.size handshakes);
+    the result is the total over the wall time until the last is done."""
+    import threading
+    n = int(args.scenario[len("threads")])
+    bulk = args.scenario.endswith("_bulk")
+    cctx, sctx = client_ctx(ssl, args.certs), server_ctx(ssl, args.certs)
+    pairs = [bio_pair(ssl, args.certs) for _ in range(n)] if bulk else []
+    start = threading.Barrier(n + 1)
+    errors = []
+
+    def work(i):
+        try:
+            start.wait()
+            if bulk:
+                bio_bulk(ssl, *pairs[i], size=args.size)
+            else:
+                for _ in range(args.size):
+                    bio_handshake(ssl, cctx, sctx)
+        except Exception as exc:  # reported by the parent
+            errors.append(repr(exc))
+
+    bio_handshake(ssl, cctx, sctx)  # warm-up
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    dt = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    total = n * args.size
+    return total / dt / 1e6 if bulk else total / dt
+
+
 def run_wantread(ssl, args):
     """ns per SSLObject.read() on an empty incoming BIO, as an event loop
     calls it after the last record of a burst."""
@@ -531,6 +617,8 @@ RUNNERS = {
     "rec_write1k": run_records, "rec_write16k": run_records,
     "idle_mem": run_idle_mem,
     "idle_used": run_idle_mem,
+    "threads1_bulk": run_threads, "threads2_bulk": run_threads,
+    "threads1_hs": run_threads, "threads2_hs": run_threads,
 }
 
 
@@ -552,7 +640,11 @@ def worker_main(args):
 # --------------------------------------------------------------------------
 
 def make_certs(directory):
-    import trustme
+    # The free-threaded 3.13 has no trustme: tests/trustme_proxy.py gets
+    # its certificates from PYSSL_TRUSTME_PYTHON.
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+    import trustme_proxy
+    trustme = trustme_proxy.load()
     ca = trustme.CA(key_type=trustme.KeyType.ECDSA)
     ca.cert_pem.write_to_path(os.path.join(directory, "ca.pem"))
     for kind, key_type in (("ecdsa", trustme.KeyType.ECDSA),
@@ -566,6 +658,7 @@ def size_for(scenario, quick):
     i = 1 if quick else 0
     key = {"bulk_send": "bulk_bytes", "bulk_recv": "bulk_bytes",
            "asyncio": "bulk_bytes", "memorybio": "bio_bytes",
+           "threads1_bulk": "bio_bytes", "threads2_bulk": "bio_bytes",
            "pingpong": "pingpong_s", "ctx": "ctx_calls",
            "idle_mem": "idle_conns", "idle_used": "idle_conns",
            "import": "import_runs", "wantread": "wantread_calls",
@@ -746,8 +839,27 @@ def table_row(scenario, res):
         what, unit, fmt(a), fmt(b), speedup, fmt(ceil), of_ceil)
 
 
+THREADS = ["threads1_bulk", "threads2_bulk", "threads1_hs", "threads2_hs"]
+
+
+def threads_notes(results):
+    """The 2-thread over 1-thread ratio of each side, bulk and handshakes."""
+    for what in ("bulk", "hs"):
+        one, two = results.get("threads1_" + what), results.get("threads2_" + what)
+        if not one or not two:
+            continue
+        med = statistics.median
+        NOTES.append("threads, %s: 2 threads / 1 thread = %.2fx with the "
+                     "stdlib, %.2fx with pyssl (medians)" % (
+                         "bulk" if what == "bulk" else "full handshakes",
+                         med(two["stdlib"]) / med(one["stdlib"]),
+                         med(two["pyssl"]) / med(one["pyssl"])))
+
+
 def parent_main(args):
-    chosen = args.scenario or list(SCENARIOS)
+    chosen = []
+    for s in args.scenario or list(SCENARIOS):
+        chosen += THREADS if s == "threads" else [s]
     for s in chosen:
         if s not in SCENARIOS:
             sys.exit("unknown scenario %r; known: %s" % (s, ", ".join(SCENARIOS)))
@@ -756,14 +868,16 @@ def parent_main(args):
         make_certs(tmp)
         precompile_pyssl()
         ceiling = None if args.no_ceiling else build_ceiling(tmp)
-        rows = []
+        rows, results = [], {}
         for s in chosen:
             print("%s ..." % s, file=sys.stderr, flush=True)
             if s == "startup":
                 res = run_startup(args, tmp)
             else:
                 res = run_scenario(args, s, tmp, ceiling)
+            results[s] = res
             rows.append(table_row(s, res))
+        threads_notes(results)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(args, rows)
@@ -795,8 +909,8 @@ def print_table(args, rows):
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("-s", "--scenario", action="append",
-                   help="run only this scenario (repeatable): " +
-                   ", ".join(SCENARIOS))
+                   help="run only this scenario (repeatable; threads: "
+                   "the four threads* ones): " + ", ".join(SCENARIOS))
     p.add_argument("-r", "--reps", type=int, default=None,
                    help="repetitions per side (default 5, --quick 3)")
     p.add_argument("--quick", action="store_true",

@@ -27,13 +27,21 @@ case $variant in
     source) flags=() ;;
     ft) flags=(--disable-gil) ;;
     debug) flags=(--with-pydebug) ;;
-    tsan) flags=(--disable-gil --with-thread-sanitizer) ;;
+    # The Makefile links without -fsanitize=thread unless LDFLAGS (read
+    # by configure and by make from the environment) has it: the first
+    # link (_freeze_module) fails otherwise.
+    tsan) flags=(--disable-gil --with-thread-sanitizer)
+          export LDFLAGS="-fsanitize=thread ${LDFLAGS:-}" ;;
     *) echo "unknown variant $variant (ft, debug, tsan or source)" >&2; exit 2 ;;
 esac
 prefix=$CACHE/cpython-3.13-$variant
 build=$CACHE/build-cpython-3.13-$variant
 src=$CACHE/src-cpython-3.13
-if [ -f "$prefix/.done" ]; then
+# The stamp in .done: a free-threaded prefix built by an older version of
+# this script (before the site.py fix below) is built again.
+stamp=site-abi-thread
+if [ -f "$prefix/.done" ] &&
+   { [ "$variant" = debug ] || grep -qx "$stamp" "$prefix/.done"; }; then
     echo "$prefix"
     exit 0
 fi
@@ -64,6 +72,21 @@ done
         "$HERE/ci/fetch-deb-source.sh" python3.13 '3\.13' "$src"
         touch "$src/.done"
     fi
+    # Debian's site.py looks for a venv's packages in lib/python3.13/,
+    # where pip (through sysconfig) puts them in lib/python3.13t/ on a
+    # free-threaded build: nothing installed in a 3.13t venv, pip
+    # included, could be imported.  Name the directory as sysconfig does
+    # (site is frozen into the binary, so this must be done before the
+    # build; a no-op for the GIL build, whose abi_thread is empty).
+    python3 - "$src/tree/Lib/site.py" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+old = '"python%d.%d" % sys.version_info[:2],\n                                                 "site-packages"'
+new = '"python%d.%d%s" % (sys.version_info[:2] + (abi_thread,)),\n                                                 "site-packages"'
+if old in text:
+    open(path, "w").write(text.replace(old, new))
+PY
 ) 9>"$CACHE/src-cpython-3.13.lock"
 if [ "$variant" = source ]; then
     echo "$src/tree"
@@ -81,5 +104,5 @@ make install >"$build/install.log" 2>&1 || { tail -n 40 "$build/install.log" >&2
 py=$(ls "$prefix"/bin/python3.13* | grep -E 'python3\.13t?d?$' | head -n 1)
 "$py" -c 'import ssl, ctypes, sqlite3, zlib, test.test_ssl' >&2
 ln -sf "$(basename "$py")" "$prefix/bin/python"
-touch "$prefix/.done"
+echo "$stamp" > "$prefix/.done"
 echo "$prefix"

@@ -63,12 +63,14 @@ membuf_base(membuf *m)
 static void
 membuf_reap(membuf *m)
 {
-    if (m->spent == NULL) {
+    /* Looked at without the lock (OpenSSL may be moving a drained
+     * object here on another thread): a miss is reaped next time. */
+    if (PYSSL_LOAD_FLAG(&m->spent) == NULL) {
         return;
     }
     membuf_lock(m);
     PyObject *spent = m->spent;
-    m->spent = NULL;
+    PYSSL_STORE_FLAG(&m->spent, NULL);
     membuf_unlock(m);
     Py_XDECREF(spent);
 }
@@ -114,7 +116,7 @@ membuf_unborrow(membuf *m)
     }
     memcpy(m->buf, PyBytes_AS_STRING(m->borrowed) + from, left);
     m->end = left;
-    m->spent = m->borrowed;
+    PYSSL_STORE_FLAG(&m->spent, m->borrowed);
     m->borrowed = NULL;
     return 0;
 }
@@ -154,7 +156,7 @@ membuf_take(membuf *m, char *out, size_t n)
     if (m->start == m->end) {
         m->start = m->end = 0;
         if (m->borrowed != NULL) {
-            m->spent = m->borrowed;
+            PYSSL_STORE_FLAG(&m->spent, m->borrowed);
             m->borrowed = NULL;
         }
         else if (m->cap > MEMBUF_KEEP) {
@@ -439,7 +441,7 @@ memorybio_write(PyObject *op, PyObject *arg)
         PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
                      INT_MAX);
     }
-    else if (m->eof_written) {
+    else if (PYSSL_LOAD_FLAG(&m->eof_written)) {
         PyErr_SetString(pyssl_state_from_type(Py_TYPE(op))->SSLError,
                         "cannot write() after write_eof()");
     }
@@ -469,7 +471,7 @@ memorybio_write_eof(PyObject *op, PyObject *unused)
 {
     membuf *m = memorybio_buf(op);
     membuf_lock(m);
-    m->eof_written = 1;
+    PYSSL_STORE_FLAG(&m->eof_written, 1);
     membuf_unlock(m);
     Py_RETURN_NONE;
 }

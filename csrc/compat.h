@@ -210,6 +210,60 @@ pyssl_new_type(PyObject *module, PyType_Spec *spec)
     return (PyTypeObject *)type;
 }
 
+/* --- Free-threading (3.13t) ---------------------------------------------
+ * Where the GIL used to make a read-modify-write of an object's fields
+ * atomic, a free-threaded build needs the object's critical section (the
+ * per-object lock CPython 3.14's _ssl takes too): it is let go whenever
+ * the thread detaches (Py_BEGIN_ALLOW_THREADS, a blocking wait), so it can
+ * never deadlock with the connection or context locks, which are only
+ * ever waited for detached.  On a GIL build (and before 3.13) both macros
+ * are a bare block and cost nothing. */
+#if PY_VERSION_HEX >= 0x030D0000 && defined(Py_GIL_DISABLED)
+#  define PYSSL_BEGIN_CS(op) Py_BEGIN_CRITICAL_SECTION(op)
+#  define PYSSL_END_CS() Py_END_CRITICAL_SECTION()
+#  define PYSSL_BEGIN_CS2(a, b) Py_BEGIN_CRITICAL_SECTION2(a, b)
+#  define PYSSL_END_CS2() Py_END_CRITICAL_SECTION2()
+#else
+#  define PYSSL_BEGIN_CS(op) {
+#  define PYSSL_END_CS() }
+#  define PYSSL_BEGIN_CS2(a, b) {
+#  define PYSSL_END_CS2() }
+#endif
+
+/* A lock for module-wide data (no object to take a critical section on):
+ * PyMutex, which detaches while it waits, on a free-threaded build; the
+ * GIL does its job elsewhere. */
+#ifdef Py_GIL_DISABLED
+typedef PyMutex pyssl_ft_mutex;
+#  define pyssl_ft_mutex_lock(m) PyMutex_Lock(m)
+#  define pyssl_ft_mutex_unlock(m) PyMutex_Unlock(m)
+#else
+typedef char pyssl_ft_mutex;
+#  define pyssl_ft_mutex_lock(m) ((void)(m))
+#  define pyssl_ft_mutex_unlock(m) ((void)(m))
+#endif
+
+/* A flag or pointer one thread may store while another loads it (a
+ * context's check_hostname while connections are wrapped, a socket's
+ * got_eof between its reader and writer): relaxed atomic accesses, so
+ * neither can tear and ThreadSanitizer sees no data race.  Plain accesses
+ * where the compiler has no __atomic builtins. */
+#ifdef __GNUC__
+#  define PYSSL_LOAD_FLAG(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#  define PYSSL_STORE_FLAG(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#else
+#  define PYSSL_LOAD_FLAG(p) (*(p))
+#  define PYSSL_STORE_FLAG(p, v) ((void)(*(p) = (v)))
+#endif
+
+/* The module slot that tells a free-threaded interpreter pyssl does not
+ * need the GIL; nothing elsewhere. */
+#ifdef Py_GIL_DISABLED
+#  define PYSSL_MOD_GIL_SLOT {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#else
+#  define PYSSL_MOD_GIL_SLOT
+#endif
+
 /* --- OpenSSL ----------------------------------------------------------- */
 #include <openssl/opensslv.h>
 

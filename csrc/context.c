@@ -42,6 +42,13 @@
  * them, and the loaders that give it up change only the store, the DH
  * parameters and (briefly, with the GIL) the certificates; the getters of
  * the store (get_ca_certs, cert_store_stats) take the lock too.
+ * Free-threaded builds (compat.h, "Free-threading") have no GIL to lean
+ * on: the Python objects setters replace (sni_callback, _msg_callback,
+ * the PSK callbacks, keylog_filename) are swapped and read in the
+ * context's critical section; the flags kept here (check_hostname, host
+ * flags, post_handshake_auth) are relaxed atomics; the values getters
+ * read from the SSL_CTX itself are plain integers, old or new, never
+ * freed memory.
  */
 #include "pyssl.h"
 
@@ -280,7 +287,8 @@ context_set_verify_mode(PySSLContext *self, PyObject *arg, void *c)
     }
     ctx_lock(self);
     /* Checked under the lock: check_hostname may change meanwhile. */
-    refused = (n == PY_SSL_CERT_NONE && self->check_hostname);
+    refused = (n == PY_SSL_CERT_NONE &&
+               PYSSL_LOAD_FLAG(&self->check_hostname));
     if (!refused) {
         apply_verify_mode(self->ctx, bits);
     }
@@ -546,7 +554,7 @@ no_delete(PyObject *arg, const char *name)
 static PyObject *
 context_get_check_hostname(PySSLContext *self, void *c)
 {
-    return PyBool_FromLong(self->check_hostname);
+    return PyBool_FromLong(PYSSL_LOAD_FLAG(&self->check_hostname));
 }
 
 static int
@@ -563,7 +571,7 @@ context_set_check_hostname(PySSLContext *self, PyObject *arg, void *c)
     if (check && SSL_CTX_get_verify_mode(self->ctx) == SSL_VERIFY_NONE) {
         apply_verify_mode(self->ctx, verify_mode_bits(PY_SSL_CERT_REQUIRED));
     }
-    self->check_hostname = check;
+    PYSSL_STORE_FLAG(&self->check_hostname, check);
     ctx_unlock(self);
     return 0;
 }
@@ -571,7 +579,7 @@ context_set_check_hostname(PySSLContext *self, PyObject *arg, void *c)
 static PyObject *
 context_get_host_flags(PySSLContext *self, void *c)
 {
-    return PyLong_FromUnsignedLong(self->hostflags);
+    return PyLong_FromUnsignedLong(PYSSL_LOAD_FLAG(&self->hostflags));
 }
 
 static int
@@ -585,7 +593,7 @@ context_set_host_flags(PySSLContext *self, PyObject *arg, void *c)
     ctx_lock(self);
     X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(self->ctx),
                                     (unsigned int)flags);
-    self->hostflags = (unsigned int)flags;
+    PYSSL_STORE_FLAG(&self->hostflags, (unsigned int)flags);
     ctx_unlock(self);
     return 0;
 }
@@ -814,7 +822,7 @@ context_set_num_tickets(PySSLContext *self, PyObject *arg, void *c)
 static PyObject *
 context_get_pha(PySSLContext *self, void *c)
 {
-    return PyBool_FromLong(self->post_handshake_auth);
+    return PyBool_FromLong(PYSSL_LOAD_FLAG(&self->post_handshake_auth));
 }
 
 static int
@@ -830,7 +838,7 @@ context_set_pha(PySSLContext *self, PyObject *arg, void *c)
     }
     /* Applied per connection by socket.c: clients announce it, servers
      * add SSL_VERIFY_POST_HANDSHAKE to their verify mode. */
-    self->post_handshake_auth = pha;
+    PYSSL_STORE_FLAG(&self->post_handshake_auth, pha);
     return 0;
 }
 
@@ -889,11 +897,16 @@ static int
 owner_is_gone(SSL *s)
 {
     PySSLSocket *sslsock = SSL_get_app_data(s);
-    PyObject *owner;
-    if (sslsock == NULL || sslsock->owner == NULL) {
+    PyObject *owner, *ref;
+    if (sslsock == NULL) {
         return 0;
     }
-    int rc = PyWeakref_GetRef(sslsock->owner, &owner);
+    ref = pyssl_field_get((PyObject *)sslsock, &sslsock->owner);
+    if (ref == NULL) {
+        return 0;
+    }
+    int rc = PyWeakref_GetRef(ref, &owner);
+    Py_DECREF(ref);
     if (rc > 0) {
         Py_DECREF(owner);
         return 0;
@@ -912,18 +925,18 @@ servername_cb(SSL *s, int *al, void *arg)
     int ret = SSL_TLSEXT_ERR_OK;
     PyGILState_STATE gstate = PyGILState_Ensure();
 
-    callback = self->sni_callback;
+    callback = pyssl_field_get((PyObject *)self, &self->sni_callback);
     if (callback == NULL) {
         /* Removed while the handshake was already under way. */
         PyGILState_Release(gstate);
         return SSL_TLSEXT_ERR_OK;
     }
     if (owner_is_gone(s)) {
+        Py_DECREF(callback);
         PyGILState_Release(gstate);
         *al = SSL_AD_HANDSHAKE_FAILURE;
         return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
-    Py_INCREF(callback);
     result = call_sni_callback(self, callback, s);
     if (result == NULL) {
         PyErr_WriteUnraisable(callback);
@@ -947,7 +960,8 @@ servername_cb(SSL *s, int *al, void *arg)
 static PyObject *
 context_get_sni_callback(PySSLContext *self, void *c)
 {
-    return Py_NewRef(self->sni_callback ? self->sni_callback : Py_None);
+    PyObject *cb = pyssl_field_get((PyObject *)self, &self->sni_callback);
+    return cb ? cb : Py_NewRef(Py_None);
 }
 
 static int
@@ -967,6 +981,7 @@ context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
     }
     PyObject *new_cb = arg == Py_None ? NULL : Py_NewRef(arg);
     PyObject *old_cb;
+    PYSSL_BEGIN_CS(self);
     ctx_lock(self);
     old_cb = self->sni_callback;
     self->sni_callback = new_cb;
@@ -978,6 +993,7 @@ context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
         SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
     }
     ctx_unlock(self);
+    PYSSL_END_CS();
     /* Its finalizer may run Python code: only after unlocking. */
     Py_XDECREF(old_cb);
     return 0;
@@ -1091,11 +1107,19 @@ context_set_npn_protocols(PySSLContext *self, PyObject *args)
 
 #ifndef OPENSSL_NO_PSK
 /* The context of the connection behind s, or NULL. */
-static PySSLContext *
-psk_context(SSL *s)
+static PyObject *
+psk_callback(SSL *s, int server)
 {
     PySSLSocket *sslsock = SSL_get_app_data(s);
-    return sslsock ? sslsock->ctx : NULL;
+    if (sslsock == NULL) {
+        return NULL;
+    }
+    PySSLContext *ctx = pyssl_socket_ctx(sslsock);
+    PyObject *cb = pyssl_field_get((PyObject *)ctx,
+                                   server ? &ctx->psk_server_callback
+                                          : &ctx->psk_client_callback);
+    Py_DECREF(ctx);
+    return cb;
 }
 
 /* A str from a NUL-terminated UTF-8 string, None for NULL or empty. */
@@ -1163,12 +1187,10 @@ psk_client_cb(SSL *s, const char *hint, char *identity,
               unsigned int max_psk_len)
 {
     PyGILState_STATE gstate = PyGILState_Ensure();
-    PySSLContext *ctx = psk_context(s);
-    PyObject *callback = ctx ? ctx->psk_client_callback : NULL;
+    PyObject *callback = psk_callback(s, 0); /* new reference */
     unsigned int ret = 0;
 
     if (callback != NULL) {
-        Py_INCREF(callback);
         ret = psk_client_call(callback, hint, identity, max_identity_len,
                               psk, max_psk_len);
         if (ret == 0 && PyErr_Occurred()) {
@@ -1214,12 +1236,10 @@ psk_server_cb(SSL *s, const char *identity, unsigned char *psk,
               unsigned int max_psk_len)
 {
     PyGILState_STATE gstate = PyGILState_Ensure();
-    PySSLContext *ctx = psk_context(s);
-    PyObject *callback = ctx ? ctx->psk_server_callback : NULL;
+    PyObject *callback = psk_callback(s, 1); /* new reference */
     unsigned int ret = 0;
 
     if (callback != NULL) {
-        Py_INCREF(callback);
         ret = psk_server_call(callback, identity, psk, max_psk_len);
         if (ret == 0 && PyErr_Occurred()) {
             PyErr_WriteUnraisable(callback);
@@ -1271,6 +1291,7 @@ context_set_psk_client_callback(PySSLContext *self, PyObject *args,
         return NULL;
     }
     PyObject *old;
+    PYSSL_BEGIN_CS(self);
     ctx_lock(self);
     old = self->psk_client_callback;
     self->psk_client_callback = cb;
@@ -1278,6 +1299,7 @@ context_set_psk_client_callback(PySSLContext *self, PyObject *args,
      * SHA-256) when no psk_use_session callback is set. */
     SSL_CTX_set_psk_client_callback(self->ctx, cb ? psk_client_cb : NULL);
     ctx_unlock(self);
+    PYSSL_END_CS();
     Py_XDECREF(old); /* may run Python code: not under the lock */
     Py_RETURN_NONE;
 #endif
@@ -1311,6 +1333,7 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
     PyObject *old = NULL;
     int ok;
     /* SSL_new copies the hint: replacing it frees the old one. */
+    PYSSL_BEGIN_CS(self);
     ctx_lock(self);
     ok = SSL_CTX_use_psk_identity_hint(self->ctx, hint) == 1;
     if (ok) {
@@ -1319,6 +1342,7 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
         SSL_CTX_set_psk_server_callback(self->ctx, cb ? psk_server_cb : NULL);
     }
     ctx_unlock(self);
+    PYSSL_END_CS();
     if (!ok) {
         Py_XDECREF(cb);
         ERR_clear_error();

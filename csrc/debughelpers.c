@@ -59,9 +59,10 @@ pyssl_msg_callback(int write_p, int version, int content_type, const void *buf,
         return; /* before _SSLSocket is attached: nobody to report to */
     }
     PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *cb = sslsock->ctx->msg_callback;
+    PySSLContext *ctx = pyssl_socket_ctx(sslsock);
+    PyObject *cb = pyssl_field_get((PyObject *)ctx, &ctx->msg_callback);
+    Py_DECREF(ctx);
     if (cb != NULL) {
-        Py_INCREF(cb);
         int msg_type = message_type(content_type, buf, len, &version);
         PyObject *owner = pyssl_socket_owner_or_self(sslsock);
         PyObject *res = owner == NULL ? NULL : PyObject_CallFunction(
@@ -80,7 +81,8 @@ pyssl_msg_callback(int write_p, int version, int content_type, const void *buf,
 PyObject *
 pyssl_context_get_msg_callback(PySSLContext *self, void *c)
 {
-    return Py_NewRef(self->msg_callback ? self->msg_callback : Py_None);
+    PyObject *cb = pyssl_field_get((PyObject *)self, &self->msg_callback);
+    return cb ? cb : Py_NewRef(Py_None);
 }
 
 int
@@ -96,13 +98,14 @@ pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c)
         PyErr_SetString(PyExc_TypeError, "not a callable object");
         return -1;
     }
-    Py_CLEAR(self->msg_callback);
-    SSL_CTX_set_msg_callback(self->ctx, NULL);
-    if (arg == Py_None) {
-        return 0;
-    }
-    self->msg_callback = Py_NewRef(arg);
-    SSL_CTX_set_msg_callback(self->ctx, pyssl_msg_callback);
+    PyObject *old;
+    PYSSL_BEGIN_CS(self);
+    old = self->msg_callback;
+    self->msg_callback = arg == Py_None ? NULL : Py_NewRef(arg);
+    SSL_CTX_set_msg_callback(self->ctx,
+                             arg == Py_None ? NULL : pyssl_msg_callback);
+    PYSSL_END_CS();
+    Py_XDECREF(old);
     return 0;
 }
 
@@ -110,7 +113,7 @@ pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c)
 /* keylog_filename                                                          */
 
 /* Append line to the context's key log. The BIO is only freed under
- * st->keylog_lock (keylog_close), and the lock is only ever waited for with
+ * st->keylog_lock (keylog_swap), and the lock is only ever waited for with
  * the GIL released, so holding it while writing keeps the BIO alive without
  * risking a deadlock. */
 static void
@@ -122,12 +125,14 @@ keylog_callback(const SSL *ssl, const char *line)
     }
     PyGILState_STATE gil = PyGILState_Ensure();
     /* Held across the GIL releases below, whatever happens to sslsock. */
-    PySSLContext *ctx = (PySSLContext *)Py_NewRef((PyObject *)sslsock->ctx);
+    PySSLContext *ctx = pyssl_socket_ctx(sslsock);
     PyThread_type_lock lock = ctx->state->keylog_lock;
     Py_BEGIN_ALLOW_THREADS
     PyThread_acquire_lock(lock, WAIT_LOCK);
     Py_END_ALLOW_THREADS
+    /* The pair only changes under the lock (keylog_swap). */
     BIO *bio = ctx->keylog_bio;
+    PyObject *name = Py_XNewRef(ctx->keylog_filename);
     int ok = 1, saved_errno = 0;
     if (bio != NULL) {
         Py_BEGIN_ALLOW_THREADS
@@ -139,10 +144,10 @@ keylog_callback(const SSL *ssl, const char *line)
     PyThread_release_lock(lock);
     if (!ok) {
         errno = saved_errno;
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError,
-                                             ctx->keylog_filename);
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name);
         pyssl_park_exception(sslsock);
     }
+    Py_XDECREF(name);
     Py_DECREF(ctx);
     PyGILState_Release(gil);
 }
@@ -150,7 +155,8 @@ keylog_callback(const SSL *ssl, const char *line)
 PyObject *
 pyssl_context_get_keylog_filename(PySSLContext *self, void *c)
 {
-    return Py_NewRef(self->keylog_filename ? self->keylog_filename : Py_None);
+    PyObject *name = pyssl_field_get((PyObject *)self, &self->keylog_filename);
+    return name ? name : Py_NewRef(Py_None);
 }
 
 /* Open path for appending, not inherited by child processes; raises
@@ -193,25 +199,36 @@ open_for_append(PyObject *path)
     return fp;
 }
 
-/* Forget the file and stop logging. The OpenSSL callback stays installed
- * and finds no BIO: OpenSSL tests the callback pointer and then calls it
- * without a lock, so clearing it while another thread handshakes on this
- * context could make that thread call NULL. */
+/* Install bio and name (a new reference, or both NULL to stop logging)
+ * and free the ones they replace.  The pair only changes under
+ * st->keylog_lock, which keylog_callback holds while it writes, so the old
+ * BIO is no longer in use once the lock is let go; the name changes in the
+ * context's critical section too, for the getter.  The OpenSSL callback
+ * stays installed and finds no BIO: OpenSSL tests the callback pointer and
+ * then calls it without a lock, so clearing it while another thread
+ * handshakes on this context could make that thread call NULL. */
 static void
-keylog_close(PySSLContext *self)
+keylog_swap(PySSLContext *self, BIO *bio, PyObject *name)
 {
-    Py_CLEAR(self->keylog_filename);
-    BIO *bio = self->keylog_bio;
-    if (bio != NULL) {
-        PyThread_type_lock lock = self->state->keylog_lock;
-        self->keylog_bio = NULL;
-        /* A callback on another thread may be writing to it right now. */
+    PyThread_type_lock lock = self->state->keylog_lock;
+    BIO *old_bio;
+    PyObject *old_name;
+    PYSSL_BEGIN_CS(self);
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(lock, WAIT_LOCK);
+    Py_END_ALLOW_THREADS
+    old_bio = self->keylog_bio;
+    old_name = self->keylog_filename;
+    self->keylog_bio = bio;
+    self->keylog_filename = name;
+    PyThread_release_lock(lock);
+    PYSSL_END_CS();
+    if (old_bio != NULL) {
         Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(lock, WAIT_LOCK);
-        BIO_free_all(bio);
-        PyThread_release_lock(lock);
+        BIO_free_all(old_bio);
         Py_END_ALLOW_THREADS
     }
+    Py_XDECREF(old_name);
 }
 
 int
@@ -222,7 +239,8 @@ pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c)
                         "keylog_filename cannot be deleted");
         return -1;
     }
-    keylog_close(self);
+    /* As CPython: the old file is closed even if the new one fails. */
+    keylog_swap(self, NULL, NULL);
     if (arg == Py_None) {
         return 0;
     }
@@ -245,8 +263,7 @@ pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c)
         (void)BIO_flush(bio);
     }
     Py_END_ALLOW_THREADS
-    self->keylog_bio = bio;
-    self->keylog_filename = Py_NewRef(arg);
+    keylog_swap(self, bio, Py_NewRef(arg));
     SSL_CTX_set_keylog_callback(self->ctx, keylog_callback);
     return 0;
 }

@@ -335,36 +335,84 @@ format_message(PyObject *lib_obj, PyObject *reason_obj, const char *errstr,
 }
 
 /* The (py_errno, message) tuple for an error with no library or reason,
- * raised at file:line; borrowed from a small cache in the module state.
- * errstr and file are string literals, so their addresses identify them. */
+ * raised at file:line (new reference), from a small cache in the module
+ * state that threads share.  A slot is filled once, its args pointer
+ * last, and never changed after: a reader that sees the pointer (an
+ * acquire load) sees the rest, and needs no lock, which two threads that
+ * raise SSLWantReadError all the time would fight over.  Filling is
+ * serialised by plain_error_lock.  errstr and file are string literals,
+ * so their addresses identify them. */
+static PyObject *
+plain_error_published(pyssl_state *st, int i)
+{
+#ifdef __GNUC__
+    return __atomic_load_n(&st->plain_error_args[i].args, __ATOMIC_ACQUIRE);
+#else
+    return st->plain_error_args[i].args;
+#endif
+}
+
+static PyObject *
+plain_error_lookup(pyssl_state *st, int py_errno, const char *errstr,
+                   const char *file, int line)
+{
+    for (int i = 0; i < PYSSL_PLAIN_ERROR_SLOTS; i++) {
+        PyObject *args = plain_error_published(st, i);
+        if (args == NULL) {
+            return NULL; /* slots fill in order: the rest are empty */
+        }
+        if (st->plain_error_args[i].errstr == errstr &&
+            st->plain_error_args[i].file == file &&
+            st->plain_error_args[i].line == line &&
+            st->plain_error_args[i].py_errno == py_errno) {
+            return Py_NewRef(args);
+        }
+    }
+    return NULL;
+}
+
+/* Fill the next slot with args, unless another thread has cached the
+ * same call site meanwhile or all are taken. */
+static void
+plain_error_fill(pyssl_state *st, PyObject *args, int py_errno,
+                 const char *errstr, const char *file, int line)
+{
+    pyssl_ft_mutex_lock(&st->plain_error_lock);
+    PyObject *had = plain_error_lookup(st, py_errno, errstr, file, line);
+    int slot = st->plain_error_used;
+    if (had == NULL && slot < PYSSL_PLAIN_ERROR_SLOTS) {
+        st->plain_error_args[slot].errstr = errstr;
+        st->plain_error_args[slot].file = file;
+        st->plain_error_args[slot].line = line;
+        st->plain_error_args[slot].py_errno = py_errno;
+#ifdef __GNUC__
+        __atomic_store_n(&st->plain_error_args[slot].args, Py_NewRef(args),
+                         __ATOMIC_RELEASE);
+#else
+        st->plain_error_args[slot].args = Py_NewRef(args);
+#endif
+        st->plain_error_used = slot + 1;
+    }
+    pyssl_ft_mutex_unlock(&st->plain_error_lock);
+    Py_XDECREF(had); /* a tuple of an int and a str: no finalizer */
+}
+
 static PyObject *
 plain_error_args(pyssl_state *st, int py_errno, const char *errstr,
                  const char *file, int line)
 {
-    for (int i = 0; i < PYSSL_PLAIN_ERROR_SLOTS; i++) {
-        if (st->plain_error_args[i].args != NULL &&
-            st->plain_error_args[i].errstr == errstr &&
-            st->plain_error_args[i].file == file &&
-            st->plain_error_args[i].line == line &&
-            st->plain_error_args[i].py_errno == py_errno) {
-            return st->plain_error_args[i].args;
-        }
+    PyObject *args = plain_error_lookup(st, py_errno, errstr, file, line);
+    if (args != NULL) {
+        return args;
     }
     PyObject *msg = format_message(NULL, NULL, errstr, NULL, file, line);
     if (msg == NULL) {
         return NULL;
     }
-    PyObject *args = Py_BuildValue("(iN)", py_errno, msg);
-    if (args == NULL) {
-        return NULL;
+    args = Py_BuildValue("(iN)", py_errno, msg);
+    if (args != NULL) {
+        plain_error_fill(st, args, py_errno, errstr, file, line);
     }
-    int slot = st->plain_error_next;
-    st->plain_error_next = (slot + 1) % PYSSL_PLAIN_ERROR_SLOTS;
-    Py_XSETREF(st->plain_error_args[slot].args, args);
-    st->plain_error_args[slot].errstr = errstr;
-    st->plain_error_args[slot].file = file;
-    st->plain_error_args[slot].line = line;
-    st->plain_error_args[slot].py_errno = py_errno;
     return args;
 }
 
@@ -401,6 +449,7 @@ raise_ssl_exception(pyssl_state *st, PySSLSocket *sslsock, PyObject *type,
          * (None) stand, and the arguments are the call site's. */
         PyObject *args = plain_error_args(st, py_errno, errstr, file, line);
         exc = args ? PyObject_Call(type, args, NULL) : NULL;
+        Py_XDECREF(args);
         if (exc != NULL) {
             PyErr_SetObject(type, exc);
         }
@@ -510,27 +559,27 @@ raise_system_error(PySSLSocket *sslsock, unsigned long e)
 }
 
 PyObject *
-pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
-                       int line)
+pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
+                       const char *file, int line)
 {
-    pyssl_state *st = sslsock->ctx->state;
+    pyssl_state *st = sslsock->state;
     PyObject *type = st->SSLError;
     const char *errstr = NULL;
     int p;
     /* SSL_get_error only says WANT_* while the error queue is empty, so
      * there is no library or reason to look up and nothing to clear: the
      * cheap path, unless something queued an error since. */
-    if ((sslsock->err.ssl == SSL_ERROR_WANT_READ ||
-         sslsock->err.ssl == SSL_ERROR_WANT_WRITE) && ERR_peek_error() == 0) {
+    if ((err->ssl == SSL_ERROR_WANT_READ ||
+         err->ssl == SSL_ERROR_WANT_WRITE) && ERR_peek_error() == 0) {
         return pyssl_raise_want_at(sslsock,
-                                   sslsock->err.ssl == SSL_ERROR_WANT_READ
+                                   err->ssl == SSL_ERROR_WANT_READ
                                        ? PY_SSL_ERROR_WANT_READ
                                        : PY_SSL_ERROR_WANT_WRITE,
                                    file, line);
     }
     unsigned long e = ERR_peek_last_error();
 
-    switch (sslsock->err.ssl) {
+    switch (err->ssl) {
     case SSL_ERROR_ZERO_RETURN:
         p = PY_SSL_ERROR_ZERO_RETURN;
         type = st->SSLZeroReturnError;
@@ -562,10 +611,10 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
             p = PY_SSL_ERROR_SYSCALL;
             type = st->SSLSyscallError;
         }
-        else if (ret == -1 && sslsock->err.c != 0 && !socket_is_gone(sslsock)) {
+        else if (ret == -1 && err->c != 0 && !socket_is_gone(sslsock)) {
             /* The socket BIO failed: that is an OSError with its errno. */
             ERR_clear_error();
-            pyssl_socket_oserror(sslsock->err.c);
+            pyssl_socket_oserror(err->c);
             pyssl_reraise_parked(sslsock);
             return NULL;
         }
@@ -597,7 +646,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, int ret, const char *file,
         errstr = "Invalid error code";
     }
     if (type == st->SSLEOFError) {
-        sslsock->got_eof = 1;
+        PYSSL_STORE_FLAG(&sslsock->got_eof, 1);
     }
     raise_ssl_exception(st, sslsock, type, p, errstr, e, file, line);
     ERR_clear_error();
@@ -626,7 +675,7 @@ PyObject *
 pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
                     int line)
 {
-    pyssl_state *st = sslsock->ctx->state;
+    pyssl_state *st = sslsock->state;
     PyObject *type = st->SSLWantWriteError;
     const char *errstr = "The operation did not complete (write)";
     if (which == PY_SSL_ERROR_WANT_READ) {
@@ -653,6 +702,8 @@ pyssl_park_exception(PySSLSocket *sslsock)
     if (exc == NULL) {
         return;
     }
+    /* Two threads may park at once (reader and writer of one SSL). */
+    PYSSL_BEGIN_CS(sslsock);
     if (sslsock->exc != NULL) {
         /* The newest is raised, with the earlier one as its __context__,
          * as Python chains an exception raised while another was handled:
@@ -661,16 +712,16 @@ pyssl_park_exception(PySSLSocket *sslsock)
         sslsock->exc = NULL;
     }
     sslsock->exc = exc;
+    PYSSL_END_CS();
 }
 
 int
 pyssl_reraise_parked(PySSLSocket *sslsock)
 {
-    PyObject *parked = sslsock->exc;
+    PyObject *parked = pyssl_field_take((PyObject *)sslsock, &sslsock->exc);
     if (parked == NULL) {
         return 0;
     }
-    sslsock->exc = NULL;
     PyObject *current = PyErr_GetRaisedException();
     if (current == NULL) {
         /* OpenSSL went on regardless: the callback's exception is the error. */

@@ -584,6 +584,7 @@ module_free(void *module)
 
 static PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, (void *)module_exec},
+    PYSSL_MOD_GIL_SLOT
     {0, NULL},
 };
 

@@ -24,9 +24,11 @@
  * sent or received.
  *
  * The callback runs mid-handshake without the GIL (like servername_cb in
- * context.c). The Python objects it reads change only with the GIL held.
- * An exception from a user callback is parked on the connection and raised
- * by the handshake call (as _msg_callback's are).
+ * context.c); it reads the connection's context and the Python objects
+ * that setters replace through pyssl_field_get, which on free-threaded
+ * builds holds the owner's critical section. An exception from a user
+ * callback is parked on the connection and raised by the handshake call
+ * (as _msg_callback's are).
  */
 #include "pyssl.h"
 
@@ -37,11 +39,14 @@
 static PyObject *
 staple_for(PySSLSocket *sslsock)
 {
-    PySSLContext *ctx = sslsock->ctx;
-    if (ctx->ocsp_staple_callback == NULL) {
-        return Py_NewRef(ctx->ocsp_staple ? ctx->ocsp_staple : Py_None);
+    PySSLContext *ctx = pyssl_socket_ctx(sslsock);
+    PyObject *cb = pyssl_field_get((PyObject *)ctx, &ctx->ocsp_staple_callback);
+    if (cb == NULL) {
+        PyObject *der = pyssl_field_get((PyObject *)ctx, &ctx->ocsp_staple);
+        Py_DECREF(ctx);
+        return der ? der : Py_NewRef(Py_None);
     }
-    PyObject *cb = Py_NewRef(ctx->ocsp_staple_callback);
+    Py_DECREF(ctx);
     PyObject *owner = pyssl_socket_owner_or_self(sslsock);
     PyObject *res = owner ? PyObject_CallFunctionObjArgs(cb, owner, NULL) : NULL;
     Py_XDECREF(owner);
@@ -120,11 +125,12 @@ response_bytes(SSL *s)
 static int
 client_status(SSL *s, PySSLSocket *sslsock)
 {
-    PySSLContext *ctx = sslsock->ctx;
-    if (ctx->ocsp_response_callback == NULL) {
+    PySSLContext *ctx = pyssl_socket_ctx(sslsock);
+    PyObject *cb = pyssl_field_get((PyObject *)ctx, &ctx->ocsp_response_callback);
+    Py_DECREF(ctx);
+    if (cb == NULL) {
         return 1;
     }
-    PyObject *cb = Py_NewRef(ctx->ocsp_response_callback);
     PyObject *owner = pyssl_socket_owner_or_self(sslsock);
     PyObject *der = owner ? response_bytes(s) : NULL;
     PyObject *res = der ? PyObject_CallFunctionObjArgs(cb, owner, der, NULL) : NULL;
@@ -208,7 +214,8 @@ pyssl_context_set_ocsp_request(PySSLContext *self, PyObject *arg, void *c)
 /* The three object attributes share one setter shape: None (or deletion
  * refused) clears, otherwise the check decides. */
 static int
-replace_attr(PyObject **slot, PyObject *arg, const char *name, int callable)
+replace_attr(PySSLContext *self, PyObject **slot, PyObject *arg,
+             const char *name, int callable)
 {
     if (arg == NULL) {
         PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'", name);
@@ -229,9 +236,8 @@ replace_attr(PyObject **slot, PyObject *arg, const char *name, int callable)
             return -1;
         }
     }
-    PyObject *old = *slot;
-    *slot = arg == Py_None ? NULL : Py_NewRef(arg);
-    Py_XDECREF(old);
+    Py_XDECREF(pyssl_field_swap((PyObject *)self, slot,
+                                arg == Py_None ? NULL : Py_NewRef(arg)));
     return 0;
 }
 
@@ -248,15 +254,16 @@ server_only(PySSLContext *self, PyObject *arg, const char *name)
 }
 
 static PyObject *
-get_or_none(PyObject *v)
+get_or_none(PySSLContext *self, PyObject **field)
 {
-    return Py_NewRef(v ? v : Py_None);
+    PyObject *v = pyssl_field_get((PyObject *)self, field);
+    return v ? v : Py_NewRef(Py_None);
 }
 
 PyObject *
 pyssl_context_get_ocsp_response_callback(PySSLContext *self, void *c)
 {
-    return get_or_none(self->ocsp_response_callback);
+    return get_or_none(self, &self->ocsp_response_callback);
 }
 
 int
@@ -268,14 +275,14 @@ pyssl_context_set_ocsp_response_callback(PySSLContext *self, PyObject *arg, void
                         "ocsp_response_callback cannot be set on a TLS_SERVER context");
         return -1;
     }
-    return replace_attr(&self->ocsp_response_callback, arg,
+    return replace_attr(self, &self->ocsp_response_callback, arg,
                         "ocsp_response_callback", 1);
 }
 
 PyObject *
 pyssl_context_get_ocsp_staple(PySSLContext *self, void *c)
 {
-    return get_or_none(self->ocsp_staple);
+    return get_or_none(self, &self->ocsp_staple);
 }
 
 int
@@ -284,13 +291,13 @@ pyssl_context_set_ocsp_staple(PySSLContext *self, PyObject *arg, void *c)
     if (server_only(self, arg, "ocsp_staple") < 0) {
         return -1;
     }
-    return replace_attr(&self->ocsp_staple, arg, "ocsp_staple", 0);
+    return replace_attr(self, &self->ocsp_staple, arg, "ocsp_staple", 0);
 }
 
 PyObject *
 pyssl_context_get_ocsp_staple_callback(PySSLContext *self, void *c)
 {
-    return get_or_none(self->ocsp_staple_callback);
+    return get_or_none(self, &self->ocsp_staple_callback);
 }
 
 int
@@ -299,7 +306,7 @@ pyssl_context_set_ocsp_staple_callback(PySSLContext *self, PyObject *arg, void *
     if (server_only(self, arg, "ocsp_staple_callback") < 0) {
         return -1;
     }
-    return replace_attr(&self->ocsp_staple_callback, arg,
+    return replace_attr(self, &self->ocsp_staple_callback, arg,
                         "ocsp_staple_callback", 1);
 }
 

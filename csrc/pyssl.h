@@ -141,7 +141,7 @@ enum py_ssl_cert_requirements {
 /* ------------------------------------------------------------------------ */
 /* Module state                                                             */
 
-#define PYSSL_PLAIN_ERROR_SLOTS 8
+#define PYSSL_PLAIN_ERROR_SLOTS 32
 
 typedef struct {
     /* types */
@@ -172,7 +172,9 @@ typedef struct {
     PyObject *str_gettimeout;
     /* The (errno, message) argument tuples of errors that carry no OpenSSL
      * code, such as the SSLWantReadError every non-blocking read that finds
-     * no data raises: formatted once per call site, not once per raise. */
+     * no data raises: formatted once per call site, not once per raise.
+     * Each slot is filled once and then only read (errors.c), so threads
+     * read it without a lock; a few dozen call sites exist. */
     struct {
         const char *errstr;
         const char *file;
@@ -180,7 +182,8 @@ typedef struct {
         int py_errno;
         PyObject *args;
     } plain_error_args[PYSSL_PLAIN_ERROR_SLOTS];
-    int plain_error_next;
+    int plain_error_used;         /* slots filled */
+    pyssl_ft_mutex plain_error_lock; /* held to fill a slot (free-threaded) */
 } pyssl_state;
 
 static inline pyssl_state *
@@ -318,7 +321,10 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     SSL *ssl;
-    PySSLContext *ctx;        /* strong; changes when an SNI callback switches it */
+    pyssl_state *state;       /* borrowed, as the context's; never changes */
+    PySSLContext *ctx;        /* strong; changes when an SNI callback switches
+                               * it: read and replaced in the object's
+                               * critical section (free-threaded builds) */
     PyObject *sock;           /* weakref to the socket.socket, NULL for BIOs */
     PyObject *owner;          /* weakref to the SSLSocket/SSLObject, or NULL */
     PyObject *server_hostname;/* str or None */
@@ -329,7 +335,6 @@ typedef struct {
     char bufs_held;           /* over memory BIOs: OpenSSL may hold record
                                * buffers, to give back once idle; only
                                * touched with the connection lock */
-    pyssl_err err;            /* of the call being raised (io_result) */
     /* The connection lock: one thread at a time inside OpenSSL with this
      * SSL (socket.c, "Who owns what"); lock_owner is the holder's thread
      * ident, so that a callback that re-enters on the same thread does
@@ -376,6 +381,60 @@ pyssl_str_or_none(const char *s)
     return PyUnicode_FromString(s);
 }
 
+/* A PyObject* field that setters replace while other threads read it
+ * (callbacks, a socket's context): read and replaced in the owner's
+ * critical section, so a reader never gets an object already released
+ * (free-threaded builds; under the GIL these are plain loads and stores).
+ * pyssl_field_get returns a new reference or NULL; pyssl_field_swap stores
+ * value (stolen) and returns the old one, for the caller to release. */
+static inline PyObject *
+pyssl_field_get(PyObject *owner, PyObject **field)
+{
+    PyObject *v;
+    PYSSL_BEGIN_CS(owner);
+    v = Py_XNewRef(*field);
+    PYSSL_END_CS();
+    return v;
+}
+
+static inline PyObject *
+pyssl_field_swap(PyObject *owner, PyObject **field, PyObject *value)
+{
+    PyObject *old;
+    PYSSL_BEGIN_CS(owner);
+    old = *field;
+    *field = value;
+    PYSSL_END_CS();
+    return old;
+}
+
+/* Takes what *field holds (the reference too), leaving NULL: for the
+ * exceptions that wait on a socket, which are nearly always NULL, so the
+ * hot path (every read and handshake step) only loads the pointer and
+ * begins no critical section. */
+static inline PyObject *
+pyssl_field_take(PyObject *owner, PyObject **field)
+{
+#if defined(Py_GIL_DISABLED) && defined(__GNUC__)
+    if (__atomic_load_n(field, __ATOMIC_RELAXED) == NULL) {
+        return NULL;
+    }
+#else
+    if (*field == NULL) {
+        return NULL;
+    }
+#endif
+    return pyssl_field_swap(owner, field, NULL);
+}
+
+/* The context an _SSLSocket currently belongs to (new reference). */
+static inline PySSLContext *
+pyssl_socket_ctx(PySSLSocket *sslsock)
+{
+    return (PySSLContext *)pyssl_field_get((PyObject *)sslsock,
+                                           (PyObject **)&sslsock->ctx);
+}
+
 /* Type setup: PyType_FromModuleAndSpec plus what 3.8 lacks (tp_new = NULL
  * for DISALLOW_INSTANTIATION). Returns a new reference or NULL. (module.c) */
 
@@ -391,14 +450,16 @@ PyObject *pyssl_set_ssl_error(pyssl_state *st, const char *msg,
 #define PYSSL_SET_SSL_ERROR(st, msg) \
     pyssl_set_ssl_error((st), (msg), 0, __FILE__, __LINE__)
 
-/* After an SSL_* call on sslsock failed with return value ret: raises the
- * exception SSL_get_error() (in sslsock->err) says, with verification detail
- * for certificate failures, OSError for syscall errors, SSLEOFError for
- * unexpected EOF. Clears the queue. Returns NULL. */
-PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, int ret,
-                                 const char *file, int line);
-#define PYSSL_SET_SOCKET_ERROR(s, ret) \
-    pyssl_set_socket_error((s), (ret), __FILE__, __LINE__)
+/* After an SSL_* call on sslsock failed with return value ret and error
+ * err (SSL_get_error() and errno, captured by the failing call itself, so
+ * that threads sharing the object each raise their own): raises the
+ * exception it says, with verification detail for certificate failures,
+ * OSError for syscall errors, SSLEOFError for unexpected EOF. Clears the
+ * queue. Returns NULL. */
+PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err,
+                                 int ret, const char *file, int line);
+#define PYSSL_SET_SOCKET_ERROR(s, err, ret) \
+    pyssl_set_socket_error((s), (err), (ret), __FILE__, __LINE__)
 
 /* Raise SSLWantReadError or SSLWantWriteError (which is PY_SSL_ERROR_WANT_
  * READ or _WRITE) for an operation that asked no OpenSSL function, so the

@@ -24,11 +24,16 @@
  *    gate (sockbio.c) turns "would block" into WANT_*, and the wait in
  *    poll() happens unlocked, so a reader waiting for data never keeps a
  *    writer out, nor the other way round;
- *  - each call keeps the error it got in a local pyssl_err; self->err is
- *    only the one being raised, set with the GIL just before raising;
- *    read_exc belongs to readers and is only touched with the GIL;
+ *  - each call keeps the error it got in a local pyssl_err and raises
+ *    from that; read_exc (readers') and exc (parked by callbacks) are
+ *    swapped in and out in the object's critical section (see compat.h,
+ *    "Free-threading"), as are the context and owner the setters change;
  *  - the getters (cipher, version, peer certificate...) read what the
  *    handshake settled, under the GIL, as CPython's do.
+ * A critical section is never begun on an object whose critical section
+ * this thread already holds: on 3.13 that suspends and re-takes it the
+ * slow way (spinning with sched_yield), which cost a handshake ~200
+ * yields when the raise path did so.
  * A Python callback that OpenSSL runs under the lock (SNI, PSK, message
  * callback) may call back into the same object on the same thread:
  * lock_owner lets it through, as if there were no lock.
@@ -63,14 +68,14 @@ typedef struct {
 static PyObject *
 raise_socket_gone(PySSLSocket *self)
 {
-    return pyssl_raise(self->ctx->state, NULL, PY_SSL_ERROR_NO_SOCKET,
+    return pyssl_raise(self->state, NULL, PY_SSL_ERROR_NO_SOCKET,
                        "Underlying socket connection gone");
 }
 
 static PyObject *
 raise_socket_closed(PySSLSocket *self)
 {
-    PyErr_SetString(self->ctx->state->SSLError,
+    PyErr_SetString(self->state->SSLError,
                     "Underlying socket has been closed.");
     return NULL;
 }
@@ -131,7 +136,7 @@ io_begin(PySSLSocket *self, io_ctx *io)
 static int
 io_learn(PySSLSocket *self, io_ctx *io)
 {
-    io->fd = socket_fileno(self->ctx->state, io->sock);
+    io->fd = socket_fileno(self->state, io->sock);
     if (io->fd < 0) {
         if (!PyErr_Occurred()) {
             raise_socket_closed(self);
@@ -139,7 +144,7 @@ io_learn(PySSLSocket *self, io_ctx *io)
         return -1;
     }
     PyObject *t = PyObject_CallMethodObjArgs(io->sock,
-                                             self->ctx->state->str_gettimeout,
+                                             self->state->str_gettimeout,
                                              NULL);
     if (t == NULL) {
         return -1;
@@ -375,12 +380,11 @@ run_io(PySSLSocket *self, ssl_op op, void *arg, const char *timeout_msg,
        int *pret, pyssl_err *perr)
 {
     io_ctx io;
-    if (self->got_eof) {
+    if (PYSSL_LOAD_FLAG(&self->got_eof)) {
         /* The peer is gone for good; without kTLS SSL_sendfile would
          * report "uninitialized" instead. */
         pyssl_err eof = {SSL_ERROR_SYSCALL, 0};
-        self->err = eof;
-        PYSSL_SET_SOCKET_ERROR(self, 0);
+        PYSSL_SET_SOCKET_ERROR(self, &eof, 0);
         return -1;
     }
     if (io_begin(self, &io) < 0) {
@@ -397,8 +401,7 @@ static int
 io_result(PySSLSocket *self, int failed, int ret, const pyssl_err *err)
 {
     if (failed) {
-        self->err = *err;
-        PYSSL_SET_SOCKET_ERROR(self, ret);
+        PYSSL_SET_SOCKET_ERROR(self, err, ret);
         return -1;
     }
     return pyssl_reraise_parked(self);
@@ -536,9 +539,9 @@ read_on_failed(PySSLSocket *self, int ret, const pyssl_err *err)
         ERR_clear_error();
         return;
     }
-    self->err = *err;
-    PYSSL_SET_SOCKET_ERROR(self, ret);
-    Py_XSETREF(self->read_exc, PyErr_GetRaisedException());
+    PYSSL_SET_SOCKET_ERROR(self, err, ret);
+    Py_XDECREF(pyssl_field_swap((PyObject *)self, &self->read_exc,
+                                PyErr_GetRaisedException()));
 }
 
 /* Over a socket with the gate, a read that filled a whole record goes on
@@ -574,7 +577,8 @@ read_more_records(PySSLSocket *self, rw_arg *a)
 static int
 nothing_to_read(PySSLSocket *self)
 {
-    if (self->sock != NULL || self->read_exc != NULL) {
+    if (self->sock != NULL ||
+        PYSSL_LOAD_FLAG(&self->read_exc) != NULL) {
         return 0;
     }
     SSL *ssl = self->ssl;
@@ -609,9 +613,8 @@ read_into(PySSLSocket *self, void *buf, size_t len, int checked)
     rw_arg a = {buf, len, 0, &self->bufs_held, 0, {0, 0}};
     int ret = 0;
     pyssl_err err = {0, 0};
-    if (self->read_exc != NULL) {
-        PyObject *exc = self->read_exc;
-        self->read_exc = NULL;
+    PyObject *exc = pyssl_field_take((PyObject *)self, &self->read_exc);
+    if (exc != NULL) {
         PyErr_SetRaisedException(exc);
         return -1;
     }
@@ -769,8 +772,7 @@ sslsock_pending(PySSLSocket *self, PyObject *unused)
     }
     conn_unlock(self, taken);
     if (count < 0) {
-        self->err = err;
-        return PYSSL_SET_SOCKET_ERROR(self, count);
+        return PYSSL_SET_SOCKET_ERROR(self, &err, count);
     }
     return PyLong_FromLong(count);
 }
@@ -943,7 +945,7 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
         (io.sock != NULL && io_learn(self, &io) < 0)) {
         io_end(&io);
         if (self->sock != NULL && PyErr_ExceptionMatches(
-                                      self->ctx->state->SSLError)) {
+                                      self->state->SSLError)) {
             /* A closed socket is as gone as a collected one here. */
             PyErr_Clear();
             raise_socket_gone(self);
@@ -957,8 +959,7 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
     }
     if (ret < 0) {
         io_end(&io);
-        self->err = err;
-        return PYSSL_SET_SOCKET_ERROR(self, ret);
+        return PYSSL_SET_SOCKET_ERROR(self, &err, ret);
     }
     if (pyssl_reraise_parked(self) < 0) {
         io_end(&io);
@@ -1000,7 +1001,7 @@ sslsock_getpeercert(PySSLSocket *self, PyObject *args)
     }
     PyObject *res;
     if (binary) {
-        res = pyssl_cert_der(self->ctx->state, cert);
+        res = pyssl_cert_der(self->state, cert);
     }
     else if (!(SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(self->ssl)) &
                SSL_VERIFY_PEER)) {
@@ -1008,7 +1009,7 @@ sslsock_getpeercert(PySSLSocket *self, PyObject *args)
         res = PyDict_New();
     }
     else {
-        res = pyssl_decode_certificate(self->ctx->state, cert);
+        res = pyssl_decode_certificate(self->state, cert);
     }
     X509_free(cert);
     return res;
@@ -1021,7 +1022,7 @@ sslsock_get_verified_chain(PySSLSocket *self, PyObject *unused)
     if (chain == NULL) {
         Py_RETURN_NONE;
     }
-    return pyssl_certificate_list(self->ctx->state, chain);
+    return pyssl_certificate_list(self->state, chain);
 }
 
 /* The peer's chain as sent.  OpenSSL leaves the leaf out on the server
@@ -1042,7 +1043,7 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
             Py_RETURN_NONE;
         }
         list = PyList_New(0);
-        PyObject *leaf = list ? pyssl_certificate_new(self->ctx->state, peer)
+        PyObject *leaf = list ? pyssl_certificate_new(self->state, peer)
                               : NULL;
         X509_free(peer);
         if (leaf == NULL || PyList_Append(list, leaf) < 0) {
@@ -1053,7 +1054,7 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
         Py_DECREF(leaf);
         return list;
     }
-    list = pyssl_certificate_list(self->ctx->state, chain);
+    list = pyssl_certificate_list(self->state, chain);
     if (list == NULL || !self->server_side) {
         return list;
     }
@@ -1061,7 +1062,7 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
     if (peer == NULL) {
         return list;
     }
-    PyObject *leaf = pyssl_certificate_new(self->ctx->state, peer);
+    PyObject *leaf = pyssl_certificate_new(self->state, peer);
     X509_free(peer);
     if (leaf == NULL || PyList_Insert(list, 0, leaf) < 0) {
         Py_XDECREF(leaf);
@@ -1079,7 +1080,7 @@ sslsock_verify_client_post_handshake(PySSLSocket *self, PyObject *unused)
     int ok = SSL_verify_client_post_handshake(self->ssl);
     conn_unlock(self, taken);
     if (!ok) {
-        return PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
+        return PYSSL_SET_SSL_ERROR(self->state, NULL);
     }
     Py_RETURN_NONE;
 }
@@ -1291,7 +1292,7 @@ sslsock_server_sigalg(PySSLSocket *self, PyObject *unused)
 static PyObject *
 sslsock_get_context(PySSLSocket *self, void *c)
 {
-    return Py_NewRef((PyObject *)self->ctx);
+    return (PyObject *)pyssl_socket_ctx(self);
 }
 
 /* How an SNI callback moves a connection to another context. */
@@ -1302,23 +1303,33 @@ sslsock_set_context(PySSLSocket *self, PyObject *value, void *c)
         PyErr_SetString(PyExc_AttributeError, "context cannot be deleted");
         return -1;
     }
-    if (!PyObject_TypeCheck(value, self->ctx->state->context_type)) {
+    if (!PyObject_TypeCheck(value, self->state->context_type)) {
         PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
         return -1;
     }
     PySSLContext *ctx = (PySSLContext *)value;
+    PyObject *old = NULL;
+    int ok;
+    /* In this object's critical section, so that two threads moving it
+     * leave self->ctx the context its SSL belongs to. */
+    PYSSL_BEGIN_CS(self);
     /* Under the new context's lock: it copies that context's
      * certificates, which load_cert_chain may be replacing. */
-    if (!pyssl_context_move_ssl(ctx, self->ssl)) {
-        PYSSL_SET_SSL_ERROR(self->ctx->state, NULL);
+    ok = pyssl_context_move_ssl(ctx, self->ssl);
+    if (ok) {
+        /* SSL_set_SSL_CTX leaves the message callback the SSL was created
+         * with: follow the new context's _msg_callback, as CPython does. */
+        PyObject *cb = pyssl_field_get(value, &ctx->msg_callback);
+        SSL_set_msg_callback(self->ssl, cb ? pyssl_msg_callback : NULL);
+        Py_XDECREF(cb);
+        old = (PyObject *)self->ctx;
+        self->ctx = (PySSLContext *)Py_NewRef(value);
+    }
+    PYSSL_END_CS();
+    if (!ok) {
+        PYSSL_SET_SSL_ERROR(self->state, NULL);
         return -1;
     }
-    /* SSL_set_SSL_CTX leaves the message callback the SSL was created
-     * with: follow the new context's _msg_callback, as CPython does. */
-    SSL_set_msg_callback(self->ssl,
-                         ctx->msg_callback ? pyssl_msg_callback : NULL);
-    PySSLContext *old = self->ctx;
-    self->ctx = (PySSLContext *)Py_NewRef(value);
     Py_DECREF(old);
     return 0;
 }
@@ -1342,10 +1353,12 @@ static PyObject *
 sslsock_get_owner(PySSLSocket *self, void *c)
 {
     PyObject *owner;
-    if (self->owner == NULL) {
+    PyObject *ref = pyssl_field_get((PyObject *)self, &self->owner);
+    if (ref == NULL) {
         Py_RETURN_NONE;
     }
-    int rc = PyWeakref_GetRef(self->owner, &owner);
+    int rc = PyWeakref_GetRef(ref, &owner);
+    Py_DECREF(ref);
     if (rc < 0) {
         return NULL;
     }
@@ -1367,9 +1380,7 @@ sslsock_set_owner(PySSLSocket *self, PyObject *value, void *c)
     if (ref == NULL) {
         return -1;
     }
-    PyObject *old = self->owner;
-    self->owner = ref;
-    Py_XDECREF(old);
+    Py_XDECREF(pyssl_field_swap((PyObject *)self, &self->owner, ref));
     return 0;
 }
 
@@ -1380,13 +1391,16 @@ sslsock_get_session(PySSLSocket *self, void *c)
     if (session == NULL) {
         Py_RETURN_NONE;
     }
-    return pyssl_session_new(self->ctx, session);
+    PySSLContext *ctx = pyssl_socket_ctx(self);
+    PyObject *res = pyssl_session_new(ctx, session);
+    Py_DECREF(ctx);
+    return res;
 }
 
 static int
 sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
 {
-    pyssl_state *st = self->ctx->state;
+    pyssl_state *st = self->state;
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "session cannot be deleted");
         return -1;
@@ -1397,7 +1411,10 @@ sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
         return -1;
     }
     PySSLSession *sess = (PySSLSession *)value;
-    if (sess->ctx->ctx != self->ctx->ctx) {
+    PySSLContext *ctx = pyssl_socket_ctx(self);
+    int same = sess->ctx->ctx == ctx->ctx;
+    Py_DECREF(ctx);
+    if (!same) {
         PyErr_SetString(PyExc_ValueError,
                         "Session refers to a different SSLContext.");
         return -1;
@@ -1407,12 +1424,18 @@ sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
                         "Cannot set session for server-side SSLSocket.");
         return -1;
     }
-    if (SSL_is_init_finished(self->ssl)) {
+    /* Under the connection lock: a handshake may be starting on another
+     * thread. */
+    int taken = conn_lock_gil(self);
+    int started = SSL_is_init_finished(self->ssl);
+    int ok = started || SSL_set_session(self->ssl, sess->session);
+    conn_unlock(self, taken);
+    if (started) {
         PyErr_SetString(PyExc_ValueError,
                         "Cannot set session after handshake.");
         return -1;
     }
-    if (!SSL_set_session(self->ssl, sess->session)) {
+    if (!ok) {
         PYSSL_SET_SSL_ERROR(st, NULL);
         return -1;
     }
@@ -1429,8 +1452,10 @@ PyObject *
 pyssl_socket_owner_or_self(PySSLSocket *sslsock)
 {
     PyObject *owner = NULL;
-    if (sslsock->owner != NULL) {
-        int rc = PyWeakref_GetRef(sslsock->owner, &owner);
+    PyObject *ref = pyssl_field_get((PyObject *)sslsock, &sslsock->owner);
+    if (ref != NULL) {
+        int rc = PyWeakref_GetRef(ref, &owner);
+        Py_DECREF(ref);
         if (rc > 0) {
             return owner;
         }
@@ -1882,7 +1907,7 @@ pyssl_socket_init(PyObject *module, pyssl_state *st)
 static int
 configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
 {
-    pyssl_state *st = self->ctx->state;
+    pyssl_state *st = self->state;
     if (len == 0 || hostname[0] == '.') {
         PyErr_SetString(PyExc_ValueError,
                         "server_hostname cannot be an empty string or start "
@@ -1903,7 +1928,7 @@ configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
     if (ip == NULL) {
         ok = SSL_set_tlsext_host_name(self->ssl, hostname);
     }
-    if (ok && self->ctx->check_hostname) {
+    if (ok && PYSSL_LOAD_FLAG(&self->ctx->check_hostname)) {
         X509_VERIFY_PARAM *param = SSL_get0_param(self->ssl);
         ok = ip == NULL
             ? X509_VERIFY_PARAM_set1_host(param, hostname, len)
@@ -1924,7 +1949,7 @@ configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
 static void
 configure_pha(PySSLSocket *self)
 {
-    if (!self->ctx->post_handshake_auth) {
+    if (!PYSSL_LOAD_FLAG(&self->ctx->post_handshake_auth)) {
         return;
     }
     if (!self->server_side) {
@@ -1982,6 +2007,7 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
         return NULL;
     }
     self->ssl = NULL;
+    self->state = ctx->state;
     self->ctx = (PySSLContext *)Py_NewRef((PyObject *)ctx);
     self->sock = NULL;
     self->owner = NULL;
@@ -1989,7 +2015,6 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->server_side = w->server_side;
     self->shutdown_seen_zero = 0;
     self->got_eof = 0;
-    self->err.ssl = self->err.c = 0;
     self->lock_owner = 0;
     int no_lock = pyssl_mutex_init(&self->lock);
     self->exc = NULL;
@@ -2040,7 +2065,8 @@ wrap(PySSLContext *ctx, const wrap_args *w)
     }
 #ifdef PYSSL_SSL_NEW_DROPS_HOSTFLAGS
     /* Before 1.1.1l, SSL_new did not copy the context's host flags. */
-    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(self->ssl), ctx->hostflags);
+    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(self->ssl),
+                                    PYSSL_LOAD_FLAG(&ctx->hostflags));
 #endif
     configure_pha(self);
     if (w->hostname != NULL &&

@@ -75,7 +75,8 @@ class Certs(object):
     """PEM files for a CA, a server cert and a client cert, all from trustme."""
 
     def __init__(self, directory):
-        import trustme
+        import trustme_proxy
+        trustme = trustme_proxy.load()
         self.dir = directory
         self.ca = trustme.CA()
         self.other_ca = trustme.CA()
@@ -111,12 +112,9 @@ class Certs(object):
 
     def encrypted_key(self, password, name="encrypted.key"):
         """The server key, PEM, encrypted with *password* (bytes)."""
-        from cryptography.hazmat.primitives import serialization
-        key = serialization.load_pem_private_key(
-            self.server.private_key_pem.bytes(), password=None)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password))
+        import trustme_proxy
+        pem = trustme_proxy.encrypt_key(self.server.private_key_pem.bytes(),
+                                        password)
         return self._write(name, pem)
 
     def write(self, name, data):

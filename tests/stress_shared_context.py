@@ -44,7 +44,8 @@ class Certs(object):
     """A CA and two certificates for localhost, as PEM files."""
 
     def __init__(self, ssl, directory):
-        import trustme
+        import trustme_proxy
+        trustme = trustme_proxy.load()
         self.dir = directory
         ca = trustme.CA()
         a, b = ca.issue_cert(u"localhost"), ca.issue_cert(u"localhost")
@@ -71,12 +72,8 @@ class Certs(object):
         return path
 
     def _encrypt(self, leaf, password):
-        from cryptography.hazmat.primitives import serialization
-        key = serialization.load_pem_private_key(
-            leaf.private_key_pem.bytes(), password=None)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password))
+        import trustme_proxy
+        pem = trustme_proxy.encrypt_key(leaf.private_key_pem.bytes(), password)
         return self._write("a-encrypted.key", pem)
 
 

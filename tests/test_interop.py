@@ -31,7 +31,8 @@ class PKI(object):
     which one it got: localhost (also 127.0.0.1), other.example, a client."""
 
     def __init__(self, directory):
-        import trustme
+        import trustme_proxy
+        trustme = trustme_proxy.load()
         self.dir = directory
         self.ca = trustme.CA()
         self.cafile = self._write("ca.pem", self.ca.cert_pem.bytes())

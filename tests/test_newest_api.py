@@ -43,7 +43,8 @@ def kept_api(name):
 class Pki(object):
 
     def __init__(self, directory):
-        import trustme
+        import trustme_proxy
+        trustme = trustme_proxy.load()
         rsa = trustme.KeyType.RSA
         self.dir = directory
         self.root = trustme.CA(key_type=rsa)

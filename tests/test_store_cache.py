@@ -13,7 +13,6 @@ X509_STORE. What users rely on, and what these tests check:
 The same tests pass against the stdlib (PYSSL_TEST_MODULE=ssl), which has no
 cache: they describe behaviour, not the mechanism.
 """
-import datetime
 import os
 import threading
 
@@ -52,23 +51,8 @@ def write_file(path, data):
 
 def revocation_list(ca, revoked_leaf):
     """PEM CRL, signed by trustme CA *ca*, revoking *revoked_leaf*."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
-    ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), None)
-    leaf = x509.load_pem_x509_certificate(revoked_leaf.cert_chain_pems[0].bytes())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    revoked = (x509.RevokedCertificateBuilder()
-               .serial_number(leaf.serial_number)
-               .revocation_date(now - datetime.timedelta(minutes=5))
-               .build())
-    crl = (x509.CertificateRevocationListBuilder()
-           .issuer_name(ca_cert.subject)
-           .last_update(now - datetime.timedelta(minutes=5))
-           .next_update(now + datetime.timedelta(days=1))
-           .add_revoked_certificate(revoked)
-           .sign(ca_key, hashes.SHA256()))
-    return crl.public_bytes(serialization.Encoding.PEM)
+    import trustme_proxy
+    return trustme_proxy.revocation_list(ca, revoked_leaf)
 
 
 @pytest.fixture(params=["cache", "no-cache"])
@@ -253,7 +237,8 @@ def test_contexts_made_in_many_threads(certs):
 def test_many_ca_files_each_trusted_by_its_own_contexts(certs, tmp_path):
     """More CA files than the cache keeps at once: each context still trusts
     exactly its own file's CA, whichever entries were evicted meanwhile."""
-    import trustme
+    import trustme_proxy
+    trustme = trustme_proxy.load()
     cas = [trustme.CA() for _ in range(12)]
     servers, clients = [], []
     for i, ca in enumerate(cas):
