@@ -6,6 +6,7 @@ include/ and lib/), from pkg-config, or from the compiler's own search paths.
 Environment switches (PYSSL_WERROR, PYSSL_DEBUG, PYSSL_ASAN, PYSSL_UBSAN...):
 see csrc/build_flags.py, which ci/devbuild.py reads too.
 """
+
 import glob
 import os
 import shlex
@@ -22,12 +23,15 @@ from setuptools.command.build_py import build_py
 # pyproject.toml's build-system asks for: 77 or later, 70.1 or later on 3.8.
 SETUPTOOLS_MAJOR = int(setuptools.__version__.split(".")[0])
 if SETUPTOOLS_MAJOR < 61:
-    sys.exit("pyssl: building needs setuptools >= 61 (found %s); "
-             "run: python -m pip install -U setuptools" % setuptools.__version__)
+    sys.exit(
+        "pyssl: building needs setuptools >= 61 (found %s); "
+        "run: python -m pip install -U setuptools" % setuptools.__version__
+    )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "csrc"))
 from build_flags import compile_flags  # noqa: E402  (csrc/ holds it)
+
 del sys.path[0]
 MISSING_OPENSSL = (
     "pyssl: the OpenSSL headers were not found (openssl/ssl.h). Install them "
@@ -39,8 +43,9 @@ MISSING_OPENSSL = (
 
 def _pkg_config(*args):
     try:
-        out = subprocess.run(["pkg-config", *args, "openssl"],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["pkg-config", *args, "openssl"], capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return shlex.split(out.stdout)
@@ -51,10 +56,15 @@ def find_openssl():
     prefix = os.environ.get("PYSSL_OPENSSL_DIR")
     if prefix:
         inc = os.path.join(prefix, "include")
-        libs = [d for d in (os.path.join(prefix, "lib64"), os.path.join(prefix, "lib"))
-                if os.path.isdir(d)]
+        libs = [
+            d
+            for d in (os.path.join(prefix, "lib64"), os.path.join(prefix, "lib"))
+            if os.path.isdir(d)
+        ]
         if not os.path.exists(os.path.join(inc, "openssl", "ssl.h")):
-            sys.exit(MISSING_OPENSSL + " (PYSSL_OPENSSL_DIR=%s has no include/openssl/ssl.h)" % prefix)
+            sys.exit(
+                MISSING_OPENSSL + " (PYSSL_OPENSSL_DIR=%s has no include/openssl/ssl.h)" % prefix
+            )
         return [inc], libs, libs
     cflags = _pkg_config("--cflags-only-I")
     ldflags = _pkg_config("--libs-only-L")
@@ -69,9 +79,12 @@ def have_headers(include_dirs):
     if any(os.path.exists(os.path.join(d, "openssl", "ssl.h")) for d in candidates):
         return True
     # Last resort: ask the compiler (covers multiarch and non-standard toolchains).
-    probe = subprocess.run(["cc", "-E", "-x", "c", "-", "-o", os.devnull],
-                           input="#include <openssl/ssl.h>\n", text=True,
-                           capture_output=True)
+    probe = subprocess.run(
+        ["cc", "-E", "-x", "c", "-", "-o", os.devnull],
+        input="#include <openssl/ssl.h>\n",
+        text=True,
+        capture_output=True,
+    )
     return probe.returncode == 0
 
 
@@ -87,13 +100,19 @@ def extension():
         # their symbols out of the extension's dynamic symbol table.
         archives = [d for d in library_dirs if os.path.exists(os.path.join(d, "libssl.a"))]
         if not archives:
-            sys.exit("pyssl: PYSSL_STATIC_OPENSSL=1 needs libssl.a and libcrypto.a in "
-                     "PYSSL_OPENSSL_DIR's lib/ or lib64/")
-        extra_objects = [os.path.join(archives[0], "libssl.a"),
-                         os.path.join(archives[0], "libcrypto.a")]
+            sys.exit(
+                "pyssl: PYSSL_STATIC_OPENSSL=1 needs libssl.a and libcrypto.a in "
+                "PYSSL_OPENSSL_DIR's lib/ or lib64/"
+            )
+        extra_objects = [
+            os.path.join(archives[0], "libssl.a"),
+            os.path.join(archives[0], "libcrypto.a"),
+        ]
         libraries = ["pthread"] + (["dl"] if sys.platform.startswith("linux") else [])
         rpath = []
-    sources = sorted(os.path.relpath(p, HERE) for p in glob.glob(os.path.join(HERE, "csrc", "*.c")))
+    sources = sorted(
+        os.path.relpath(p, HERE) for p in glob.glob(os.path.join(HERE, "csrc", "*.c"))
+    )
     return Extension(
         "pyssl._ssl",
         sources=sources,
@@ -121,6 +140,7 @@ def license_metadata():
 def pth_line():
     """The start-up hook's one line: PTH_LINE in src/_pyssl_startup.py."""
     import ast
+
     with open(os.path.join(HERE, "src", "_pyssl_startup.py")) as f:
         tree = ast.parse(f.read())
     for node in tree.body:
@@ -141,5 +161,4 @@ class build_py_with_pth(build_py):
             f.write(pth_line() + "\n")
 
 
-setup(ext_modules=[extension()], cmdclass={"build_py": build_py_with_pth},
-      **license_metadata())
+setup(ext_modules=[extension()], cmdclass={"build_py": build_py_with_pth}, **license_metadata())

@@ -24,6 +24,7 @@ wheel installed against the same in one without, run in turn.
 Certificates come from trustme (ECDSA P-256 and RSA 2048); every server
 listens on 127.0.0.1 only.
 """
+
 import argparse
 import gc
 import json
@@ -49,19 +50,16 @@ NOTES = []  # lines printed under the table
 SCENARIOS = {
     "bulk_send": ("bulk send, sendall 64 KiB, TLS 1.3", "MB/s", True, "bulk"),
     # The ceiling's one transfer is both a send and a receive.
-    "bulk_recv": ("bulk receive, recv_into 64 KiB, TLS 1.3", "MB/s", True,
-                  "bulk"),
+    "bulk_recv": ("bulk receive, recv_into 64 KiB, TLS 1.3", "MB/s", True, "bulk"),
     "hs_ecdsa": ("full handshakes, ECDSA P-256", "hs/s", True, "hs_ecdsa"),
     "hs_rsa": ("full handshakes, RSA 2048", "hs/s", True, "hs_rsa"),
     "resume12": ("resumed handshakes, TLS 1.2 session", "hs/s", True, None),
     "resume13": ("resumed handshakes, TLS 1.3 ticket", "hs/s", True, None),
-    "memorybio": ("SSLObject pair over MemoryBIO, one thread", "MB/s", True,
-                  None),
+    "memorybio": ("SSLObject pair over MemoryBIO, one thread", "MB/s", True, None),
     "asyncio": ("asyncio streams, 64 KiB reads", "MB/s", True, None),
     "pingpong": ("ping-pong, 64-byte messages", "rt/s", True, None),
     # gh-123954: what an event loop pays for each read that finds nothing.
-    "wantread": ("SSLObject.read() raising SSLWantReadError", "ns", False,
-                 None),
+    "wantread": ("SSLObject.read() raising SSLWantReadError", "ns", False, None),
     # One record through SSLObject over MemoryBIO, as an event loop moves
     # it: read = feed the record to the incoming BIO and read() it;
     # write = write() it and take it from the outgoing BIO.
@@ -70,31 +68,24 @@ SCENARIOS = {
     "rec_read16k": ("SSLObject, read one 16 KiB record", "ns", False, None),
     "rec_write64": ("SSLObject, write one 64 B record", "ns", False, None),
     "rec_write1k": ("SSLObject, write one 1 KiB record", "ns", False, None),
-    "rec_write16k": ("SSLObject, write one 16 KiB record", "ns", False,
-                     None),
+    "rec_write16k": ("SSLObject, write one 16 KiB record", "ns", False, None),
     "ctx": ("create_default_context()", "ms", False, None),
     "idle_mem": ("idle client connection (RSS)", "KiB", False, None),
     # The same after one 1-byte request and response, as a keep-alive
     # client is once it has read its first reply (and the session tickets).
-    "idle_used": ("idle client connection after one reply (RSS)", "KiB",
-                  False, None),
+    "idle_used": ("idle client connection after one reply (RSS)", "KiB", False, None),
     "import": ("import (fresh interpreter, -X importtime)", "ms", False, None),
     # N threads, each driving both ends of its own SSLObject pair over
     # MemoryBIOs (the contexts are shared), all their work added up; "-s
     # threads" runs the four.  On a free-threaded build the 2-thread figure
     # over the 1-thread one is how the side scales on two cores (a note
     # under the table); under a GIL it stays near 1.
-    "threads1_bulk": ("threads: 1 x SSLObject pair over MemoryBIO, bulk",
-                      "MB/s", True, None),
-    "threads2_bulk": ("threads: 2 x SSLObject pair over MemoryBIO, bulk",
-                      "MB/s", True, None),
-    "threads1_hs": ("threads: 1 x SSLObject pair, full handshakes (ECDSA)",
-                    "hs/s", True, None),
-    "threads2_hs": ("threads: 2 x SSLObject pair, full handshakes (ECDSA)",
-                    "hs/s", True, None),
+    "threads1_bulk": ("threads: 1 x SSLObject pair over MemoryBIO, bulk", "MB/s", True, None),
+    "threads2_bulk": ("threads: 2 x SSLObject pair over MemoryBIO, bulk", "MB/s", True, None),
+    "threads1_hs": ("threads: 1 x SSLObject pair, full handshakes (ECDSA)", "hs/s", True, None),
+    "threads2_hs": ("threads: 2 x SSLObject pair, full handshakes (ECDSA)", "hs/s", True, None),
     # "stdlib" is a venv without pyssl's wheel, "pyssl" the same with it.
-    "startup": ("`python -c pass` in a venv, without / with the wheel", "ms",
-                False, None),
+    "startup": ("`python -c pass` in a venv, without / with the wheel", "ms", False, None),
 }
 
 SIZES = {  # full run, --quick
@@ -115,11 +106,13 @@ SIZES = {  # full run, --quick
 # Worker side: runs in a fresh interpreter, imports one side only
 # --------------------------------------------------------------------------
 
+
 def load_impl(impl, inject=False):
     """The side under test. inject: make `import ssl` give pyssl as well,
     before asyncio is imported, so its sslproto uses pyssl's MemoryBIO."""
     if impl == "pyssl":
         import pyssl as mod
+
         if inject:
             mod.inject_into_stdlib()
     else:
@@ -145,8 +138,15 @@ def server_ctx(ssl, certs, kind="ecdsa", version=None):
 def tls_version(ssl, scenario):
     if scenario in ("resume12",):
         return ssl.TLSVersion.TLSv1_2
-    if scenario in ("bulk_send", "bulk_recv", "asyncio", "pingpong",
-                    "resume13", "idle_mem", "idle_used"):
+    if scenario in (
+        "bulk_send",
+        "bulk_recv",
+        "asyncio",
+        "pingpong",
+        "resume13",
+        "idle_mem",
+        "idle_used",
+    ):
         return ssl.TLSVersion.TLSv1_3
     return None
 
@@ -184,6 +184,7 @@ def pour(sock, total):
 
 # The server half of each network scenario: one per connection ------------
 
+
 def serve_conn(ssl, scenario, conn, size):
     if scenario == "bulk_send":
         drain(conn, size)
@@ -209,8 +210,7 @@ def server_main(args):
     lsock = socket.create_server((HOST, 0), backlog=1024)
     print(lsock.getsockname()[1], flush=True)
     if args.scenario in ("idle_mem", "idle_used"):
-        return hold_conns(ctx, lsock, args.size,
-                          answer=args.scenario == "idle_used")
+        return hold_conns(ctx, lsock, args.size, answer=args.scenario == "idle_used")
     while True:
         raw, _ = lsock.accept()
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -239,8 +239,18 @@ def hold_conns(ctx, lsock, n, answer=False):
 
 
 def start_server(args, scenario, size):
-    cmd = [sys.executable, os.path.abspath(__file__), "--serve", scenario,
-           "--impl", args.impl, "--certs", args.certs, "--size", str(size)]
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--serve",
+        scenario,
+        "--impl",
+        args.impl,
+        "--certs",
+        args.certs,
+        "--size",
+        str(size),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     SERVERS.append(proc)
     port = int(proc.stdout.readline())
@@ -254,6 +264,7 @@ def connect(ctx, port, session=None):
 
 
 # The client half, which is what is timed ---------------------------------
+
 
 def run_bulk(ssl, args):
     size = args.size
@@ -295,8 +306,9 @@ def run_handshakes(ssl, args):
     fresh_ticket = args.scenario == "resume13"
     t0 = time.perf_counter()
     for _ in range(n):
-        sess, reused = one_handshake(ctx, port, session if resume else None,
-                                     want_session=fresh_ticket)
+        sess, reused = one_handshake(
+            ctx, port, session if resume else None, want_session=fresh_ticket
+        )
         if resume and not reused:
             raise RuntimeError("session was not resumed")
         if resume and args.scenario == "resume13":
@@ -411,6 +423,7 @@ def run_threads(ssl, args):
     own SSLObject pair (bulk: args.size bytes; hs: args.size handshakes);
     the result is the total over the wall time until the last is done."""
     import threading
+
     n = int(args.scenario[len("threads")])
     bulk = args.scenario.endswith("_bulk")
     cctx, sctx = client_ctx(ssl, args.certs), server_ctx(ssl, args.certs)
@@ -466,7 +479,7 @@ def record_size(scenario):
     """rec_read1k -> 1024."""
     for prefix in ("rec_read", "rec_write"):
         if scenario.startswith(prefix):
-            return RECORD_SIZES[scenario[len(prefix):]]
+            return RECORD_SIZES[scenario[len(prefix) :]]
     raise ValueError(scenario)
 
 
@@ -505,6 +518,7 @@ def run_records(ssl, args):
 def asyncio_server_main(args):
     ssl = load_impl(args.impl, inject=True)
     import asyncio
+
     ctx = server_ctx(ssl, args.certs, "ecdsa", ssl.TLSVersion.TLSv1_3)
 
     async def main():
@@ -530,9 +544,18 @@ def asyncio_server_main(args):
 
 def run_asyncio(ssl, args):
     import asyncio
-    cmd = [sys.executable, os.path.abspath(__file__), "--serve-asyncio",
-           "--impl", args.impl, "--certs", args.certs,
-           "--size", str(args.size)]
+
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--serve-asyncio",
+        "--impl",
+        args.impl,
+        "--certs",
+        args.certs,
+        "--size",
+        str(args.size),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     SERVERS.append(proc)
     port = int(proc.stdout.readline())
@@ -540,7 +563,8 @@ def run_asyncio(ssl, args):
 
     async def main():
         reader, writer = await asyncio.open_connection(
-            HOST, port, ssl=ctx, server_hostname="localhost")
+            HOST, port, ssl=ctx, server_hostname="localhost"
+        )
         t0 = time.perf_counter()
         writer.write(b"g")
         left = args.size
@@ -607,18 +631,29 @@ def run_idle_mem(ssl, args):
 
 
 RUNNERS = {
-    "bulk_send": run_bulk, "bulk_recv": run_bulk,
-    "hs_ecdsa": run_handshakes, "hs_rsa": run_handshakes,
-    "resume12": run_handshakes, "resume13": run_handshakes,
-    "memorybio": run_memorybio, "asyncio": run_asyncio,
-    "pingpong": run_pingpong, "wantread": run_wantread, "ctx": run_ctx,
-    "rec_read64": run_records, "rec_read1k": run_records,
-    "rec_read16k": run_records, "rec_write64": run_records,
-    "rec_write1k": run_records, "rec_write16k": run_records,
+    "bulk_send": run_bulk,
+    "bulk_recv": run_bulk,
+    "hs_ecdsa": run_handshakes,
+    "hs_rsa": run_handshakes,
+    "resume12": run_handshakes,
+    "resume13": run_handshakes,
+    "memorybio": run_memorybio,
+    "asyncio": run_asyncio,
+    "pingpong": run_pingpong,
+    "wantread": run_wantread,
+    "ctx": run_ctx,
+    "rec_read64": run_records,
+    "rec_read1k": run_records,
+    "rec_read16k": run_records,
+    "rec_write64": run_records,
+    "rec_write1k": run_records,
+    "rec_write16k": run_records,
     "idle_mem": run_idle_mem,
     "idle_used": run_idle_mem,
-    "threads1_bulk": run_threads, "threads2_bulk": run_threads,
-    "threads1_hs": run_threads, "threads2_hs": run_threads,
+    "threads1_bulk": run_threads,
+    "threads2_bulk": run_threads,
+    "threads1_hs": run_threads,
+    "threads2_hs": run_threads,
 }
 
 
@@ -639,44 +674,65 @@ def worker_main(args):
 # Parent side
 # --------------------------------------------------------------------------
 
+
 def make_certs(directory):
     # The free-threaded 3.13 has no trustme: tests/trustme_proxy.py gets
     # its certificates from PYSSL_TRUSTME_PYTHON.
     sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
     import trustme_proxy
+
     trustme = trustme_proxy.load()
     ca = trustme.CA(key_type=trustme.KeyType.ECDSA)
     ca.cert_pem.write_to_path(os.path.join(directory, "ca.pem"))
-    for kind, key_type in (("ecdsa", trustme.KeyType.ECDSA),
-                           ("rsa", trustme.KeyType.RSA)):
-        leaf = ca.issue_cert(u"localhost", key_type=key_type)
+    for kind, key_type in (("ecdsa", trustme.KeyType.ECDSA), ("rsa", trustme.KeyType.RSA)):
+        leaf = ca.issue_cert("localhost", key_type=key_type)
         leaf.private_key_and_cert_chain_pem.write_to_path(
-            os.path.join(directory, "server-%s.pem" % kind))
+            os.path.join(directory, "server-%s.pem" % kind)
+        )
 
 
 def size_for(scenario, quick):
     i = 1 if quick else 0
-    key = {"bulk_send": "bulk_bytes", "bulk_recv": "bulk_bytes",
-           "asyncio": "bulk_bytes", "memorybio": "bio_bytes",
-           "threads1_bulk": "bio_bytes", "threads2_bulk": "bio_bytes",
-           "pingpong": "pingpong_s", "ctx": "ctx_calls",
-           "idle_mem": "idle_conns", "idle_used": "idle_conns",
-           "import": "import_runs", "wantread": "wantread_calls",
-           "startup": "startup_runs",
-           "rec_read64": "record_calls", "rec_read1k": "record_calls",
-           "rec_read16k": "record_calls", "rec_write64": "record_calls",
-           "rec_write1k": "record_calls",
-           "rec_write16k": "record_calls"}.get(
-               scenario, "handshakes")
+    key = {
+        "bulk_send": "bulk_bytes",
+        "bulk_recv": "bulk_bytes",
+        "asyncio": "bulk_bytes",
+        "memorybio": "bio_bytes",
+        "threads1_bulk": "bio_bytes",
+        "threads2_bulk": "bio_bytes",
+        "pingpong": "pingpong_s",
+        "ctx": "ctx_calls",
+        "idle_mem": "idle_conns",
+        "idle_used": "idle_conns",
+        "import": "import_runs",
+        "wantread": "wantread_calls",
+        "startup": "startup_runs",
+        "rec_read64": "record_calls",
+        "rec_read1k": "record_calls",
+        "rec_read16k": "record_calls",
+        "rec_write64": "record_calls",
+        "rec_write1k": "record_calls",
+        "rec_write16k": "record_calls",
+    }.get(scenario, "handshakes")
     return SIZES[key][i]
 
 
 def run_worker(impl, scenario, certs, size):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", scenario,
-           "--impl", impl, "--certs", certs, "--size", str(int(size)),
-           "--size-f", str(size)]
-    out = subprocess.run(cmd, capture_output=True, text=True,
-                         timeout=TIMEOUT * 10)
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        scenario,
+        "--impl",
+        impl,
+        "--certs",
+        certs,
+        "--size",
+        str(int(size)),
+        "--size-f",
+        str(size),
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT * 10)
     if out.returncode != 0:
         raise RuntimeError("%s/%s failed:\n%s" % (impl, scenario, out.stderr))
     return json.loads(out.stdout.splitlines()[-1])["value"]
@@ -685,8 +741,11 @@ def run_worker(impl, scenario, certs, size):
 def import_time(impl):
     """Cumulative microseconds -X importtime reports for the top import."""
     name = "pyssl" if impl == "pyssl" else "ssl"
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                          "import " + name], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import " + name],
+        capture_output=True,
+        text=True,
+    )
     for line in out.stderr.splitlines():
         parts = [p.strip() for p in line.split("|")]
         if len(parts) == 3 and parts[2] == name:
@@ -699,12 +758,13 @@ def precompile_pyssl():
     stdlib's ssl.py has its .pyc, and PYTHONDONTWRITEBYTECODE (set on some
     machines) would otherwise make every import of pyssl compile its
     sources again, which is most of its import time."""
-    out = subprocess.run([sys.executable, "-c",
-                          "import os, pyssl; print(os.path.dirname("
-                          "pyssl.__file__))"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import os, pyssl; print(os.path.dirname(pyssl.__file__))"],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode == 0:
-        subprocess.run([sys.executable, "-m", "compileall", "-q",
-                        out.stdout.strip()])
+        subprocess.run([sys.executable, "-m", "compileall", "-q", out.stdout.strip()])
 
 
 def measure(impl, scenario, certs, size):
@@ -719,18 +779,30 @@ def startup_venvs(args, tmp):
     wheel = args.wheel
     if wheel is None:
         out = os.path.join(tmp, "wheel")
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                        "-w", out, os.path.dirname(HERE)],
-                       check=True, timeout=TIMEOUT * 5)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "-w",
+                out,
+                os.path.dirname(HERE),
+            ],
+            check=True,
+            timeout=TIMEOUT * 5,
+        )
         wheel = os.path.join(out, os.listdir(out)[0])
     pythons = []
     for name in ("without", "with"):
         venv = os.path.join(tmp, "venv-" + name)
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True,
-                       timeout=TIMEOUT)
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=TIMEOUT)
         pythons.append(os.path.join(venv, "bin", "python"))
-    subprocess.run([pythons[1], "-m", "pip", "install", "-q", "--no-deps", wheel],
-                   check=True, timeout=TIMEOUT)
+    subprocess.run(
+        [pythons[1], "-m", "pip", "install", "-q", "--no-deps", wheel], check=True, timeout=TIMEOUT
+    )
     return pythons
 
 
@@ -745,17 +817,19 @@ def run_startup(args, tmp):
     what the hook costs; the wall time also waits for the other programs
     on a shared machine. The table shows the wall times."""
     without, with_wheel = startup_venvs(args, tmp)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "PYSSL_INJECT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "PYSSL_INJECT")
+    }
     res = {"stdlib": [], "pyssl": [], "ceiling": []}
     cpu = {"stdlib": [], "pyssl": []}
     runs = size_for("startup", args.quick)
     for i in range(runs):
         order = (("stdlib", without), ("pyssl", with_wheel))
-        for side, python in (order if i % 2 == 0 else order[::-1]):
+        for side, python in order if i % 2 == 0 else order[::-1]:
             c0, t0 = children_cpu(), time.perf_counter()
-            subprocess.run([python, "-c", "pass"], env=env, check=True,
-                           timeout=TIMEOUT)
+            subprocess.run([python, "-c", "pass"], env=env, check=True, timeout=TIMEOUT)
             res[side].append((time.perf_counter() - t0) * 1e3)
             cpu[side].append((children_cpu() - c0) * 1e3)
     med = statistics.median
@@ -764,9 +838,18 @@ def run_startup(args, tmp):
         NOTES.append(
             "startup %s, %d runs each: without the wheel min %.2f median %.2f "
             "ms, with it min %.2f median %.2f ms; the hook adds %+.2f ms "
-            "(medians), %+.2f ms (median of run-by-run differences)" % (
-                what, runs, min(a), med(a), min(b), med(b), med(b) - med(a),
-                med([y - x for x, y in zip(a, b)])))
+            "(medians), %+.2f ms (median of run-by-run differences)"
+            % (
+                what,
+                runs,
+                min(a),
+                med(a),
+                min(b),
+                med(b),
+                med(b) - med(a),
+                med([y - x for x, y in zip(a, b)]),
+            )
+        )
     return res
 
 
@@ -775,13 +858,16 @@ def build_ceiling(tmp):
     if cc is None:
         return None
     exe = os.path.join(tmp, "ceiling")
-    cmd = [cc, "-O2", "-o", exe, os.path.join(HERE, "ceiling.c"),
-           "-lssl", "-lcrypto"]
+    cmd = [cc, "-O2", "-o", exe, os.path.join(HERE, "ceiling.c"), "-lssl", "-lcrypto"]
     prefix = os.environ.get("PYSSL_OPENSSL_DIR")
     if prefix:
-        cmd[1:1] = ["-I", os.path.join(prefix, "include"),
-                    "-L", os.path.join(prefix, "lib"),
-                    "-Wl,-rpath," + os.path.join(prefix, "lib")]
+        cmd[1:1] = [
+            "-I",
+            os.path.join(prefix, "include"),
+            "-L",
+            os.path.join(prefix, "lib"),
+            "-Wl,-rpath," + os.path.join(prefix, "lib"),
+        ]
     if subprocess.run(cmd).returncode != 0:
         return None
     return exe
@@ -790,10 +876,18 @@ def build_ceiling(tmp):
 def run_ceiling(exe, mode, certs, size):
     kind = "rsa" if mode == "hs_rsa" else "ecdsa"
     mode = "bulk" if mode == "bulk" else "hs"
-    out = subprocess.run([exe, mode, os.path.join(certs, "ca.pem"),
-                          os.path.join(certs, "server-%s.pem" % kind),
-                          str(int(size))],
-                         capture_output=True, text=True, timeout=TIMEOUT * 5)
+    out = subprocess.run(
+        [
+            exe,
+            mode,
+            os.path.join(certs, "ca.pem"),
+            os.path.join(certs, "server-%s.pem" % kind),
+            str(int(size)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 5,
+    )
     if out.returncode != 0:
         raise RuntimeError("ceiling %s failed:\n%s" % (mode, out.stderr))
     return float(out.stdout.split()[-1])
@@ -820,11 +914,13 @@ def run_scenario(args, scenario, certs, ceiling):
         for impl in order:
             res[impl].append(measure(impl, scenario, certs, size))
         if ceiling and ceil_mode:
-            res["ceiling"].append(run_ceiling(ceiling, ceil_mode, certs,
-                                              size))
-        print("  %s rep %d: stdlib %s, pyssl %s" % (
-            scenario, rep + 1, fmt(res["stdlib"][-1]),
-            fmt(res["pyssl"][-1])), file=sys.stderr, flush=True)
+            res["ceiling"].append(run_ceiling(ceiling, ceil_mode, certs, size))
+        print(
+            "  %s rep %d: stdlib %s, pyssl %s"
+            % (scenario, rep + 1, fmt(res["stdlib"][-1]), fmt(res["pyssl"][-1])),
+            file=sys.stderr,
+            flush=True,
+        )
     return res
 
 
@@ -836,7 +932,14 @@ def table_row(scenario, res):
     ceil = statistics.median(res["ceiling"]) if res["ceiling"] else None
     of_ceil = "%.2f" % (b / ceil) if ceil else ""
     return "| %s | %s | %s | %s | **%.2fx** | %s | %s |" % (
-        what, unit, fmt(a), fmt(b), speedup, fmt(ceil), of_ceil)
+        what,
+        unit,
+        fmt(a),
+        fmt(b),
+        speedup,
+        fmt(ceil),
+        of_ceil,
+    )
 
 
 THREADS = ["threads1_bulk", "threads2_bulk", "threads1_hs", "threads2_hs"]
@@ -849,11 +952,15 @@ def threads_notes(results):
         if not one or not two:
             continue
         med = statistics.median
-        NOTES.append("threads, %s: 2 threads / 1 thread = %.2fx with the "
-                     "stdlib, %.2fx with pyssl (medians)" % (
-                         "bulk" if what == "bulk" else "full handshakes",
-                         med(two["stdlib"]) / med(one["stdlib"]),
-                         med(two["pyssl"]) / med(one["pyssl"])))
+        NOTES.append(
+            "threads, %s: 2 threads / 1 thread = %.2fx with the "
+            "stdlib, %.2fx with pyssl (medians)"
+            % (
+                "bulk" if what == "bulk" else "full handshakes",
+                med(two["stdlib"]) / med(one["stdlib"]),
+                med(two["pyssl"]) / med(one["pyssl"]),
+            )
+        )
 
 
 def parent_main(args):
@@ -886,17 +993,28 @@ def parent_main(args):
 def print_table(args, rows):
     import platform
     import ssl
-    out = subprocess.run([sys.executable, "-c", "import pyssl; print("
-                          "pyssl.OPENSSL_VERSION, pyssl.__file__)"],
-                         capture_output=True, text=True)
-    print("%d repetitions, medians; Python %s; stdlib on %s; pyssl on %s; "
-          "load average at the end %s" % (
-              args.reps, platform.python_version(), ssl.OPENSSL_VERSION,
-              out.stdout.strip(),
-              ", ".join("%.2f" % x for x in os.getloadavg())))
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import pyssl; print(pyssl.OPENSSL_VERSION, pyssl.__file__)"],
+        capture_output=True,
+        text=True,
+    )
+    print(
+        "%d repetitions, medians; Python %s; stdlib on %s; pyssl on %s; "
+        "load average at the end %s"
+        % (
+            args.reps,
+            platform.python_version(),
+            ssl.OPENSSL_VERSION,
+            out.stdout.strip(),
+            ", ".join("%.2f" % x for x in os.getloadavg()),
+        )
+    )
     print()
-    print("| scenario | unit | stdlib | pyssl | speedup (higher is better) "
-          "| C ceiling | pyssl/ceiling |")
+    print(
+        "| scenario | unit | stdlib | pyssl | speedup (higher is better) "
+        "| C ceiling | pyssl/ceiling |"
+    )
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
@@ -908,28 +1026,33 @@ def print_table(args, rows):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("-s", "--scenario", action="append",
-                   help="run only this scenario (repeatable; threads: "
-                   "the four threads* ones): " + ", ".join(SCENARIOS))
-    p.add_argument("-r", "--reps", type=int, default=None,
-                   help="repetitions per side (default 5, --quick 3)")
-    p.add_argument("--quick", action="store_true",
-                   help="smaller transfers and counts, 3 repetitions")
-    p.add_argument("--no-ceiling", action="store_true",
-                   help="skip the C ceiling (no cc needed)")
-    p.add_argument("--wheel",
-                   help="pyssl's wheel for the startup scenario (default: "
-                   "one built from this checkout with pip)")
+    p.add_argument(
+        "-s",
+        "--scenario",
+        action="append",
+        help="run only this scenario (repeatable; threads: "
+        "the four threads* ones): " + ", ".join(SCENARIOS),
+    )
+    p.add_argument(
+        "-r", "--reps", type=int, default=None, help="repetitions per side (default 5, --quick 3)"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="smaller transfers and counts, 3 repetitions"
+    )
+    p.add_argument("--no-ceiling", action="store_true", help="skip the C ceiling (no cc needed)")
+    p.add_argument(
+        "--wheel",
+        help="pyssl's wheel for the startup scenario (default: "
+        "one built from this checkout with pip)",
+    )
     # internal: the worker and server processes
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--serve", help=argparse.SUPPRESS)
-    p.add_argument("--serve-asyncio", action="store_true",
-                   help=argparse.SUPPRESS)
+    p.add_argument("--serve-asyncio", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--impl", help=argparse.SUPPRESS)
     p.add_argument("--certs", help=argparse.SUPPRESS)
     p.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
-    p.add_argument("--size-f", dest="size_f_raw", default="0",
-                   help=argparse.SUPPRESS)
+    p.add_argument("--size-f", dest="size_f_raw", default="0", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.reps is None:
         args.reps = 3 if args.quick else 5

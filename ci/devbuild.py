@@ -19,6 +19,7 @@ PYSSL_UBSAN=1, PYSSL_SANITIZE=LIST, PYSSL_DEBUG=1 mean the same here), with
 the optimisation level when no switch asks for -O0 (default -O1).
 PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).
 """
+
 import os
 import subprocess
 import sys
@@ -40,10 +41,21 @@ def main():
                 args.pop(0)
         elif a == "--python":
             python = args.pop(0)
-    cfg = subprocess.run([python, "-c", (
-        "import sysconfig,json;print(json.dumps([sysconfig.get_paths()['include'],"
-        "sysconfig.get_config_var('EXT_SUFFIX')]))")], capture_output=True, text=True, check=True)
+    cfg = subprocess.run(
+        [
+            python,
+            "-c",
+            (
+                "import sysconfig,json;print(json.dumps([sysconfig.get_paths()['include'],"
+                "sysconfig.get_config_var('EXT_SUFFIX')]))"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     import json
+
     include, suffix = json.loads(cfg.stdout)
     obj = os.path.join(out, "obj")
     pkg = os.path.join(out, "pyssl")
@@ -53,9 +65,13 @@ def main():
     # optimisation level is PYSSL_OPT's unless a switch asks for -O0.
     sys.path.insert(0, CSRC)
     from build_flags import compile_flags
+
     cflags, ldflags = compile_flags(dict(os.environ, PYSSL_WERROR="1"))
-    flags = (["-fPIC", os.environ.get("PYSSL_OPT", "-O1"), "-g"] + cflags +
-             ["-I" + CSRC, "-I" + include, '-DPYSSL_MODULE_NAME="pyssl._ssl"'])
+    flags = (
+        ["-fPIC", os.environ.get("PYSSL_OPT", "-O1"), "-g"]
+        + cflags
+        + ["-I" + CSRC, "-I" + include, '-DPYSSL_MODULE_NAME="pyssl._ssl"']
+    )
     # PYSSL_COVERAGE=1: gcov counters (ci/coverage.sh); -O0 so that every
     # line is its own, as a reader of the report expects.
     coverage = bool(os.environ.get("PYSSL_COVERAGE"))
@@ -67,8 +83,11 @@ def main():
         if not name.endswith(".c"):
             continue
         o = os.path.join(obj, name[:-2] + ".o")
-        r = subprocess.run([cc, "-c", os.path.join(CSRC, name), "-o", o + ".new"] + flags,
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [cc, "-c", os.path.join(CSRC, name), "-o", o + ".new"] + flags,
+            capture_output=True,
+            text=True,
+        )
         if r.returncode == 0:
             os.replace(o + ".new", o)
         else:
@@ -89,18 +108,21 @@ def main():
     with open(os.path.join(pkg, "__init__.py"), "w") as f:
         # The file is read inside a with, so a debug interpreter (which shows
         # ResourceWarnings) prints nothing at import.
-        f.write("import os as _os\n__path__.append(%r)\n"
-                "if not _os.environ.get('PYSSL_CORE_ONLY'):\n"
-                "    with open(_os.path.join(%r, '__init__.py')) as _f:\n"
-                "        _code = _f.read()\n"
-                "    exec(compile(_code, _os.path.join(%r, '__init__.py'), 'exec'))\n"
-                "    del _f, _code\n"
-                % ((os.path.join(HERE, "src", "pyssl"),) * 3))
+        f.write(
+            "import os as _os\n__path__.append(%r)\n"
+            "if not _os.environ.get('PYSSL_CORE_ONLY'):\n"
+            "    with open(_os.path.join(%r, '__init__.py')) as _f:\n"
+            "        _code = _f.read()\n"
+            "    exec(compile(_code, _os.path.join(%r, '__init__.py'), 'exec'))\n"
+            "    del _f, _code\n" % ((os.path.join(HERE, "src", "pyssl"),) * 3)
+        )
     # The start-up hook's module sits beside the package, as in a wheel.
     hook = os.path.join(HERE, "src", "_pyssl_startup.py")
     with open(os.path.join(out, "_pyssl_startup.py"), "w") as f:
-        f.write("with open(%r) as _f:\n    _code = _f.read()\n"
-                "exec(compile(_code, %r, 'exec'))\n" % (hook, hook))
+        f.write(
+            "with open(%r) as _f:\n    _code = _f.read()\n"
+            "exec(compile(_code, %r, 'exec'))\n" % (hook, hook)
+        )
     print("built %s" % so)
 
 

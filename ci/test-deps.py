@@ -5,6 +5,7 @@ The CI venvs install these so every interpreter runs the same tests the
 README's test command runs; the list lives only in pyproject.toml. (A
 regular expression, not tomllib, so it runs on 3.8.)
 """
+
 import os
 import re
 

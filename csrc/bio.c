@@ -127,7 +127,7 @@ static int
 membuf_append(membuf *m, const char *data, size_t n)
 {
     if (n == 0) {
-        return 0;       /* m->buf may be NULL: no pointer arithmetic on it */
+        return 0; /* m->buf may be NULL: no pointer arithmetic on it */
     }
     if (m->borrowed != NULL && membuf_unborrow(m) < 0) {
         return -1;
@@ -149,7 +149,7 @@ membuf_take(membuf *m, char *out, size_t n)
         n = avail;
     }
     if (n == 0) {
-        return 0;       /* the queue may have no buffer at all */
+        return 0; /* the queue may have no buffer at all */
     }
     memcpy(out, membuf_base(m) + m->start, n);
     m->start += n;
@@ -479,15 +479,15 @@ memorybio_write_eof(PyObject *op, PyObject *unused)
 static PyObject *
 memorybio_get_pending(PyObject *op, void *closure)
 {
-    return PyLong_FromLong(BIO_ctrl(((PySSLMemoryBIO *)op)->bio,
-                                    BIO_CTRL_PENDING, 0, NULL));
+    return PyLong_FromLong(
+        BIO_ctrl(((PySSLMemoryBIO *)op)->bio, BIO_CTRL_PENDING, 0, NULL));
 }
 
 static PyObject *
 memorybio_get_eof(PyObject *op, void *closure)
 {
-    return PyBool_FromLong(BIO_ctrl(((PySSLMemoryBIO *)op)->bio,
-                                    BIO_CTRL_EOF, 0, NULL));
+    return PyBool_FromLong(
+        BIO_ctrl(((PySSLMemoryBIO *)op)->bio, BIO_CTRL_EOF, 0, NULL));
 }
 
 static PyMethodDef memorybio_methods[] = {
@@ -507,8 +507,8 @@ static PyMethodDef memorybio_methods[] = {
 static PyGetSetDef memorybio_getset[] = {
     {"pending", memorybio_get_pending, NULL,
      "The number of bytes pending in the memory BIO.", NULL},
-    {"eof", memorybio_get_eof, NULL,
-     "Whether the memory BIO is at EOF.", NULL},
+    {"eof", memorybio_get_eof, NULL, "Whether the memory BIO is at EOF.",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

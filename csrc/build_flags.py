@@ -14,6 +14,7 @@ switch means the same in both. Switches, from the environment:
 This file is plain Python with no imports beyond os and sys, so both can
 load it without installing anything.
 """
+
 import os
 import sys
 
@@ -36,8 +37,13 @@ def compile_flags(env=os.environ, platform=sys.platform):
     # Only PyInit__ssl is the extension's interface; pyssl_* stay internal.
     cflags.append("-fvisibility=hidden")
     if env.get("PYSSL_WERROR"):
-        cflags += ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
-                   "-Wno-missing-field-initializers"]
+        cflags += [
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wno-unused-parameter",
+            "-Wno-missing-field-initializers",
+        ]
     sanitize = sanitizers(env)
     if env.get("PYSSL_DEBUG") or sanitize:
         cflags += ["-O0", "-g3", "-UNDEBUG"]

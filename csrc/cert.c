@@ -197,8 +197,9 @@ pyssl_obj2txt(pyssl_state *st, const ASN1_OBJECT *obj, int no_name)
         return PyErr_NoMemory();
     }
     len = OBJ_obj2txt(big, len + 1, obj, no_name);
-    PyObject *res = len < 0 ? PYSSL_SET_SSL_ERROR(st, "cannot render ASN.1 object")
-                            : PyUnicode_FromStringAndSize(big, len);
+    PyObject *res = len < 0
+                        ? PYSSL_SET_SSL_ERROR(st, "cannot render ASN.1 object")
+                        : PyUnicode_FromStringAndSize(big, len);
     PyMem_Free(big);
     return res;
 }
@@ -216,7 +217,8 @@ name_entry(pyssl_state *st, X509_NAME_ENTRY *entry)
     PyObject *name = pyssl_obj2txt(st, X509_NAME_ENTRY_get_object(entry), 0);
     PyObject *res = NULL;
     if (name != NULL) {
-        res = Py_BuildValue("(Os#)", name, (const char *)utf8, (Py_ssize_t)len);
+        res =
+            Py_BuildValue("(Os#)", name, (const char *)utf8, (Py_ssize_t)len);
         Py_DECREF(name);
     }
     OPENSSL_free(utf8);
@@ -324,8 +326,8 @@ printed_general_name(pyssl_state *st, GENERAL_NAME *gn)
                          "Unknown general name type %d", type) < 0) {
         return NULL;
     }
-    PyObject *line = pyssl_capture(st, general_name_printer, gn,
-                                   PYSSL_CAPTURE_LINE, NULL);
+    PyObject *line =
+        pyssl_capture(st, general_name_printer, gn, PYSSL_CAPTURE_LINE, NULL);
     if (line == NULL) {
         return NULL;
     }
@@ -369,8 +371,8 @@ decode_general_name(pyssl_state *st, GENERAL_NAME *gn)
 static PyObject *
 decode_alt_names(pyssl_state *st, X509 *cert)
 {
-    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name,
-                                            NULL, NULL);
+    GENERAL_NAMES *names =
+        X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     if (names == NULL) {
         ERR_clear_error(); /* absent or unparsable: both mean "no SAN" */
         Py_RETURN_NONE;
@@ -407,8 +409,8 @@ uris_or_none(PyObject *list)
 static PyObject *
 decode_aia(X509 *cert, int nid)
 {
-    AUTHORITY_INFO_ACCESS *info = X509_get_ext_d2i(cert, NID_info_access,
-                                                   NULL, NULL);
+    AUTHORITY_INFO_ACCESS *info =
+        X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
     if (info == NULL) {
         ERR_clear_error();
         Py_RETURN_NONE;
@@ -420,7 +422,8 @@ decode_aia(X509 *cert, int nid)
             continue;
         }
         if (append_new(list,
-                       ia5_str(ad->location->d.uniformResourceIdentifier)) < 0) {
+                       ia5_str(ad->location->d.uniformResourceIdentifier)) <
+            0) {
             Py_CLEAR(list);
         }
     }
@@ -432,8 +435,8 @@ decode_aia(X509 *cert, int nid)
 static PyObject *
 decode_crl_dps(X509 *cert)
 {
-    STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(
-        cert, NID_crl_distribution_points, NULL, NULL);
+    STACK_OF(DIST_POINT) *dps =
+        X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
     if (dps == NULL) {
         ERR_clear_error();
         Py_RETURN_NONE;
@@ -448,7 +451,8 @@ decode_crl_dps(X509 *cert)
         for (int j = 0; list != NULL && j < sk_GENERAL_NAME_num(gns); j++) {
             GENERAL_NAME *gn = sk_GENERAL_NAME_value(gns, j);
             if (gn->type == GEN_URI &&
-                append_new(list, ia5_str(gn->d.uniformResourceIdentifier)) < 0) {
+                append_new(list, ia5_str(gn->d.uniformResourceIdentifier)) <
+                    0) {
                 Py_CLEAR(list);
             }
         }
@@ -482,8 +486,10 @@ pyssl_decode_certificate(pyssl_state *st, X509 *cert)
                         print_time(st, X509_get0_notAfter(cert))) < 0 ||
         set_unless_none(d, "subjectAltName", decode_alt_names(st, cert)) < 0 ||
         set_unless_none(d, "OCSP", decode_aia(cert, NID_ad_OCSP)) < 0 ||
-        set_unless_none(d, "caIssuers", decode_aia(cert, NID_ad_ca_issuers)) < 0 ||
-        set_unless_none(d, "crlDistributionPoints", decode_crl_dps(cert)) < 0) {
+        set_unless_none(d, "caIssuers", decode_aia(cert, NID_ad_ca_issuers)) <
+            0 ||
+        set_unless_none(d, "crlDistributionPoints", decode_crl_dps(cert)) <
+            0) {
         Py_DECREF(d);
         return NULL;
     }
@@ -543,7 +549,7 @@ pyssl_certificate_new(pyssl_state *st, X509 *cert)
 }
 
 PyObject *
-pyssl_certificate_list(pyssl_state *st, STACK_OF(X509) *chain)
+pyssl_certificate_list(pyssl_state *st, STACK_OF(X509) * chain)
 {
     if (chain == NULL) {
         Py_RETURN_NONE;
@@ -607,9 +613,9 @@ cert_public_bytes(PyObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "Unsupported format");
         return NULL;
     }
-    pyssl_printer print = format == PY_SSL_ENCODING_DER ? der_printer
+    pyssl_printer print = format == PY_SSL_ENCODING_DER   ? der_printer
                           : format == PY_SSL_ENCODING_PEM ? pem_printer
-                          : pem_aux_printer;
+                                                          : pem_aux_printer;
     return pyssl_capture(st, print, cert,
                          format == PY_SSL_ENCODING_DER ? PYSSL_CAPTURE_BYTES
                                                        : PYSSL_CAPTURE_TEXT,
@@ -635,13 +641,13 @@ subject_rfc2253(pyssl_state *st, X509 *cert)
 static PyObject *
 cert_repr(PyObject *self)
 {
-    PyObject *subject = subject_rfc2253(cert_state(self),
-                                        ((PySSLCertificate *)self)->cert);
+    PyObject *subject =
+        subject_rfc2253(cert_state(self), ((PySSLCertificate *)self)->cert);
     if (subject == NULL) {
         return NULL;
     }
-    PyObject *res = PyUnicode_FromFormat("<%s '%U'>", Py_TYPE(self)->tp_name,
-                                         subject);
+    PyObject *res =
+        PyUnicode_FromFormat("<%s '%U'>", Py_TYPE(self)->tp_name, subject);
     Py_DECREF(subject);
     return res;
 }

@@ -17,7 +17,8 @@ new_p256_key(void)
     EVP_PKEY *key = NULL;
     EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
     if (kctx != NULL && EVP_PKEY_keygen_init(kctx) == 1 &&
-        EVP_PKEY_CTX_set_ec_paramgen_curve_nid(kctx, NID_X9_62_prime256v1) == 1) {
+        EVP_PKEY_CTX_set_ec_paramgen_curve_nid(kctx, NID_X9_62_prime256v1) ==
+            1) {
         EVP_PKEY_keygen(kctx, &key);
     }
     EVP_PKEY_CTX_free(kctx);
@@ -28,7 +29,8 @@ static int
 set_random_serial(X509 *x)
 {
     BIGNUM *bn = BN_new();
-    int ok = bn != NULL && BN_rand(bn, 120, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
+    int ok = bn != NULL &&
+             BN_rand(bn, 120, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
              BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
     BN_free(bn);
     return ok;
@@ -118,21 +120,22 @@ cert_pem(BIO *bio, const void *cert)
 static int
 key_pem(BIO *bio, const void *key)
 {
-    return PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)key, NULL, NULL, 0,
-                                    NULL, NULL);
+    return PEM_write_bio_PrivateKey(bio, (EVP_PKEY *)key, NULL, NULL, 0, NULL,
+                                    NULL);
 }
 
 static PyObject *
 pem_triple(pyssl_state *st, X509 *ca, X509 *leaf, EVP_PKEY *key)
 {
     const char *failure = "cannot write PEM";
-    PyObject *ca_pem = pyssl_capture(st, cert_pem, ca, PYSSL_CAPTURE_TEXT, failure);
-    PyObject *leaf_pem = ca_pem ? pyssl_capture(st, cert_pem, leaf,
-                                                PYSSL_CAPTURE_TEXT, failure)
-                                : NULL;
-    PyObject *key_text = leaf_pem ? pyssl_capture(st, key_pem, key,
-                                                  PYSSL_CAPTURE_TEXT, failure)
-                                  : NULL;
+    PyObject *ca_pem =
+        pyssl_capture(st, cert_pem, ca, PYSSL_CAPTURE_TEXT, failure);
+    PyObject *leaf_pem =
+        ca_pem ? pyssl_capture(st, cert_pem, leaf, PYSSL_CAPTURE_TEXT, failure)
+               : NULL;
+    PyObject *key_text =
+        leaf_pem ? pyssl_capture(st, key_pem, key, PYSSL_CAPTURE_TEXT, failure)
+                 : NULL;
     if (key_text == NULL) {
         Py_XDECREF(ca_pem);
         Py_XDECREF(leaf_pem);
@@ -152,7 +155,8 @@ make_test_certs(PyObject *module, PyObject *arg)
         return NULL;
     }
     if (host[0] == '\0' || strlen(host) > 253) {
-        PyErr_SetString(PyExc_ValueError, "hostname must be 1 to 253 characters");
+        PyErr_SetString(PyExc_ValueError,
+                        "hostname must be 1 to 253 characters");
         return NULL;
     }
     PyObject *res = NULL;

@@ -267,7 +267,8 @@ context_get_verify_mode(PySSLContext *self, void *c)
     case SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT:
         return PyLong_FromLong(PY_SSL_CERT_REQUIRED);
     }
-    return raise_ssl_msg(self, "invalid return value from SSL_CTX_get_verify_mode");
+    return raise_ssl_msg(self,
+                         "invalid return value from SSL_CTX_get_verify_mode");
 }
 
 static int
@@ -287,8 +288,8 @@ context_set_verify_mode(PySSLContext *self, PyObject *arg, void *c)
     }
     ctx_lock(self);
     /* Checked under the lock: check_hostname may change meanwhile. */
-    refused = (n == PY_SSL_CERT_NONE &&
-               PYSSL_LOAD_FLAG(&self->check_hostname));
+    refused =
+        (n == PY_SSL_CERT_NONE && PYSSL_LOAD_FLAG(&self->check_hostname));
     if (!refused) {
         apply_verify_mode(self->ctx, bits);
     }
@@ -375,8 +376,8 @@ context_configure(PySSLContext *self, int pin)
         }
     }
     else if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
-        PyErr_Format(PyExc_ValueError,
-                     "Failed to set minimum protocol 0x%x", TLS1_2_VERSION);
+        PyErr_Format(PyExc_ValueError, "Failed to set minimum protocol 0x%x",
+                     TLS1_2_VERSION);
         return -1;
     }
     /* Not shared with any other thread yet: no lock needed here. */
@@ -399,7 +400,7 @@ context_configure(PySSLContext *self, int pin)
     /* Partial writes retried from another buffer (Python may move it),
      * transparent renegotiation, and buffers freed while idle. */
     SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                          SSL_MODE_AUTO_RETRY | SSL_MODE_RELEASE_BUFFERS);
+                              SSL_MODE_AUTO_RETRY | SSL_MODE_RELEASE_BUFFERS);
     /* Server contexts only: on a client, a TLS 1.3 external PSK session
      * (the PSK callbacks) has no id context, and OpenSSL would reject the
      * server accepting it as "reuse in a different context". */
@@ -429,9 +430,8 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PySSLContext *self;
     pyssl_state *st = state_of_context_type(type);
 
-    if (st == NULL ||
-        !PyArg_ParseTupleAndKeywords(args, kwds, "i:_SSLContext", kwlist,
-                                     &proto)) {
+    if (st == NULL || !PyArg_ParseTupleAndKeywords(args, kwds, "i:_SSLContext",
+                                                   kwlist, &proto)) {
         return NULL;
     }
     method = method_for_protocol(proto, &pin);
@@ -694,16 +694,18 @@ context_set_options(PySSLContext *self, PyObject *arg, void *c)
 static PyObject *
 context_get_min_version(PySSLContext *self, void *c)
 {
-    int v = is_fixed_version(self) ? 0
-                                   : (int)SSL_CTX_get_min_proto_version(self->ctx);
+    int v = is_fixed_version(self)
+                ? 0
+                : (int)SSL_CTX_get_min_proto_version(self->ctx);
     return PyLong_FromLong(v == 0 ? PY_PROTO_MINIMUM_SUPPORTED : v);
 }
 
 static PyObject *
 context_get_max_version(PySSLContext *self, void *c)
 {
-    int v = is_fixed_version(self) ? 0
-                                   : (int)SSL_CTX_get_max_proto_version(self->ctx);
+    int v = is_fixed_version(self)
+                ? 0
+                : (int)SSL_CTX_get_max_proto_version(self->ctx);
     return PyLong_FromLong(v == 0 ? PY_PROTO_MAXIMUM_SUPPORTED : v);
 }
 
@@ -876,9 +878,9 @@ call_sni_callback(PySSLContext *self, PyObject *callback, SSL *s)
     }
     /* The client sent the name as an IDNA A-label; it stays one (as
      * CPython does since bpo-28414), only as str. */
-    name_obj = name ? PyUnicode_DecodeASCII(name, (Py_ssize_t)strlen(name),
-                                            "strict")
-                    : Py_NewRef(Py_None);
+    name_obj =
+        name ? PyUnicode_DecodeASCII(name, (Py_ssize_t)strlen(name), "strict")
+             : Py_NewRef(Py_None);
     if (name_obj == NULL) {
         Py_DECREF(owner);
         return NULL;
@@ -1030,8 +1032,7 @@ alpn_pick(const unsigned char *server, unsigned int server_len,
  * return (and unlock). */
 static int
 alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
-               const unsigned char *client, unsigned int client_len,
-               void *arg)
+               const unsigned char *client, unsigned int client_len, void *arg)
 {
     PySSLContext *self = arg;
     const unsigned char *pick = NULL;
@@ -1115,9 +1116,9 @@ psk_callback(SSL *s, int server)
         return NULL;
     }
     PySSLContext *ctx = pyssl_socket_ctx(sslsock);
-    PyObject *cb = pyssl_field_get((PyObject *)ctx,
-                                   server ? &ctx->psk_server_callback
-                                          : &ctx->psk_client_callback);
+    PyObject *cb =
+        pyssl_field_get((PyObject *)ctx, server ? &ctx->psk_server_callback
+                                                : &ctx->psk_client_callback);
     Py_DECREF(ctx);
     return cb;
 }
@@ -1160,7 +1161,8 @@ psk_client_call(PyObject *callback, const char *hint, char *identity,
         /* PyArg_ParseTuple would call this a SystemError. */
         PyErr_Format(PyExc_TypeError,
                      "PSK client callback must return a tuple "
-                     "(identity, psk), not %.200s", Py_TYPE(result)->tp_name);
+                     "(identity, psk), not %.200s",
+                     Py_TYPE(result)->tp_name);
         goto done;
     }
     if (!PyArg_ParseTuple(result, "z#y#", &id, &id_len, &key, &key_len)) {
@@ -1191,8 +1193,8 @@ psk_client_cb(SSL *s, const char *hint, char *identity,
     unsigned int ret = 0;
 
     if (callback != NULL) {
-        ret = psk_client_call(callback, hint, identity, max_identity_len,
-                              psk, max_psk_len);
+        ret = psk_client_call(callback, hint, identity, max_identity_len, psk,
+                              max_psk_len);
         if (ret == 0 && PyErr_Occurred()) {
             PyErr_WriteUnraisable(callback);
         }
@@ -1204,8 +1206,8 @@ psk_client_cb(SSL *s, const char *hint, char *identity,
 
 /* Runs callback(identity) and copies the key it returns. */
 static unsigned int
-psk_server_call(PyObject *callback, const char *identity,
-                unsigned char *psk, unsigned int max_psk_len)
+psk_server_call(PyObject *callback, const char *identity, unsigned char *psk,
+                unsigned int max_psk_len)
 {
     PyObject *id_obj, *result;
     char *key;
@@ -1272,9 +1274,8 @@ context_set_psk_client_callback(PySSLContext *self, PyObject *args,
 {
     static char *kwlist[] = {"callback", NULL};
     PyObject *callback;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds,
-                                     "O:set_psk_client_callback", kwlist,
-                                     &callback)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:set_psk_client_callback",
+                                     kwlist, &callback)) {
         return NULL;
     }
 #ifdef OPENSSL_NO_PSK
@@ -1312,9 +1313,8 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
     static char *kwlist[] = {"callback", "identity_hint", NULL};
     PyObject *callback;
     const char *hint = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds,
-                                     "O|z:set_psk_server_callback", kwlist,
-                                     &callback, &hint)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|z:set_psk_server_callback",
+                                     kwlist, &callback, &hint)) {
         return NULL;
     }
 #ifdef OPENSSL_NO_PSK
@@ -1360,10 +1360,10 @@ context_set_psk_server_callback(PySSLContext *self, PyObject *args,
 /* What the password callback needs; lives on the loader's stack. */
 typedef struct {
     PyThreadState *tstate; /* saved while OpenSSL runs without the GIL */
-    PyObject *callable;    /* borrowed, or NULL */
-    char *password;        /* PyMem copy, NUL-terminated; NULL: none */
+    PyObject *callable; /* borrowed, or NULL */
+    char *password; /* PyMem copy, NUL-terminated; NULL: none */
     int size;
-    int error;             /* a Python exception is set */
+    int error; /* a Python exception is set */
 } password_info;
 
 /* Our copy of a password is key material too: wiped before it is freed. */
@@ -1433,7 +1433,8 @@ password_get(password_info *pw, PyObject *password)
         pw->callable = password;
         return 0;
     }
-    return password_set(pw, password, "password should be a string or callable");
+    return password_set(pw, password,
+                        "password should be a string or callable");
 }
 
 /* pem_password_cb: runs while a loader has released the GIL, so it takes
@@ -1457,7 +1458,8 @@ password_cb(char *buf, int size, int rwflag, void *userdata)
         if (res == NULL) {
             goto fail;
         }
-        if (password_set(pw, res, "password callback must return a string") < 0) {
+        if (password_set(pw, res, "password callback must return a string") <
+            0) {
             Py_DECREF(res);
             goto fail;
         }
@@ -1526,8 +1528,8 @@ fspath_bytes(PyObject *path, const char *what)
 
 /* One of certfile/certdata (or keyfile/keydata). */
 typedef struct {
-    PyObject *path;   /* bytes from fspath, or NULL */
-    Py_buffer data;   /* data.obj != NULL when given as data */
+    PyObject *path; /* bytes from fspath, or NULL */
+    Py_buffer data; /* data.obj != NULL when given as data */
 } cred_source;
 
 /* certdata/keydata -> a view of the caller's memory, never a copy: a
@@ -1581,8 +1583,8 @@ cred_source_get(cred_source *src, PyObject *path, PyObject *data,
         return cred_data_get(data, data_name, &src->data) < 0 ? -1 : 1;
     }
     if (required) {
-        PyErr_Format(PyExc_TypeError, "%s or %s is required",
-                     path_name, data_name);
+        PyErr_Format(PyExc_TypeError, "%s or %s is required", path_name,
+                     data_name);
         return -1;
     }
     return 0;
@@ -1682,7 +1684,8 @@ install_chain_and_key(PySSLContext *self, SSL_CTX *tmp)
     STACK_OF(X509) *chain = NULL;
     int ok;
 
-    if (cert == NULL || key == NULL || !SSL_CTX_get0_chain_certs(tmp, &chain)) {
+    if (cert == NULL || key == NULL ||
+        !SSL_CTX_get0_chain_certs(tmp, &chain)) {
         raise_ssl_msg(self, "failed to load");
         return -1;
     }
@@ -1744,7 +1747,8 @@ context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
         return NULL;
     }
     ERR_clear_error();
-    if (cred_source_get(&cert, certfile, certdata, "certfile", "certdata", 1) < 0 ||
+    if (cred_source_get(&cert, certfile, certdata, "certfile", "certdata", 1) <
+            0 ||
         (has_key = cred_source_get(&key, keyfile, keydata, "keyfile",
                                    "keydata", 0)) < 0 ||
         password_get(&pw, password) < 0) {
@@ -1752,9 +1756,8 @@ context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
     }
     if (!has_key && cert.data.obj != NULL &&
         pyssl_cred_is_der(cert.data.buf, (int)cert.data.len)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "DER certdata holds no private key: "
-                        "give keydata or keyfile too");
+        PyErr_SetString(PyExc_ValueError, "DER certdata holds no private key: "
+                                          "give keydata or keyfile too");
         goto done;
     }
     r = load_chain_and_key(self, &pw, password != Py_None, &cert,
@@ -1813,8 +1816,8 @@ load_pkcs12_data(PySSLContext *self, Py_buffer *view, const char *password)
     }
     else if (r == PYSSL_CRED_NO_CERT || r == PYSSL_CRED_NO_KEY) {
         raise_ssl_msg(self, r == PYSSL_CRED_NO_CERT
-            ? "PKCS#12 data holds no certificate"
-            : "PKCS#12 data holds no private key");
+                                ? "PKCS#12 data holds no certificate"
+                                : "PKCS#12 data holds no private key");
         r = 0;
     }
     else {
@@ -1879,9 +1882,9 @@ at_clean_end(int filetype, int bio_eof)
  * new stack, without touching the context. *parse_err: 0 if reading
  * stopped at the clean end of the data, else the OpenSSL error that
  * stopped it. NULL (exception set) only if out of memory. */
-static STACK_OF(X509) *
-parse_ca_certs(PySSLContext *self, const char *data, int len, int filetype,
-               unsigned long *parse_err)
+static STACK_OF(X509) * parse_ca_certs(PySSLContext *self, const char *data,
+                                       int len, int filetype,
+                                       unsigned long *parse_err)
 {
     STACK_OF(X509) *certs = sk_X509_new_null();
     BIO *bio = certs != NULL ? BIO_new_mem_buf(data, len) : NULL;
@@ -1900,8 +1903,8 @@ parse_ca_certs(PySSLContext *self, const char *data, int len, int filetype,
             break;
         }
         cert = filetype == SSL_FILETYPE_ASN1
-            ? d2i_X509_bio(bio, NULL)
-            : PEM_read_bio_X509(bio, NULL, NULL, NULL);
+                   ? d2i_X509_bio(bio, NULL)
+                   : PEM_read_bio_X509(bio, NULL, NULL, NULL);
         if (cert == NULL) {
             break;
         }
@@ -1921,7 +1924,7 @@ parse_ca_certs(PySSLContext *self, const char *data, int len, int filetype,
  * not an error. NULL, or the message to raise with the OpenSSL error in
  * *err (0: none on the queue). */
 static const char *
-store_ca_certs(PySSLContext *self, STACK_OF(X509) *certs, unsigned long *err)
+store_ca_certs(PySSLContext *self, STACK_OF(X509) * certs, unsigned long *err)
 {
     const char *failed = NULL;
     X509_STORE *store;
@@ -1953,7 +1956,7 @@ static int
 add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
              int filetype)
 {
-    STACK_OF(X509) *certs;
+    STACK_OF(X509) * certs;
     unsigned long parse_err, store_err = 0;
     const char *failed = NULL;
     int n;
@@ -1976,9 +1979,11 @@ add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
     }
     sk_X509_pop_free(certs, X509_free);
     if (n == 0) {
-        raise_ssl_msg(self, filetype == SSL_FILETYPE_PEM
-            ? "no start line: cadata does not contain a certificate"
-            : "not enough data: cadata does not contain a certificate");
+        raise_ssl_msg(
+            self,
+            filetype == SSL_FILETYPE_PEM
+                ? "no start line: cadata does not contain a certificate"
+                : "not enough data: cadata does not contain a certificate");
         return -1;
     }
     if (failed != NULL) {
@@ -2062,9 +2067,8 @@ context_load_verify_locations(PySSLContext *self, PyObject *args,
     PyObject *cafile_b = NULL, *capath_b = NULL;
     int r = -1;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwds,
-                                     "|OOO:load_verify_locations", kwlist,
-                                     &cafile, &capath, &cadata)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO:load_verify_locations",
+                                     kwlist, &cafile, &capath, &cadata)) {
         return NULL;
     }
     if (cafile == Py_None && capath == Py_None && cadata == Py_None) {
@@ -2133,11 +2137,12 @@ read_dh_params(BIO *bio)
     EVP_PKEY *params;
     int type;
 
-    if (!PEM_bytes_read_bio(&der, &len, &name, PEM_STRING_DHPARAMS, bio,
-                            NULL, NULL)) {
+    if (!PEM_bytes_read_bio(&der, &len, &name, PEM_STRING_DHPARAMS, bio, NULL,
+                            NULL)) {
         return NULL;
     }
-    type = strcmp(name, PEM_STRING_DHXPARAMS) == 0 ? EVP_PKEY_DHX : EVP_PKEY_DH;
+    type =
+        strcmp(name, PEM_STRING_DHXPARAMS) == 0 ? EVP_PKEY_DHX : EVP_PKEY_DH;
     p = der;
     params = d2i_KeyParams(type, NULL, &p, len);
     OPENSSL_free(der);
@@ -2317,7 +2322,8 @@ context_get_groups(PySSLContext *self, PyObject *args, PyObject *kwds)
     }
     list = PyList_New(sk_OPENSSL_CSTRING_num(names));
     for (int i = 0; list != NULL && i < sk_OPENSSL_CSTRING_num(names); i++) {
-        PyObject *s = PyUnicode_DecodeFSDefault(sk_OPENSSL_CSTRING_value(names, i));
+        PyObject *s =
+            PyUnicode_DecodeFSDefault(sk_OPENSSL_CSTRING_value(names, i));
         if (s == NULL) {
             Py_CLEAR(list);
             break;
@@ -2327,8 +2333,9 @@ context_get_groups(PySSLContext *self, PyObject *args, PyObject *kwds)
     sk_OPENSSL_CSTRING_free(names);
     return list;
 #else
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "Getting implemented groups requires OpenSSL 3.5 or later.");
+    PyErr_SetString(
+        PyExc_NotImplementedError,
+        "Getting implemented groups requires OpenSSL 3.5 or later.");
     return NULL;
 #endif
 }
@@ -2381,16 +2388,14 @@ cipher_to_dict(const SSL_CIPHER *cipher)
     kx = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
     nid = SSL_CIPHER_get_auth_nid(cipher);
     auth = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-    return Py_BuildValue("{sksssssssisisOszszszsz}",
-                         "id", (unsigned long)SSL_CIPHER_get_id(cipher),
-                         "name", SSL_CIPHER_get_name(cipher),
-                         "protocol", SSL_CIPHER_get_version(cipher),
-                         "description", desc,
-                         "strength_bits", strength_bits,
-                         "alg_bits", alg_bits,
-                         "aead", SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False,
-                         "symmetric", sym, "digest", digest, "kea", kx,
-                         "auth", auth);
+    return Py_BuildValue(
+        "{sksssssssisisOszszszsz}", "id",
+        (unsigned long)SSL_CIPHER_get_id(cipher), "name",
+        SSL_CIPHER_get_name(cipher), "protocol",
+        SSL_CIPHER_get_version(cipher), "description", desc, "strength_bits",
+        strength_bits, "alg_bits", alg_bits, "aead",
+        SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False, "symmetric", sym,
+        "digest", digest, "kea", kx, "auth", auth);
 }
 
 static PyObject *
@@ -2398,7 +2403,7 @@ context_get_ciphers(PySSLContext *self, PyObject *unused)
 {
     /* The enabled list is what a new connection would offer. */
     SSL *ssl;
-    STACK_OF(SSL_CIPHER) *sk;
+    STACK_OF(SSL_CIPHER) * sk;
     PyObject *list;
 
     Py_BEGIN_ALLOW_THREADS
@@ -2431,17 +2436,13 @@ context_session_stats(PySSLContext *self, PyObject *unused)
 {
     SSL_CTX *c = self->ctx;
     return Py_BuildValue(
-        "{slslslslslslslslslslsl}",
-        "number", SSL_CTX_sess_number(c),
-        "connect", SSL_CTX_sess_connect(c),
-        "connect_good", SSL_CTX_sess_connect_good(c),
-        "connect_renegotiate", SSL_CTX_sess_connect_renegotiate(c),
-        "accept", SSL_CTX_sess_accept(c),
-        "accept_good", SSL_CTX_sess_accept_good(c),
-        "accept_renegotiate", SSL_CTX_sess_accept_renegotiate(c),
-        "hits", SSL_CTX_sess_hits(c),
-        "misses", SSL_CTX_sess_misses(c),
-        "timeouts", SSL_CTX_sess_timeouts(c),
+        "{slslslslslslslslslslsl}", "number", SSL_CTX_sess_number(c),
+        "connect", SSL_CTX_sess_connect(c), "connect_good",
+        SSL_CTX_sess_connect_good(c), "connect_renegotiate",
+        SSL_CTX_sess_connect_renegotiate(c), "accept", SSL_CTX_sess_accept(c),
+        "accept_good", SSL_CTX_sess_accept_good(c), "accept_renegotiate",
+        SSL_CTX_sess_accept_renegotiate(c), "hits", SSL_CTX_sess_hits(c),
+        "misses", SSL_CTX_sess_misses(c), "timeouts", SSL_CTX_sess_timeouts(c),
         "cache_full", SSL_CTX_sess_cache_full(c));
 }
 
@@ -2450,12 +2451,12 @@ context_session_stats(PySSLContext *self, PyObject *unused)
  * under the context lock, since a loader (which holds it) may be adding to
  * the store or swapping it, and the Python work is done after. */
 typedef struct {
-    STACK_OF(X509) *ca_certs; /* NULL if not asked for */
+    STACK_OF(X509) * ca_certs; /* NULL if not asked for */
     int x509, crl, ca;
 } store_summary;
 
 static void
-summarize_objects(STACK_OF(X509_OBJECT) *objs, store_summary *sum)
+summarize_objects(STACK_OF(X509_OBJECT) * objs, store_summary *sum)
 {
     for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
         X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
@@ -2487,7 +2488,7 @@ summarize_objects(STACK_OF(X509_OBJECT) *objs, store_summary *sum)
 static int
 summarize_store(PySSLContext *self, store_summary *sum, int with_certs)
 {
-    STACK_OF(X509_OBJECT) *objs;
+    STACK_OF(X509_OBJECT) * objs;
     X509_STORE *store;
 
     memset(sum, 0, sizeof(*sum));
@@ -2576,31 +2577,36 @@ static PyGetSetDef context_getset[] = {
     {"ocsp_request", (getter)pyssl_context_get_ocsp_request,
      (setter)pyssl_context_set_ocsp_request,
      "Client contexts: ask the server for a stapled OCSP response.", NULL},
-    {"ocsp_response_callback", (getter)pyssl_context_get_ocsp_response_callback,
+    {"ocsp_response_callback",
+     (getter)pyssl_context_get_ocsp_response_callback,
      (setter)pyssl_context_set_ocsp_response_callback,
      "Client contexts: called as callback(conn, response) during the\n"
      "handshake, response being the stapled DER bytes or None; a false\n"
-     "result other than None fails the handshake.", NULL},
+     "result other than None fails the handshake.",
+     NULL},
     {"ocsp_staple", (getter)pyssl_context_get_ocsp_staple,
      (setter)pyssl_context_set_ocsp_staple,
      "Server contexts: the DER OCSP response stapled to every handshake\n"
-     "that asks for one, or None.", NULL},
+     "that asks for one, or None.",
+     NULL},
     {"ocsp_staple_callback", (getter)pyssl_context_get_ocsp_staple_callback,
      (setter)pyssl_context_set_ocsp_staple_callback,
      "Server contexts: called as callback(conn) when a client asks for a\n"
-     "staple; returns DER bytes or None. Wins over ocsp_staple.", NULL},
+     "staple; returns DER bytes or None. Wins over ocsp_staple.",
+     NULL},
     {"sni_callback", (getter)context_get_sni_callback,
      (setter)context_set_sni_callback,
      "Set a callback that will be called when a server name is provided by "
      "the SSL/TLS client in the SNI extension.\n\n"
      "If the argument is None then the callback is disabled. The method is "
      "called\nwith the SSLSocket, the server name as a string, and the "
-     "SSLContext object.", NULL},
+     "SSLContext object.",
+     NULL},
     {"num_tickets", (getter)context_get_num_tickets,
      (setter)context_set_num_tickets,
      "Control the number of TLSv1.3 session tickets.", NULL},
-    {"options", (getter)context_get_options, (setter)context_set_options,
-     NULL, NULL},
+    {"options", (getter)context_get_options, (setter)context_set_options, NULL,
+     NULL},
     {"post_handshake_auth", (getter)context_get_pha, (setter)context_set_pha,
      NULL, NULL},
     {"protocol", (getter)context_get_protocol, NULL, NULL, NULL},
@@ -2616,7 +2622,8 @@ static PyGetSetDef context_getset[] = {
 #define KW (METH_VARARGS | METH_KEYWORDS)
 
 static PyMethodDef context_methods[] = {
-    {"_wrap_socket", (PyCFunction)(void (*)(void))pyssl_context_wrap_socket, KW,
+    {"_wrap_socket", (PyCFunction)(void (*)(void))pyssl_context_wrap_socket,
+     KW,
      "_wrap_socket($self, /, sock, server_side, server_hostname=None, *,\n"
      "             owner=None, session=None)\n--\n\n"},
     {"_wrap_bio", (PyCFunction)(void (*)(void))pyssl_context_wrap_bio, KW,
@@ -2647,7 +2654,8 @@ static PyMethodDef context_methods[] = {
     {"_set_npn_protocols", (PyCFunction)context_set_npn_protocols,
      METH_VARARGS, "_set_npn_protocols($self, protos, /)\n--\n\n"},
     {"load_cert_chain", (PyCFunction)(void (*)(void))context_load_cert_chain,
-     KW, "load_cert_chain($self, /, certfile=None, keyfile=None, "
+     KW,
+     "load_cert_chain($self, /, certfile=None, keyfile=None, "
      "password=None, *, certdata=None, keydata=None)\n--\n\n"
      "Load a certificate chain and its private key, from files or memory.\n"
      "\n"
@@ -2673,8 +2681,8 @@ static PyMethodDef context_methods[] = {
      "C buffer of pyssl's holds a copy of the key; pyssl's copy of the\n"
      "password is wiped with OPENSSL_cleanse. HAS_MEMORY_CREDENTIALS says\n"
      "these keywords and load_pkcs12() are there."},
-    {"load_pkcs12", (PyCFunction)(void (*)(void))context_load_pkcs12,
-     KW, "load_pkcs12($self, /, data, password=None)\n--\n\n"
+    {"load_pkcs12", (PyCFunction)(void (*)(void))context_load_pkcs12, KW,
+     "load_pkcs12($self, /, data, password=None)\n--\n\n"
      "Load the certificate, key and chain of a PKCS#12 bundle in memory.\n"
      "\n"
      "data is the DER bundle (.p12/.pfx) as a bytes-like object; password\n"
@@ -2696,9 +2704,8 @@ static PyMethodDef context_methods[] = {
      "cadata=None)\n--\n\n"},
     {"session_stats", (PyCFunction)context_session_stats, METH_NOARGS,
      "session_stats($self, /)\n--\n\n"},
-    {"set_default_verify_paths",
-     (PyCFunction)context_set_default_verify_paths, METH_NOARGS,
-     "set_default_verify_paths($self, /)\n--\n\n"},
+    {"set_default_verify_paths", (PyCFunction)context_set_default_verify_paths,
+     METH_NOARGS, "set_default_verify_paths($self, /)\n--\n\n"},
     {"set_ecdh_curve", (PyCFunction)context_set_ecdh_curve, METH_O,
      "set_ecdh_curve($self, name, /)\n--\n\n"},
     {"cert_store_stats", (PyCFunction)context_cert_store_stats, METH_NOARGS,

@@ -63,12 +63,13 @@ use_chain_pem(SSL_CTX *ctx, const char *data, int len)
     }
     cert = PEM_read_bio_X509_AUX(bio, NULL, no_password_cb, NULL);
     if (cert == NULL) {
-        goto done;  /* empty or garbage: PEM's "no start line" */
+        goto done; /* empty or garbage: PEM's "no start line" */
     }
     ok = SSL_CTX_use_certificate(ctx, cert) == 1 &&
          SSL_CTX_clear_chain_certs(ctx) == 1;
     X509_free(cert);
-    while (ok && (cert = PEM_read_bio_X509(bio, NULL, no_password_cb, NULL)) != NULL) {
+    while (ok && (cert = PEM_read_bio_X509(bio, NULL, no_password_cb, NULL)) !=
+                     NULL) {
         if (!SSL_CTX_add0_chain_cert(ctx, cert)) {
             X509_free(cert);
             ok = 0;
@@ -191,7 +192,7 @@ pyssl_cred_use_key(SSL_CTX *ctx, const char *data, int len,
         return 0;
     }
     ok = SSL_CTX_use_PrivateKey(ctx, key) == 1;
-    EVP_PKEY_free(key);  /* the context holds its own reference */
+    EVP_PKEY_free(key); /* the context holds its own reference */
     return ok;
 }
 

@@ -46,7 +46,8 @@ static PyType_Slot sslerror_slots[] = {
 static PyType_Spec sslerror_spec = {
     .name = "ssl.SSLError",
     .basicsize = sizeof(PyOSErrorObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = sslerror_slots,
 };
 
@@ -54,8 +55,8 @@ static PyObject *
 new_subclass(PyObject *module, const char *name, const char *doc,
              PyObject *base1, PyObject *base2)
 {
-    PyObject *bases = base2 ? PyTuple_Pack(2, base1, base2)
-                            : PyTuple_Pack(1, base1);
+    PyObject *bases =
+        base2 ? PyTuple_Pack(2, base1, base2) : PyTuple_Pack(1, base1);
     if (bases == NULL) {
         return NULL;
     }
@@ -85,29 +86,29 @@ add_exceptions(PyObject *module, pyssl_state *st)
         return -1;
     }
     PyType_Modified((PyTypeObject *)st->SSLError);
-    st->SSLCertVerificationError = new_subclass(
-        module, "ssl.SSLCertVerificationError",
-        "A certificate could not be verified.", st->SSLError,
-        PyExc_ValueError);
-    st->SSLZeroReturnError = new_subclass(
-        module, "ssl.SSLZeroReturnError",
-        "SSL/TLS session closed cleanly.", st->SSLError, NULL);
-    st->SSLWantReadError = new_subclass(
-        module, "ssl.SSLWantReadError",
-        "Non-blocking SSL socket needs to read more data\n"
-        "before the requested operation can be completed.",
-        st->SSLError, NULL);
-    st->SSLWantWriteError = new_subclass(
-        module, "ssl.SSLWantWriteError",
-        "Non-blocking SSL socket needs to write more data\n"
-        "before the requested operation can be completed.",
-        st->SSLError, NULL);
+    st->SSLCertVerificationError =
+        new_subclass(module, "ssl.SSLCertVerificationError",
+                     "A certificate could not be verified.", st->SSLError,
+                     PyExc_ValueError);
+    st->SSLZeroReturnError =
+        new_subclass(module, "ssl.SSLZeroReturnError",
+                     "SSL/TLS session closed cleanly.", st->SSLError, NULL);
+    st->SSLWantReadError =
+        new_subclass(module, "ssl.SSLWantReadError",
+                     "Non-blocking SSL socket needs to read more data\n"
+                     "before the requested operation can be completed.",
+                     st->SSLError, NULL);
+    st->SSLWantWriteError =
+        new_subclass(module, "ssl.SSLWantWriteError",
+                     "Non-blocking SSL socket needs to write more data\n"
+                     "before the requested operation can be completed.",
+                     st->SSLError, NULL);
     st->SSLSyscallError = new_subclass(
         module, "ssl.SSLSyscallError",
         "System error when attempting SSL operation.", st->SSLError, NULL);
-    st->SSLEOFError = new_subclass(
-        module, "ssl.SSLEOFError",
-        "SSL/TLS connection terminated abruptly.", st->SSLError, NULL);
+    st->SSLEOFError = new_subclass(module, "ssl.SSLEOFError",
+                                   "SSL/TLS connection terminated abruptly.",
+                                   st->SSLError, NULL);
     if (!st->SSLCertVerificationError || !st->SSLZeroReturnError ||
         !st->SSLWantReadError || !st->SSLWantWriteError ||
         !st->SSLSyscallError || !st->SSLEOFError) {
@@ -122,8 +123,8 @@ add_exceptions(PyObject *module, pyssl_state *st)
                               st->SSLWantReadError) < 0 ||
         PyModule_AddObjectRef(module, "SSLWantWriteError",
                               st->SSLWantWriteError) < 0 ||
-        PyModule_AddObjectRef(module, "SSLSyscallError",
-                              st->SSLSyscallError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLSyscallError", st->SSLSyscallError) <
+            0 ||
         PyModule_AddObjectRef(module, "SSLEOFError", st->SSLEOFError) < 0) {
         return -1;
     }
@@ -151,9 +152,9 @@ build_code_tables(pyssl_state *st)
         PyObject *key = Py_BuildValue("ii", e->lib, e->reason);
         PyObject *name = PyUnicode_FromString(e->name);
         int rc = (key && name)
-            ? PyDict_SetItem(st->err_codes_to_names, key, name) |
-              PyDict_SetItem(st->err_names_to_codes, name, key)
-            : -1;
+                     ? PyDict_SetItem(st->err_codes_to_names, key, name) |
+                           PyDict_SetItem(st->err_names_to_codes, name, key)
+                     : -1;
         Py_XDECREF(key);
         Py_XDECREF(name);
         if (rc < 0) {
@@ -164,7 +165,8 @@ build_code_tables(pyssl_state *st)
         PyObject *code = PyLong_FromLong(l->code);
         PyObject *name = PyUnicode_FromString(l->name);
         int rc = (code && name)
-            ? PyDict_SetItem(st->lib_codes_to_names, code, name) : -1;
+                     ? PyDict_SetItem(st->lib_codes_to_names, code, name)
+                     : -1;
         Py_XDECREF(code);
         Py_XDECREF(name);
         if (rc < 0) {
@@ -204,14 +206,13 @@ module_getattr(PyObject *module, PyObject *name)
     for (int i = 0; lazy_names[i] != NULL; i++) {
         if (PyUnicode_Check(name) &&
             PyUnicode_CompareWithASCIIString(name, lazy_names[i]) == 0) {
-            return ensure_code_tables(st) < 0 ? NULL
-                                              : Py_NewRef(*tables[i]);
+            return ensure_code_tables(st) < 0 ? NULL : Py_NewRef(*tables[i]);
         }
     }
     const char *modname = PyModule_GetName(module);
     if (modname != NULL) {
-        PyErr_Format(PyExc_AttributeError,
-                     "module '%s' has no attribute '%S'", modname, name);
+        PyErr_Format(PyExc_AttributeError, "module '%s' has no attribute '%S'",
+                     modname, name);
     }
     return NULL;
 }
@@ -219,7 +220,7 @@ module_getattr(PyObject *module, PyObject *name)
 static PyObject *
 module_dir(PyObject *module, PyObject *unused)
 {
-    PyObject *dict = PyModule_GetDict(module);   /* borrowed */
+    PyObject *dict = PyModule_GetDict(module); /* borrowed */
     PyObject *names = dict ? PyDict_Keys(dict) : NULL;
     for (int i = 0; names != NULL && lazy_names[i] != NULL; i++) {
         PyObject *s = PyUnicode_FromString(lazy_names[i]);
@@ -262,8 +263,8 @@ base_name(const char *path)
 /* Borrowed references to the lib and reason mnemonics of errcode, or NULL
  * where the tables have none. Returns -1 only on a Python error. */
 static int
-lookup_names(pyssl_state *st, unsigned long errcode,
-             PyObject **lib_obj, PyObject **reason_obj)
+lookup_names(pyssl_state *st, unsigned long errcode, PyObject **lib_obj,
+             PyObject **reason_obj)
 {
     *lib_obj = *reason_obj = NULL;
     if (errcode == 0) {
@@ -272,8 +273,8 @@ lookup_names(pyssl_state *st, unsigned long errcode,
     if (ensure_code_tables(st) < 0) {
         return -1;
     }
-    PyObject *key = Py_BuildValue("ii", ERR_GET_LIB(errcode),
-                                  ERR_GET_REASON(errcode));
+    PyObject *key =
+        Py_BuildValue("ii", ERR_GET_LIB(errcode), ERR_GET_REASON(errcode));
     if (key == NULL) {
         return -1;
     }
@@ -298,8 +299,8 @@ lookup_names(pyssl_state *st, unsigned long errcode,
 static PyObject *
 verify_message(PySSLSocket *sslsock, long code)
 {
-    PyObject *host = sslsock->server_hostname ? sslsock->server_hostname
-                                              : Py_None;
+    PyObject *host =
+        sslsock->server_hostname ? sslsock->server_hostname : Py_None;
     switch (code) {
     case X509_V_ERR_HOSTNAME_MISMATCH:
         return PyUnicode_FromFormat(
@@ -321,11 +322,12 @@ format_message(PyObject *lib_obj, PyObject *reason_obj, const char *errstr,
     file = base_name(file);
     if (verify_obj && verify_obj != Py_None && lib_obj && reason_obj) {
         return PyUnicode_FromFormat("[%S: %S] %s: %S (%s:%d)", lib_obj,
-                                    reason_obj, errstr, verify_obj, file, line);
+                                    reason_obj, errstr, verify_obj, file,
+                                    line);
     }
     if (lib_obj && reason_obj) {
-        return PyUnicode_FromFormat("[%S: %S] %s (%s:%d)", lib_obj,
-                                    reason_obj, errstr, file, line);
+        return PyUnicode_FromFormat("[%S: %S] %s (%s:%d)", lib_obj, reason_obj,
+                                    errstr, file, line);
     }
     if (lib_obj) {
         return PyUnicode_FromFormat("[%S] %s (%s:%d)", lib_obj, errstr, file,
@@ -465,8 +467,8 @@ raise_ssl_exception(pyssl_state *st, PySSLSocket *sslsock, PyObject *type,
     }
     if (PyObject_SetAttrString(exc, "reason",
                                reason_obj ? reason_obj : Py_None) < 0 ||
-        PyObject_SetAttrString(exc, "library",
-                               lib_obj ? lib_obj : Py_None) < 0) {
+        PyObject_SetAttrString(exc, "library", lib_obj ? lib_obj : Py_None) <
+            0) {
         goto done;
     }
     if (verify_obj != NULL &&
@@ -500,7 +502,8 @@ pyssl_set_ssl_error(pyssl_state *st, const char *msg, unsigned long errcode,
         errcode = ERR_peek_last_error();
     }
     raise_ssl_exception(st, NULL, type_for_code(st, errcode),
-                        errcode ? (int)ERR_GET_REASON(errcode) : PY_SSL_ERROR_SSL,
+                        errcode ? (int)ERR_GET_REASON(errcode)
+                                : PY_SSL_ERROR_SSL,
                         errcode ? NULL : msg, errcode, file, line);
     ERR_clear_error();
     return NULL;
@@ -509,8 +512,8 @@ pyssl_set_ssl_error(pyssl_state *st, const char *msg, unsigned long errcode,
 PyObject *
 pyssl_raise(pyssl_state *st, PyObject *type, int code, const char *msg)
 {
-    PyObject *exc = PyObject_CallFunction(type ? type : st->SSLError, "is",
-                                          code, msg);
+    PyObject *exc =
+        PyObject_CallFunction(type ? type : st->SSLError, "is", code, msg);
     if (exc != NULL) {
         PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
         Py_DECREF(exc);
@@ -570,7 +573,8 @@ pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
      * there is no library or reason to look up and nothing to clear: the
      * cheap path, unless something queued an error since. */
     if ((err->ssl == SSL_ERROR_WANT_READ ||
-         err->ssl == SSL_ERROR_WANT_WRITE) && ERR_peek_error() == 0) {
+         err->ssl == SSL_ERROR_WANT_WRITE) &&
+        ERR_peek_error() == 0) {
         return pyssl_raise_want_at(sslsock,
                                    err->ssl == SSL_ERROR_WANT_READ
                                        ? PY_SSL_ERROR_WANT_READ

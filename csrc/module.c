@@ -278,7 +278,8 @@ static const int_constant int_constants[] = {
     /* verify_flags */
     {"VERIFY_DEFAULT", 0},
     {"VERIFY_CRL_CHECK_LEAF", X509_V_FLAG_CRL_CHECK},
-    {"VERIFY_CRL_CHECK_CHAIN", X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL},
+    {"VERIFY_CRL_CHECK_CHAIN",
+     X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL},
     {"VERIFY_X509_STRICT", X509_V_FLAG_X509_STRICT},
     {"VERIFY_ALLOW_PROXY_CERTS", X509_V_FLAG_ALLOW_PROXY_CERTS},
     {"VERIFY_X509_TRUSTED_FIRST", X509_V_FLAG_TRUSTED_FIRST},
@@ -291,7 +292,8 @@ static const int_constant int_constants[] = {
     {"ALERT_DESCRIPTION_DECOMPRESSION_FAILURE", SSL_AD_DECOMPRESSION_FAILURE},
     {"ALERT_DESCRIPTION_HANDSHAKE_FAILURE", SSL_AD_HANDSHAKE_FAILURE},
     {"ALERT_DESCRIPTION_BAD_CERTIFICATE", SSL_AD_BAD_CERTIFICATE},
-    {"ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE", SSL_AD_UNSUPPORTED_CERTIFICATE},
+    {"ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE",
+     SSL_AD_UNSUPPORTED_CERTIFICATE},
     {"ALERT_DESCRIPTION_CERTIFICATE_REVOKED", SSL_AD_CERTIFICATE_REVOKED},
     {"ALERT_DESCRIPTION_CERTIFICATE_EXPIRED", SSL_AD_CERTIFICATE_EXPIRED},
     {"ALERT_DESCRIPTION_CERTIFICATE_UNKNOWN", SSL_AD_CERTIFICATE_UNKNOWN},
@@ -306,7 +308,8 @@ static const int_constant int_constants[] = {
     {"ALERT_DESCRIPTION_USER_CANCELLED", SSL_AD_USER_CANCELLED},
     {"ALERT_DESCRIPTION_NO_RENEGOTIATION", SSL_AD_NO_RENEGOTIATION},
     {"ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION", SSL_AD_UNSUPPORTED_EXTENSION},
-    {"ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE", SSL_AD_CERTIFICATE_UNOBTAINABLE},
+    {"ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE",
+     SSL_AD_CERTIFICATE_UNOBTAINABLE},
     {"ALERT_DESCRIPTION_UNRECOGNIZED_NAME", SSL_AD_UNRECOGNIZED_NAME},
     {"ALERT_DESCRIPTION_BAD_CERTIFICATE_STATUS_RESPONSE",
      SSL_AD_BAD_CERTIFICATE_STATUS_RESPONSE},
@@ -346,7 +349,8 @@ static const int_constant int_constants[] = {
     {"HOSTFLAG_NO_WILDCARDS", X509_CHECK_FLAG_NO_WILDCARDS},
     {"HOSTFLAG_NO_PARTIAL_WILDCARDS", X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS},
     {"HOSTFLAG_MULTI_LABEL_WILDCARDS", X509_CHECK_FLAG_MULTI_LABEL_WILDCARDS},
-    {"HOSTFLAG_SINGLE_LABEL_SUBDOMAINS", X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS},
+    {"HOSTFLAG_SINGLE_LABEL_SUBDOMAINS",
+     X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS},
     /* TLSVersion */
     {"PROTO_MINIMUM_SUPPORTED", PY_PROTO_MINIMUM_SUPPORTED},
     {"PROTO_MAXIMUM_SUPPORTED", PY_PROTO_MAXIMUM_SUPPORTED},
@@ -391,7 +395,7 @@ static const int_constant bool_constants[] = {
     {"HAS_SNI", 1},
     {"HAS_TLS_UNIQUE", 1},
     {"HAS_ECDH", 1},
-    {"HAS_NPN", 0},  /* NPN is gone from CPython since 3.10 */
+    {"HAS_NPN", 0}, /* NPN is gone from CPython since 3.10 */
     {"HAS_ALPN", 1},
     {"HAS_SSLv2", 0},
     {"HAS_SSLv3", PYSSL_HAS_SSLv3},
@@ -404,7 +408,7 @@ static const int_constant bool_constants[] = {
     {"HAS_PHA", 1},
     /* load_cert_chain(certdata=, keydata=) and load_pkcs12() */
     {"HAS_MEMORY_CREDENTIALS", PYSSL_HAS_MEMORY_CREDENTIALS},
-    {"HAS_OCSP_STAPLING", 1},  /* ocsp.c; every supported OpenSSL has it */
+    {"HAS_OCSP_STAPLING", 1}, /* ocsp.c; every supported OpenSSL has it */
     {NULL, 0},
 };
 
@@ -438,11 +442,13 @@ add_constants(PyObject *module)
     PyObject *info = version_info(libver);
     PyObject *api = version_info(OPENSSL_VERSION_NUMBER);
     PyObject *num = PyLong_FromUnsignedLong(libver);
-    int rc = (info && api && num &&
-              PyModule_AddObjectRef(module, "OPENSSL_VERSION_INFO", info) == 0 &&
-              PyModule_AddObjectRef(module, "_OPENSSL_API_VERSION", api) == 0 &&
-              PyModule_AddObjectRef(module, "OPENSSL_VERSION_NUMBER", num) == 0)
-                 ? 0 : -1;
+    int rc =
+        (info && api && num &&
+         PyModule_AddObjectRef(module, "OPENSSL_VERSION_INFO", info) == 0 &&
+         PyModule_AddObjectRef(module, "_OPENSSL_API_VERSION", api) == 0 &&
+         PyModule_AddObjectRef(module, "OPENSSL_VERSION_NUMBER", num) == 0)
+            ? 0
+            : -1;
     Py_XDECREF(info);
     Py_XDECREF(api);
     Py_XDECREF(num);
@@ -501,11 +507,9 @@ module_exec(PyObject *module)
         PyErr_NoMemory();
         return -1;
     }
-    if (import_socket_type(st) < 0 ||
-        pyssl_errors_init(module, st) < 0 ||
+    if (import_socket_type(st) < 0 || pyssl_errors_init(module, st) < 0 ||
         pyssl_context_init(module, st) < 0 ||
-        pyssl_socket_init(module, st) < 0 ||
-        pyssl_bio_init(module, st) < 0 ||
+        pyssl_socket_init(module, st) < 0 || pyssl_bio_init(module, st) < 0 ||
         pyssl_session_init(module, st) < 0 ||
         pyssl_cert_init(module, st) < 0 ||
         PyModule_AddFunctions(module, pyssl_certgen_methods) < 0 ||
@@ -584,8 +588,7 @@ module_free(void *module)
 
 static PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, (void *)module_exec},
-    PYSSL_MOD_GIL_SLOT
-    {0, NULL},
+    PYSSL_MOD_GIL_SLOT{0, NULL},
 };
 
 static struct PyModuleDef module_def = {

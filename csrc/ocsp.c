@@ -40,7 +40,8 @@ static PyObject *
 staple_for(PySSLSocket *sslsock)
 {
     PySSLContext *ctx = pyssl_socket_ctx(sslsock);
-    PyObject *cb = pyssl_field_get((PyObject *)ctx, &ctx->ocsp_staple_callback);
+    PyObject *cb =
+        pyssl_field_get((PyObject *)ctx, &ctx->ocsp_staple_callback);
     if (cb == NULL) {
         PyObject *der = pyssl_field_get((PyObject *)ctx, &ctx->ocsp_staple);
         Py_DECREF(ctx);
@@ -48,13 +49,15 @@ staple_for(PySSLSocket *sslsock)
     }
     Py_DECREF(ctx);
     PyObject *owner = pyssl_socket_owner_or_self(sslsock);
-    PyObject *res = owner ? PyObject_CallFunctionObjArgs(cb, owner, NULL) : NULL;
+    PyObject *res =
+        owner ? PyObject_CallFunctionObjArgs(cb, owner, NULL) : NULL;
     Py_XDECREF(owner);
     Py_DECREF(cb);
     if (res != NULL && res != Py_None && !PyObject_CheckBuffer(res)) {
-        PyErr_Format(PyExc_TypeError,
-                     "ocsp_staple_callback must return bytes or None, not %.100s",
-                     Py_TYPE(res)->tp_name);
+        PyErr_Format(
+            PyExc_TypeError,
+            "ocsp_staple_callback must return bytes or None, not %.100s",
+            Py_TYPE(res)->tp_name);
         Py_CLEAR(res);
     }
     return res;
@@ -69,7 +72,8 @@ set_staple(SSL *s, PyObject *der)
     if (PyObject_GetBuffer(der, &view, PyBUF_SIMPLE) < 0) {
         return -1;
     }
-    unsigned char *copy = view.len > 0 ? OPENSSL_malloc((size_t)view.len) : NULL;
+    unsigned char *copy =
+        view.len > 0 ? OPENSSL_malloc((size_t)view.len) : NULL;
     int ok = copy != NULL;
     if (ok) {
         memcpy(copy, view.buf, (size_t)view.len);
@@ -126,14 +130,16 @@ static int
 client_status(SSL *s, PySSLSocket *sslsock)
 {
     PySSLContext *ctx = pyssl_socket_ctx(sslsock);
-    PyObject *cb = pyssl_field_get((PyObject *)ctx, &ctx->ocsp_response_callback);
+    PyObject *cb =
+        pyssl_field_get((PyObject *)ctx, &ctx->ocsp_response_callback);
     Py_DECREF(ctx);
     if (cb == NULL) {
         return 1;
     }
     PyObject *owner = pyssl_socket_owner_or_self(sslsock);
     PyObject *der = owner ? response_bytes(s) : NULL;
-    PyObject *res = der ? PyObject_CallFunctionObjArgs(cb, owner, der, NULL) : NULL;
+    PyObject *res =
+        der ? PyObject_CallFunctionObjArgs(cb, owner, der, NULL) : NULL;
     Py_XDECREF(der);
     Py_XDECREF(owner);
     Py_DECREF(cb);
@@ -181,8 +187,8 @@ pyssl_ocsp_setup(SSL_CTX *ctx)
 PyObject *
 pyssl_context_get_ocsp_request(PySSLContext *self, void *c)
 {
-    return PyBool_FromLong(
-        SSL_CTX_get_tlsext_status_type(self->ctx) == TLSEXT_STATUSTYPE_ocsp);
+    return PyBool_FromLong(SSL_CTX_get_tlsext_status_type(self->ctx) ==
+                           TLSEXT_STATUSTYPE_ocsp);
 }
 
 int
@@ -206,7 +212,8 @@ pyssl_context_set_ocsp_request(PySSLContext *self, PyObject *arg, void *c)
     /* Copied into each SSL by SSL_new: under the context lock, as every
      * SSL_CTX change (see context.c). -1 is OpenSSL's "nothing". */
     pyssl_context_lock(self);
-    SSL_CTX_set_tlsext_status_type(self->ctx, on ? TLSEXT_STATUSTYPE_ocsp : -1);
+    SSL_CTX_set_tlsext_status_type(self->ctx,
+                                   on ? TLSEXT_STATUSTYPE_ocsp : -1);
     pyssl_context_unlock(self);
     return 0;
 }
@@ -218,7 +225,8 @@ replace_attr(PySSLContext *self, PyObject **slot, PyObject *arg,
              const char *name, int callable)
 {
     if (arg == NULL) {
-        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'", name);
+        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'",
+                     name);
         return -1;
     }
     if (arg != Py_None) {
@@ -227,8 +235,9 @@ replace_attr(PySSLContext *self, PyObject **slot, PyObject *arg,
             return -1;
         }
         if (!callable && !PyBytes_Check(arg)) {
-            PyErr_Format(PyExc_TypeError, "%s must be bytes or None, not %.100s",
-                         name, Py_TYPE(arg)->tp_name);
+            PyErr_Format(PyExc_TypeError,
+                         "%s must be bytes or None, not %.100s", name,
+                         Py_TYPE(arg)->tp_name);
             return -1;
         }
         if (!callable && PyBytes_GET_SIZE(arg) == 0) {
@@ -246,8 +255,8 @@ server_only(PySSLContext *self, PyObject *arg, const char *name)
 {
     if (arg != NULL && arg != Py_None &&
         self->protocol == PY_SSL_VERSION_TLS_CLIENT) {
-        PyErr_Format(PyExc_ValueError, "%s cannot be set on a TLS_CLIENT context",
-                     name);
+        PyErr_Format(PyExc_ValueError,
+                     "%s cannot be set on a TLS_CLIENT context", name);
         return -1;
     }
     return 0;
@@ -267,12 +276,14 @@ pyssl_context_get_ocsp_response_callback(PySSLContext *self, void *c)
 }
 
 int
-pyssl_context_set_ocsp_response_callback(PySSLContext *self, PyObject *arg, void *c)
+pyssl_context_set_ocsp_response_callback(PySSLContext *self, PyObject *arg,
+                                         void *c)
 {
     if (arg != NULL && arg != Py_None &&
         self->protocol == PY_SSL_VERSION_TLS_SERVER) {
-        PyErr_SetString(PyExc_ValueError,
-                        "ocsp_response_callback cannot be set on a TLS_SERVER context");
+        PyErr_SetString(
+            PyExc_ValueError,
+            "ocsp_response_callback cannot be set on a TLS_SERVER context");
         return -1;
     }
     return replace_attr(self, &self->ocsp_response_callback, arg,
@@ -301,7 +312,8 @@ pyssl_context_get_ocsp_staple_callback(PySSLContext *self, void *c)
 }
 
 int
-pyssl_context_set_ocsp_staple_callback(PySSLContext *self, PyObject *arg, void *c)
+pyssl_context_set_ocsp_staple_callback(PySSLContext *self, PyObject *arg,
+                                       void *c)
 {
     if (server_only(self, arg, "ocsp_staple_callback") < 0) {
         return -1;

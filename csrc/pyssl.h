@@ -134,9 +134,9 @@ enum py_ssl_cert_requirements {
 #define PY_SSL_ENCODING_DER 2
 
 /* The cipher list every new context starts with (CPython 3.10+). */
-#define PY_SSL_DEFAULT_CIPHER_STRING \
-    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:" \
-    "!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+#define PY_SSL_DEFAULT_CIPHER_STRING                        \
+  "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:" \
+  "!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
 
 /* ------------------------------------------------------------------------ */
 /* Module state                                                             */
@@ -182,7 +182,7 @@ typedef struct {
         int py_errno;
         PyObject *args;
     } plain_error_args[PYSSL_PLAIN_ERROR_SLOTS];
-    int plain_error_used;         /* slots filled */
+    int plain_error_used; /* slots filled */
     pyssl_ft_mutex plain_error_lock; /* held to fill a slot (free-threaded) */
 } pyssl_state;
 
@@ -203,28 +203,27 @@ pyssl_state_from_type(PyTypeObject *type)
 
 /* _SSLContext */
 typedef struct {
-    PyObject_HEAD
-    SSL_CTX *ctx;
+    PyObject_HEAD SSL_CTX *ctx;
     /* Held while the SSL_CTX, or what callbacks read during a handshake
      * (alpn_protocols), changes, and while SSL_new copies from it: see
      * the top of context.c for the rules and the lock order. */
     PyThread_type_lock lock;
-    pyssl_state *state;            /* borrowed: the types keep the module alive */
-    int protocol;                  /* enum py_ssl_version */
+    pyssl_state *state; /* borrowed: the types keep the module alive */
+    int protocol; /* enum py_ssl_version */
     int check_hostname;
     int post_handshake_auth;
-    unsigned int hostflags;        /* X509_CHECK_FLAG_*, see _host_flags */
+    unsigned int hostflags; /* X509_CHECK_FLAG_*, see _host_flags */
     unsigned char *alpn_protocols; /* wire format, PyMem_Malloc'd */
     unsigned int alpn_protocols_len;
-    PyObject *sni_callback;        /* callable or NULL */
-    PyObject *msg_callback;        /* callable or NULL (debughelpers.c) */
-    PyObject *keylog_filename;     /* str/bytes or NULL (debughelpers.c) */
+    PyObject *sni_callback; /* callable or NULL */
+    PyObject *msg_callback; /* callable or NULL (debughelpers.c) */
+    PyObject *keylog_filename; /* str/bytes or NULL (debughelpers.c) */
     BIO *keylog_bio;
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback;
     PyObject *ocsp_response_callback; /* client: callable or NULL (ocsp.c) */
-    PyObject *ocsp_staple;            /* server: bytes or NULL */
-    PyObject *ocsp_staple_callback;   /* server: callable or NULL */
+    PyObject *ocsp_staple; /* server: bytes or NULL */
+    PyObject *ocsp_staple_callback; /* server: callable or NULL */
     PyObject *weakreflist;
 } PySSLContext;
 
@@ -314,25 +313,24 @@ pyssl_mutex_unlock(pyssl_mutex *x)
 /* The last error of an SSL_* call, read before the GIL is taken back. */
 typedef struct {
     int ssl; /* SSL_get_error() */
-    int c;   /* errno, WSAGetLastError() on Windows (platform.h) */
+    int c; /* errno, WSAGetLastError() on Windows (platform.h) */
 } pyssl_err;
 
 /* _SSLSocket: an SSL over a socket fd or over two MemoryBIOs. */
 typedef struct {
-    PyObject_HEAD
-    SSL *ssl;
-    pyssl_state *state;       /* borrowed, as the context's; never changes */
-    PySSLContext *ctx;        /* strong; changes when an SNI callback switches
+    PyObject_HEAD SSL *ssl;
+    pyssl_state *state; /* borrowed, as the context's; never changes */
+    PySSLContext *ctx; /* strong; changes when an SNI callback switches
                                * it: read and replaced in the object's
                                * critical section (free-threaded builds) */
-    PyObject *sock;           /* weakref to the socket.socket, NULL for BIOs */
-    PyObject *owner;          /* weakref to the SSLSocket/SSLObject, or NULL */
-    PyObject *server_hostname;/* str or None */
+    PyObject *sock; /* weakref to the socket.socket, NULL for BIOs */
+    PyObject *owner; /* weakref to the SSLSocket/SSLObject, or NULL */
+    PyObject *server_hostname; /* str or None */
     int server_side;
     char shutdown_seen_zero;
-    char got_eof;             /* an SSLEOFError was raised: every later
+    char got_eof; /* an SSLEOFError was raised: every later
                                * I/O call raises one too (gh-148292) */
-    char bufs_held;           /* over memory BIOs: OpenSSL may hold record
+    char bufs_held; /* over memory BIOs: OpenSSL may hold record
                                * buffers, to give back once idle; only
                                * touched with the connection lock */
     /* The connection lock: one thread at a time inside OpenSSL with this
@@ -341,8 +339,8 @@ typedef struct {
      * not wait for itself. */
     pyssl_mutex lock;
     unsigned long lock_owner;
-    PyObject *exc;            /* an exception a callback parked, or NULL */
-    PyObject *read_exc;       /* the error a read hit after it had data,
+    PyObject *exc; /* an exception a callback parked, or NULL */
+    PyObject *read_exc; /* the error a read hit after it had data,
                                * raised by the next read; or NULL */
     PyObject *weakreflist;
 } PySSLSocket;
@@ -350,22 +348,19 @@ typedef struct {
 /* MemoryBIO: the bytes and the end-of-stream flag live in the BIO (see
  * bio.c), which an SSL may keep after this object is gone. */
 typedef struct {
-    PyObject_HEAD
-    BIO *bio;
+    PyObject_HEAD BIO *bio;
 } PySSLMemoryBIO;
 
 /* SSLSession */
 typedef struct {
-    PyObject_HEAD
-    SSL_SESSION *session;
-    PySSLContext *ctx;        /* strong: sessions only make sense with it */
+    PyObject_HEAD SSL_SESSION *session;
+    PySSLContext *ctx; /* strong: sessions only make sense with it */
 } PySSLSession;
 
 /* Certificate */
 typedef struct {
-    PyObject_HEAD
-    X509 *cert;
-    Py_hash_t hash;           /* -1 until computed */
+    PyObject_HEAD X509 *cert;
+    Py_hash_t hash; /* -1 until computed */
 } PySSLCertificate;
 
 /* ------------------------------------------------------------------------ */
@@ -445,10 +440,10 @@ pyssl_socket_ctx(PySSLSocket *sslsock)
  * too, msg (or a generic text) is the message. Always clears the queue.
  * Returns NULL so callers can `return pyssl_set_ssl_error(...)`. */
 PyObject *pyssl_set_ssl_error(pyssl_state *st, const char *msg,
-                              unsigned long errcode,
-                              const char *file, int line);
+                              unsigned long errcode, const char *file,
+                              int line);
 #define PYSSL_SET_SSL_ERROR(st, msg) \
-    pyssl_set_ssl_error((st), (msg), 0, __FILE__, __LINE__)
+  pyssl_set_ssl_error((st), (msg), 0, __FILE__, __LINE__)
 
 /* After an SSL_* call on sslsock failed with return value ret and error
  * err (SSL_get_error() and errno, captured by the failing call itself, so
@@ -459,7 +454,7 @@ PyObject *pyssl_set_ssl_error(pyssl_state *st, const char *msg,
 PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err,
                                  int ret, const char *file, int line);
 #define PYSSL_SET_SOCKET_ERROR(s, err, ret) \
-    pyssl_set_socket_error((s), (err), (ret), __FILE__, __LINE__)
+  pyssl_set_socket_error((s), (err), (ret), __FILE__, __LINE__)
 
 /* Raise SSLWantReadError or SSLWantWriteError (which is PY_SSL_ERROR_WANT_
  * READ or _WRITE) for an operation that asked no OpenSSL function, so the
@@ -467,7 +462,7 @@ PyObject *pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err,
 PyObject *pyssl_raise_want_at(PySSLSocket *sslsock, int which,
                               const char *file, int line);
 #define pyssl_raise_want(s, which) \
-    pyssl_raise_want_at((s), (which), __FILE__, __LINE__)
+  pyssl_raise_want_at((s), (which), __FILE__, __LINE__)
 
 /* Raise st->SSLError (or type) with a fixed message, errno-style args. */
 PyObject *pyssl_raise(pyssl_state *st, PyObject *type, int code,
@@ -508,14 +503,18 @@ PyObject *pyssl_obj2txt(pyssl_state *st, const ASN1_OBJECT *obj, int no_name);
 /* cert.c: what an OpenSSL printer writes into a memory BIO, as a str (its
  * first line, or all of it) or bytes. */
 typedef int (*pyssl_printer)(BIO *bio, const void *arg);
-enum pyssl_capture { PYSSL_CAPTURE_LINE, PYSSL_CAPTURE_TEXT, PYSSL_CAPTURE_BYTES };
+enum pyssl_capture {
+    PYSSL_CAPTURE_LINE,
+    PYSSL_CAPTURE_TEXT,
+    PYSSL_CAPTURE_BYTES
+};
 PyObject *pyssl_capture(pyssl_state *st, pyssl_printer print, const void *arg,
                         enum pyssl_capture how, const char *failure);
 PyObject *pyssl_decode_certificate(pyssl_state *st, X509 *cert);
 /* X509 -> Certificate; takes its own reference (X509_up_ref). */
 PyObject *pyssl_certificate_new(pyssl_state *st, X509 *cert);
 /* STACK_OF(X509) -> list of Certificate. */
-PyObject *pyssl_certificate_list(pyssl_state *st, STACK_OF(X509) *chain);
+PyObject *pyssl_certificate_list(pyssl_state *st, STACK_OF(X509) * chain);
 /* _ssl._test_decode_cert(path) */
 PyObject *pyssl_test_decode_cert(PyObject *module, PyObject *path);
 
@@ -531,7 +530,8 @@ void pyssl_msg_callback(int write_p, int version, int content_type,
 PyObject *pyssl_context_get_msg_callback(PySSLContext *self, void *c);
 int pyssl_context_set_msg_callback(PySSLContext *self, PyObject *arg, void *c);
 PyObject *pyssl_context_get_keylog_filename(PySSLContext *self, void *c);
-int pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg, void *c);
+int pyssl_context_set_keylog_filename(PySSLContext *self, PyObject *arg,
+                                      void *c);
 
 /* store.c ----------------------------------------------------------------- */
 /* The shared, cached trust store; GIL released, no Python objects. Drop-in
@@ -612,7 +612,8 @@ int pyssl_cert_init(PyObject *module, pyssl_state *st);
 void pyssl_ocsp_setup(SSL_CTX *ctx);
 PyObject *pyssl_context_get_ocsp_request(PySSLContext *self, void *c);
 int pyssl_context_set_ocsp_request(PySSLContext *self, PyObject *arg, void *c);
-PyObject *pyssl_context_get_ocsp_response_callback(PySSLContext *self, void *c);
+PyObject *pyssl_context_get_ocsp_response_callback(PySSLContext *self,
+                                                   void *c);
 int pyssl_context_set_ocsp_response_callback(PySSLContext *self, PyObject *arg,
                                              void *c);
 PyObject *pyssl_context_get_ocsp_staple(PySSLContext *self, void *c);

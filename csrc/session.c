@@ -65,10 +65,10 @@ session_richcompare(PyObject *left, PyObject *right, int op)
     int equal = left == right;
     if (!equal) {
         unsigned int llen, rlen;
-        const unsigned char *lid = SSL_SESSION_get_id(
-            ((PySSLSession *)left)->session, &llen);
-        const unsigned char *rid = SSL_SESSION_get_id(
-            ((PySSLSession *)right)->session, &rlen);
+        const unsigned char *lid =
+            SSL_SESSION_get_id(((PySSLSession *)left)->session, &llen);
+        const unsigned char *rid =
+            SSL_SESSION_get_id(((PySSLSession *)right)->session, &rlen);
         equal = llen == rlen && memcmp(lid, rid, llen) == 0;
     }
     return PyBool_FromLong(op == Py_EQ ? equal : !equal);
@@ -77,38 +77,38 @@ session_richcompare(PyObject *left, PyObject *right, int op)
 static PyObject *
 session_get_time(PyObject *op, void *closure)
 {
-    return PyLong_FromLong((long)SSL_SESSION_get_time(
-        ((PySSLSession *)op)->session));
+    return PyLong_FromLong(
+        (long)SSL_SESSION_get_time(((PySSLSession *)op)->session));
 }
 
 static PyObject *
 session_get_timeout(PyObject *op, void *closure)
 {
-    return PyLong_FromLong((long)SSL_SESSION_get_timeout(
-        ((PySSLSession *)op)->session));
+    return PyLong_FromLong(
+        (long)SSL_SESSION_get_timeout(((PySSLSession *)op)->session));
 }
 
 static PyObject *
 session_get_ticket_lifetime_hint(PyObject *op, void *closure)
 {
-    return PyLong_FromUnsignedLong(SSL_SESSION_get_ticket_lifetime_hint(
-        ((PySSLSession *)op)->session));
+    return PyLong_FromUnsignedLong(
+        SSL_SESSION_get_ticket_lifetime_hint(((PySSLSession *)op)->session));
 }
 
 static PyObject *
 session_get_id(PyObject *op, void *closure)
 {
     unsigned int len;
-    const unsigned char *id = SSL_SESSION_get_id(((PySSLSession *)op)->session,
-                                                 &len);
+    const unsigned char *id =
+        SSL_SESSION_get_id(((PySSLSession *)op)->session, &len);
     return PyBytes_FromStringAndSize((const char *)id, len);
 }
 
 static PyObject *
 session_get_has_ticket(PyObject *op, void *closure)
 {
-    return PyBool_FromLong(SSL_SESSION_has_ticket(
-        ((PySSLSession *)op)->session));
+    return PyBool_FromLong(
+        SSL_SESSION_has_ticket(((PySSLSession *)op)->session));
 }
 
 static PyGetSetDef session_getset[] = {

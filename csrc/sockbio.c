@@ -34,10 +34,10 @@
 
 #ifndef _WIN32
 
-#include <errno.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/types.h>
+#  include <errno.h>
+#  include <sys/ioctl.h>
+#  include <sys/socket.h>
+#  include <sys/types.h>
 
 static int
 next_fd(BIO *next)
@@ -64,11 +64,11 @@ gate_read(BIO *b, char *out, int outl)
         return 0;
     }
     int fd = next_fd(next);
-#ifdef BIO_get_ktls_recv
+#  ifdef BIO_get_ktls_recv
     if (BIO_get_ktls_recv(next)) {
         fd = -1;
     }
-#endif
+#  endif
     if (fd >= 0) {
         ssize_t n = recv(fd, out, (size_t)outl, MSG_DONTWAIT);
         if (n > 0) {
@@ -97,11 +97,11 @@ gate_write(BIO *b, const char *in, int inl)
         return 0;
     }
     int fd = next_fd(next);
-#ifdef BIO_get_ktls_send
+#  ifdef BIO_get_ktls_send
     if (BIO_get_ktls_send(next)) {
         fd = -1;
     }
-#endif
+#  endif
     if (fd < 0) {
         int n = BIO_write(next, in, inl);
         BIO_copy_next_retry(b);
@@ -170,11 +170,11 @@ pyssl_sockbio_holds_record_and_more(SSL *ssl)
     BIO *rbio = SSL_get_rbio(ssl);
     int fd = -1, avail = 0;
     unsigned char hdr[5];
-#ifdef BIO_get_ktls_recv
+#  ifdef BIO_get_ktls_recv
     if (rbio != NULL && BIO_get_ktls_recv(rbio)) {
         return 0; /* the kernel hands out plaintext, not records */
     }
-#endif
+#  endif
     if (rbio == NULL || BIO_get_fd(rbio, &fd) < 0 || fd < 0 ||
         ioctl(fd, FIONREAD, &avail) < 0 || avail <= (int)sizeof(hdr)) {
         return 0;

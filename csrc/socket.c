@@ -59,9 +59,9 @@ enum io_mode { IO_UNKNOWN, IO_BLOCKING, IO_NONBLOCKING, IO_TIMEOUT };
  * ready makes no Python calls.  CPython's _ssl, too, only looks at the fd
  * when it has to wait. */
 typedef struct {
-    PyObject *sock;   /* strong reference; NULL over memory BIOs */
+    PyObject *sock; /* strong reference; NULL over memory BIOs */
     int fd;
-    int mode;         /* enum io_mode */
+    int mode; /* enum io_mode */
     int64_t deadline; /* monotonic ns, for IO_TIMEOUT */
 } io_ctx;
 
@@ -143,9 +143,8 @@ io_learn(PySSLSocket *self, io_ctx *io)
         }
         return -1;
     }
-    PyObject *t = PyObject_CallMethodObjArgs(io->sock,
-                                             self->state->str_gettimeout,
-                                             NULL);
+    PyObject *t = PyObject_CallMethodObjArgs(
+        io->sock, self->state->str_gettimeout, NULL);
     if (t == NULL) {
         return -1;
     }
@@ -434,9 +433,9 @@ typedef struct {
     void *buf;
     size_t len;
     size_t done;
-    char *bufs_held;  /* over memory BIOs: set once OpenSSL may hold buffers */
+    char *bufs_held; /* over memory BIOs: set once OpenSSL may hold buffers */
     int later_failed; /* a record after the first failed (op_read_batch) */
-    pyssl_err later;  /* ... and how */
+    pyssl_err later; /* ... and how */
 } rw_arg;
 
 /* Give back the record buffers once a read leaves nothing buffered.
@@ -577,8 +576,7 @@ read_more_records(PySSLSocket *self, rw_arg *a)
 static int
 nothing_to_read(PySSLSocket *self)
 {
-    if (self->sock != NULL ||
-        PYSSL_LOAD_FLAG(&self->read_exc) != NULL) {
+    if (self->sock != NULL || PYSSL_LOAD_FLAG(&self->read_exc) != NULL) {
         return 0;
     }
     SSL *ssl = self->ssl;
@@ -809,8 +807,8 @@ sslsock_sendfile(PySSLSocket *self, PyObject *args)
     Py_ssize_t size;
     int ret = 0;
     /* Positional only, as CPython's (3.14+) */
-    if (!PyArg_ParseTuple(args, "iLn|i:sendfile",
-                          &a.fd, &offset, &size, &a.flags)) {
+    if (!PyArg_ParseTuple(args, "iLn|i:sendfile", &a.fd, &offset, &size,
+                          &a.flags)) {
         return NULL;
     }
     if (offset < 0 || size < 0) {
@@ -821,8 +819,8 @@ sslsock_sendfile(PySSLSocket *self, PyObject *args)
     a.offset = (off_t)offset;
     a.size = (size_t)size;
     pyssl_err err = {0, 0};
-    if (run_io(self, op_sendfile, &a, "The write operation timed out",
-               &ret, &err) < 0 ||
+    if (run_io(self, op_sendfile, &a, "The write operation timed out", &ret,
+               &err) < 0 ||
         io_result(self, ret < 0, ret, &err) < 0) {
         return NULL;
     }
@@ -944,8 +942,8 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
     if (io_begin(self, &io) < 0 ||
         (io.sock != NULL && io_learn(self, &io) < 0)) {
         io_end(&io);
-        if (self->sock != NULL && PyErr_ExceptionMatches(
-                                      self->state->SSLError)) {
+        if (self->sock != NULL &&
+            PyErr_ExceptionMatches(self->state->SSLError)) {
             /* A closed socket is as gone as a collected one here. */
             PyErr_Clear();
             raise_socket_gone(self);
@@ -1043,8 +1041,8 @@ sslsock_get_unverified_chain(PySSLSocket *self, PyObject *unused)
             Py_RETURN_NONE;
         }
         list = PyList_New(0);
-        PyObject *leaf = list ? pyssl_certificate_new(self->state, peer)
-                              : NULL;
+        PyObject *leaf =
+            list ? pyssl_certificate_new(self->state, peer) : NULL;
         X509_free(peer);
         if (leaf == NULL || PyList_Append(list, leaf) < 0) {
             Py_XDECREF(leaf);
@@ -1088,7 +1086,6 @@ sslsock_verify_client_post_handshake(PySSLSocket *self, PyObject *unused)
 /* ------------------------------------------------------------------------ */
 /* What was negotiated                                                      */
 
-
 static PyObject *
 cipher_tuple(const SSL_CIPHER *c)
 {
@@ -1108,7 +1105,7 @@ sslsock_cipher(PySSLSocket *self, PyObject *unused)
 }
 
 static int
-cipher_in(STACK_OF(SSL_CIPHER) *sk, const SSL_CIPHER *c)
+cipher_in(STACK_OF(SSL_CIPHER) * sk, const SSL_CIPHER *c)
 {
     for (int i = 0; i < sk_SSL_CIPHER_num(sk); i++) {
         if (sk_SSL_CIPHER_value(sk, i) == c) {
@@ -1192,8 +1189,7 @@ sslsock_compression(PySSLSocket *self, PyObject *unused)
  * handshake, which is the client's on a full handshake and the server's on
  * a resumed one. */
 static PyObject *
-sslsock_get_channel_binding(PySSLSocket *self, PyObject *args,
-                            PyObject *kwds)
+sslsock_get_channel_binding(PySSLSocket *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"cb_type", NULL};
     const char *cb_type = "tls-unique";
@@ -1208,8 +1204,8 @@ sslsock_get_channel_binding(PySSLSocket *self, PyObject *args,
                      "'%s' channel binding type not implemented", cb_type);
         return NULL;
     }
-    int ours_first = SSL_session_reused(self->ssl) ? self->server_side
-                                                   : !self->server_side;
+    int ours_first =
+        SSL_session_reused(self->ssl) ? self->server_side : !self->server_side;
     if (ours_first) {
         len = SSL_get_finished(self->ssl, buf, sizeof(buf));
     }
@@ -1519,9 +1515,11 @@ sslsock_dealloc(PySSLSocket *self)
     Py_DECREF(tp);
 }
 
-#define NOARGS(name, doc)                                                  \
-    {#name, (PyCFunction)sslsock_##name, METH_NOARGS,                      \
-     #name "($self, /)\n--\n\n" doc}
+#define NOARGS(name, doc)                            \
+  {                                                  \
+#    name, (PyCFunction)sslsock_##name, METH_NOARGS, \
+        #    name "($self, /)\n--\n\n" doc           \
+  }
 
 static PyMethodDef sslsock_methods[] = {
     NOARGS(do_handshake, "Perform the TLS handshake."),
@@ -1537,7 +1535,8 @@ static PyMethodDef sslsock_methods[] = {
      "The peer's certificate as a dict, or as DER bytes if der is true;\n"
      "None if the peer sent none."},
     {"get_ocsp_response", (PyCFunction)pyssl_socket_get_ocsp_response,
-     METH_NOARGS, "get_ocsp_response($self, /)\n--\n\n"
+     METH_NOARGS,
+     "get_ocsp_response($self, /)\n--\n\n"
      "The DER OCSP response stapled in the handshake (by the server), or\n"
      "None."},
     {"get_channel_binding",
@@ -1635,13 +1634,12 @@ static PyType_Spec sslsock_spec = {
 enum { FWD_READ, FWD_WRITE, FWD_PENDING };
 
 typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
-    int which;              /* FWD_* */
-    PyTypeObject *target;   /* _SSLSocket; strong */
-    PyObject *attr;         /* "_sslobj" */
-    PyObject *wrapped;      /* the Python function, for every other call */
-    PyObject *dict;         /* __doc__, __name__, __wrapped__... */
+    PyObject_HEAD vectorcallfunc vectorcall;
+    int which; /* FWD_* */
+    PyTypeObject *target; /* _SSLSocket; strong */
+    PyObject *attr; /* "_sslobj" */
+    PyObject *wrapped; /* the Python function, for every other call */
+    PyObject *dict; /* __doc__, __name__, __wrapped__... */
 } sslobj_method;
 
 /* The _SSLSocket call for args (self first), or NULL with no exception
@@ -1788,8 +1786,8 @@ fwd_dealloc(sslobj_method *f)
 static PyMemberDef fwd_members[] = {
     {"__dictoffset__", T_PYSSIZET, offsetof(sslobj_method, dict), READONLY},
 #ifdef PYSSL_HAVE_VECTORCALL
-    {"__vectorcalloffset__", T_PYSSIZET,
-     offsetof(sslobj_method, vectorcall), READONLY},
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(sslobj_method, vectorcall),
+     READONLY},
 #endif
     {NULL},
 };
@@ -1840,8 +1838,7 @@ sslobject_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     if (which < 0) {
-        PyErr_Format(PyExc_ValueError, "no fast SSLObject method %R",
-                     args[0]);
+        PyErr_Format(PyExc_ValueError, "no fast SSLObject method %R", args[0]);
         return NULL;
     }
     sslobj_method *f = PyObject_GC_New(sslobj_method, st->sslobj_method_type);
@@ -1914,8 +1911,8 @@ configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
                         "with a leading dot.");
         return -1;
     }
-    PyObject *name = PyUnicode_DecodeASCII(hostname, (Py_ssize_t)len,
-                                           "strict");
+    PyObject *name =
+        PyUnicode_DecodeASCII(hostname, (Py_ssize_t)len, "strict");
     if (name == NULL) {
         return -1;
     }
@@ -1931,9 +1928,9 @@ configure_hostname(PySSLSocket *self, const char *hostname, size_t len)
     if (ok && PYSSL_LOAD_FLAG(&self->ctx->check_hostname)) {
         X509_VERIFY_PARAM *param = SSL_get0_param(self->ssl);
         ok = ip == NULL
-            ? X509_VERIFY_PARAM_set1_host(param, hostname, len)
-            : X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
-                                        (size_t)ASN1_STRING_length(ip));
+                 ? X509_VERIFY_PARAM_set1_host(param, hostname, len)
+                 : X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
+                                             (size_t)ASN1_STRING_length(ip));
     }
     ASN1_OCTET_STRING_free(ip);
     if (!ok) {
@@ -1986,7 +1983,7 @@ check_side(PySSLContext *ctx, int server_side)
 }
 
 typedef struct {
-    PyObject *sock;     /* socket mode */
+    PyObject *sock; /* socket mode */
     int fd;
     PySSLMemoryBIO *in; /* BIO mode */
     PySSLMemoryBIO *out;
@@ -2001,8 +1998,7 @@ typedef struct {
 static PySSLSocket *
 new_sslsock(PySSLContext *ctx, const wrap_args *w)
 {
-    PySSLSocket *self = PyObject_GC_New(PySSLSocket,
-                                        ctx->state->socket_type);
+    PySSLSocket *self = PyObject_GC_New(PySSLSocket, ctx->state->socket_type);
     if (self == NULL) {
         return NULL;
     }
@@ -2048,8 +2044,8 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
         BIO_up_ref(w->out->bio);
         SSL_set_bio(self->ssl, w->in->bio, w->out->bio);
     }
-    SSL_set_mode(self->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                                SSL_MODE_AUTO_RETRY);
+    SSL_set_mode(self->ssl,
+                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
     return self;
 }
 
@@ -2134,8 +2130,8 @@ finish_wrap(PySSLContext *ctx, wrap_args *w, PyObject *hostname_obj)
 PyObject *
 pyssl_context_wrap_socket(PySSLContext *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"sock", "server_side", "server_hostname",
-                             "owner", "session", NULL};
+    static char *kwlist[] = {"sock",  "server_side", "server_hostname",
+                             "owner", "session",     NULL};
     wrap_args w;
     PyObject *hostname_obj = Py_None;
     memset(&w, 0, sizeof(w));
@@ -2155,8 +2151,9 @@ pyssl_context_wrap_socket(PySSLContext *self, PyObject *args, PyObject *kwds)
 PyObject *
 pyssl_context_wrap_bio(PySSLContext *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"incoming", "outgoing", "server_side",
-                             "server_hostname", "owner", "session", NULL};
+    static char *kwlist[] = {
+        "incoming", "outgoing", "server_side", "server_hostname",
+        "owner",    "session",  NULL};
     wrap_args w;
     PyObject *hostname_obj = Py_None;
     PyTypeObject *bio_type = self->state->memorybio_type;
@@ -2166,9 +2163,9 @@ pyssl_context_wrap_bio(PySSLContext *self, PyObject *args, PyObject *kwds)
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!p|O$OO:_wrap_bio",
-                                     kwlist, bio_type, &w.in, bio_type,
-                                     &w.out, &w.server_side, &hostname_obj,
-                                     &w.owner, &w.session)) {
+                                     kwlist, bio_type, &w.in, bio_type, &w.out,
+                                     &w.server_side, &hostname_obj, &w.owner,
+                                     &w.session)) {
         return NULL;
     }
     return finish_wrap(self, &w, hostname_obj);

@@ -42,11 +42,11 @@ typedef struct {
 } file_key;
 
 typedef struct {
-    char *path;       /* CA file; for the defaults, the default file */
-    char *extra;      /* defaults only: SSL_CERT_DIR (and URI) at load time */
-    int kind;         /* enum source_kind */
+    char *path; /* CA file; for the defaults, the default file */
+    char *extra; /* defaults only: SSL_CERT_DIR (and URI) at load time */
+    int kind; /* enum source_kind */
     file_key key;
-    X509_STORE *store;/* one reference owned by the slot */
+    X509_STORE *store; /* one reference owned by the slot */
     unsigned long used;
 } cache_slot;
 
@@ -54,8 +54,8 @@ typedef struct {
 typedef struct {
     X509_STORE *shared; /* kept until the SSL_CTX dies: a handshake running
                            in another thread may still verify against it */
-    int kind;           /* enum source_kind of shared */
-    int is_private;     /* the SSL_CTX's store is its own now */
+    int kind; /* enum source_kind of shared */
+    int is_private; /* the SSL_CTX's store is its own now */
 } ctx_state;
 
 static cache_slot cache[CACHE_SLOTS];
@@ -68,8 +68,8 @@ static CRYPTO_ONCE cache_once = CRYPTO_ONCE_STATIC_INIT;
 /* Setup and per-context state                                              */
 
 static void
-ctx_state_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
-               long argl, void *argp)
+ctx_state_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+               void *argp)
 {
     ctx_state *cs = ptr;
     if (cs != NULL) {
@@ -253,7 +253,7 @@ add_object(X509_STORE *dst, X509_OBJECT *obj)
 static int
 copy_objects(X509_STORE *dst, X509_STORE *src)
 {
-    STACK_OF(X509_OBJECT) *objs;
+    STACK_OF(X509_OBJECT) * objs;
     int ok = 1;
 #ifdef PYSSL_HAS_STORE_GET1_OBJECTS
     objs = X509_STORE_get1_objects(src);
@@ -294,8 +294,8 @@ build_store(int kind, const char *path)
         return NULL;
     }
     ok = kind == SOURCE_DEFAULTS
-        ? X509_STORE_set_default_paths(store)
-        : X509_STORE_load_locations(store, path, NULL);
+             ? X509_STORE_set_default_paths(store)
+             : X509_STORE_load_locations(store, path, NULL);
     if (!ok) {
         X509_STORE_free(store);
         return NULL;
@@ -350,8 +350,8 @@ slot_victim(int kind, const char *path, const char *extra)
  * for the same source. Keys are copied; failure to copy just skips the
  * cache. cache_lock held. */
 static void
-slot_store(int kind, const char *path, const char *extra,
-           const file_key *key, X509_STORE *store)
+slot_store(int kind, const char *path, const char *extra, const file_key *key,
+           X509_STORE *store)
 {
     cache_slot *s = slot_victim(kind, path, extra);
     s->path = OPENSSL_strdup(path);

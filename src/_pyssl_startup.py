@@ -25,6 +25,7 @@ only site-packages, and "no _ssl on this sys.path right now" is not proof the
 interpreter lacks one. Asking only when ``import _ssl`` has really failed
 needs no such guess.
 """
+
 import os
 import sys
 
@@ -50,8 +51,8 @@ class SslCoreFinder:
 
     _core = None
     _core_spec = None
-    _busy = False       # importing pyssl: a nested `import _ssl` is not ours
-    _said = False       # a failure to import pyssl is reported once
+    _busy = False  # importing pyssl: a nested `import _ssl` is not ours
+    _said = False  # a failure to import pyssl is reported once
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
@@ -89,6 +90,7 @@ def inject():
     """pyssl.inject_into_stdlib(); one line on stderr if it fails."""
     try:
         import pyssl
+
         pyssl.inject_into_stdlib()
     except Exception as exc:
         _say("PYSSL_INJECT=1 ignored", exc)

@@ -36,6 +36,7 @@ implementation detail of this script.
 
 This file runs on every interpreter from 3.8 on: keep its syntax 3.8-safe.
 """
+
 import argparse
 import fnmatch
 import json
@@ -62,15 +63,21 @@ KNOWN_SUITES = (
 )
 # The outcome of one test, as recorded by the worker.
 PASS, FAIL, ERROR, SKIP, XFAIL, XPASS = (
-    "pass", "fail", "error", "skip", "expected-failure", "unexpected-success")
+    "pass",
+    "fail",
+    "error",
+    "skip",
+    "expected-failure",
+    "unexpected-success",
+)
 # Set by the parent when a test started but never finished (the worker died
 # or hung in it), or when the stdlib ran a test the pyssl mode never reached.
 NOT_RUN = "not-run"
 # How bad an outcome is, for a test that reports more than once (subtests).
 _SEVERITY = {PASS: 0, SKIP: 1, XFAIL: 1, XPASS: 2, FAIL: 3, ERROR: 4}
 # Worker exit statuses for failures before the tests run.
-EXIT_ABSENT = 3        # the suite module does not exist on this interpreter
-EXIT_SETUP = 4         # the mode could not be set up (pyssl missing, ...)
+EXIT_ABSENT = 3  # the suite module does not exist on this interpreter
+EXIT_SETUP = 4  # the mode could not be set up (pyssl missing, ...)
 
 SCRIPT = os.path.abspath(__file__)
 
@@ -79,9 +86,11 @@ SCRIPT = os.path.abspath(__file__)
 # Worker: runs inside the interpreter under test.
 # --------------------------------------------------------------------------
 
+
 def _load_stock_ssl(path):
     """Make the extension module at *path* the _ssl every later import gets."""
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("_ssl", path)
     if spec is None:
         raise RuntimeError("%s is not an extension module" % path)
@@ -100,12 +109,16 @@ def _install_embedded_mode(mode, stock_ssl):
         raise RuntimeError("--stock-ssl: only the stdlib and core modes exist here")
     import ssl
     import _ssl
+
     if mode == "stdlib" and getattr(_ssl, "__file__", None) != stock_ssl:
         raise RuntimeError("stdlib mode: _ssl is %r, not %s" % (_ssl, stock_ssl))
     if mode == "core" and hasattr(_ssl, "__file__"):
         raise RuntimeError("core mode: _ssl is %r, not the built-in one" % (_ssl,))
-    return {"ssl": ssl.__file__, "_ssl": getattr(_ssl, "__file__", repr(_ssl)),
-            "openssl": ssl.OPENSSL_VERSION}
+    return {
+        "ssl": ssl.__file__,
+        "_ssl": getattr(_ssl, "__file__", repr(_ssl)),
+        "openssl": ssl.OPENSSL_VERSION,
+    }
 
 
 def _install_mode(mode, stock_ssl=None):
@@ -123,18 +136,23 @@ def _install_mode(mode, stock_ssl=None):
         return _install_embedded_mode(mode, stock_ssl)
     if mode in ("core", "full"):
         import pyssl._ssl
+
         sys.modules["_ssl"] = pyssl._ssl
         if mode == "full":
             import pyssl
+
             sys.modules["ssl"] = pyssl
     import ssl
     import _ssl
+
     if mode == "core":
         import pyssl._ssl
+
         if ssl._ssl is not pyssl._ssl:
             raise RuntimeError("core mode: ssl._ssl is %r, not pyssl._ssl" % (ssl._ssl,))
     if mode == "full":
         import pyssl
+
         if ssl is not pyssl:
             raise RuntimeError("full mode: import ssl gave %r, not pyssl" % (ssl,))
     return {
@@ -153,12 +171,23 @@ def _all_resources():
         res = getattr(mod, "ALL_RESOURCES", None)
         if res:
             return list(res)
-    return ["audio", "curses", "largefile", "network", "decimal", "cpu",
-            "subprocess", "urlfetch", "gui", "walltime"]
+    return [
+        "audio",
+        "curses",
+        "largefile",
+        "network",
+        "decimal",
+        "cpu",
+        "subprocess",
+        "urlfetch",
+        "gui",
+        "walltime",
+    ]
 
 
 def _enable_resources(exclude):
     from test import support
+
     resources = [r for r in _all_resources() if r not in exclude]
     support.use_resources = resources
     support.verbose = 0
@@ -169,6 +198,7 @@ def _load_suite(name):
     """Load the tests of module *name* as regrtest would."""
     import importlib
     import unittest
+
     module = importlib.import_module(name)
     loader = unittest.TestLoader()
     if hasattr(module, "load_tests") or not hasattr(module, "test_main"):
@@ -177,6 +207,7 @@ def _load_suite(name):
     # those needing a resource) and hands them to support.run_unittest.
     # Capture that instead of letting it run them.
     from test import support
+
     captured = unittest.TestSuite()
 
     def capture(*classes):
@@ -208,6 +239,7 @@ def _load_suite(name):
 def _select(suite, wanted):
     """The tests of *suite* whose ids are in *wanted*, as a flat suite."""
     import unittest
+
     flat = unittest.TestSuite()
 
     def walk(node):
@@ -216,6 +248,7 @@ def _select(suite, wanted):
                 walk(child)
         elif _test_id(node) in wanted:
             flat.addTest(node)
+
     walk(suite)
     return flat
 
@@ -237,7 +270,7 @@ class _Recorder(object):
 
     def __init__(self, progress):
         self.progress = progress
-        self.results = {}       # id -> {"outcome", "detail", "time"}
+        self.results = {}  # id -> {"outcome", "detail", "time"}
         self._started = {}
 
     def _write(self, line):
@@ -332,9 +365,14 @@ def worker_main(args):
     # Nothing next to this script may shadow a stdlib module in the worker.
     here = os.path.dirname(SCRIPT)
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    out = {"suite": args.suite, "mode": args.mode, "python": sys.executable,
-           "version": "%d.%d.%d" % sys.version_info[:3], "status": "ok",
-           "results": {}}
+    out = {
+        "suite": args.suite,
+        "mode": args.mode,
+        "python": sys.executable,
+        "version": "%d.%d.%d" % sys.version_info[:3],
+        "status": "ok",
+        "results": {},
+    }
 
     def dump(code):
         with open(args.json, "w") as f:
@@ -342,6 +380,7 @@ def worker_main(args):
         return code
 
     import faulthandler
+
     faulthandler.enable(all_threads=True)
     if args.timeout and args.timeout > 30:
         # Leave a traceback of every thread in the log before the parent
@@ -352,12 +391,14 @@ def worker_main(args):
         out["ssl"] = _install_mode(args.mode, args.stock_ssl)
     except BaseException:
         import traceback
+
         out["status"] = "setup-error"
         out["detail"] = traceback.format_exc()
         sys.stderr.write(out["detail"])
         return dump(EXIT_SETUP)
 
     import unittest
+
     out["resources"] = _enable_resources(set(args.no_resource))
     try:
         suite = _load_suite(args.suite)
@@ -367,9 +408,13 @@ def worker_main(args):
         return dump(0)
     except Exception as exc:
         import traceback
+
         missing = getattr(exc, "name", None)
-        if (isinstance(exc, ImportError) and missing
-                and (args.suite == missing or args.suite.startswith(missing + "."))):
+        if (
+            isinstance(exc, ImportError)
+            and missing
+            and (args.suite == missing or args.suite.startswith(missing + "."))
+        ):
             out["status"] = "absent"
             out["detail"] = str(exc)
             return dump(EXIT_ABSENT)
@@ -399,6 +444,7 @@ def worker_main(args):
 # Parent: runs workers, compares, reports.
 # --------------------------------------------------------------------------
 
+
 class Run(object):
     """One (interpreter, mode, suite) worker and what came of it."""
 
@@ -406,9 +452,13 @@ class Run(object):
         self.interp = interp
         self.mode = mode
         self.suite = suite
-        self.only = only        # a list of test ids to run, or None for all
-        tag = "%s-%s-%s%s" % (interp["key"], mode, suite.replace(".", "_"),
-                              "-retry" if only else "")
+        self.only = only  # a list of test ids to run, or None for all
+        tag = "%s-%s-%s%s" % (
+            interp["key"],
+            mode,
+            suite.replace(".", "_"),
+            "-retry" if only else "",
+        )
         self.json = os.path.join(workdir, tag + ".json")
         self.progress = os.path.join(workdir, tag + ".progress")
         self.log = os.path.join(workdir, tag + ".log")
@@ -463,9 +513,21 @@ def _kill_group(proc):
 
 def run_worker(run, timeout, no_resource, stock_ssl=None):
     os.makedirs(run.cwd, exist_ok=True)
-    cmd = [run.interp["python"], SCRIPT, "--worker", "--mode", run.mode,
-           "--suite", run.suite, "--json", run.json, "--progress", run.progress,
-           "--timeout", str(timeout)]
+    cmd = [
+        run.interp["python"],
+        SCRIPT,
+        "--worker",
+        "--mode",
+        run.mode,
+        "--suite",
+        run.suite,
+        "--json",
+        run.json,
+        "--progress",
+        run.progress,
+        "--timeout",
+        str(timeout),
+    ]
     for r in no_resource:
         cmd += ["--no-resource", r]
     if stock_ssl:
@@ -480,9 +542,15 @@ def run_worker(run, timeout, no_resource, stock_ssl=None):
     env.pop("PYTHONHOME", None)
     t0 = time.monotonic()
     with open(run.log, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=run.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=run.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -516,8 +584,9 @@ def run_worker(run, timeout, no_resource, stock_ssl=None):
     # No JSON: the worker hung or died. Rebuild what it did from the
     # progress file, and name the test that was running.
     done, running = _read_progress(run.progress)
-    run.results = dict((tid, {"outcome": out, "detail": "", "time": 0.0})
-                       for tid, out in done.items())
+    run.results = dict(
+        (tid, {"outcome": out, "detail": "", "time": 0.0}) for tid, out in done.items()
+    )
     run.last_test = running
     if running is not None:
         run.results[running] = {"outcome": NOT_RUN, "detail": "", "time": 0.0}
@@ -542,6 +611,7 @@ def _signame(num):
 
 # --- deviations -----------------------------------------------------------
 
+
 class Deviation(object):
     def __init__(self, interp_glob, mode, test_glob, reason, where):
         self.interp_glob = interp_glob
@@ -552,9 +622,11 @@ class Deviation(object):
         self.used = False
 
     def matches(self, version, mode, tid):
-        return (fnmatch.fnmatchcase(version, self.interp_glob)
-                and fnmatch.fnmatchcase(mode, self.mode)
-                and fnmatch.fnmatchcase(tid, self.test_glob))
+        return (
+            fnmatch.fnmatchcase(version, self.interp_glob)
+            and fnmatch.fnmatchcase(mode, self.mode)
+            and fnmatch.fnmatchcase(tid, self.test_glob)
+        )
 
 
 def parse_deviations(text, filename="<deviations>"):
@@ -567,11 +639,15 @@ def parse_deviations(text, filename="<deviations>"):
             continue
         fields = line.split()
         if len(fields) != 3:
-            raise ValueError("%s:%d: expected '<interpreter-glob> <mode> <test id>  # reason', got %r"
-                             % (filename, lineno, raw))
+            raise ValueError(
+                "%s:%d: expected '<interpreter-glob> <mode> <test id>  # reason', got %r"
+                % (filename, lineno, raw)
+            )
         interp, mode, tid = fields
         if mode != "*" and not any(fnmatch.fnmatchcase(m, mode) for m in MODES):
-            raise ValueError("%s:%d: mode %r matches none of %s" % (filename, lineno, mode, ", ".join(MODES)))
+            raise ValueError(
+                "%s:%d: mode %r matches none of %s" % (filename, lineno, mode, ", ".join(MODES))
+            )
         if not reason.strip():
             raise ValueError("%s:%d: a deviation needs a reason after '#'" % (filename, lineno))
         devs.append(Deviation(interp, mode, tid, reason.strip(), "%s:%d" % (filename, lineno)))
@@ -587,6 +663,7 @@ def find_deviation(devs, version, mode, tid):
 
 
 # --- comparison -----------------------------------------------------------
+
 
 def compare(base, run, devs, version):
     """Return (regressions, deviations, improvements) for *run* vs *base*.
@@ -612,8 +689,16 @@ def compare(base, run, devs, version):
 
 def _interp_info(python):
     out = subprocess.run(
-        [python, "-c", "import sys, ssl; print('%d.%d.%d' % sys.version_info[:3]); print(ssl.OPENSSL_VERSION)"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        [
+            python,
+            "-c",
+            "import sys, ssl; print('%d.%d.%d' % sys.version_info[:3]); print(ssl.OPENSSL_VERSION)",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=120,
+    )
     if out.returncode != 0:
         raise SystemExit("cannot run %s: %s" % (python, out.stderr.strip()))
     version, openssl = out.stdout.splitlines()[:2]
@@ -638,17 +723,40 @@ def report(interps, modes, suites, runs, devs, stream=sys.stdout):
     gate_failed = False
     summaries = []
     for interp in interps:
-        w("\n== Python %s  (%s; %s) ==\n" % (interp["version"], interp["python"], interp["openssl"]))
-        w("   cells: passed/failed/errors/skipped and wall time"
-          " (expected failures count as passed, unexpected successes as failed)\n")
+        w(
+            "\n== Python %s  (%s; %s) ==\n"
+            % (interp["version"], interp["python"], interp["openssl"])
+        )
+        w(
+            "   cells: passed/failed/errors/skipped and wall time"
+            " (expected failures count as passed, unexpected successes as failed)\n"
+        )
         width = max([len(s) for s in suites] + [5]) + 2
         w("   " + "suite".ljust(width) + "".join(m.ljust(28) for m in modes) + "\n")
         for suite in suites:
-            w("   " + suite.ljust(width)
-              + "".join(_cell(runs.get((interp["key"], m, suite))).ljust(28) for m in modes) + "\n")
+            w(
+                "   "
+                + suite.ljust(width)
+                + "".join(_cell(runs.get((interp["key"], m, suite))).ljust(28) for m in modes)
+                + "\n"
+            )
         for mode in modes:
-            stats = dict.fromkeys(("suites", PASS, FAIL, ERROR, SKIP, "regressions",
-                                   "deviations", "hangs", "crashes", "setup", "absent"), 0)
+            stats = dict.fromkeys(
+                (
+                    "suites",
+                    PASS,
+                    FAIL,
+                    ERROR,
+                    SKIP,
+                    "regressions",
+                    "deviations",
+                    "hangs",
+                    "crashes",
+                    "setup",
+                    "absent",
+                ),
+                0,
+            )
             for suite in suites:
                 run = runs.get((interp["key"], mode, suite))
                 if run is None:
@@ -673,7 +781,7 @@ def report(interps, modes, suites, runs, devs, stream=sys.stdout):
                 if base is None or base.status in ("absent", "setup-error"):
                     continue
                 if run.status == "setup-error":
-                    continue            # reported above; no test ran to compare
+                    continue  # reported above; no test ran to compare
                 regs, deviations, better = compare(base, run, devs, interp["version"])
                 stats["regressions"] += len(regs)
                 stats["deviations"] += len(deviations)
@@ -690,24 +798,43 @@ def report(interps, modes, suites, runs, devs, stream=sys.stdout):
                         if detail:
                             w("        " + _indent(_last_line(detail), 8) + "\n")
                     if unreached:
-                        w("     ... and %d tests that never ran (%s)\n" % (len(unreached), run.status))
+                        w(
+                            "     ... and %d tests that never ran (%s)\n"
+                            % (len(unreached), run.status)
+                        )
                 if deviations:
                     w("\n   deviations (%s), listed in the deviations file:\n" % label)
                     for tid, b, r, reason in deviations:
                         w("     %s  [%s -> %s]  # %s\n" % (tid, b, r, reason))
                 if better:
-                    w("\n   info (%s): not passing on the stdlib, passing under %s\n" % (label, mode))
+                    w(
+                        "\n   info (%s): not passing on the stdlib, passing under %s\n"
+                        % (label, mode)
+                    )
                     for tid, b, r, _ in better:
                         w("     %s  [%s -> %s]\n" % (tid, b, r))
             bad = stats["regressions"] or stats["hangs"] or stats["crashes"] or stats["setup"]
             gate_failed = gate_failed or bool(bad)
-            line = ("SUMMARY %s %s: %d suites (%d absent), %d passed, %d failed, %d errors, "
-                    "%d skipped; %d regressions, %d deviations, %d hangs, %d crashes%s -> %s"
-                    % (interp["version"], mode, stats["suites"], stats["absent"], stats[PASS],
-                       stats[FAIL], stats[ERROR], stats[SKIP], stats["regressions"],
-                       stats["deviations"], stats["hangs"], stats["crashes"],
-                       (", %d setup errors" % stats["setup"]) if stats["setup"] else "",
-                       "FAIL" if bad else "ok"))
+            line = (
+                "SUMMARY %s %s: %d suites (%d absent), %d passed, %d failed, %d errors, "
+                "%d skipped; %d regressions, %d deviations, %d hangs, %d crashes%s -> %s"
+                % (
+                    interp["version"],
+                    mode,
+                    stats["suites"],
+                    stats["absent"],
+                    stats[PASS],
+                    stats[FAIL],
+                    stats[ERROR],
+                    stats[SKIP],
+                    stats["regressions"],
+                    stats["deviations"],
+                    stats["hangs"],
+                    stats["crashes"],
+                    (", %d setup errors" % stats["setup"]) if stats["setup"] else "",
+                    "FAIL" if bad else "ok",
+                )
+            )
             summaries.append(line)
     unused = [d for d in devs if not d.used]
     if unused:
@@ -747,7 +874,7 @@ def parent_main(args):
     if args.stock_ssl and "full" in modes:
         raise SystemExit("--stock-ssl: full mode needs pyssl installed; use stdlib,core")
     suites = []
-    for chunk in (args.suite or list(DEFAULT_SUITES)):
+    for chunk in args.suite or list(DEFAULT_SUITES):
         for s in chunk.split(","):
             if s.strip() and s.strip() not in suites:
                 suites.append(s.strip())
@@ -764,13 +891,19 @@ def parent_main(args):
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="pyssl-conformance-")
     os.makedirs(workdir, exist_ok=True)
-    print("conformance: %d interpreter(s), modes %s, suites %s; logs in %s"
-          % (len(interps), ",".join(modes), " ".join(suites), workdir))
+    print(
+        "conformance: %d interpreter(s), modes %s, suites %s; logs in %s"
+        % (len(interps), ",".join(modes), " ".join(suites), workdir)
+    )
     sys.stdout.flush()
 
     runs = {}
-    todo = [Run(interp, mode, suite, workdir)
-            for interp in interps for suite in suites for mode in modes]
+    todo = [
+        Run(interp, mode, suite, workdir)
+        for interp in interps
+        for suite in suites
+        for mode in modes
+    ]
     lock = threading.Lock()
 
     def take():
@@ -786,9 +919,17 @@ def parent_main(args):
             with lock:
                 runs[(run.interp["key"], run.mode, run.suite)] = run
                 c = run.counts()
-                print("  done %-8s %-7s %-34s %-12s %4d tests %6.1fs"
-                      % (run.interp["version"], run.mode, run.suite, run.status,
-                         sum(c.values()), run.time))
+                print(
+                    "  done %-8s %-7s %-34s %-12s %4d tests %6.1fs"
+                    % (
+                        run.interp["version"],
+                        run.mode,
+                        run.suite,
+                        run.status,
+                        sum(c.values()),
+                        run.time,
+                    )
+                )
                 sys.stdout.flush()
 
     threads = [threading.Thread(target=loop) for _ in range(max(1, args.jobs))]
@@ -801,9 +942,16 @@ def parent_main(args):
         retry_regressions(interps, runs, devs, args, workdir)
     gate_failed, _ = report(interps, modes, suites, runs, devs)
     if args.report_json:
-        blob = {"%s %s %s" % (k[0], k[1], k[2]): {
-            "status": r.status, "time": r.time, "detail": r.detail,
-            "counts": r.counts(), "results": r.results} for k, r in runs.items()}
+        blob = {
+            "%s %s %s" % (k[0], k[1], k[2]): {
+                "status": r.status,
+                "time": r.time,
+                "detail": r.detail,
+                "counts": r.counts(),
+                "results": r.results,
+            }
+            for k, r in runs.items()
+        }
         with open(args.report_json, "w") as f:
             json.dump(blob, f, indent=1, sort_keys=True)
     if not args.workdir and not args.keep:
@@ -841,12 +989,14 @@ def retry_regressions(interps, runs, devs, args, workdir):
             b = again["stdlib"].get(tid, {}).get("outcome", NOT_RUN)
             r = again[mode].get(tid, {}).get("outcome", NOT_RUN)
             if b in (PASS, XFAIL) and r not in (PASS, XFAIL):
-                continue            # it came back: a real regression
+                continue  # it came back: a real regression
             flaky.append((run.interp["version"], mode, tid, b, r))
             base.results[tid] = again["stdlib"].get(tid, base.results.get(tid))
             run.results[tid] = again[mode].get(tid, run.results.get(tid))
     if flaky:
-        print("\nflaky: failed once, not on an isolated retry (stdlib, pyssl outcomes of the retry):")
+        print(
+            "\nflaky: failed once, not on an isolated retry (stdlib, pyssl outcomes of the retry):"
+        )
         for version, mode, tid, b, r in flaky:
             print("   %s %s %s  [%s, %s]" % (version, mode, tid, b, r))
     return flaky
@@ -854,24 +1004,45 @@ def retry_regressions(interps, runs, devs, args, workdir):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--python", action="append", help="interpreter to test (repeatable; default: this one)")
-    p.add_argument("--modes", action="append", default=[],
-                   help="comma-separated modes from stdlib,core,full (default stdlib,core)")
+    p.add_argument(
+        "--python", action="append", help="interpreter to test (repeatable; default: this one)"
+    )
+    p.add_argument(
+        "--modes",
+        action="append",
+        default=[],
+        help="comma-separated modes from stdlib,core,full (default stdlib,core)",
+    )
     p.add_argument("--suite", action="append", help="test module, e.g. test.test_ssl (repeatable)")
-    p.add_argument("--deviations", action="append",
-                   help="deviations file (see tests/deviations.txt; repeatable)")
+    p.add_argument(
+        "--deviations",
+        action="append",
+        help="deviations file (see tests/deviations.txt; repeatable)",
+    )
     p.add_argument("--gate", action="store_true", help="exit 1 on a regression, hang or crash")
-    p.add_argument("--timeout", type=float, default=900.0, help="per-worker wall-clock limit, seconds")
+    p.add_argument(
+        "--timeout", type=float, default=900.0, help="per-worker wall-clock limit, seconds"
+    )
     p.add_argument("--jobs", type=int, default=2, help="workers at a time (default 2)")
     p.add_argument("--workdir", help="keep worker logs and JSON here")
     p.add_argument("--keep", action="store_true", help="keep the temporary workdir")
     p.add_argument("--report-json", help="write every outcome of every run here")
-    p.add_argument("--no-retry", action="store_true",
-                   help="count a regression on its first run (default: retry it once, alone)")
-    p.add_argument("--no-resource", action="append", default=None,
-                   help="test.support resource to leave disabled (default: network)")
-    p.add_argument("--stock-ssl", help="the interpreter's _ssl is pyssl's, built in: the"
-                   " stdlib mode loads the stock _ssl from this extension file instead")
+    p.add_argument(
+        "--no-retry",
+        action="store_true",
+        help="count a regression on its first run (default: retry it once, alone)",
+    )
+    p.add_argument(
+        "--no-resource",
+        action="append",
+        default=None,
+        help="test.support resource to leave disabled (default: network)",
+    )
+    p.add_argument(
+        "--stock-ssl",
+        help="the interpreter's _ssl is pyssl's, built in: the"
+        " stdlib mode loads the stock _ssl from this extension file instead",
+    )
     # worker side
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--mode", help=argparse.SUPPRESS)

@@ -12,6 +12,7 @@ when pyssl is not built).
 Certificates come from trustme; every server listens on 127.0.0.1 only and
 every wait is bounded by TIMEOUT.
 """
+
 import importlib
 import os
 import socket
@@ -22,7 +23,7 @@ import pytest
 
 MODULE_NAME = os.environ.get("PYSSL_TEST_MODULE", "pyssl")
 UNDER_STDLIB = MODULE_NAME == "ssl"
-TIMEOUT = 10.0          # seconds; the bound on every wait in these tests
+TIMEOUT = 10.0  # seconds; the bound on every wait in these tests
 HOST = "127.0.0.1"
 
 
@@ -52,8 +53,10 @@ def require_api(obj, name, since):
     fails the test, never skips it.
     """
     if UNDER_STDLIB and sys.version_info[:2] < since and not hasattr(obj, name):
-        pytest.skip("stdlib ssl of Python %d.%d has no %s (added in %d.%d)"
-                    % (sys.version_info[:2] + (name,) + since))
+        pytest.skip(
+            "stdlib ssl of Python %d.%d has no %s (added in %d.%d)"
+            % (sys.version_info[:2] + (name,) + since)
+        )
     return getattr(obj, name)
 
 
@@ -64,38 +67,47 @@ def pytest_report_header(config):
         # The tests that need it fail on their own; the runner tests still run.
         return "module under test: %s is NOT importable: %s" % (MODULE_NAME, exc)
     return "module under test: %s (%s), %s" % (
-        MODULE_NAME, getattr(mod, "__file__", "?"), getattr(mod, "OPENSSL_VERSION", "?"))
+        MODULE_NAME,
+        getattr(mod, "__file__", "?"),
+        getattr(mod, "OPENSSL_VERSION", "?"),
+    )
 
 
 # --------------------------------------------------------------------------
 # Certificates
 # --------------------------------------------------------------------------
 
+
 class Certs(object):
     """PEM files for a CA, a server cert and a client cert, all from trustme."""
 
     def __init__(self, directory):
         import trustme_proxy
+
         trustme = trustme_proxy.load()
         self.dir = directory
         self.ca = trustme.CA()
         self.other_ca = trustme.CA()
-        self.server = self.ca.issue_cert(u"localhost", u"127.0.0.1")
-        self.other_server = self.ca.issue_cert(u"other.example")
-        self.client = self.ca.issue_cert(u"client.example")
-        self.untrusted_server = self.other_ca.issue_cert(u"localhost")
+        self.server = self.ca.issue_cert("localhost", "127.0.0.1")
+        self.other_server = self.ca.issue_cert("other.example")
+        self.client = self.ca.issue_cert("client.example")
+        self.untrusted_server = self.other_ca.issue_cert("localhost")
         self.cafile = self._write("ca.pem", self.ca.cert_pem.bytes())
         self.other_cafile = self._write("other-ca.pem", self.other_ca.cert_pem.bytes())
         self.server_certfile = self._write("server.crt", self._chain(self.server))
         self.server_keyfile = self._write("server.key", self.server.private_key_pem.bytes())
         self.server_combined = self._write(
-            "server.pem", self.server.private_key_and_cert_chain_pem.bytes())
+            "server.pem", self.server.private_key_and_cert_chain_pem.bytes()
+        )
         self.other_server_combined = self._write(
-            "other.pem", self.other_server.private_key_and_cert_chain_pem.bytes())
+            "other.pem", self.other_server.private_key_and_cert_chain_pem.bytes()
+        )
         self.client_combined = self._write(
-            "client.pem", self.client.private_key_and_cert_chain_pem.bytes())
+            "client.pem", self.client.private_key_and_cert_chain_pem.bytes()
+        )
         self.untrusted_combined = self._write(
-            "untrusted.pem", self.untrusted_server.private_key_and_cert_chain_pem.bytes())
+            "untrusted.pem", self.untrusted_server.private_key_and_cert_chain_pem.bytes()
+        )
         self.client_keyfile = self._write("client.key", self.client.private_key_pem.bytes())
         self.server_cert_pem = self.server.cert_chain_pems[0].bytes().decode("ascii")
         self.ca_pem = self.ca.cert_pem.bytes().decode("ascii")
@@ -113,8 +125,8 @@ class Certs(object):
     def encrypted_key(self, password, name="encrypted.key"):
         """The server key, PEM, encrypted with *password* (bytes)."""
         import trustme_proxy
-        pem = trustme_proxy.encrypt_key(self.server.private_key_pem.bytes(),
-                                        password)
+
+        pem = trustme_proxy.encrypt_key(self.server.private_key_pem.bytes(), password)
         return self._write(name, pem)
 
     def write(self, name, data):
@@ -143,6 +155,7 @@ def client_ctx(certs):
 # --------------------------------------------------------------------------
 # In-memory pairs: SSLObject over MemoryBIO, one thread
 # --------------------------------------------------------------------------
+
 
 class BioPair(object):
     """A client and a server SSLObject wired together through MemoryBIOs."""
@@ -214,6 +227,7 @@ def bio_pair():
 # --------------------------------------------------------------------------
 # Threaded servers on loopback
 # --------------------------------------------------------------------------
+
 
 def echo_handler(conn):
     while True:

@@ -8,6 +8,7 @@ test shows what the peer said.
 A peer binary that is absent skips the test, unless PYSSL_REQUIRE_PEERS is
 set (CI sets it after ci/install-peers.sh): then it fails.
 """
+
 import os
 import shutil
 import signal
@@ -62,12 +63,16 @@ class Peer(object):
         env = dict(os.environ if env is None else env)
         env.pop("LD_PRELOAD", None)
         self.proc = subprocess.Popen(
-            self.argv, stdout=self._log, stderr=subprocess.STDOUT,
+            self.argv,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            env=env, start_new_session=True)
+            env=env,
+            start_new_session=True,
+        )
 
     def output(self):
-        if not self._log.closed:        # kill() closes it
+        if not self._log.closed:  # kill() closes it
             self._log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
@@ -82,8 +87,9 @@ class Peer(object):
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
-        raise AssertionError("%r not seen from %s; it said:\n%s"
-                             % (needle, self.argv[0], self.output()))
+        raise AssertionError(
+            "%r not seen from %s; it said:\n%s" % (needle, self.argv[0], self.output())
+        )
 
     def send(self, data):
         self.proc.stdin.write(data)
@@ -95,8 +101,9 @@ class Peer(object):
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError("%s did not exit within %ss; it said:\n%s"
-                                 % (self.argv[0], timeout, self.output()))
+            raise AssertionError(
+                "%s did not exit within %ss; it said:\n%s" % (self.argv[0], timeout, self.output())
+            )
 
     def kill(self):
         if self.proc.poll() is None:
@@ -126,15 +133,19 @@ class ServerPeer(Peer):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError("%s exited with %s before listening:\n%s"
-                                     % (self.argv[0], self.proc.returncode, self.output()))
+                raise AssertionError(
+                    "%s exited with %s before listening:\n%s"
+                    % (self.argv[0], self.proc.returncode, self.output())
+                )
             try:
                 socket.create_connection(self.address, timeout=0.5).close()
                 return
             except OSError:
                 time.sleep(0.05)
-        raise AssertionError("%s did not listen on %d within %ss:\n%s"
-                             % (self.argv[0], self.port, timeout, self.output()))
+        raise AssertionError(
+            "%s did not listen on %d within %ss:\n%s"
+            % (self.argv[0], self.port, timeout, self.output())
+        )
 
 
 class Peers(object):
@@ -178,16 +189,31 @@ class Peers(object):
         """openssl s_server with the test server certificate; *args* add the
         mode (-www, -rev, ...) and the protocol switches."""
         port = free_port()
-        argv = [require(openssl), "s_server", "-accept", "%s:%d" % (HOST, port),
-                "-cert", certs.server_certfile, "-key", certs.server_keyfile,
-                "-naccept", "100"] + list(args)
+        argv = [
+            require(openssl),
+            "s_server",
+            "-accept",
+            "%s:%d" % (HOST, port),
+            "-cert",
+            certs.server_certfile,
+            "-key",
+            certs.server_keyfile,
+            "-naccept",
+            "100",
+        ] + list(args)
         return self.server(argv, port, **kwargs)
 
     def gnutls_serv(self, certs, *args):
         port = free_port()
-        argv = [require("gnutls-serv"), "--port", str(port),
-                "--x509certfile", certs.server_certfile,
-                "--x509keyfile", certs.server_keyfile] + list(args)
+        argv = [
+            require("gnutls-serv"),
+            "--port",
+            str(port),
+            "--x509certfile",
+            certs.server_certfile,
+            "--x509keyfile",
+            certs.server_keyfile,
+        ] + list(args)
         return self.server(argv, port)
 
     def nginx(self, certs, protocols="TLSv1.2 TLSv1.3", files=None, extra="", http2=False):
@@ -203,7 +229,8 @@ class Peers(object):
         port = free_port()
         temps = "\n".join(
             "    %s_temp_path %s;" % (kind, root / kind)
-            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         conf = root / "nginx.conf"
         conf.write_text(
             "daemon off;\n"
@@ -223,10 +250,20 @@ class Peers(object):
             "        root %(www)s;\n"
             "        location / { }\n"
             "    }\n"
-            "}\n" % dict(root=root, temps=temps, host=HOST, port=port,
-                         protocols=protocols, cert=certs.server_certfile,
-                         key=certs.server_keyfile, extra=extra, www=www,
-                         http2=" http2" if http2 else ""))
+            "}\n"
+            % dict(
+                root=root,
+                temps=temps,
+                host=HOST,
+                port=port,
+                protocols=protocols,
+                cert=certs.server_certfile,
+                key=certs.server_keyfile,
+                extra=extra,
+                www=www,
+                http2=" http2" if http2 else "",
+            )
+        )
         argv = [binary, "-e", "stderr", "-c", conf, "-p", root]
         return self.server(argv, port)
 

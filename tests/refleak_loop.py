@@ -17,6 +17,7 @@ warm-up and stop.
 apart from one only pyssl has. Needs a --with-pydebug interpreter (exit 2
 otherwise). Exit 1 if an operation leaks.
 """
+
 import argparse
 import gc
 import importlib
@@ -69,8 +70,7 @@ def make_ops(ssl, certdir):
 
     def pair(context=cctx, session=None):
         cin, cout, sin, sout = (ssl.MemoryBIO() for _ in range(4))
-        client = context.wrap_bio(cin, cout, server_hostname="localhost",
-                                  session=session)
+        client = context.wrap_bio(cin, cout, server_hostname="localhost", session=session)
         server = sctx.wrap_bio(sin, sout, server_side=True)
         return client, server, cin, cout, sin, sout
 
@@ -127,10 +127,9 @@ def make_ops(ssl, certdir):
 
     def socket_round_trip():
         a, b = socket.socketpair()
-        with cctx.wrap_socket(a, server_hostname="localhost",
-                              do_handshake_on_connect=False) as c, \
-                sctx.wrap_socket(b, server_side=True,
-                                 do_handshake_on_connect=False) as s:
+        with cctx.wrap_socket(
+            a, server_hostname="localhost", do_handshake_on_connect=False
+        ) as c, sctx.wrap_socket(b, server_side=True, do_handshake_on_connect=False) as s:
             c.setblocking(False)
             s.setblocking(False)
             for _ in range(50):
@@ -163,11 +162,13 @@ def make_ops(ssl, certdir):
 
     def bad_input():
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        for call in (lambda: ctx.load_verify_locations(cadata="garbage"),
-                     lambda: ctx.load_verify_locations(cadata=b"\x30\x03junk"),
-                     lambda: ctx.load_cert_chain(ca),
-                     lambda: ctx.set_ciphers("nothing-at-all"),
-                     lambda: ctx.load_verify_locations("/nonexistent/x.pem")):
+        for call in (
+            lambda: ctx.load_verify_locations(cadata="garbage"),
+            lambda: ctx.load_verify_locations(cadata=b"\x30\x03junk"),
+            lambda: ctx.load_cert_chain(ca),
+            lambda: ctx.set_ciphers("nothing-at-all"),
+            lambda: ctx.load_verify_locations("/nonexistent/x.pem"),
+        ):
             try:
                 call()
             except (ssl.SSLError, OSError, TypeError):
@@ -206,14 +207,14 @@ def measure(op, rounds, loops):
         for _ in range(loops):
             op()
         gc.collect()
-        deltas.append((sys.gettotalrefcount() - refs,
-                       sys.getallocatedblocks() - blocks))
+        deltas.append((sys.gettotalrefcount() - refs, sys.getallocatedblocks() - blocks))
     return deltas
 
 
 def write_certs(ssl, certdir):
     """CA and server chain, made by pyssl's certgen (no trustme needed)."""
     import pyssl._ssl
+
     ca, cert, key = pyssl._ssl._make_test_certs("localhost")
     with open(os.path.join(certdir, "ca.pem"), "w") as f:
         f.write(ca)
@@ -238,11 +239,14 @@ def main():
         names = args.only.split(",") if args.only else sorted(ops)
         for name in names:
             deltas = measure(ops[name], args.rounds, args.loops)
-            leaks = (all(r >= args.loops for r, _ in deltas) or
-                     all(b >= args.loops for _, b in deltas))
-            print("%-22s %s  refs/blocks per round: %s" % (
-                name, "LEAK" if leaks else "ok  ",
-                " ".join("%+d/%+d" % d for d in deltas)), flush=True)
+            leaks = all(r >= args.loops for r, _ in deltas) or all(
+                b >= args.loops for _, b in deltas
+            )
+            print(
+                "%-22s %s  refs/blocks per round: %s"
+                % (name, "LEAK" if leaks else "ok  ", " ".join("%+d/%+d" % d for d in deltas)),
+                flush=True,
+            )
             if leaks:
                 leaked.append(name)
     if leaked:

@@ -12,6 +12,7 @@ the first sample after warm-up (a tenth of the run) and the last one.
 Certificates come from trustme; the server listens on 127.0.0.1 only, and
 every wait is bounded by TIMEOUT.
 """
+
 import argparse
 import gc
 import importlib
@@ -64,7 +65,7 @@ class EchoServer(threading.Thread):
                             break
                         tls.sendall(data)
             except (OSError, self.ssl.SSLError):
-                pass            # the failed handshake, or the client's abrupt close
+                pass  # the failed handshake, or the client's abrupt close
             finally:
                 conn.close()
         self.sock.close()
@@ -109,8 +110,11 @@ def make_files(tmp):
     leaf = ca.issue_cert("localhost")
     chain = os.path.join(tmp, "chain.pem")
     leaf.private_key_and_cert_chain_pem.write_to_path(chain)
-    return {"chain": chain, "ca": ca.cert_pem.bytes().decode(),
-            "other_ca": other.cert_pem.bytes().decode()}
+    return {
+        "chain": chain,
+        "ca": ca.cert_pem.bytes().decode(),
+        "other_ca": other.cert_pem.bytes().decode(),
+    }
 
 
 def main(argv=None):
@@ -141,8 +145,10 @@ def main(argv=None):
     after = [s for s in samples if s[0] >= warmup]
     base, last = after[0], after[-1]
     growth = (last[1] - base[1]) / 1024.0
-    print("rss growth from iteration %d to %d: %+.1f MB (bound %.1f MB)"
-          % (base[0], last[0], growth, args.max_growth_mb))
+    print(
+        "rss growth from iteration %d to %d: %+.1f MB (bound %.1f MB)"
+        % (base[0], last[0], growth, args.max_growth_mb)
+    )
     if growth > args.max_growth_mb:
         print("FAIL: resident memory grew past the bound: a leak?")
         return 1

@@ -15,6 +15,7 @@ MODE is blocking, timeout or nonblocking (the client socket's mode; the
 echo server always blocks); VERSION is 1.2 or 1.3; TRANSPORT is socketpair
 or tcp.  Run by hand with a large SECONDS for a soak.
 """
+
 import os
 import random
 import select
@@ -23,7 +24,7 @@ import sys
 import threading
 import time
 
-BOUND = 30.0    # seconds any one wait may take before the run counts as hung
+BOUND = 30.0  # seconds any one wait may take before the run counts as hung
 PERIOD = 65521  # the stream repeats with a prime period: no chunk size aligns
 WRITE_SIZES = [1, 2, 7, 100, 1000, 4096, 16383, 16384, 16385, 65536, 300000, 1 << 20]
 READ_SIZES = [1, 5, 100, 4096, 16384, 16385, 65536, 1 << 20]
@@ -40,13 +41,14 @@ class Stream(object):
 
     def at(self, offset, size):
         start = offset % PERIOD
-        return self.data[start:start + size]
+        return self.data[start : start + size]
 
 
 def contexts(ssl, certdir, version):
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.load_cert_chain(os.path.join(certdir, "server.crt"),
-                           os.path.join(certdir, "server.key"))
+    server.load_cert_chain(
+        os.path.join(certdir, "server.crt"), os.path.join(certdir, "server.key")
+    )
     client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     client.load_verify_locations(os.path.join(certdir, "ca.pem"))
     v = ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2
@@ -81,7 +83,7 @@ class Client(object):
     def __init__(self, ssl, tls, mode, stream, rnd, seconds):
         self.ssl, self.tls, self.mode = ssl, tls, mode
         self.stream, self.rnd, self.seconds = stream, rnd, seconds
-        self.sent = None        # total bytes, once the writer is done
+        self.sent = None  # total bytes, once the writer is done
         self.failures = []
 
     def wait(self, want_write):
@@ -97,7 +99,7 @@ class Client(object):
         view = memoryview(chunk)
         while view:
             try:
-                view = view[self.tls.send(view):]
+                view = view[self.tls.send(view) :]
             except self.ssl.SSLWantWriteError:
                 self.wait(True)
             except self.ssl.SSLWantReadError:
@@ -165,13 +167,17 @@ def run(modname, certdir, mode, version, transport, seconds, seed):
             return 2
     problems = client.failures + server_failures + ([problem] if problem else [])
     if problems:
-        print("FAILED (%s %s %s seed %d) after %.1f s: %s"
-              % (mode, version, transport, seed, time.monotonic() - t0, "; ".join(problems)))
+        print(
+            "FAILED (%s %s %s seed %d) after %.1f s: %s"
+            % (mode, version, transport, seed, time.monotonic() - t0, "; ".join(problems))
+        )
         return 1
     tls.close()
     srv.join(BOUND)
-    print("ok: %s %s %s, %.1f MB both ways in %.1f s, %s"
-          % (mode, version, transport, got / 1e6, time.monotonic() - t0, tls.version()))
+    print(
+        "ok: %s %s %s, %.1f MB both ways in %.1f s, %s"
+        % (mode, version, transport, got / 1e6, time.monotonic() - t0, tls.version())
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ the first error, or with keep-going only after SECONDS, which gives an
 implementation that errors (the stdlib) its full time to crash too. Every
 wait is bounded.
 """
+
 import faulthandler
 import importlib
 import json
@@ -45,10 +46,11 @@ class Certs(object):
 
     def __init__(self, ssl, directory):
         import trustme_proxy
+
         trustme = trustme_proxy.load()
         self.dir = directory
         ca = trustme.CA()
-        a, b = ca.issue_cert(u"localhost"), ca.issue_cert(u"localhost")
+        a, b = ca.issue_cert("localhost"), ca.issue_cert("localhost")
         self.cafile = self._write("ca.pem", ca.cert_pem.bytes())
         self.ca_pem = ca.cert_pem.bytes().decode("ascii")
         self.chains, self.keys, self.ders = [], [], set()
@@ -59,8 +61,7 @@ class Certs(object):
             self.chain_data.append(pems)
             self.key_data.append(leaf.private_key_pem.bytes())
             self.chains.append(self._write(name + ".crt", pems))
-            self.keys.append(self._write(name + ".key",
-                                         leaf.private_key_pem.bytes()))
+            self.keys.append(self._write(name + ".key", leaf.private_key_pem.bytes()))
             pem = leaf.cert_chain_pems[0].bytes().decode("ascii")
             self.ders.add(ssl.PEM_cert_to_DER_cert(pem))
         self.encrypted_key = self._encrypt(a, b"secret")
@@ -73,6 +74,7 @@ class Certs(object):
 
     def _encrypt(self, leaf, password):
         import trustme_proxy
+
         pem = trustme_proxy.encrypt_key(leaf.private_key_pem.bytes(), password)
         return self._write("a-encrypted.key", pem)
 
@@ -98,8 +100,7 @@ class Stress(object):
         self.client.set_alpn_protocols(["h2", "http/1.1"])
 
     def running(self):
-        return ((self.keep_going or not self.errors) and
-                time.monotonic() < self.deadline)
+        return (self.keep_going or not self.errors) and time.monotonic() < self.deadline
 
     def fail(self, what):
         with self.lock:
@@ -131,7 +132,8 @@ class Stress(object):
         done = [False, False]
         for _ in range(50):
             for i, (obj, out, peer_in) in enumerate(
-                    ((client, c_out, s_in), (server, s_out, c_in))):
+                ((client, c_out, s_in), (server, s_out, c_in))
+            ):
                 if not done[i]:
                     try:
                         obj.do_handshake()
@@ -155,8 +157,7 @@ class Stress(object):
 
     def socket_handshake(self, port):
         with socket.create_connection((HOST, port), TIMEOUT) as raw:
-            with self.client.wrap_socket(
-                    raw, server_hostname="localhost") as conn:
+            with self.client.wrap_socket(raw, server_hostname="localhost") as conn:
                 alpn = conn.recv(64).decode("ascii") or None
                 self.check(conn, alpn)
 
@@ -186,8 +187,7 @@ class Stress(object):
                 raw, _ = listener.accept()
             except socket.timeout:
                 continue
-            threading.Thread(target=self.serve_one, args=(raw,),
-                             daemon=True).start()
+            threading.Thread(target=self.serve_one, args=(raw,), daemon=True).start()
 
     # -- changes ---------------------------------------------------------
 
@@ -198,10 +198,10 @@ class Stress(object):
         yield lambda: ctx.set_ciphers("ECDHE+AESGCM")
         yield lambda: ctx.set_ciphers("ECDHE+CHACHA20:ECDHE+AESGCM")
         if hasattr(ctx, "set_ciphersuites"):
+            yield lambda: ctx.set_ciphersuites("TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")
             yield lambda: ctx.set_ciphersuites(
-                "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")
-            yield lambda: ctx.set_ciphersuites(
-                "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")
+                "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
+            )
         yield lambda: ctx.set_ecdh_curve("prime256v1")
         if hasattr(ctx, "set_groups"):
             yield lambda: ctx.set_groups("X25519:P-256")
@@ -211,8 +211,7 @@ class Stress(object):
         yield lambda: setattr(ctx, "verify_flags", ctx.verify_flags | partial)
         yield lambda: setattr(ctx, "verify_flags", ctx.verify_flags & ~partial)
         yield lambda: setattr(ctx, "maximum_version", ssl.TLSVersion.TLSv1_2)
-        yield lambda: setattr(ctx, "maximum_version",
-                              ssl.TLSVersion.MAXIMUM_SUPPORTED)
+        yield lambda: setattr(ctx, "maximum_version", ssl.TLSVersion.MAXIMUM_SUPPORTED)
         yield lambda: setattr(ctx, "minimum_version", ssl.TLSVersion.TLSv1_2)
         yield lambda: ctx.get_ciphers()
 
@@ -235,23 +234,24 @@ class Stress(object):
             yield change
         yield lambda: ctx.load_cert_chain(certs.chains[1], certs.keys[1])
         yield lambda: ctx.load_cert_chain(certs.chains[0], certs.keys[0])
-        yield lambda: self.must_fail(ctx.load_cert_chain, certs.chains[0],
-                                     certs.keys[1])
-        yield lambda: self.must_fail(ctx.load_cert_chain, certs.chains[0],
-                                     certs.encrypted_key, b"wrong")
-        yield lambda: ctx.load_cert_chain(certs.chains[0],
-                                          certs.encrypted_key,
-                                          lambda: b"secret")
+        yield lambda: self.must_fail(ctx.load_cert_chain, certs.chains[0], certs.keys[1])
+        yield lambda: self.must_fail(
+            ctx.load_cert_chain, certs.chains[0], certs.encrypted_key, b"wrong"
+        )
+        yield lambda: ctx.load_cert_chain(certs.chains[0], certs.encrypted_key, lambda: b"secret")
         if getattr(ssl, "HAS_MEMORY_CREDENTIALS", False):
             # Rotation from memory: the same scratch context and swap.
-            yield lambda: ctx.load_cert_chain(certdata=certs.chain_data[1],
-                                              keydata=certs.key_data[1])
             yield lambda: ctx.load_cert_chain(
-                certdata=certs.chain_data[0].decode("ascii"),
-                keydata=memoryview(certs.key_data[0]))
+                certdata=certs.chain_data[1], keydata=certs.key_data[1]
+            )
+            yield lambda: ctx.load_cert_chain(
+                certdata=certs.chain_data[0].decode("ascii"), keydata=memoryview(certs.key_data[0])
+            )
             yield lambda: self.must_fail(
-                lambda: ctx.load_cert_chain(certdata=certs.chain_data[0],
-                                            keydata=certs.key_data[1]))
+                lambda: ctx.load_cert_chain(
+                    certdata=certs.chain_data[0], keydata=certs.key_data[1]
+                )
+            )
         yield lambda: ctx.set_alpn_protocols(["h2"])
         yield lambda: ctx.set_alpn_protocols(["http/1.1", "h2"])
         yield lambda: setattr(ctx, "sni_callback", lambda s, n, c: None)
@@ -286,18 +286,16 @@ class Stress(object):
             listener.bind((HOST, 0))
             listener.listen(32)
             port = listener.getsockname()[1]
-            acceptor = threading.Thread(target=self.acceptor,
-                                        args=(listener,), daemon=True)
+            acceptor = threading.Thread(target=self.acceptor, args=(listener,), daemon=True)
             acceptor.start()
-            threads += [threading.Thread(target=self.socket_worker,
-                                         args=(port,))
-                        for _ in range(SOCKET_THREADS)]
+            threads += [
+                threading.Thread(target=self.socket_worker, args=(port,))
+                for _ in range(SOCKET_THREADS)
+            ]
             sides = (self.client_changes, self.server_changes)
         else:
-            threads += [threading.Thread(target=self.bio_worker)
-                        for _ in range(HANDSHAKE_THREADS)]
-            sides = ((self.client_changes,) if scenario == "client"
-                     else (self.server_changes,))
+            threads += [threading.Thread(target=self.bio_worker) for _ in range(HANDSHAKE_THREADS)]
+            sides = (self.client_changes,) if scenario == "client" else (self.server_changes,)
         threads.append(threading.Thread(target=self.changer, args=(sides,)))
         for t in threads:
             t.daemon = True
@@ -328,12 +326,19 @@ def main(argv):
     with tempfile.TemporaryDirectory() as directory:
         stress = Stress(ssl, Certs(ssl, directory), seconds, keep_going)
         stress.run(scenario)
-    print(json.dumps({"module": module, "scenario": scenario,
-                      "handshakes": stress.handshakes,
-                      "changes": stress.changes,
-                      "error_count": stress.error_count,
-                      "per_certificate": sorted(stress.certs_seen.values()),
-                      "errors": stress.errors}))
+    print(
+        json.dumps(
+            {
+                "module": module,
+                "scenario": scenario,
+                "handshakes": stress.handshakes,
+                "changes": stress.changes,
+                "error_count": stress.error_count,
+                "per_certificate": sorted(stress.certs_seen.values()),
+                "errors": stress.errors,
+            }
+        )
+    )
     sys.stdout.flush()
     # Daemon threads still in OpenSSL must not race interpreter teardown.
     os._exit(1 if stress.errors else 0)

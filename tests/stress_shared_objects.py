@@ -19,6 +19,7 @@ Prints one line of JSON with the counts and exits 0 when all was well, 1
 on any error; a crash kills the process with a signal (tests/
 test_threads.py runs it in a child process). Every wait is bounded.
 """
+
 import faulthandler
 import importlib
 import json
@@ -30,8 +31,8 @@ import threading
 import time
 import traceback
 
-BOUND = 30.0     # seconds any one wait may take before the run counts as hung
-PERIOD = 65521   # the stream repeats with a prime period
+BOUND = 30.0  # seconds any one wait may take before the run counts as hung
+PERIOD = 65521  # the stream repeats with a prime period
 WINDOW = 1 << 20  # bytes the writer may be ahead of the reader
 SESSION_THREADS = 4
 
@@ -39,6 +40,7 @@ SESSION_THREADS = 4
 class Run(object):
     def __init__(self, ssl, certdir, seconds):
         import trustme_proxy
+
         trustme = trustme_proxy.load()
         self.ssl = ssl
         self.seconds = seconds
@@ -47,7 +49,7 @@ class Run(object):
         self.lock = threading.Lock()
         self.counts = {}
         ca = trustme.CA()
-        leaf = ca.issue_cert(u"localhost")
+        leaf = ca.issue_cert("localhost")
         cafile = os.path.join(certdir, "ca.pem")
         pemfile = os.path.join(certdir, "server.pem")
         with open(cafile, "wb") as f:
@@ -71,8 +73,7 @@ class Run(object):
         if self.errors:
             return False
         now = time.monotonic()
-        return now < self.deadline or (not done() and
-                                       now < self.deadline + BOUND)
+        return now < self.deadline or (not done() and now < self.deadline + BOUND)
 
     def fail(self, what):
         with self.lock:
@@ -89,6 +90,7 @@ class Run(object):
                 fn()
             except Exception:
                 self.fail(traceback.format_exc())
+
         return run
 
     def pair(self, client_ctx=None, session=None):
@@ -96,7 +98,8 @@ class Run(object):
         bios = [ssl.MemoryBIO() for _ in range(4)]
         c_in, c_out, s_in, s_out = bios
         client = (client_ctx or self.client_ctx).wrap_bio(
-            c_in, c_out, server_hostname="localhost", session=session)
+            c_in, c_out, server_hostname="localhost", session=session
+        )
         server = self.server_ctx.wrap_bio(s_in, s_out, server_side=True)
         return client, server, bios
 
@@ -148,7 +151,7 @@ class Run(object):
                     continue
                 off = state["sent"] % PERIOD
                 n = rnd.choice(sizes)
-                sent = client.write(stream[off:off + n])
+                sent = client.write(stream[off : off + n])
                 state["sent"] += sent
                 pump_to_server()
             done.set()
@@ -175,8 +178,9 @@ class Run(object):
             sizes = [1, 5, 100, 4096, 16384, 16385, 1 << 17]
             while not (done.is_set() and state["got"] >= state["sent"]):
                 if time.monotonic() > self.deadline + BOUND:
-                    raise AssertionError("reader: stream stalled at %d of %d"
-                                         % (state["got"], state["sent"]))
+                    raise AssertionError(
+                        "reader: stream stalled at %d of %d" % (state["got"], state["sent"])
+                    )
                 try:
                     data = client.read(rnd.choice(sizes))
                 except ssl.SSLWantReadError:
@@ -185,9 +189,8 @@ class Run(object):
                 if not data:
                     raise AssertionError("false end of stream")
                 off = state["got"] % PERIOD
-                if data != stream[off:off + len(data)]:
-                    raise AssertionError("wrong bytes at offset %d"
-                                         % state["got"])
+                if data != stream[off : off + len(data)]:
+                    raise AssertionError("wrong bytes at offset %d" % state["got"])
                 state["got"] += len(data)
 
         def getters():
@@ -201,8 +204,10 @@ class Run(object):
                 c_in.pending, c_out.pending, c_in.eof
                 self.count("getter_rounds")
 
-        threads = [threading.Thread(target=self.guarded(f), daemon=True)
-                   for f in (writer, echo, reader, getters)]
+        threads = [
+            threading.Thread(target=self.guarded(f), daemon=True)
+            for f in (writer, echo, reader, getters)
+        ]
         for t in threads:
             t.start()
         self.join(threads)
@@ -216,8 +221,7 @@ class Run(object):
         clients = {}
         for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            ctx.load_verify_locations(cadata=self.client_ctx.get_ca_certs(
-                binary_form=True)[0])
+            ctx.load_verify_locations(cadata=self.client_ctx.get_ca_certs(binary_form=True)[0])
             ctx.maximum_version = version
             clients[version] = ctx
         pool = {v: [] for v in clients}
@@ -237,8 +241,7 @@ class Run(object):
                 except ssl.SSLWantReadError:
                     pass
                 if session is not None:
-                    self.count("resumed" if client.session_reused
-                               else "not_resumed")
+                    self.count("resumed" if client.session_reused else "not_resumed")
                 new = client.session
                 if new is not None:
                     new.id, new.time, new.timeout, new.has_ticket
@@ -249,9 +252,10 @@ class Run(object):
                         del shared[:-8]
                 self.count("handshakes")
 
-        threads = [threading.Thread(target=self.guarded(
-                       lambda s=s: worker(s)), daemon=True)
-                   for s in range(SESSION_THREADS)]
+        threads = [
+            threading.Thread(target=self.guarded(lambda s=s: worker(s)), daemon=True)
+            for s in range(SESSION_THREADS)
+        ]
         for t in threads:
             t.start()
         self.join(threads)
@@ -277,8 +281,11 @@ def main(argv):
         run = Run(ssl, directory, seconds)
         run.start()
         getattr(run, scenario)()
-    print(json.dumps({"module": module, "scenario": scenario,
-                      "counts": run.counts, "errors": run.errors}))
+    print(
+        json.dumps(
+            {"module": module, "scenario": scenario, "counts": run.counts, "errors": run.errors}
+        )
+    )
     sys.stdout.flush()
     os._exit(1 if run.errors else 0)
 

@@ -3,6 +3,7 @@
 tests/api_surface.txt lists, per object, the union of what CPython 3.8-3.13
 have plus the 3.14/3.15 additions and the names 3.12 removed that pyssl keeps.
 """
+
 import os
 import sys
 

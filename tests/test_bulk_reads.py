@@ -6,6 +6,7 @@ chunking, the bytes must come in order and complete, an error met after
 some data must not swallow that data (it is raised by the next read), and a
 read that has data must never wait for more.
 """
+
 import os
 import socket
 import threading
@@ -27,6 +28,7 @@ def _sender(data, close_notify, sent):
         else:
             # Drop TCP without close_notify: a ragged EOF for the reader.
             os.close(conn.detach())
+
     return handler
 
 
@@ -46,7 +48,7 @@ def test_queued_full_records_arrive_complete_and_in_order(server, server_ctx, cl
     sent = threading.Event()
     srv = server(server_ctx, _sender(data, True, sent))
     with connect(client_ctx, srv) as s:
-        assert sent.wait(TIMEOUT)       # everything is queued before we read
+        assert sent.wait(TIMEOUT)  # everything is queued before we read
         assert _read_all(s, bufsize) == data
 
 
@@ -58,7 +60,7 @@ def test_ragged_eof_after_queued_records_keeps_the_data(server, server_ctx, clie
     with connect(client_ctx, srv, suppress_ragged_eofs=False) as s:
         s.settimeout(timeout)
         assert sent.wait(TIMEOUT)
-        srv.wait_handled()              # the TCP connection is gone too
+        srv.wait_handled()  # the TCP connection is gone too
         got = bytearray()
         buf = bytearray(65536)
         with pytest.raises(ssl.SSLEOFError):
@@ -74,13 +76,14 @@ def test_blocking_socket_still_reads_everything(server, server_ctx, client_ctx):
     sent = threading.Event()
     srv = server(server_ctx, _sender(data, True, sent))
     with connect(client_ctx, srv) as s:
-        s.settimeout(None)              # a blocking fd: never read ahead
+        s.settimeout(None)  # a blocking fd: never read ahead
         assert sent.wait(TIMEOUT)
         assert _read_all(s, 65536) == data
 
 
 # A server that encrypts with an SSLObject and writes the wire bytes to the
 # raw TCP socket itself, so a test decides exactly which bytes have arrived.
+
 
 def _bio_handshake(conn, obj, outgoing, incoming):
     while True:
@@ -99,6 +102,7 @@ def _bio_handshake(conn, obj, outgoing, incoming):
 def _wire_server(server_ctx, script):
     """A handler: handshake, then script(conn, encrypt) on the raw socket,
     where encrypt(data) returns the TLS records that carry data."""
+
     def handler(conn):
         incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         obj = server_ctx.wrap_bio(incoming, outgoing, server_side=True)
@@ -107,7 +111,9 @@ def _wire_server(server_ctx, script):
         def encrypt(data):
             obj.write(data)
             return outgoing.read()
+
         return script(conn, encrypt)
+
     return handler
 
 
@@ -123,7 +129,8 @@ def _queued_bytes(sock):
 
 
 def test_blocking_read_returns_its_record_while_the_next_is_half_there(
-        server, server_ctx, client_ctx):
+    server, server_ctx, client_ctx
+):
     # After the first record, only part of the second has arrived.  The
     # read must return the first at once, not wait for the rest.
     first, second = os.urandom(RECORD), os.urandom(RECORD)
@@ -157,10 +164,10 @@ def _read_exactly(sock, size):
     return bytes(got)
 
 
-@pytest.mark.xfail(UNDER_STDLIB, strict=True,
-                   reason="the stdlib returns one record per read")
+@pytest.mark.xfail(UNDER_STDLIB, strict=True, reason="the stdlib returns one record per read")
 def test_blocking_read_takes_the_records_already_arrived_but_the_last(
-        server, server_ctx, client_ctx):
+    server, server_ctx, client_ctx
+):
     # One read decrypts the records already in the kernel, except that it
     # leaves the last whole one there, so that the socket stays readable
     # for select() (test_select_sees_close_notify_after_full_records); the
@@ -188,6 +195,7 @@ def test_blocking_read_takes_the_records_already_arrived_but_the_last(
         n = s.recv_into(buf)
         assert n == 3 * RECORD
         import select
+
         assert select.select([s], [], [], 0)[0], "the last record must stay readable"
         m = s.recv_into(memoryview(buf)[n:])
         done.set()
@@ -197,17 +205,19 @@ def test_blocking_read_takes_the_records_already_arrived_but_the_last(
 
 def _close_notify_without_fin(data, queued, client_done):
     """Send data, then our close_notify, and keep the TCP connection open."""
+
     def handler(conn):
         conn.sendall(data)
         conn.setblocking(False)
         try:
-            conn.unwrap()               # sends close_notify, wants the peer's
+            conn.unwrap()  # sends close_notify, wants the peer's
         except ssl.SSLWantReadError:
             pass
         queued.set()
         # Keep TCP open past the client's select() bound: only the
         # close_notify, not our FIN, may make its socket readable.
         client_done.wait(3 * TIMEOUT)
+
     return handler
 
 
@@ -218,12 +228,14 @@ def test_select_sees_close_notify_after_full_records(server, server_ctx, client_
     # records must not swallow the close_notify that follows them, or
     # select() never fires again and the end of the stream is never seen.
     import select
+
     data = os.urandom(size)
     queued, client_done = threading.Event(), threading.Event()
-    srv = server(server_ctx, _close_notify_without_fin(data, queued, client_done),
-                 timeout=4 * TIMEOUT)
+    srv = server(
+        server_ctx, _close_notify_without_fin(data, queued, client_done), timeout=4 * TIMEOUT
+    )
     with connect(client_ctx, srv) as s:
-        assert queued.wait(TIMEOUT)     # data and close_notify both sent
+        assert queued.wait(TIMEOUT)  # data and close_notify both sent
         s.setblocking(False)
         got = bytearray()
         while True:

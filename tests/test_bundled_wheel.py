@@ -23,6 +23,7 @@ skipped with that reason. Optional:
 Each check runs in a subprocess of that python, from outside the source
 tree so src/pyssl cannot shadow the installed wheel.
 """
+
 import json
 import os
 import re
@@ -36,21 +37,29 @@ from conftest import HOST, TIMEOUT
 
 BUNDLED_PYTHON = os.environ.get("PYSSL_BUNDLED_WHEEL_PYTHON")
 OPENSSL35 = os.environ.get(
-    "PYSSL_OPENSSL35_BIN", os.path.expanduser("~/.cache/pyssl/openssl-3.5/bin/openssl"))
+    "PYSSL_OPENSSL35_BIN", os.path.expanduser("~/.cache/pyssl/openssl-3.5/bin/openssl")
+)
 
 pytestmark = pytest.mark.skipif(
     not BUNDLED_PYTHON,
     reason="PYSSL_BUNDLED_WHEEL_PYTHON is not set: it names the python of a venv "
-           "holding the wheel ci/build-wheel.sh builds (CI sets it after that script)")
+    "holding the wheel ci/build-wheel.sh builds (CI sets it after that script)",
+)
 
 
 def run_bundled(code, *args):
     """Run *code* with the bundled wheel's python; return its JSON answer."""
     env = dict(os.environ)
-    env.pop("PYTHONPATH", None)      # the installed wheel, not a dev build
+    env.pop("PYTHONPATH", None)  # the installed wheel, not a dev build
     env.pop("PYSSL_TEST_MODULE", None)
-    proc = subprocess.run([BUNDLED_PYTHON, "-c", code] + list(args), cwd="/",
-                          env=env, capture_output=True, text=True, timeout=4 * TIMEOUT)
+    proc = subprocess.run(
+        [BUNDLED_PYTHON, "-c", code] + list(args),
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=4 * TIMEOUT,
+    )
     assert proc.returncode == 0, "bundled python failed:\n%s%s" % (proc.stdout, proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -59,16 +68,33 @@ def run_bundled(code, *args):
 def s_server(certs, tmp_path):
     """openssl s_server (OpenSSL 3.5) on 127.0.0.1, offering only X25519MLKEM768."""
     if not os.path.exists(OPENSSL35):
-        pytest.fail("PYSSL_BUNDLED_WHEEL_PYTHON is set but there is no OpenSSL 3.5 "
-                    "binary at %s (set PYSSL_OPENSSL35_BIN, or run ci/build-openssl.sh 3.5)"
-                    % OPENSSL35)
+        pytest.fail(
+            "PYSSL_BUNDLED_WHEEL_PYTHON is set but there is no OpenSSL 3.5 "
+            "binary at %s (set PYSSL_OPENSSL35_BIN, or run ci/build-openssl.sh 3.5)" % OPENSSL35
+        )
     log = tmp_path / "s_server.out"
     with open(str(log), "w") as out:
         proc = subprocess.Popen(
-            [OPENSSL35, "s_server", "-accept", "%s:0" % HOST,
-             "-cert", certs.server_certfile, "-key", certs.server_keyfile,
-             "-groups", "X25519MLKEM768", "-tls1_3", "-www", "-naccept", "1"],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            [
+                OPENSSL35,
+                "s_server",
+                "-accept",
+                "%s:0" % HOST,
+                "-cert",
+                certs.server_certfile,
+                "-key",
+                certs.server_keyfile,
+                "-groups",
+                "X25519MLKEM768",
+                "-tls1_3",
+                "-www",
+                "-naccept",
+                "1",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + TIMEOUT
         port = None
@@ -173,7 +199,8 @@ def test_stdlib_ssl_and_bundled_pyssl_share_a_process(certs):
     assert got["pyssl_openssl"].startswith("OpenSSL 3.5"), got["pyssl_openssl"]
     assert got["stdlib_openssl"] != got["pyssl_openssl"], (
         "the interpreter's own ssl is on the same OpenSSL; this test needs one "
-        "built against another (%s)" % got["stdlib_openssl"])
+        "built against another (%s)" % got["stdlib_openssl"]
+    )
     for direction in ("pyssl_client_stdlib_server", "stdlib_client_pyssl_server"):
         seen = got[direction]
         assert "server_error" not in seen, (direction, seen)

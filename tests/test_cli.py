@@ -4,6 +4,7 @@ Every command runs in a subprocess of this interpreter (same environment, so
 it imports the same pyssl the other tests do); every wait is bounded. Errors
 must be one line on stderr with a non-zero exit status, never a traceback.
 """
+
 import os
 import queue
 import re
@@ -20,15 +21,22 @@ import pytest
 from conftest import HOST, TIMEOUT, UNDER_STDLIB, ssl
 
 pytestmark = pytest.mark.skipif(
-    UNDER_STDLIB, reason="the command line is pyssl's own; the stdlib ssl has none to compare")
+    UNDER_STDLIB, reason="the command line is pyssl's own; the stdlib ssl has none to compare"
+)
 
 
 def run_cli(*args, timeout=4 * TIMEOUT, env=None):
     """Run the CLI to completion; *env* adds to (or, with None values, removes
     from) this process's environment."""
-    return subprocess.run([sys.executable, "-m", "pyssl"] + list(args), cwd="/",
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout, env=child_env(env))
+    return subprocess.run(
+        [sys.executable, "-m", "pyssl"] + list(args),
+        cwd="/",
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=child_env(env),
+    )
 
 
 def child_env(changes):
@@ -73,9 +81,14 @@ class Server(object):
         env = dict(env or {}, TMPDIR=str(tmpdir))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pyssl", "serve", "--port", "0"] + list(args),
-            cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env=child_env(env),
-            preexec_fn=_ctrl_c_interrupts)
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(env),
+            preexec_fn=_ctrl_c_interrupts,
+        )
         self.lines = queue.Queue()
         self.seen = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -100,8 +113,10 @@ class Server(object):
                 line = None
             if line is None:
                 self.proc.kill()
-                raise AssertionError("serve never printed %r; it printed %r, stderr %r"
-                                     % (pattern, self.seen, self.proc.stderr.read()))
+                raise AssertionError(
+                    "serve never printed %r; it printed %r, stderr %r"
+                    % (pattern, self.seen, self.proc.stderr.read())
+                )
             self.seen.append(line)
             m = re.search(pattern, line)
             if m:
@@ -137,6 +152,7 @@ def servers(tmp_path):
         server = Server(args, tmp_path, env)
         started.append(server)
         return server
+
     yield start
     for server in started:
         server.stop()
@@ -149,6 +165,7 @@ def free_port():
 
 
 # -- selftest and info -------------------------------------------------------
+
 
 def test_selftest_round_trip_prints_what_was_negotiated():
     proc = run_cli("selftest")
@@ -192,9 +209,14 @@ def test_help_for_each_command(command):
 @pytest.mark.parametrize("args", [["--help"], [], ["-m"]], ids=["help", "nothing", "-m"])
 def test_run_names_itself_as_it_was_invoked(name, args):
     other = {"pyssl run": "pyssl.run", "pyssl.run": "pyssl run"}[name]
-    proc = subprocess.run([sys.executable, "-m"] + name.split() + args, cwd="/",
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=4 * TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m"] + name.split() + args,
+        cwd="/",
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=4 * TIMEOUT,
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == (0 if args == ["--help"] else 2), output
     assert "usage: python -m %s script.py" % name in output
@@ -203,8 +225,14 @@ def test_run_names_itself_as_it_was_invoked(name, args):
 
 def python_m_error(module, cwd):
     """What `python -m MODULE` prints after its 'PYTHON: ' prefix."""
-    proc = subprocess.run([sys.executable, "-m", module], cwd=cwd, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=4 * TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m", module],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=4 * TIMEOUT,
+    )
     assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
     return proc.stderr.split(": ", 1)[1].rstrip("\n")
 
@@ -212,9 +240,14 @@ def python_m_error(module, cwd):
 @pytest.mark.parametrize("name", ["pyssl run", "pyssl.run"])
 @pytest.mark.parametrize("module", ["no_such_module", "no_such_package.module"])
 def test_run_a_module_that_is_not_there_is_one_line_as_in_python(name, module, tmp_path):
-    proc = subprocess.run([sys.executable, "-m"] + name.split() + ["-m", module],
-                          cwd=str(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=4 * TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m"] + name.split() + ["-m", module],
+        cwd=str(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=4 * TIMEOUT,
+    )
     assert proc.returncode == 1
     assert proc.stderr == "%s: %s\n" % (name, python_m_error(module, str(tmp_path)))
 
@@ -223,8 +256,12 @@ def test_run_an_import_error_inside_the_module_still_has_its_traceback(tmp_path)
     (tmp_path / "imports_a_missing_module.py").write_text("import no_such_dependency\n")
     proc = subprocess.run(
         [sys.executable, "-m", "pyssl", "run", "-m", "imports_a_missing_module"],
-        cwd=str(tmp_path), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        timeout=4 * TIMEOUT)
+        cwd=str(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=4 * TIMEOUT,
+    )
     assert proc.returncode == 1
     assert proc.stderr.startswith("Traceback"), proc.stderr
     assert 'imports_a_missing_module.py", line 1' in proc.stderr
@@ -233,11 +270,22 @@ def test_run_an_import_error_inside_the_module_still_has_its_traceback(tmp_path)
 
 # -- connect against serve -----------------------------------------------------
 
+
 def test_connect_to_serve_once_verifies_and_prints_the_chain(servers):
     server = servers("--once", "--alpn", "h2,http/1.1")
     assert server.cafile and os.path.isfile(server.cafile), server.seen
-    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile,
-                   "--alpn", "h2", "--alpn", "http/1.1", "--send", "ping")
+    proc = run_cli(
+        "connect",
+        "%s:%d" % (HOST, server.port),
+        "--cafile",
+        server.cafile,
+        "--alpn",
+        "h2",
+        "--alpn",
+        "http/1.1",
+        "--send",
+        "ping",
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert field(out, "verification").startswith("ok")
@@ -260,16 +308,23 @@ def test_connect_to_serve_once_verifies_and_prints_the_chain(servers):
 
 def test_connect_version_bounds_and_sni(servers):
     server = servers("--once", "--name", "localhost")
-    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile,
-                   "--sni", "localhost", "--max-version", "TLSv1_2")
+    proc = run_cli(
+        "connect",
+        "%s:%d" % (HOST, server.port),
+        "--cafile",
+        server.cafile,
+        "--sni",
+        "localhost",
+        "--max-version",
+        "TLSv1_2",
+    )
     assert proc.returncode == 0, proc.stderr
     assert field(proc.stdout, "protocol") == "TLSv1.2"
     assert server.finish()[0] == 0
 
 
-def test_connect_with_the_wrong_ca_fails_in_one_line_and_shows_the_unverified_peer(
-        servers, certs):
-    server = servers()          # not --once: connect retries unverified
+def test_connect_with_the_wrong_ca_fails_in_one_line_and_shows_the_unverified_peer(servers, certs):
+    server = servers()  # not --once: connect retries unverified
     proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", certs.other_cafile)
     line = assert_one_line_error(proc, "certificate verification failed", "verify code 20")
     assert line.startswith("pyssl connect: error:")
@@ -282,15 +337,22 @@ def test_connect_with_the_wrong_ca_fails_in_one_line_and_shows_the_unverified_pe
 
 def test_connect_hostname_mismatch_is_a_verification_error(servers):
     server = servers("--once")
-    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", server.cafile,
-                   "--sni", "other.example")
+    proc = run_cli(
+        "connect",
+        "%s:%d" % (HOST, server.port),
+        "--cafile",
+        server.cafile,
+        "--sni",
+        "other.example",
+    )
     assert_one_line_error(proc, "certificate verification failed", "other.example")
 
 
 def test_connect_insecure_skips_verification(servers, certs):
     server = servers("--once")
-    proc = run_cli("connect", "%s:%d" % (HOST, server.port), "--cafile", certs.other_cafile,
-                   "--insecure")
+    proc = run_cli(
+        "connect", "%s:%d" % (HOST, server.port), "--cafile", certs.other_cafile, "--insecure"
+    )
     assert proc.returncode == 0, proc.stderr
     assert field(proc.stdout, "verification").startswith("SKIPPED")
     assert "NOT verified" in proc.stdout
@@ -313,10 +375,17 @@ def test_connect_sends_the_client_certificate(certs):
                     seen["peer"] = tls.getpeercert()
             except (OSError, ValueError) as exc:
                 seen["error"] = exc
+
         thread = threading.Thread(target=serve)
         thread.start()
-        proc = run_cli("connect", "localhost:%d" % srv.getsockname()[1],
-                       "--cafile", certs.cafile, "--cert", certs.client_combined)
+        proc = run_cli(
+            "connect",
+            "localhost:%d" % srv.getsockname()[1],
+            "--cafile",
+            certs.cafile,
+            "--cert",
+            certs.client_combined,
+        )
         thread.join(TIMEOUT)
     assert proc.returncode == 0, proc.stderr
     assert "error" not in seen, seen
@@ -361,6 +430,7 @@ def test_serve_http_serves_a_file(servers, tmp_path):
     (tmp_path / "hello.txt").write_text("hello over https\n")
     server = servers("--once", "--http", str(tmp_path))
     import http.client
+
     ctx = ssl.create_default_context(cafile=server.cafile)
     conn = http.client.HTTPSConnection(HOST, server.port, context=ctx, timeout=TIMEOUT)
     try:
@@ -377,17 +447,22 @@ def test_serve_http_serves_a_file(servers, tmp_path):
 
 # -- bad input ---------------------------------------------------------------
 
-@pytest.mark.parametrize("args", [
-    [],
-    ["nonsense"],
-    ["connect"],
-    ["connect", "localhost:https"],
-    ["connect", "localhost:70000"],
-    ["connect", "localhost", "--min-version", "SSLv3"],
-    ["connect", "localhost", "--timeout", "-1"],
-    ["connect", "localhost", "--bogus"],
-    ["serve", "--port", "x"],
-], ids=lambda a: " ".join(a) or "nothing")
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["nonsense"],
+        ["connect"],
+        ["connect", "localhost:https"],
+        ["connect", "localhost:70000"],
+        ["connect", "localhost", "--min-version", "SSLv3"],
+        ["connect", "localhost", "--timeout", "-1"],
+        ["connect", "localhost", "--bogus"],
+        ["serve", "--port", "x"],
+    ],
+    ids=lambda a: " ".join(a) or "nothing",
+)
 def test_bad_arguments_are_one_line(args):
     proc = run_cli(*args)
     assert proc.returncode == 2
@@ -403,8 +478,9 @@ def test_serve_with_a_missing_cert_file_is_one_line(tmp_path):
 
 
 def test_serve_with_a_key_that_does_not_match_is_one_line(certs):
-    proc = run_cli("serve", "--port", "0", "--cert", certs.server_certfile,
-                   "--key", certs.client_keyfile)
+    proc = run_cli(
+        "serve", "--port", "0", "--cert", certs.server_certfile, "--key", certs.client_keyfile
+    )
     assert proc.returncode == 1
     assert_one_line_error(proc, "cannot load the certificate")
 
@@ -443,12 +519,12 @@ def load_key(command, certs, keyfile, *extra, env=NO_PASSWORD):
 
 
 @pytest.mark.parametrize("command", ["connect", "serve"])
-def test_an_encrypted_key_and_no_password_is_one_line_and_no_prompt(
-        command, certs, encrypted_key):
+def test_an_encrypted_key_and_no_password_is_one_line_and_no_prompt(command, certs, encrypted_key):
     proc = load_key(command, certs, encrypted_key)
     assert proc.returncode == 1
-    assert_one_line_error(proc, "the key %s is encrypted" % encrypted_key,
-                          "--key-password", "PYSSL_KEY_PASSWORD")
+    assert_one_line_error(
+        proc, "the key %s is encrypted" % encrypted_key, "--key-password", "PYSSL_KEY_PASSWORD"
+    )
 
 
 @pytest.mark.parametrize("command", ["connect", "serve"])
@@ -464,13 +540,26 @@ def test_a_wrong_key_password_is_one_line(command, how, certs, encrypted_key):
 
 @pytest.mark.parametrize("how", ["option", "env"])
 def test_an_encrypted_key_loads_with_its_password(how, servers, certs, encrypted_key):
-    given = (["--key-password", PASSWORD], NO_PASSWORD) if how == "option" else (
-        [], {"PYSSL_KEY_PASSWORD": PASSWORD})
-    server = servers("--once", "--cert", certs.server_certfile, "--key", encrypted_key,
-                     *given[0], env=given[1])
-    proc = run_cli("connect", "localhost:%d" % server.port, "--cafile", certs.cafile,
-                   "--cert", certs.server_certfile, "--key", encrypted_key, *given[0],
-                   env=given[1])
+    given = (
+        (["--key-password", PASSWORD], NO_PASSWORD)
+        if how == "option"
+        else ([], {"PYSSL_KEY_PASSWORD": PASSWORD})
+    )
+    server = servers(
+        "--once", "--cert", certs.server_certfile, "--key", encrypted_key, *given[0], env=given[1]
+    )
+    proc = run_cli(
+        "connect",
+        "localhost:%d" % server.port,
+        "--cafile",
+        certs.cafile,
+        "--cert",
+        certs.server_certfile,
+        "--key",
+        encrypted_key,
+        *given[0],
+        env=given[1],
+    )
     assert proc.returncode == 0, proc.stderr
     assert field(proc.stdout, "verification").startswith("ok")
     assert server.finish()[0] == 0
@@ -480,6 +569,7 @@ def run_on_a_terminal(args, answer, env=NO_PASSWORD):
     """Run the CLI on a terminal of its own and type *answer* at its first
     prompt (output ending in ':'); returns (exit status, what it wrote)."""
     import pty
+
     argv = [sys.executable, "-m", "pyssl"] + list(args)
     environ = child_env(env)
     pid, fd = pty.fork()
@@ -502,7 +592,7 @@ def read_terminal(fd, answer, deadline):
     while select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
         try:
             chunk = os.read(fd, 4096)
-        except OSError:         # EIO: the child is gone and the terminal with it
+        except OSError:  # EIO: the child is gone and the terminal with it
             break
         if not chunk:
             break
@@ -527,12 +617,22 @@ def wait_child(pid, deadline):
 def test_on_a_terminal_the_key_password_is_asked_once(certs, encrypted_key):
     pytest.importorskip("pty")
     status, output = run_on_a_terminal(
-        ["connect", "%s:%d" % (HOST, free_port()), "--timeout", "5",
-         "--cert", certs.server_certfile, "--key", encrypted_key], PASSWORD.encode())
+        [
+            "connect",
+            "%s:%d" % (HOST, free_port()),
+            "--timeout",
+            "5",
+            "--cert",
+            certs.server_certfile,
+            "--key",
+            encrypted_key,
+        ],
+        PASSWORD.encode(),
+    )
     assert output.count("Password for %s: " % encrypted_key) == 1, output
-    assert "pass phrase" not in output      # OpenSSL's own prompt
-    assert PASSWORD not in output           # not echoed
-    assert "cannot connect" in output, output   # the key loaded; nobody listened
+    assert "pass phrase" not in output  # OpenSSL's own prompt
+    assert PASSWORD not in output  # not echoed
+    assert "cannot connect" in output, output  # the key loaded; nobody listened
     assert status == 1
 
 

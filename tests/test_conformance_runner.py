@@ -5,6 +5,7 @@ nothing (or everything as passed), nobody would notice. These tests run it on
 a fake test module whose outcomes are known, in every mode, with a fake
 ``pyssl`` package that stands in for the real one (so they need no build).
 """
+
 import json
 import os
 import subprocess
@@ -148,27 +149,60 @@ def fake_env(tmp_path, monkeypatch):
 
 
 def run_parent(env, tmp_path, *args, timeout=120):
-    cmd = [sys.executable, RUNNER, "--python", sys.executable,
-           "--workdir", str(tmp_path / "work")] + list(args)
-    proc = subprocess.run(cmd, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+    cmd = [
+        sys.executable,
+        RUNNER,
+        "--python",
+        sys.executable,
+        "--workdir",
+        str(tmp_path / "work"),
+    ] + list(args)
+    proc = subprocess.run(
+        cmd,
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=timeout,
+    )
     return proc.returncode, proc.stdout
 
 
 def run_worker(env, tmp_path, mode, suite=SUITE, timeout=120):
     out = tmp_path / ("%s-%s.json" % (mode, suite))
     progress = tmp_path / ("%s-%s.progress" % (mode, suite))
-    cmd = [sys.executable, RUNNER, "--worker", "--mode", mode, "--suite", suite,
-           "--json", str(out), "--progress", str(progress)]
-    proc = subprocess.run(cmd, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+    cmd = [
+        sys.executable,
+        RUNNER,
+        "--worker",
+        "--mode",
+        mode,
+        "--suite",
+        suite,
+        "--json",
+        str(out),
+        "--progress",
+        str(progress),
+    ]
+    proc = subprocess.run(
+        cmd,
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=timeout,
+    )
     data = json.loads(out.read_text()) if out.exists() else None
     return proc, data, progress
 
 
 def outcomes(data):
-    return {tid.rsplit(".", 1)[-1] if "(" not in tid else tid: r["outcome"]
-            for tid, r in data["results"].items()}
+    return {
+        tid.rsplit(".", 1)[-1] if "(" not in tid else tid: r["outcome"]
+        for tid, r in data["results"].items()
+    }
 
 
 def test_worker_records_every_outcome(fake_env):
@@ -237,14 +271,22 @@ def test_worker_absent_and_skipped_suites(fake_env):
 
 def test_parent_reports_regressions_and_gates(fake_env):
     tmp_path, env = fake_env
-    rc, out = run_parent(env, tmp_path, "--modes", "stdlib,core,full", "--suite", SUITE,
-                         "--suite", "no_such_suite_here")
-    assert rc == 0, out                 # without --gate, only a report
-    regressions = out[out.index("REGRESSIONS"):]
+    rc, out = run_parent(
+        env,
+        tmp_path,
+        "--modes",
+        "stdlib,core,full",
+        "--suite",
+        SUITE,
+        "--suite",
+        "no_such_suite_here",
+    )
+    assert rc == 0, out  # without --gate, only a report
+    regressions = out[out.index("REGRESSIONS") :]
     assert "%s.Outcomes.test_uses_core  [pass -> fail]" % SUITE in regressions
     assert "%s.Outcomes.test_uses_full  [pass -> fail]" % SUITE in out
     # Full mode replaces _ssl too.
-    full = out[out.index("REGRESSIONS (%d.%d.%d full" % sys.version_info[:3]):]
+    full = out[out.index("REGRESSIONS (%d.%d.%d full" % sys.version_info[:3]) :]
     assert "%s.Outcomes.test_uses_core  [pass -> fail]" % SUITE in full
     # Tests failing on the stdlib as well are not regressions.
     assert "test_fail " not in regressions and "test_error " not in regressions
@@ -266,14 +308,28 @@ def test_parent_reports_regressions_and_gates(fake_env):
 def test_parent_deviations(fake_env):
     tmp_path, env = fake_env
     devs = tmp_path / "deviations.txt"
-    devs.write_text(textwrap.dedent("""\
+    devs.write_text(
+        textwrap.dedent(
+            """\
         # comment
         %s.%s.* * %s.Outcomes.test_uses_core  # the fake core is meant to differ
         3.* * %s.Outcomes.test_uses_f*  # pattern over modes and ids
         2.7.* core %s.Outcomes.test_pass  # never matches: reported as unused
-        """ % (sys.version_info[0], sys.version_info[1], SUITE, SUITE, SUITE)))
-    rc, out = run_parent(env, tmp_path, "--modes", "core,full", "--suite", SUITE,
-                         "--deviations", str(devs), "--gate")
+        """
+            % (sys.version_info[0], sys.version_info[1], SUITE, SUITE, SUITE)
+        )
+    )
+    rc, out = run_parent(
+        env,
+        tmp_path,
+        "--modes",
+        "core,full",
+        "--suite",
+        SUITE,
+        "--deviations",
+        str(devs),
+        "--gate",
+    )
     assert rc == 0, out
     assert "REGRESSIONS" not in out
     assert "# the fake core is meant to differ" in out
@@ -284,8 +340,9 @@ def test_parent_deviations(fake_env):
 def test_parent_reports_hang_with_test_name(fake_env):
     tmp_path, env = fake_env
     env["FAKE_SUITE_HANG"] = "1"
-    rc, out = run_parent(env, tmp_path, "--modes", "stdlib", "--suite", SUITE,
-                         "--timeout", "8", "--gate")
+    rc, out = run_parent(
+        env, tmp_path, "--modes", "stdlib", "--suite", SUITE, "--timeout", "8", "--gate"
+    )
     assert rc == 1, out
     assert "HANG" in out
     assert "in %s.Outcomes.test_zz_misbehave" % SUITE in out
@@ -302,21 +359,23 @@ def test_parent_reports_crash_with_test_name(fake_env):
     assert "1 crashes" in out
     # What finished before the crash is still counted.
     summary = [ln for ln in out.splitlines() if ln.startswith("SUMMARY")][0]
-    assert "passed" in summary and not summary.startswith("SUMMARY %s stdlib: 1 suites (0 absent), 0 passed" % (
-        "%d.%d.%d" % sys.version_info[:3]))
+    assert "passed" in summary and not summary.startswith(
+        "SUMMARY %s stdlib: 1 suites (0 absent), 0 passed" % ("%d.%d.%d" % sys.version_info[:3])
+    )
 
 
 def test_parse_deviations_rejects_bad_lines():
-    good = conformance.parse_deviations(
-        "\n# header\n3.8.* core test.test_ssl.X.test_y  # why\n")
+    good = conformance.parse_deviations("\n# header\n3.8.* core test.test_ssl.X.test_y  # why\n")
     assert len(good) == 1 and good[0].reason == "why"
     assert good[0].matches("3.8.18", "core", "test.test_ssl.X.test_y")
     assert not good[0].matches("3.9.18", "core", "test.test_ssl.X.test_y")
     assert not good[0].matches("3.8.18", "full", "test.test_ssl.X.test_y")
-    for bad in ("3.8.* core test.x",                    # no reason
-                "3.8.* core  # only two fields",
-                "3.8.* nomode test.x  # unknown mode",
-                "3.8.* core test.x extra  # four fields"):
+    for bad in (
+        "3.8.* core test.x",  # no reason
+        "3.8.* core  # only two fields",
+        "3.8.* nomode test.x  # unknown mode",
+        "3.8.* core test.x extra  # four fields",
+    ):
         with pytest.raises(ValueError):
             conformance.parse_deviations(bad)
 
@@ -329,12 +388,17 @@ def test_compare_classifies_changes():
     def res(**kw):
         return dict((k, {"outcome": v.replace("_", "-"), "detail": ""}) for k, v in kw.items())
 
-    base.results = res(a="pass", b="pass", c="fail", d="skip", e="pass", f="expected_failure", g="pass")
+    base.results = res(
+        a="pass", b="pass", c="fail", d="skip", e="pass", f="expected_failure", g="pass"
+    )
     run.results = res(a="pass", b="fail", c="pass", d="skip", e="skip", f="unexpected_success")
     devs = conformance.parse_deviations("3.12.* core e  # skipped on purpose\n")
     regs, deviations, better = conformance.compare(base, run, devs, "3.12.1")
-    assert [r[:3] for r in regs] == [("b", "pass", "fail"), ("f", "expected-failure", "unexpected-success"),
-                                     ("g", "pass", "not-run")]
+    assert [r[:3] for r in regs] == [
+        ("b", "pass", "fail"),
+        ("f", "expected-failure", "unexpected-success"),
+        ("g", "pass", "not-run"),
+    ]
     assert [d[0] for d in deviations] == ["e"] and deviations[0][3] == "skipped on purpose"
     assert [b[0] for b in better] == ["c"]
 
@@ -355,7 +419,7 @@ def test_parent_crash_only_under_pyssl_is_a_regression(fake_env):
     assert rc == 1, out
     assert "CRASH" in out and "SIGABRT" in out
     summary = [ln for ln in out.splitlines() if ln.startswith("SUMMARY")]
-    assert summary[0].endswith("-> ok")                 # the stdlib run is fine
+    assert summary[0].endswith("-> ok")  # the stdlib run is fine
     assert "1 crashes" in summary[1] and summary[1].endswith("FAIL")
     assert "tests that never ran (crash)" in out
 
@@ -384,36 +448,57 @@ def test_parent_retries_a_regression_before_counting_it(fake_env):
     tmp_path, env = fake_env
     (tmp_path / "fake_flaky_suite.py").write_text(FLAKY_SUITE)
     env["FAKE_SUITE_STATE"] = str(tmp_path)
-    rc, out = run_parent(env, tmp_path, "--modes", "core", "--suite", "fake_flaky_suite",
-                         "--gate")
+    rc, out = run_parent(env, tmp_path, "--modes", "core", "--suite", "fake_flaky_suite", "--gate")
     # The test that failed once and passed alone is flaky, not a regression;
     # the one that fails again still fails the gate.
     assert rc == 1, out
-    flaky = out[out.index("flaky:"):out.index("REGRESSIONS")]
+    flaky = out[out.index("flaky:") : out.index("REGRESSIONS")]
     assert "fake_flaky_suite.Flaky.test_flaky_under_core  [pass, pass]" in flaky
-    regressions = out[out.index("REGRESSIONS"):]
+    regressions = out[out.index("REGRESSIONS") :]
     assert "test_always_fails_under_core  [pass -> fail]" in regressions
     assert "test_flaky_under_core" not in regressions
     # Without the retry the first outcome counts.
     os.unlink(str(tmp_path / "flaky-ran"))
-    rc, out = run_parent(env, tmp_path, "--modes", "core", "--suite", "fake_flaky_suite",
-                         "--no-retry")
-    assert "test_flaky_under_core  [pass -> fail]" in out[out.index("REGRESSIONS"):]
+    rc, out = run_parent(
+        env, tmp_path, "--modes", "core", "--suite", "fake_flaky_suite", "--no-retry"
+    )
+    assert "test_flaky_under_core  [pass -> fail]" in out[out.index("REGRESSIONS") :]
 
 
 # --stock-ssl: for an interpreter built with pyssl's core as its built-in
 # _ssl (ci/embedded-conformance.sh). Only the refusals and the loader can be
 # checked on an ordinary interpreter; the embedded build runs the rest.
 
+
 def test_stock_ssl_needs_a_built_in_ssl(fake_env):
     tmp_path, env = fake_env
     import _ssl
+
     out = tmp_path / "stock.json"
-    cmd = [sys.executable, RUNNER, "--worker", "--mode", "stdlib", "--suite", SUITE,
-           "--json", str(out), "--progress", str(tmp_path / "stock.progress"),
-           "--stock-ssl", _ssl.__file__]
-    proc = subprocess.run(cmd, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    cmd = [
+        sys.executable,
+        RUNNER,
+        "--worker",
+        "--mode",
+        "stdlib",
+        "--suite",
+        SUITE,
+        "--json",
+        str(out),
+        "--progress",
+        str(tmp_path / "stock.progress"),
+        "--stock-ssl",
+        _ssl.__file__,
+    ]
+    proc = subprocess.run(
+        cmd,
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=120,
+    )
     assert proc.returncode == conformance.EXIT_SETUP, proc.stdout
     data = json.loads(out.read_text())
     assert data["status"] == "setup-error"
@@ -422,8 +507,16 @@ def test_stock_ssl_needs_a_built_in_ssl(fake_env):
 
 def test_stock_ssl_refuses_full_mode(fake_env):
     tmp_path, env = fake_env
-    rc, out = run_parent(env, tmp_path, "--modes", "stdlib,full", "--suite", SUITE,
-                         "--stock-ssl", "/nonexistent/_ssl.so")
+    rc, out = run_parent(
+        env,
+        tmp_path,
+        "--modes",
+        "stdlib,full",
+        "--suite",
+        SUITE,
+        "--stock-ssl",
+        "/nonexistent/_ssl.so",
+    )
     assert rc != 0
     assert "full mode needs pyssl installed" in out
 
@@ -434,10 +527,12 @@ def test_stock_ssl_loader_makes_the_file_the_ssl_module(tmp_path):
     # ssl then uses.
     import _ssl
     import shutil
+
     copy = tmp_path / "elsewhere" / os.path.basename(_ssl.__file__)
     copy.parent.mkdir()
     shutil.copy(_ssl.__file__, str(copy))
-    code = textwrap.dedent('''
+    code = textwrap.dedent(
+        '''
         import sys
         path = %r
         sys.path.insert(0, %r)
@@ -447,8 +542,15 @@ def test_stock_ssl_loader_makes_the_file_the_ssl_module(tmp_path):
         assert ssl._ssl.__file__ == path, ssl._ssl
         assert sys.modules["_ssl"] is ssl._ssl
         print("loaded", path)
-    ''' % (str(copy), HERE))
-    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    '''
+        % (str(copy), HERE)
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout
     assert "loaded" in proc.stdout

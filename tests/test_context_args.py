@@ -3,6 +3,7 @@
 Every case names the exception the stdlib raises; pyssl must raise the same
 class (or a subclass), never crash, never accept the value silently.
 """
+
 import os
 
 import pytest
@@ -28,21 +29,49 @@ CALLS = [
     ("SSLContext(99)", lambda: ssl.SSLContext(99), ValueError),
     ("load_verify_locations()", lambda: client().load_verify_locations(), TypeError),
     ("load_verify_locations(int)", lambda: client().load_verify_locations(1), TypeError),
-    ("load_verify_locations(capath=int)", lambda: client().load_verify_locations(capath=1), TypeError),
-    ("load_verify_locations(cadata=int)", lambda: client().load_verify_locations(cadata=1), TypeError),
-    ("load_verify_locations(cadata=list)", lambda: client().load_verify_locations(cadata=[b"x"]), TypeError),
-    ("load_verify_locations(cadata=b'')", lambda: client().load_verify_locations(cadata=b""), ValueError),
-    ("load_verify_locations(cadata='')", lambda: client().load_verify_locations(cadata=""), ValueError),
+    (
+        "load_verify_locations(capath=int)",
+        lambda: client().load_verify_locations(capath=1),
+        TypeError,
+    ),
+    (
+        "load_verify_locations(cadata=int)",
+        lambda: client().load_verify_locations(cadata=1),
+        TypeError,
+    ),
+    (
+        "load_verify_locations(cadata=list)",
+        lambda: client().load_verify_locations(cadata=[b"x"]),
+        TypeError,
+    ),
+    (
+        "load_verify_locations(cadata=b'')",
+        lambda: client().load_verify_locations(cadata=b""),
+        ValueError,
+    ),
+    (
+        "load_verify_locations(cadata='')",
+        lambda: client().load_verify_locations(cadata=""),
+        ValueError,
+    ),
     ("load_cert_chain(int)", lambda: client().load_cert_chain(1), TypeError),
     ("load_cert_chain(None)", lambda: client().load_cert_chain(None), TypeError),
     ("load_cert_chain(keyfile=int)", lambda: client().load_cert_chain(__file__, 1), TypeError),
-    ("load_cert_chain(password=int)", lambda: client().load_cert_chain(__file__, password=1), TypeError),
+    (
+        "load_cert_chain(password=int)",
+        lambda: client().load_cert_chain(__file__, password=1),
+        TypeError,
+    ),
     ("set_ciphers(int)", lambda: client().set_ciphers(1), TypeError),
     ("set_ciphers(nothing)", lambda: client().set_ciphers("NO-SUCH-CIPHER"), ssl.SSLError),
     ("set_ciphers(NUL)", lambda: client().set_ciphers("AES\0GCM"), ValueError),
     ("set_alpn_protocols(int)", lambda: client().set_alpn_protocols(1), TypeError),
     ("set_alpn_protocols([int])", lambda: client().set_alpn_protocols([1]), TypeError),
-    ("set_alpn_protocols(256 bytes)", lambda: client().set_alpn_protocols(["x" * 256]), ssl.SSLError),
+    (
+        "set_alpn_protocols(256 bytes)",
+        lambda: client().set_alpn_protocols(["x" * 256]),
+        ssl.SSLError,
+    ),
     ("set_alpn_protocols(empty name)", lambda: client().set_alpn_protocols([""]), ssl.SSLError),
     ("set_servername_callback(int)", lambda: server().set_servername_callback(1), TypeError),
     ("load_dh_params(int)", lambda: server().load_dh_params(1), TypeError),
@@ -52,12 +81,36 @@ CALLS = [
     ("set_default_verify_paths(arg)", lambda: client().set_default_verify_paths(1), TypeError),
     ("cert_store_stats(arg)", lambda: client().cert_store_stats(1), TypeError),
     ("wrap_bio(int, int)", lambda: client().wrap_bio(1, 2, server_hostname="a"), TypeError),
-    ("wrap_bio(bio, int)", lambda: client().wrap_bio(ssl.MemoryBIO(), b"x", server_hostname="a"), TypeError),
-    ("wrap_bio(hostname NUL)", lambda: client().wrap_bio(*bios(), server_hostname="a\0b"), TypeError),
-    ("wrap_bio(hostname empty)", lambda: client().wrap_bio(*bios(), server_hostname=""), ValueError),
-    ("wrap_bio(hostname .leading)", lambda: client().wrap_bio(*bios(), server_hostname=".example.com"), ValueError),
-    ("wrap_bio(hostname int)", lambda: client().wrap_bio(*bios(), server_hostname=1), (TypeError, AttributeError)),
-    ("wrap_socket(int)", lambda: client().wrap_socket(1, server_hostname="a"), (TypeError, AttributeError)),
+    (
+        "wrap_bio(bio, int)",
+        lambda: client().wrap_bio(ssl.MemoryBIO(), b"x", server_hostname="a"),
+        TypeError,
+    ),
+    (
+        "wrap_bio(hostname NUL)",
+        lambda: client().wrap_bio(*bios(), server_hostname="a\0b"),
+        TypeError,
+    ),
+    (
+        "wrap_bio(hostname empty)",
+        lambda: client().wrap_bio(*bios(), server_hostname=""),
+        ValueError,
+    ),
+    (
+        "wrap_bio(hostname .leading)",
+        lambda: client().wrap_bio(*bios(), server_hostname=".example.com"),
+        ValueError,
+    ),
+    (
+        "wrap_bio(hostname int)",
+        lambda: client().wrap_bio(*bios(), server_hostname=1),
+        (TypeError, AttributeError),
+    ),
+    (
+        "wrap_socket(int)",
+        lambda: client().wrap_socket(1, server_hostname="a"),
+        (TypeError, AttributeError),
+    ),
     ("MemoryBIO.write(str)", lambda: ssl.MemoryBIO().write("x"), TypeError),
     ("MemoryBIO.write(int)", lambda: ssl.MemoryBIO().write(1), TypeError),
     ("MemoryBIO.read(str)", lambda: ssl.MemoryBIO().read("x"), TypeError),
@@ -88,8 +141,13 @@ SETS = [
     ("minimum_version=12345", client, "minimum_version", 12345, ValueError),
     ("maximum_version=-5", client, "maximum_version", -5, ValueError),
     ("keylog_filename=int", client, "keylog_filename", 1, TypeError),
-    ("keylog_filename in missing dir", client, "keylog_filename",
-     os.path.join(os.sep, "nonexistent-pyssl-dir", "keys.log"), FileNotFoundError),
+    (
+        "keylog_filename in missing dir",
+        client,
+        "keylog_filename",
+        os.path.join(os.sep, "nonexistent-pyssl-dir", "keys.log"),
+        FileNotFoundError,
+    ),
     ("sni_callback=int", server, "sni_callback", 1, TypeError),
     ("num_tickets=str", server, "num_tickets", "x", TypeError),
     ("num_tickets=-1", server, "num_tickets", -1, ValueError),
@@ -161,6 +219,7 @@ def test_options_can_be_cleared_and_set():
 
 def test_wrap_socket_hostname_rules():
     import socket
+
     sock = socket.socket()
     try:
         # Hostname checking needs a name to check against.
@@ -175,6 +234,7 @@ def test_wrap_socket_hostname_rules():
 
 def test_closed_sockets_are_refused_by_wrap_socket():
     import socket
+
     sock = socket.socket()
     sock.close()
     with pytest.raises(OSError):
@@ -183,6 +243,7 @@ def test_closed_sockets_are_refused_by_wrap_socket():
 
 def test_wrap_socket_refuses_datagram_sockets():
     import socket
+
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         with pytest.raises(NotImplementedError):
@@ -200,19 +261,30 @@ def test_get_ca_certs_empty_store():
 
 def test_session_stats_keys():
     stats = server().session_stats()
-    for key in ("number", "connect", "connect_good", "accept", "accept_good",
-                "hits", "misses", "timeouts", "cache_full"):
+    for key in (
+        "number",
+        "connect",
+        "connect_good",
+        "accept",
+        "accept_good",
+        "hits",
+        "misses",
+        "timeouts",
+        "cache_full",
+    ):
         assert stats[key] == 0
 
 
 def test_under_stdlib_flag_matches_module():
     # Guards against running the pyssl suite against the wrong module.
     import importlib
+
     mod = importlib.import_module(os.environ.get("PYSSL_TEST_MODULE", "pyssl"))
     assert ssl.SSLContext is mod.SSLContext
     assert UNDER_STDLIB == (mod.__name__ == "ssl")
     if not UNDER_STDLIB:
         # Not a re-export of the stdlib: its own classes over its own core.
         import ssl as stdlib_ssl
+
         assert mod.SSLContext is not stdlib_ssl.SSLContext
         assert not issubclass(mod.SSLContext, stdlib_ssl.SSLContext)

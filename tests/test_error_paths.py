@@ -4,6 +4,7 @@ constants.
 
 Found unexercised by ci/coverage.sh; each test states what a user sees.
 """
+
 import gc
 import socket
 import time
@@ -20,9 +21,9 @@ def tls_pair(client_ctx, server_ctx):
     for s in (a, b):
         s.settimeout(TIMEOUT)
     server = server_ctx.wrap_socket(b, server_side=True, do_handshake_on_connect=False)
-    client = client_ctx.wrap_socket(a, server_hostname="localhost",
-                                    do_handshake_on_connect=False)
+    client = client_ctx.wrap_socket(a, server_hostname="localhost", do_handshake_on_connect=False)
     import threading
+
     t = threading.Thread(target=server.do_handshake)
     t.start()
     client.do_handshake()
@@ -58,8 +59,12 @@ def test_error_after_data_keeps_the_data(client_ctx, server_ctx):
 def calls_on(sslobj):
     """What each I/O call of a core object raises now: {name: (type, text)}."""
     seen = {}
-    for name, args in (("do_handshake", ()), ("shutdown", ()), ("read", (10,)),
-                       ("write", (b"x",))):
+    for name, args in (
+        ("do_handshake", ()),
+        ("shutdown", ()),
+        ("read", (10,)),
+        ("write", (b"x",)),
+    ):
         with pytest.raises(Exception) as info:
             getattr(sslobj, name)(*args)
         seen[name] = (type(info.value), str(info.value))
@@ -121,6 +126,7 @@ def test_old_protocol_constants_still_make_contexts(name):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ctx = ssl.SSLContext(getattr(ssl, name))
-    assert any(issubclass(w.category, DeprecationWarning) and name in str(w.message)
-               for w in caught), [str(w.message) for w in caught]
+    assert any(
+        issubclass(w.category, DeprecationWarning) and name in str(w.message) for w in caught
+    ), [str(w.message) for w in caught]
     assert ctx.protocol == getattr(ssl, name)

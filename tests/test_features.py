@@ -1,4 +1,5 @@
 """TLS features end to end: in memory (SSLObject pairs) and over loopback sockets."""
+
 import os
 import socket
 import sys
@@ -26,6 +27,7 @@ def new_server(certs, combined=None, **kw):
 
 # --- MemoryBIO / SSLObject ----------------------------------------------------
 
+
 def test_memory_bio_pair_handshake_and_data(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     assert pair.client.server_side is False
@@ -41,11 +43,11 @@ def test_memory_bio_pair_handshake_and_data(client_ctx, server_ctx):
 def test_memory_bio_pair_shutdown(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     with pytest.raises(ssl.SSLWantReadError):
-        pair.client.unwrap()            # sent close_notify, waits for the answer
+        pair.client.unwrap()  # sent close_notify, waits for the answer
     pair.pump()
-    pair.server.unwrap()                # got it, answers
+    pair.server.unwrap()  # got it, answers
     pair.pump()
-    pair.client.unwrap()                # done
+    pair.client.unwrap()  # done
     # After close_notify the peer reads EOF.
     with pytest.raises(ssl.SSLZeroReturnError):
         pair.server.read(1)
@@ -61,7 +63,7 @@ def test_memory_bio_basics():
     assert bio.read(2) == b"ab"
     assert bio.read() == b"cdefghi"
     assert bio.read() == b""
-    assert bio.eof is False             # no write_eof yet
+    assert bio.eof is False  # no write_eof yet
     bio.write_eof()
     assert bio.eof is True
     with pytest.raises(ssl.SSLError):
@@ -75,6 +77,7 @@ def test_sslobject_write_before_handshake_drives_it(client_ctx):
 
 
 # --- certificates and verification --------------------------------------------
+
 
 def test_getpeercert_dict_and_binary(certs, client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
@@ -100,7 +103,9 @@ def test_getpeercert_no_verification_gives_empty_dict(certs, server_ctx):
     pair = BioPair(ctx, server_ctx).handshake()
     # Not verified: the dict form is empty, the binary form is still there.
     assert pair.client.getpeercert() == {}
-    assert pair.client.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(certs.server_cert_pem)
+    assert pair.client.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(
+        certs.server_cert_pem
+    )
 
 
 def test_unknown_ca_fails_with_verify_code(certs):
@@ -111,7 +116,7 @@ def test_unknown_ca_fails_with_verify_code(certs):
         pair.handshake()
     err = info.value
     assert isinstance(err, ssl.SSLError) and isinstance(err, ValueError)
-    assert err.verify_code == 20        # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    assert err.verify_code == 20  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
     assert "issuer" in err.verify_message
     assert err.library == "SSL"
     assert err.reason == "CERTIFICATE_VERIFY_FAILED"
@@ -121,7 +126,7 @@ def test_hostname_mismatch(certs, client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx, server_hostname="wrong.example")
     with pytest.raises(ssl.SSLCertVerificationError) as info:
         pair.handshake()
-    assert info.value.verify_code == 62      # X509_V_ERR_HOSTNAME_MISMATCH
+    assert info.value.verify_code == 62  # X509_V_ERR_HOSTNAME_MISMATCH
     assert "wrong.example" in info.value.verify_message
 
 
@@ -186,6 +191,7 @@ def test_post_handshake_auth_not_offered_by_client(certs, client_ctx):
 
 # --- negotiation ----------------------------------------------------------------
 
+
 def test_version_cipher_shared_ciphers(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     assert pair.client.version() == "TLSv1.3"
@@ -197,9 +203,13 @@ def test_version_cipher_shared_ciphers(client_ctx, server_ctx):
     assert pair.client.compression() is None
 
 
-@pytest.mark.parametrize("version,name", [
-    ("TLSv1_2", "TLSv1.2"), ("TLSv1_3", "TLSv1.3"),
-])
+@pytest.mark.parametrize(
+    "version,name",
+    [
+        ("TLSv1_2", "TLSv1.2"),
+        ("TLSv1_3", "TLSv1.3"),
+    ],
+)
 def test_maximum_version_caps_the_handshake(client_ctx, server_ctx, version, name):
     client_ctx.maximum_version = getattr(ssl.TLSVersion, version)
     pair = BioPair(client_ctx, server_ctx).handshake()
@@ -292,7 +302,7 @@ def test_sni_switch_takes_the_new_contexts_msg_callback(certs, client_ctx):
 
     server_ctx.sni_callback = callback
     BioPair(client_ctx, server_ctx, server_hostname="other.example").handshake()
-    assert "write" in seen      # the ServerHello and what follows it
+    assert "write" in seen  # the ServerHello and what follows it
 
 
 def test_sni_callback_alert(certs, client_ctx):
@@ -300,7 +310,7 @@ def test_sni_callback_alert(certs, client_ctx):
     server_ctx.sni_callback = lambda sslobj, name, ctx: ssl.ALERT_DESCRIPTION_ACCESS_DENIED
     pair = BioPair(client_ctx, server_ctx)
     with pytest.raises(ssl.SSLError):
-        pair.handshake()                # the server side refuses
+        pair.handshake()  # the server side refuses
     pair.pump()
     # The client gets the alert the callback chose.
     with pytest.raises(ssl.SSLError) as info:
@@ -329,9 +339,11 @@ def test_sni_callback_exception_fails_handshake(certs, client_ctx):
     finally:
         if old_hook is not None:
             sys.unraisablehook = old_hook
-    reported = isinstance(info.value, ZeroDivisionError) or isinstance(
-        info.value.__context__, ZeroDivisionError) or any(
-        isinstance(u.exc_value, ZeroDivisionError) for u in unraisable)
+    reported = (
+        isinstance(info.value, ZeroDivisionError)
+        or isinstance(info.value.__context__, ZeroDivisionError)
+        or any(isinstance(u.exc_value, ZeroDivisionError) for u in unraisable)
+    )
     assert reported
     with pytest.raises(ssl.SSLError):
         pair.pump()
@@ -349,6 +361,7 @@ def test_server_hostname_seen_by_sni(certs, client_ctx):
 
 
 # --- sessions ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
 def test_session_reuse(client_ctx, server_ctx, version):
@@ -402,6 +415,7 @@ def test_session_equality(client_ctx, server_ctx):
 
 # --- channel binding, keylog, message callback --------------------------------------
 
+
 def test_channel_binding(client_ctx, server_ctx):
     client_ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     pair = BioPair(client_ctx, server_ctx).handshake()
@@ -409,7 +423,7 @@ def test_channel_binding(client_ctx, server_ctx):
     s = pair.server.get_channel_binding("tls-unique")
     assert isinstance(c, bytes) and len(c) == 12
     assert c == s
-    assert pair.client.get_channel_binding() == c       # tls-unique is the default
+    assert pair.client.get_channel_binding() == c  # tls-unique is the default
     with pytest.raises(ValueError):
         pair.client.get_channel_binding("tls-server-end-point-nope")
     assert "tls-unique" in ssl.CHANNEL_BINDING_TYPES
@@ -434,9 +448,13 @@ def test_keylog_filename(tmp_path, client_ctx, server_ctx):
     with open(path) as f:
         lines = [ln for ln in f.read().splitlines() if ln and not ln.startswith("#")]
     labels = {ln.split()[0] for ln in lines}
-    assert {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-            "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"} <= labels
-    assert "CLIENT_RANDOM" in labels                    # the TLS 1.2 connection
+    assert {
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+    } <= labels
+    assert "CLIENT_RANDOM" in labels  # the TLS 1.2 connection
     for line in lines:
         label, client_random, secret = line.split()
         assert len(client_random) == 64
@@ -476,6 +494,7 @@ def test_msg_callback(client_ctx, server_ctx):
 
 
 # --- PSK --------------------------------------------------------------------------
+
 
 def test_psk_tls12():
     if UNDER_STDLIB and sys.version_info < (3, 13):
@@ -523,9 +542,9 @@ def test_psk_mismatch_and_bad_callbacks():
     with pytest.raises(TypeError):
         client_ctx.set_psk_client_callback(42)
     with pytest.raises(ssl.SSLError):
-        server_ctx.set_psk_client_callback(lambda hint: ("id", b"k"))   # server context
+        server_ctx.set_psk_client_callback(lambda hint: ("id", b"k"))  # server context
     with pytest.raises(ssl.SSLError):
-        client_ctx.set_psk_server_callback(lambda identity: b"k")        # client context
+        client_ctx.set_psk_server_callback(lambda identity: b"k")  # client context
     client_ctx.set_psk_client_callback(lambda hint: ("id", b"A" * 32))
     server_ctx.set_psk_server_callback(lambda identity: b"B" * 32)
     with pytest.raises(ssl.SSLError):
@@ -533,6 +552,7 @@ def test_psk_mismatch_and_bad_callbacks():
 
 
 # --- sockets over loopback -------------------------------------------------------------
+
 
 def test_socket_echo_and_properties(server, certs, client_ctx, server_ctx):
     srv = server(server_ctx)
@@ -548,7 +568,7 @@ def test_socket_echo_and_properties(server, certs, client_ctx, server_ctx):
         assert conn.version() == "TLSv1.3"
         assert ("DNS", "localhost") in conn.getpeercert()["subjectAltName"]
         with pytest.raises(ValueError):
-            conn.recv(5, socket.MSG_PEEK)       # flags are not supported on TLS
+            conn.recv(5, socket.MSG_PEEK)  # flags are not supported on TLS
     srv.wait_handled()
     assert srv.errors == []
 
@@ -583,12 +603,15 @@ def test_interop_with_the_stdlib_in_one_process(certs):
     # pyssl and the stdlib's own _ssl (each with its libssl) load side by side
     # in one process and talk to each other both ways.
     import ssl as stdlib_ssl
+
     std_server = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_SERVER)
     std_server.load_cert_chain(certs.server_combined)
     std_client = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_CLIENT)
     std_client.load_verify_locations(certs.cafile)
-    for server_ctx, client_ctx in ((std_server, new_client(certs)),
-                                   (new_server(certs), std_client)):
+    for server_ctx, client_ctx in (
+        (std_server, new_client(certs)),
+        (new_server(certs), std_client),
+    ):
         with Server(server_ctx) as srv:
             with connect(client_ctx, srv) as conn:
                 msg = b"across implementations"

@@ -8,6 +8,7 @@ their own state (csrc/compat.h, "Free-threading"); the stress tests
 tests only mean something on a free-threaded build: elsewhere there is no
 GIL to keep off.
 """
+
 import os
 import subprocess
 import sys
@@ -18,8 +19,8 @@ import pytest
 from conftest import MODULE_NAME
 
 pytestmark = pytest.mark.skipif(
-    not sysconfig.get_config_var("Py_GIL_DISABLED"),
-    reason="a GIL build has no GIL to keep off")
+    not sysconfig.get_config_var("Py_GIL_DISABLED"), reason="a GIL build has no GIL to keep off"
+)
 
 CHECK = """
 import sys, warnings
@@ -32,8 +33,9 @@ print(sys._is_gil_enabled())
 
 def run(code):
     env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True,
-                          text=True, timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_import_leaves_the_gil_disabled():

@@ -6,6 +6,7 @@ ipaddress, the message-callback enums, inject_into_stdlib) are loaded on first
 use, and their names still resolve, list and pickle as before. Each check
 runs in a fresh interpreter, which imports the same pyssl as this one.
 """
+
 import os
 import pickle
 import subprocess
@@ -29,20 +30,24 @@ def run_child(code):
     home = os.path.dirname(os.path.dirname(os.path.abspath(pyssl.__file__)))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [home] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                          text=True, timeout=TIMEOUT * 6, env=env)
+        [home] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT * 6, env=env
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()
 
 
 def modules_loaded_by(name):
     """The modules a fresh interpreter loads for `import name`."""
-    code = ("import sys\n"
-            "before = set(sys.modules)\n"
-            "import %s\n"
-            "print(%s.__file__)\n"
-            "print(' '.join(sorted(set(sys.modules) - before)))\n" % (name, name))
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import %s\n"
+        "print(%s.__file__)\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n" % (name, name)
+    )
     where, loaded = run_child(code)
     return where, set(loaded.split())
 
@@ -56,14 +61,15 @@ def test_imports_nothing_the_stdlib_ssl_does_not():
     pytest.importorskip("ssl", reason="this interpreter has no stdlib ssl")
     _, stdlib_loaded = modules_loaded_by("ssl")
     _, pyssl_loaded = modules_loaded_by("pyssl")
-    extra = {m for m in pyssl_loaded - stdlib_loaded
-             if m != "pyssl" and not m.startswith("pyssl.")}
+    extra = {
+        m for m in pyssl_loaded - stdlib_loaded if m != "pyssl" and not m.startswith("pyssl.")
+    }
     assert not extra, "import pyssl loads what import ssl does not: %s" % sorted(extra)
 
 
 def test_rarely_used_parts_are_not_loaded():
     _, loaded = modules_loaded_by("pyssl")
-    assert "pyssl._enums" in loaded      # the check itself sees submodules
+    assert "pyssl._enums" in loaded  # the check itself sees submodules
     assert not loaded & set(LAZY_MODULES)
 
 
@@ -84,7 +90,8 @@ def test_lazy_names_resolve_list_and_load_on_first_use():
         "try:\n"
         "    pyssl.no_such_name\n"
         "except AttributeError as exc:\n"
-        "    print(exc)\n")
+        "    print(exc)\n"
+    )
     assert run_child(code) == [
         "True",
         "False",
@@ -110,18 +117,18 @@ def test_match_hostname_warns_at_the_caller():
     with pytest.warns(DeprecationWarning) as record:
         pyssl.match_hostname(cert, "example.com")
     assert record[0].filename == __file__
-    with pytest.warns(DeprecationWarning), \
-            pytest.raises(pyssl.CertificateError):
+    with pytest.warns(DeprecationWarning), pytest.raises(pyssl.CertificateError):
         pyssl.match_hostname(cert, "example.org")
 
 
 def test_lazily_loaded_enum_unpickles_in_a_fresh_interpreter():
     data = pickle.dumps(pyssl._TLSMessageType.FINISHED)
-    code = ("import pickle, sys\n"
-            "import pyssl\n"
-            "member = pickle.loads(%r)\n"
-            "print(repr(member), member is pyssl._TLSMessageType.FINISHED)\n"
-            % (data,))
+    code = (
+        "import pickle, sys\n"
+        "import pyssl\n"
+        "member = pickle.loads(%r)\n"
+        "print(repr(member), member is pyssl._TLSMessageType.FINISHED)\n" % (data,)
+    )
     assert run_child(code) == ["<_TLSMessageType.FINISHED: 20> True"]
 
 
@@ -148,8 +155,9 @@ def test_error_code_tables_are_built_on_first_use_and_agree_with_errors():
         "try:\n"
         "    core.no_such_name\n"
         "except AttributeError as exc:\n"
-        "    print(exc)\n")
+        "    print(exc)\n"
+    )
     assert out[0] == "True"
-    assert out[1].split()[0] == "SSL"      # a record-layer error
+    assert out[1].split()[0] == "SSL"  # a record-layer error
     assert out[2:4] == ["True True", "True"]
     assert out[4] == "module 'pyssl._ssl' has no attribute 'no_such_name'"

@@ -14,6 +14,7 @@ injects and fetches with the library's defaults (the CA reaches them through
 SSL_CERT_FILE / REQUESTS_CA_BUNDLE, as a user would set it), and reports the
 type of the TLS object the library's connection used.
 """
+
 import json
 import os
 import subprocess
@@ -25,7 +26,8 @@ import pytest
 from conftest import TIMEOUT, UNDER_STDLIB
 
 pytestmark = pytest.mark.skipif(
-    UNDER_STDLIB, reason="injecting pyssl into the stdlib is pyssl's own feature")
+    UNDER_STDLIB, reason="injecting pyssl into the stdlib is pyssl's own feature"
+)
 
 CHILD_TIMEOUT = 60 + TIMEOUT
 
@@ -90,20 +92,28 @@ def ssl_object(resp):
 """
 
 SCENARIOS = {
-    "urllib.request": ("import urllib.request", """
+    "urllib.request": (
+        "import urllib.request",
+        """
 resp = urllib.request.urlopen(URL, timeout=TIMEOUT)
 tls = resp.fp.raw._sock
 body = resp.read()
-"""),
-    "http.client": ("import http.client", """
+""",
+    ),
+    "http.client": (
+        "import http.client",
+        """
 conn = http.client.HTTPSConnection("localhost", PORT, timeout=TIMEOUT)
 conn.request("GET", "/path")
 resp = conn.getresponse()
 tls = conn.sock
 body = resp.read()
 conn.close()
-"""),
-    "asyncio": ("import asyncio, asyncio.sslproto", """
+""",
+    ),
+    "asyncio": (
+        "import asyncio, asyncio.sslproto",
+        """
 # Client and server both through asyncio after the switch: the server's
 # context is pyssl's, made after inject (asyncio checks isinstance against
 # the ssl module it now sees).
@@ -131,34 +141,50 @@ async def main():
     return client, seen["server"], data
 tls, server_obj, body = asyncio.run(main())
 extra = type(server_obj).__module__
-"""),
-    "urllib3": ("import urllib3", """
+""",
+    ),
+    "urllib3": (
+        "import urllib3",
+        """
 http = urllib3.PoolManager(timeout=TIMEOUT, retries=False)
 resp = http.request("GET", URL, preload_content=False)
 tls = resp.connection.sock
 body = resp.read()
-"""),
-    "requests": ("import requests", """
+""",
+    ),
+    "requests": (
+        "import requests",
+        """
 with requests.Session() as s:
     resp = s.get(URL, stream=True, timeout=TIMEOUT)
     tls = resp.raw.connection.sock
     body = resp.content
-"""),
-    "httpx": ("import httpx", """
+""",
+    ),
+    "httpx": (
+        "import httpx",
+        """
 with httpx.Client(timeout=TIMEOUT) as client:
     with client.stream("GET", URL) as resp:
         tls = resp.extensions["network_stream"].get_extra_info("ssl_object")
         body = resp.read()
-"""),
-    "httpx-async": ("import httpx, asyncio", """
+""",
+    ),
+    "httpx-async": (
+        "import httpx, asyncio",
+        """
 async def main():
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         async with client.stream("GET", URL) as resp:
             obj = resp.extensions["network_stream"].get_extra_info("ssl_object")
             return obj, await resp.aread()
 tls, body = asyncio.run(main())
-"""),
-    "aiohttp": ("import aiohttp, asyncio", AIOHTTP_HELPER + """
+""",
+    ),
+    "aiohttp": (
+        "import aiohttp, asyncio",
+        AIOHTTP_HELPER
+        + """
 # ssl left at its default: the library's own default context, which it
 # built from the stdlib at import and inject rebuilt on pyssl.
 async def main():
@@ -167,8 +193,12 @@ async def main():
         async with session.get(URL) as resp:
             return ssl_object(resp), await resp.read()
 tls, body = asyncio.run(main())
-"""),
-    "aiohttp-own-context": ("import aiohttp, asyncio", AIOHTTP_HELPER + """
+""",
+    ),
+    "aiohttp-own-context": (
+        "import aiohttp, asyncio",
+        AIOHTTP_HELPER
+        + """
 # A pyssl context passed explicitly: aiohttp's isinstance check
 # (SSL_ALLOWED_TYPES, a tuple built at its import) must accept it.
 async def main():
@@ -178,25 +208,39 @@ async def main():
         async with session.get(URL, ssl=ctx) as resp:
             return ssl_object(resp), await resp.read()
 tls, body = asyncio.run(main())
-"""),
+""",
+    ),
 }
 
-THIRD_PARTY = {"urllib3": "urllib3", "requests": "requests", "httpx": "httpx",
-               "httpx-async": "httpx", "aiohttp": "aiohttp",
-               "aiohttp-own-context": "aiohttp"}
+THIRD_PARTY = {
+    "urllib3": "urllib3",
+    "requests": "requests",
+    "httpx": "httpx",
+    "httpx-async": "httpx",
+    "aiohttp": "aiohttp",
+    "aiohttp-own-context": "aiohttp",
+}
 
 
 def run_child(code, env_extra=None, args=(), timeout=CHILD_TIMEOUT):
     env = dict(os.environ)
     env.pop("PYSSL_INJECT", None)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable] + list(args) + (["-c", code] if code else []),
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable] + list(args) + (["-c", code] if code else []),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def ca_env(certs):
-    return {"SSL_CERT_FILE": certs.cafile, "REQUESTS_CA_BUNDLE": certs.cafile,
-            "SSL_CERT_DIR": os.path.dirname(certs.cafile)}
+    return {
+        "SSL_CERT_FILE": certs.cafile,
+        "REQUESTS_CA_BUNDLE": certs.cafile,
+        "SSL_CERT_DIR": os.path.dirname(certs.cafile),
+    }
 
 
 @pytest.mark.parametrize("client", sorted(SCENARIOS))
@@ -206,10 +250,18 @@ def test_client_goes_through_pyssl_after_inject(client, certs):
         # Installed by the `test` extra; a missing one is a broken test setup.
         __import__(THIRD_PARTY[client])
     prelude = "TIMEOUT = %r\nCAFILE = %r\nCERTFILE = %r\nKEYFILE = %r\n" % (
-        TIMEOUT, certs.cafile, certs.server_certfile, certs.server_keyfile)
+        TIMEOUT,
+        certs.cafile,
+        certs.server_certfile,
+        certs.server_keyfile,
+    )
     code = prelude + CHILD_TEMPLATE.format(
-        imports=imports, certfile=certs.server_certfile,
-        keyfile=certs.server_keyfile, timeout=TIMEOUT, scenario=scenario)
+        imports=imports,
+        certfile=certs.server_certfile,
+        keyfile=certs.server_keyfile,
+        timeout=TIMEOUT,
+        scenario=scenario,
+    )
     proc = run_child(code, ca_env(certs))
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -266,6 +318,7 @@ def test_round_trip_restores_exactly():
     import http.client
     import ssl as before_ssl
     import pyssl
+
     if before_ssl is pyssl:
         pytest.fail("ssl is already pyssl in the test process")
     before_core = sys.modules["_ssl"]
@@ -276,7 +329,7 @@ def test_round_trip_restores_exactly():
         assert http.client.ssl is pyssl and asyncio.sslproto.ssl is pyssl
         assert pyssl._inject.is_injected()
         changes = len(pyssl._inject._state.changes)
-        pyssl.inject_into_stdlib()          # idempotent: nothing more done
+        pyssl.inject_into_stdlib()  # idempotent: nothing more done
         assert len(pyssl._inject._state.changes) == changes
         assert http.client.ssl is pyssl
     finally:
@@ -287,7 +340,7 @@ def test_round_trip_restores_exactly():
         changed = [k for k in old if now.get(k) is not old[k]]
         assert not changed, (mod.__name__, changed)
     assert not pyssl._inject.is_injected()
-    pyssl.extract_from_stdlib()             # idempotent too
+    pyssl.extract_from_stdlib()  # idempotent too
     assert sys.modules["ssl"] is before_ssl
 
 
@@ -313,14 +366,16 @@ def test_extract_when_ssl_was_never_imported():
 def test_extract_keeps_a_binding_changed_since(monkeypatch):
     import http.client
     import pyssl
+
     pyssl.inject_into_stdlib()
     marker = object()
     try:
-        http.client.ssl = marker            # someone rebinds it after inject
+        http.client.ssl = marker  # someone rebinds it after inject
     finally:
         pyssl.extract_from_stdlib()
         current = http.client.ssl
         import ssl as stdlib_ssl
+
         http.client.ssl = stdlib_ssl
     assert current is marker
 
@@ -333,7 +388,9 @@ def write_script(tmp_path, body):
 
 def test_run_module_runs_a_script_on_pyssl(tmp_path, certs, server, server_ctx):
     srv = server(server_ctx)
-    script = write_script(tmp_path, r'''
+    script = write_script(
+        tmp_path,
+        r'''
         import socket, ssl, sys
         import pyssl
         assert ssl is pyssl and __name__ == "__main__"
@@ -344,9 +401,11 @@ def test_run_module_runs_a_script_on_pyssl(tmp_path, certs, server, server_ctx):
                 got = tls.recv(100)
         print(type(tls).__module__, got.decode().replace(" ", "_"), sys.argv[3], sys.path[0])
         sys.exit(7)
-    ''')
-    proc = run_child(None, args=["-m", "pyssl.run", script, certs.cafile,
-                                 str(srv.port), "third-arg"])
+    ''',
+    )
+    proc = run_child(
+        None, args=["-m", "pyssl.run", script, certs.cafile, str(srv.port), "third-arg"]
+    )
     assert proc.returncode == 7, proc.stderr[-3000:]
     module, echoed, arg, path0 = proc.stdout.split()
     assert module == "pyssl"
@@ -365,13 +424,21 @@ def make_venv_with_pth(tmp_path, line):
     """A fresh venv (no pip) whose site-packages sees this pyssl (and the
     start-up hook module next to it) and holds pyssl-core.pth with *line*."""
     import pyssl
+
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)],
-                   check=True, timeout=CHILD_TIMEOUT)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+        check=True,
+        timeout=CHILD_TIMEOUT,
+    )
     python = str(venv / "bin" / "python")
     site = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True, timeout=CHILD_TIMEOUT).stdout.strip()
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=CHILD_TIMEOUT,
+    ).stdout.strip()
     # pyssl reachable through a path .pth ("00-" sorts before "pyssl-core").
     pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(pyssl.__file__)))
     with open(os.path.join(site, "00-pyssl-path.pth"), "w") as f:
@@ -381,18 +448,26 @@ def make_venv_with_pth(tmp_path, line):
     return python
 
 
-CHECK_SSL = ("import sys, ssl; print(ssl.__name__, type(ssl.create_default_context())"
-             ".__module__, sys.modules['_ssl'].__name__, 'pyssl' in sys.modules)")
+CHECK_SSL = (
+    "import sys, ssl; print(ssl.__name__, type(ssl.create_default_context())"
+    ".__module__, sys.modules['_ssl'].__name__, 'pyssl' in sys.modules)"
+)
 
 
 def test_pyssl_inject_env_at_startup(tmp_path):
     import _pyssl_startup
+
     python = make_venv_with_pth(tmp_path, _pyssl_startup.PTH_LINE)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYSSL_INJECT")}
 
     def check(extra, *flags):
-        proc = subprocess.run([python] + list(flags) + ["-c", CHECK_SSL], capture_output=True,
-                              text=True, timeout=CHILD_TIMEOUT, env=dict(env, **extra))
+        proc = subprocess.run(
+            [python] + list(flags) + ["-c", CHECK_SSL],
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT,
+            env=dict(env, **extra),
+        )
         assert proc.returncode == 0 and not proc.stderr, proc.stderr[-3000:]
         return proc.stdout.split()
 

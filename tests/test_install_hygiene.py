@@ -16,6 +16,7 @@ are downloaded once into ${PYSSL_CACHE:-~/.cache/pyssl}/build-deps, and
 every install and build here is made from that directory (--no-index), so
 the tests run offline once it is filled.
 """
+
 import glob
 import os
 import shutil
@@ -28,35 +29,46 @@ import pytest
 
 from conftest import UNDER_STDLIB
 
-pytestmark = pytest.mark.skipif(
-    UNDER_STDLIB, reason="checks what installing pyssl's wheel does")
+pytestmark = pytest.mark.skipif(UNDER_STDLIB, reason="checks what installing pyssl's wheel does")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PYSSL_CACHE") or os.path.expanduser("~/.cache/pyssl")
 MINOR = "%d.%d" % sys.version_info[:2]
-PIP_TIMEOUT = 600       # seconds; a build of pyssl is well under a minute
+PIP_TIMEOUT = 600  # seconds; a build of pyssl is well under a minute
 RUN_TIMEOUT = 60
 
 # What a fresh interpreter reports about itself: which ssl-related modules
 # start-up loaded, and what `ssl` is once imported.
 SHOW_MODULES = "import sys; print(sorted(m for m in sys.modules if 'ssl' in m))"
-SHOW_SSL = ("import sys, ssl; print(ssl.__name__, sys.modules['_ssl'].__name__, "
-            "'pyssl' in sys.modules)")
+SHOW_SSL = (
+    "import sys, ssl; print(ssl.__name__, sys.modules['_ssl'].__name__, 'pyssl' in sys.modules)"
+)
 
 
 def clean_env(**extra):
     """The caller's environment without what would change which Python,
     which packages or which mode a child runs."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP",
-                        "PYTHONSAFEPATH", "PYSSL_INJECT", "VIRTUAL_ENV")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "PYTHONSTARTUP",
+            "PYTHONSAFEPATH",
+            "PYSSL_INJECT",
+            "VIRTUAL_ENV",
+        )
+    }
     env.update(extra)
     return env
 
 
 def run(cmd, timeout=RUN_TIMEOUT, **env):
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          env=clean_env(**env))
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=clean_env(**env)
+    )
 
 
 def check(proc):
@@ -68,6 +80,7 @@ def check(proc):
 # What the tests install from
 # --------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def wheelhouse():
     """pip and setuptools wheels for this interpreter, downloaded once."""
@@ -75,26 +88,45 @@ def wheelhouse():
     stamp = os.path.join(path, ".filled-for-" + MINOR)
     if not os.path.exists(stamp):
         os.makedirs(path, exist_ok=True)
-        proc = run([sys.executable, "-m", "pip", "download", "-q",
-                    "--only-binary", ":all:", "-d", path, "pip", "setuptools"],
-                   timeout=PIP_TIMEOUT)
+        proc = run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--only-binary",
+                ":all:",
+                "-d",
+                path,
+                "pip",
+                "setuptools",
+            ],
+            timeout=PIP_TIMEOUT,
+        )
         if proc.returncode == 0:
             open(stamp, "w").close()
         elif not glob.glob(os.path.join(path, "setuptools-*.whl")):
-            pytest.skip("cannot download setuptools for pip's build isolation "
-                        "(offline?): %s" % proc.stderr.strip()[-300:])
+            pytest.skip(
+                "cannot download setuptools for pip's build isolation "
+                "(offline?): %s" % proc.stderr.strip()[-300:]
+            )
     return path
 
 
 def pip(python, *args, **env):
-    return run([python, "-m", "pip", "--disable-pip-version-check"] + list(args),
-               timeout=PIP_TIMEOUT, **env)
+    return run(
+        [python, "-m", "pip", "--disable-pip-version-check"] + list(args),
+        timeout=PIP_TIMEOUT,
+        **env,
+    )
 
 
 def copy_checkout(dest):
     """The checkout's sources, without what a build or a test run left."""
-    ignore = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info",
-                                    "__pycache__", ".pytest_cache", "*.so")
+    ignore = shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "*.so"
+    )
     shutil.copytree(ROOT, dest, ignore=ignore)
     return dest
 
@@ -106,8 +138,19 @@ def pyssl_wheel(wheelhouse, tmp_path_factory):
         return given
     out = tmp_path_factory.mktemp("wheel")
     src = copy_checkout(str(out / "src"))
-    check(pip(sys.executable, "wheel", "--no-deps", "--no-index",
-              "--find-links", wheelhouse, "-w", str(out), src))
+    check(
+        pip(
+            sys.executable,
+            "wheel",
+            "--no-deps",
+            "--no-index",
+            "--find-links",
+            wheelhouse,
+            "-w",
+            str(out),
+            src,
+        )
+    )
     wheels = glob.glob(str(out / "pyssl_core-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -124,8 +167,8 @@ class Venv:
         # The newest pip the wheelhouse has: the one a user would have.
         check(self.pip("install", *self.offline, "--upgrade", "pip"))
         check(self.pip("install", *self.offline, "--no-deps", wheel))
-        self.site = check(self.run(
-            "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+        self.site = check(
+            self.run("-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
         ).stdout.strip()
 
     def pip(self, *args, **env):
@@ -152,20 +195,26 @@ def test_the_installed_wheel_works(venv):
 
 
 def test_the_wheel_carries_its_license(venv):
-    proc = check(venv.run("-c", textwrap.dedent("""\
+    proc = check(
+        venv.run(
+            "-c",
+            textwrap.dedent("""\
         from importlib import metadata
         dist = metadata.distribution("pyssl-core")
         print(dist.metadata.get("License-Expression") or dist.metadata.get("License"))
         for f in dist.files:
             if f.name == "LICENSE":
                 print("the pyssl authors" in f.read_text())
-    """)))
+    """),
+        )
+    )
     assert proc.stdout.split() == ["MIT", "True"]
 
 
 # --------------------------------------------------------------------------
 # pip builds from source in the environment
 # --------------------------------------------------------------------------
+
 
 def make_sdist(directory):
     """A one-file setuptools project, as an sdist: hello_hygiene-1.0.tar.gz."""
@@ -217,6 +266,7 @@ def test_pip_wheel_of_pyssl_itself_in_the_environment(venv, tmp_path):
 # Every way of starting Python starts cleanly, and the hook imports nothing
 # --------------------------------------------------------------------------
 
+
 def test_plain_start_loads_nothing_of_pyssl(venv):
     proc = check(venv.run("-c", SHOW_MODULES))
     assert proc.stderr == ""
@@ -250,10 +300,18 @@ def test_start_with_stdlib_names_shadowed_on_pythonpath(venv, tmp_path):
     loudly: a clean start proves the hook imports none of them."""
     shadow = tmp_path / "shadow"
     shadow.mkdir()
-    for name in ("pyssl", "traceback", "json", "base64", "socket", "enum",
-                 "warnings", "ssl", "_ssl"):
-        (shadow / (name + ".py")).write_text(
-            "raise RuntimeError('start-up imported %s')\n" % name)
+    for name in (
+        "pyssl",
+        "traceback",
+        "json",
+        "base64",
+        "socket",
+        "enum",
+        "warnings",
+        "ssl",
+        "_ssl",
+    ):
+        (shadow / (name + ".py")).write_text("raise RuntimeError('start-up imported %s')\n" % name)
     proc = check(venv.run("-c", SHOW_MODULES, PYTHONPATH=str(shadow)))
     assert proc.stderr == ""
     assert proc.stdout.strip() == "['_pyssl_startup']"
@@ -269,13 +327,15 @@ def test_a_pyssl_that_cannot_be_imported_costs_one_line(venv, tmp_path):
     proc = check(venv.run("-c", SHOW_SSL, PYSSL_INJECT="1", PYTHONPATH=str(broken)))
     assert proc.stdout.split() == ["ssl", "_ssl", "False"]
     assert proc.stderr.splitlines() == [
-        "pyssl: PYSSL_INJECT=1 ignored: RuntimeError: a broken pyssl"]
-    ask = ("import _pyssl_startup as hook\n"
-           "print(hook.SslCoreFinder.find_spec('_ssl'), hook.SslCoreFinder.find_spec('_ssl'))")
+        "pyssl: PYSSL_INJECT=1 ignored: RuntimeError: a broken pyssl"
+    ]
+    ask = (
+        "import _pyssl_startup as hook\n"
+        "print(hook.SslCoreFinder.find_spec('_ssl'), hook.SslCoreFinder.find_spec('_ssl'))"
+    )
     proc = check(venv.run("-c", ask, PYTHONPATH=str(broken)))
     assert proc.stdout.split() == ["None", "None"]
-    assert proc.stderr.splitlines() == [
-        "pyssl: cannot provide _ssl: RuntimeError: a broken pyssl"]
+    assert proc.stderr.splitlines() == ["pyssl: cannot provide _ssl: RuntimeError: a broken pyssl"]
 
 
 def test_start_with_sys_path_emptied_around_the_hook(venv):
@@ -285,8 +345,10 @@ def test_start_with_sys_path_emptied_around_the_hook(venv):
     (whose own import line would fail) and before pyssl-core.pth,
     zz-restore-sys-path.pth after it (Python 3.13 needs sys.path back to
     run -c at all)."""
-    pths = {"empty-sys-path.pth": "import sys; sys.saved_path = sys.path[:]; sys.path[:] = []",
-            "zz-restore-sys-path.pth": "import sys; sys.path[:] = sys.saved_path"}
+    pths = {
+        "empty-sys-path.pth": "import sys; sys.saved_path = sys.path[:]; sys.path[:] = []",
+        "zz-restore-sys-path.pth": "import sys; sys.path[:] = sys.saved_path",
+    }
     for name, line in pths.items():
         with open(os.path.join(venv.site, name), "w") as f:
             f.write(line + "\n")
@@ -317,6 +379,7 @@ def test_start_of_a_zipapp(venv, tmp_path):
 # PYSSL_INJECT=1 still switches a program over
 # --------------------------------------------------------------------------
 
+
 def test_pyssl_inject_switches_a_program(venv):
     proc = check(venv.run("-c", SHOW_SSL, PYSSL_INJECT="1"))
     assert proc.stderr == ""
@@ -329,6 +392,7 @@ def test_pyssl_inject_switches_a_program(venv):
 # --------------------------------------------------------------------------
 # pip uninstall takes everything away
 # --------------------------------------------------------------------------
+
 
 def test_uninstall_leaves_nothing_behind(wheelhouse, pyssl_wheel, tmp_path):
     env = Venv(str(tmp_path / "v"), wheelhouse, pyssl_wheel)

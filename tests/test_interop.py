@@ -7,6 +7,7 @@ when built, 3.5), ``gnutls-serv``/``gnutls-cli``, ``curl`` and ``nginx``.
 tests/peers.py starts them on free ports and kills them at teardown;
 ci/install-peers.sh installs them for CI.
 """
+
 import os
 import select
 import socket
@@ -32,23 +33,28 @@ class PKI(object):
 
     def __init__(self, directory):
         import trustme_proxy
+
         trustme = trustme_proxy.load()
         self.dir = directory
         self.ca = trustme.CA()
         self.cafile = self._write("ca.pem", self.ca.cert_pem.bytes())
-        server = self.ca.issue_cert(u"localhost", u"127.0.0.1", common_name=u"localhost")
+        server = self.ca.issue_cert("localhost", "127.0.0.1", common_name="localhost")
         self.server_certfile = self._write(
-            "server.crt", b"".join(b.bytes() for b in server.cert_chain_pems))
+            "server.crt", b"".join(b.bytes() for b in server.cert_chain_pems)
+        )
         self.server_keyfile = self._write("server.key", server.private_key_pem.bytes())
-        other = self.ca.issue_cert(u"other.example", common_name=u"other.example")
+        other = self.ca.issue_cert("other.example", common_name="other.example")
         self.other_combined = self._write(
-            "other.pem", other.private_key_and_cert_chain_pem.bytes())
-        client = self.ca.issue_cert(u"client.example", common_name=u"client.example")
+            "other.pem", other.private_key_and_cert_chain_pem.bytes()
+        )
+        client = self.ca.issue_cert("client.example", common_name="client.example")
         self.client_certfile = self._write(
-            "client.crt", b"".join(b.bytes() for b in client.cert_chain_pems))
+            "client.crt", b"".join(b.bytes() for b in client.cert_chain_pems)
+        )
         self.client_keyfile = self._write("client.key", client.private_key_pem.bytes())
         self.client_combined = self._write(
-            "client.pem", client.private_key_and_cert_chain_pem.bytes())
+            "client.pem", client.private_key_and_cert_chain_pem.bytes()
+        )
 
     def _write(self, name, data):
         path = os.path.join(str(self.dir), name)
@@ -130,18 +136,32 @@ def http_handler(conn):
             break
         request += chunk
     body = b"hello from pyssl\n"
-    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
-                 b"Connection: close\r\n\r\n%s" % (len(body), body))
-    return {"version": conn.version(), "alpn": conn.selected_alpn_protocol(),
-            "peercert": conn.getpeercert(), "request": request}
+    conn.sendall(
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n%s" % (len(body), body)
+    )
+    return {
+        "version": conn.version(),
+        "alpn": conn.selected_alpn_protocol(),
+        "peercert": conn.getpeercert(),
+        "request": request,
+    }
 
 
 REQUEST = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
 
 
 def s_client(openssl, pki, port, *args):
-    return [P.require(openssl), "s_client", "-connect", "%s:%d" % (HOST, port),
-            "-CAfile", pki.cafile, "-verify_return_error", "-ign_eof"] + list(args)
+    return [
+        P.require(openssl),
+        "s_client",
+        "-connect",
+        "%s:%d" % (HOST, port),
+        "-CAfile",
+        pki.cafile,
+        "-verify_return_error",
+        "-ign_eof",
+    ] + list(args)
 
 
 def only(version):
@@ -172,6 +192,7 @@ def expect_refused(version, reason, func, *args):
 # pyssl client against openssl s_server
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("openssl", OPENSSL_PATHS, ids=OPENSSL_IDS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_client_s_server_versions(peers, pki, openssl, version):
@@ -198,8 +219,9 @@ def test_client_pinned_version_s_server_refuses(peers, pki, openssl, version):
 @pytest.mark.parametrize("openssl", OPENSSL_PATHS, ids=OPENSSL_IDS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_client_cert_accepted_by_s_server(peers, pki, openssl, version):
-    srv = peers.s_server(openssl, pki, "-www", only(version),
-                         "-Verify", "1", "-CAfile", pki.cafile)
+    srv = peers.s_server(
+        openssl, pki, "-www", only(version), "-Verify", "1", "-CAfile", pki.cafile
+    )
     facts, data = https_get(client_context(pki, cert=True), srv.address)
     assert facts["version"] == "TLSv" + version
     assert data.startswith(b"HTTP/1.0 200 ok")
@@ -209,15 +231,17 @@ def test_client_cert_accepted_by_s_server(peers, pki, openssl, version):
 @pytest.mark.parametrize("openssl", OPENSSL_PATHS, ids=OPENSSL_IDS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_client_without_cert_refused_by_s_server(peers, pki, openssl, version):
-    srv = peers.s_server(openssl, pki, "-www", only(version),
-                         "-Verify", "1", "-CAfile", pki.cafile)
+    srv = peers.s_server(
+        openssl, pki, "-www", only(version), "-Verify", "1", "-CAfile", pki.cafile
+    )
     expected = {"1.2": "HANDSHAKE_FAILURE", "1.3": "CERTIFICATE_REQUIRED"}[version]
     expect_refused(version, expected, https_get, client_context(pki), srv.address)
 
 
 @pytest.mark.parametrize("openssl", OPENSSL_PATHS, ids=OPENSSL_IDS)
-@pytest.mark.parametrize("server_alpn, expected", [
-    ("h2,http/1.1", "h2"), ("http/1.1", "http/1.1"), ("h2", "h2")])
+@pytest.mark.parametrize(
+    "server_alpn, expected", [("h2,http/1.1", "h2"), ("http/1.1", "http/1.1"), ("h2", "h2")]
+)
 def test_client_alpn_with_s_server(peers, pki, openssl, server_alpn, expected):
     srv = peers.s_server(openssl, pki, "-www", "-alpn", server_alpn)
     ctx = client_context(pki)
@@ -284,7 +308,7 @@ def test_s_server_killed_mid_read_ragged_eof_suppressed(peers, pki, openssl, ver
         assert tls.recv(1024) == b"first line\n"
         timer = kill_later(srv)
         started = time.monotonic()
-        assert tls.recv(1024) == b""     # suppress_ragged_eofs=True (default)
+        assert tls.recv(1024) == b""  # suppress_ragged_eofs=True (default)
         assert time.monotonic() - started < TIMEOUT / 2
         timer.join(TIMEOUT)
 
@@ -293,7 +317,8 @@ def test_s_server_killed_mid_read_ragged_eof_suppressed(peers, pki, openssl, ver
 @pytest.mark.parametrize("version", VERSIONS)
 def test_s_server_killed_mid_read_raises_eof(peers, pki, openssl, version):
     srv, tls = _connected_to_interactive_s_server(
-        peers, pki, openssl, version, suppress_ragged_eofs=False)
+        peers, pki, openssl, version, suppress_ragged_eofs=False
+    )
     with tls:
         srv.send(b"first line\n")
         assert tls.recv(1024) == b"first line\n"
@@ -358,7 +383,8 @@ def test_connection_reset_mid_read(peers, pki, suppress):
     try:
         raw = socket.create_connection(relay.address, timeout=TIMEOUT)
         with client_context(pki).wrap_socket(
-                raw, server_hostname="localhost", suppress_ragged_eofs=suppress) as tls:
+            raw, server_hostname="localhost", suppress_ragged_eofs=suppress
+        ) as tls:
             srv.send(b"before the reset\n")
             assert tls.recv(1024) == b"before the reset\n"
             timer = threading.Timer(0.3, relay.reset)
@@ -380,6 +406,7 @@ def test_connection_reset_mid_read(peers, pki, suppress):
 # pyssl client against gnutls-serv
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_client_gnutls_serv_versions(peers, pki, version):
     srv = peers.gnutls_serv(pki, "--http", "--priority", gnutls_priority(version))
@@ -391,8 +418,15 @@ def test_client_gnutls_serv_versions(peers, pki, version):
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_client_cert_gnutls_serv(peers, pki, version):
-    srv = peers.gnutls_serv(pki, "--http", "--priority", gnutls_priority(version),
-                            "--require-client-cert", "--x509cafile", pki.cafile)
+    srv = peers.gnutls_serv(
+        pki,
+        "--http",
+        "--priority",
+        gnutls_priority(version),
+        "--require-client-cert",
+        "--x509cafile",
+        pki.cafile,
+    )
     facts, data = https_get(client_context(pki, cert=True), srv.address)
     assert facts["version"] == "TLSv" + version
     assert data.startswith(b"HTTP/1.0 200 OK")
@@ -412,11 +446,15 @@ def test_client_alpn_gnutls_serv(peers, pki):
 # pyssl client against nginx
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_client_nginx_static_file(peers, pki, version):
     srv = peers.nginx(pki, protocols="TLSv" + version, files={"index.txt": BODY})
-    facts, data = https_get(client_context(pki), srv.address,
-                            request=b"GET /index.txt HTTP/1.0\r\nHost: localhost\r\n\r\n")
+    facts, data = https_get(
+        client_context(pki),
+        srv.address,
+        request=b"GET /index.txt HTTP/1.0\r\nHost: localhost\r\n\r\n",
+    )
     assert facts["version"] == "TLSv" + version
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK")
@@ -437,7 +475,9 @@ def test_client_alpn_nginx(peers, pki, http2, expected):
         else:
             # the HTTP/2 preface and an empty SETTINGS frame; nginx answers
             # with its own SETTINGS frame (type 4)
-            tls.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+            tls.sendall(
+                b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+            )
             frame = b""
             while len(frame) < 9:
                 chunk = tls.recv(9 - len(frame))
@@ -447,9 +487,11 @@ def test_client_alpn_nginx(peers, pki, http2, expected):
 
 
 def test_client_cert_nginx(peers, pki):
-    srv = peers.nginx(pki, files={"index.txt": BODY}, extra=(
-        "        ssl_verify_client on;\n"
-        "        ssl_client_certificate %s;" % pki.cafile))
+    srv = peers.nginx(
+        pki,
+        files={"index.txt": BODY},
+        extra=("        ssl_verify_client on;\n        ssl_client_certificate %s;" % pki.cafile),
+    )
     request = b"GET /index.txt HTTP/1.0\r\nHost: localhost\r\n\r\n"
     _, data = https_get(client_context(pki, cert=True), srv.address, request=request)
     assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(BODY)
@@ -463,12 +505,14 @@ def test_client_cert_nginx(peers, pki):
 # openssl s_client, gnutls-cli and curl against a pyssl server
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("openssl", OPENSSL_PATHS, ids=OPENSSL_IDS)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_s_client_to_server(peers, pki, server, openssl, version):
     srv = server(server_context(pki), http_handler)
-    status, out = peers.run(s_client(openssl, pki, srv.port, only(version),
-                                     "-servername", "localhost"), stdin=REQUEST)
+    status, out = peers.run(
+        s_client(openssl, pki, srv.port, only(version), "-servername", "localhost"), stdin=REQUEST
+    )
     assert "hello from pyssl" in out, out
     assert "Verify return code: 0 (ok)" in out
     srv.wait_handled()
@@ -484,9 +528,19 @@ def test_s_client_cert_required_by_server(peers, pki, server, openssl, version):
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(cafile=pki.cafile)
     srv = server(ctx, http_handler)
-    status, out = peers.run(s_client(openssl, pki, srv.port, only(version),
-                                     "-cert", pki.client_certfile,
-                                     "-key", pki.client_keyfile), stdin=REQUEST)
+    status, out = peers.run(
+        s_client(
+            openssl,
+            pki,
+            srv.port,
+            only(version),
+            "-cert",
+            pki.client_certfile,
+            "-key",
+            pki.client_keyfile,
+        ),
+        stdin=REQUEST,
+    )
     assert "hello from pyssl" in out, out
     srv.wait_handled()
     assert not srv.errors
@@ -502,14 +556,14 @@ def test_s_client_cert_required_by_server(peers, pki, server, openssl, version):
 
 
 @pytest.mark.parametrize("openssl", OPENSSL_PATHS, ids=OPENSSL_IDS)
-@pytest.mark.parametrize("client_alpn, expected", [
-    ("http/1.1,h2", "h2"), ("http/1.1", "http/1.1"), ("spdy/3", None)])
+@pytest.mark.parametrize(
+    "client_alpn, expected", [("http/1.1,h2", "h2"), ("http/1.1", "http/1.1"), ("spdy/3", None)]
+)
 def test_s_client_alpn_to_server(peers, pki, server, openssl, client_alpn, expected):
     ctx = server_context(pki)
-    ctx.set_alpn_protocols(["h2", "http/1.1"])   # the server's preference wins
+    ctx.set_alpn_protocols(["h2", "http/1.1"])  # the server's preference wins
     srv = server(ctx, http_handler)
-    status, out = peers.run(s_client(openssl, pki, srv.port, "-alpn", client_alpn),
-                            stdin=REQUEST)
+    status, out = peers.run(s_client(openssl, pki, srv.port, "-alpn", client_alpn), stdin=REQUEST)
     srv.wait_handled()
     assert not srv.errors
     assert srv.results[0]["alpn"] == expected
@@ -539,8 +593,9 @@ def test_s_client_sni_switches_context(peers, pki, server, openssl):
     subjects = {}
     for name in ("localhost", "other.example"):
         srv.handled.clear()
-        status, out = peers.run(s_client(openssl, pki, srv.port, "-servername", name),
-                                stdin=REQUEST)
+        status, out = peers.run(
+            s_client(openssl, pki, srv.port, "-servername", name), stdin=REQUEST
+        )
         srv.wait_handled()
         assert "Verify return code: 0 (ok)" in out
         assert "hello from pyssl" in out
@@ -565,9 +620,18 @@ def test_curl_sni_switches_context(peers, pki, server):
     srv = server(ctx, http_handler)
     for name in ("localhost", "other.example"):
         status, out = peers.run(
-            [P.require("curl"), "-sSv", "--max-time", str(int(TIMEOUT)),
-             "--cacert", pki.cafile, "--resolve", "%s:%d:%s" % (name, srv.port, HOST),
-             "https://%s:%d/" % (name, srv.port)])
+            [
+                P.require("curl"),
+                "-sSv",
+                "--max-time",
+                str(int(TIMEOUT)),
+                "--cacert",
+                pki.cafile,
+                "--resolve",
+                "%s:%d:%s" % (name, srv.port, HOST),
+                "https://%s:%d/" % (name, srv.port),
+            ]
+        )
         assert status == 0, out
         assert "hello from pyssl" in out
         subject = [line for line in out.splitlines() if "subject:" in line]
@@ -586,20 +650,30 @@ def test_post_handshake_auth_with_s_client(peers, pki, server, openssl):
     def handler(conn):
         before = conn.getpeercert()
         conn.verify_client_post_handshake()
-        conn.sendall(b"send your certificate\n")   # carries the CertificateRequest
-        data = conn.recv(1024)                      # the client's answer comes first
+        conn.sendall(b"send your certificate\n")  # carries the CertificateRequest
+        data = conn.recv(1024)  # the client's answer comes first
         return {"before": before, "after": conn.getpeercert(), "data": data}
 
     srv = server(ctx, handler)
-    client = peers.client(s_client(openssl, pki, srv.port, "-enable_pha",
-                                   "-cert", pki.client_certfile, "-key", pki.client_keyfile),
-                          stdin=True)
+    client = peers.client(
+        s_client(
+            openssl,
+            pki,
+            srv.port,
+            "-enable_pha",
+            "-cert",
+            pki.client_certfile,
+            "-key",
+            pki.client_keyfile,
+        ),
+        stdin=True,
+    )
     client.wait_output("send your certificate")
     client.send(b"ping\n")
     srv.wait_handled()
     assert not srv.errors, srv.errors
     result = srv.results[0]
-    assert result["before"] is None          # not asked for during the handshake
+    assert result["before"] is None  # not asked for during the handshake
     assert result["data"] == b"ping\n"
     assert subject_cn(result["after"]) == "client.example"
 
@@ -608,6 +682,7 @@ def test_post_handshake_auth_with_s_client(peers, pki, server, openssl):
 def test_s_client_killed_mid_stream(peers, pki, server, openssl):
     """The client dies while the pyssl server waits in recv: the server sees
     the end (b'' with the default suppress_ragged_eofs), without hanging."""
+
     def handler(conn):
         conn.sendall(b"ready\n")
         started = time.monotonic()
@@ -631,7 +706,10 @@ def gnutls_cli(peers, srv, args):
     pki = peers.pki
     client = peers.client(
         [P.require("gnutls-cli"), "--x509cafile", pki.cafile, "-p", str(srv.port)]
-        + args + ["localhost"], stdin=True)
+        + args
+        + ["localhost"],
+        stdin=True,
+    )
     client.send(REQUEST)
     out = client.wait_output("hello from pyssl")
     client.proc.stdin.close()
@@ -644,8 +722,9 @@ def test_gnutls_cli_to_server(peers, pki, server, version):
     ctx = server_context(pki)
     ctx.set_alpn_protocols(["h2", "http/1.1"])
     srv = server(ctx, http_handler)
-    out = gnutls_cli(peers, srv, [
-        "--priority", gnutls_priority(version), "--alpn", "http/1.1", "--alpn", "h2"])
+    out = gnutls_cli(
+        peers, srv, ["--priority", gnutls_priority(version), "--alpn", "http/1.1", "--alpn", "h2"]
+    )
     assert "hello from pyssl" in out, out
     assert "Application protocol: h2" in out
     srv.wait_handled()
@@ -660,9 +739,18 @@ def test_gnutls_cli_client_cert(peers, pki, server, version):
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(cafile=pki.cafile)
     srv = server(ctx, http_handler)
-    out = gnutls_cli(peers, srv, [
-        "--priority", gnutls_priority(version),
-        "--x509certfile", pki.client_certfile, "--x509keyfile", pki.client_keyfile])
+    out = gnutls_cli(
+        peers,
+        srv,
+        [
+            "--priority",
+            gnutls_priority(version),
+            "--x509certfile",
+            pki.client_certfile,
+            "--x509keyfile",
+            pki.client_keyfile,
+        ],
+    )
     assert "hello from pyssl" in out, out
     srv.wait_handled()
     assert not srv.errors
@@ -677,7 +765,9 @@ def test_curl_to_server(peers, pki, server, version):
     pin = ["--tlsv1.2", "--tls-max", "1.2"] if version == "1.2" else ["--tlsv1.3"]
     status, out = peers.run(
         [P.require("curl"), "-sS", "--max-time", str(int(TIMEOUT)), "--cacert", pki.cafile]
-        + pin + ["https://localhost:%d/" % srv.port])
+        + pin
+        + ["https://localhost:%d/" % srv.port]
+    )
     assert status == 0, out
     assert out == "hello from pyssl\n"
     srv.wait_handled()
@@ -694,8 +784,9 @@ def test_curl_client_cert(peers, pki, server):
     srv = server(ctx, http_handler)
     url = "https://localhost:%d/" % srv.port
     base = [P.require("curl"), "-sS", "--max-time", str(int(TIMEOUT)), "--cacert", pki.cafile]
-    status, out = peers.run(base + ["--cert", pki.client_certfile,
-                                    "--key", pki.client_keyfile, url])
+    status, out = peers.run(
+        base + ["--cert", pki.client_certfile, "--key", pki.client_keyfile, url]
+    )
     assert status == 0, out
     assert out == "hello from pyssl\n"
     srv.wait_handled()

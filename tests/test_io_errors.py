@@ -4,6 +4,7 @@ Each case must end in the exception the stdlib raises, quickly: never a hang,
 never a crash. Every wait is bounded (conftest.TIMEOUT, or a shorter socket
 timeout where the test is about timeouts).
 """
+
 import errno
 import socket
 import sys
@@ -22,6 +23,7 @@ def _tls_client(client_ctx, srv, timeout=TIMEOUT, **kwargs):
 
 # --- closed sockets ---------------------------------------------------------
 
+
 def test_closed_sslsocket_operations(server, server_ctx, client_ctx):
     srv = server(server_ctx)
     conn = connect(client_ctx, srv)
@@ -30,9 +32,13 @@ def test_closed_sslsocket_operations(server, server_ctx, client_ctx):
     conn.close()
     assert conn.fileno() == -1
     # The socket-level calls fail like on any closed socket: EBADF.
-    for op in (lambda: conn.recv(1), lambda: conn.recv_into(bytearray(1)),
-               lambda: conn.send(b"x"), lambda: conn.sendall(b"x"),
-               lambda: conn.do_handshake()):
+    for op in (
+        lambda: conn.recv(1),
+        lambda: conn.recv_into(bytearray(1)),
+        lambda: conn.send(b"x"),
+        lambda: conn.sendall(b"x"),
+        lambda: conn.do_handshake(),
+    ):
         with pytest.raises(OSError) as info:
             op()
         assert info.value.errno == errno.EBADF
@@ -46,14 +52,13 @@ def test_closed_sslsocket_operations(server, server_ctx, client_ctx):
     assert conn.version() is None
     assert conn.cipher() is None
     assert conn.pending() == 0
-    conn.close()                        # closing twice is harmless
+    conn.close()  # closing twice is harmless
 
 
 def test_unconnected_sslsocket(client_ctx):
     conn = client_ctx.wrap_socket(socket.socket(), server_hostname="localhost")
     try:
-        for op in (lambda: conn.recv(1), lambda: conn.getpeercert(),
-                   lambda: conn.do_handshake()):
+        for op in (lambda: conn.recv(1), lambda: conn.getpeercert(), lambda: conn.do_handshake()):
             with pytest.raises(OSError) as info:
                 op()
             assert info.value.errno == errno.ENOTCONN
@@ -73,7 +78,7 @@ def test_connect_refused(client_ctx):
     sock = socket.socket()
     sock.bind((HOST, 0))
     port = sock.getsockname()[1]
-    sock.close()                        # nothing listens there now
+    sock.close()  # nothing listens there now
     conn = client_ctx.wrap_socket(socket.socket(), server_hostname="localhost")
     conn.settimeout(TIMEOUT)
     try:
@@ -91,20 +96,26 @@ def test_connect_refused(client_ctx):
 
 # --- peers that do not speak TLS, or stop speaking it -------------------------
 
+
 def _send_then_close(payload):
     def handler(conn):
-        conn.recv(4096)                 # the ClientHello
+        conn.recv(4096)  # the ClientHello
         conn.sendall(payload)
         conn.shutdown(socket.SHUT_RDWR)
+
     return handler
 
 
-@pytest.mark.parametrize("payload", [
-    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
-    b"SSH-2.0-OpenSSH_9.0\r\n",
-    bytes(range(256)) * 4,
-    b"\x16\x03\x03\x00\x05\x02\x00\x00\x01\x00",    # a truncated ServerHello
-], ids=["http", "ssh", "binary", "truncated-serverhello"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+        b"SSH-2.0-OpenSSH_9.0\r\n",
+        bytes(range(256)) * 4,
+        b"\x16\x03\x03\x00\x05\x02\x00\x00\x01\x00",  # a truncated ServerHello
+    ],
+    ids=["http", "ssh", "binary", "truncated-serverhello"],
+)
 def test_garbage_from_server(server, client_ctx, payload):
     srv = server(handler=_send_then_close(payload))
     start = time.monotonic()
@@ -154,8 +165,9 @@ def test_unexpected_eof_is_not_ignored_by_default(client_ctx, server_ctx):
 
 def test_server_closes_during_handshake(server, client_ctx):
     strict_eof(client_ctx)
+
     def handler(conn):
-        conn.recv(4096)                 # read the ClientHello, answer nothing
+        conn.recv(4096)  # read the ClientHello, answer nothing
         conn.shutdown(socket.SHUT_RDWR)
 
     srv = server(handler=handler)
@@ -173,7 +185,7 @@ def test_server_closes_during_handshake_sslobject(client_ctx):
     obj = client_ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
     with pytest.raises(ssl.SSLWantReadError):
         obj.do_handshake()
-    assert outgoing.pending > 0         # the ClientHello
+    assert outgoing.pending > 0  # the ClientHello
     incoming.write_eof()
     with pytest.raises(ssl.SSLError) as info:
         obj.do_handshake()
@@ -182,11 +194,13 @@ def test_server_closes_during_handshake_sslobject(client_ctx):
 
 def _ragged_server(data):
     """Handshake, send *data*, then close the TCP connection without close_notify."""
+
     def handler(conn):
         conn.sendall(data)
         raw = socket.socket(fileno=conn.detach())
         raw.shutdown(socket.SHUT_RDWR)
         raw.close()
+
     return handler
 
 
@@ -245,7 +259,7 @@ def test_ragged_eof_ignored_by_option(server, server_ctx, client_ctx):
 def test_clean_shutdown_reads_empty(server, server_ctx, client_ctx):
     def handler(conn):
         conn.sendall(b"bye")
-        conn.unwrap().close()           # close_notify, then close
+        conn.unwrap().close()  # close_notify, then close
 
     srv = server(server_ctx, handler)
     with _tls_client(client_ctx, srv, suppress_ragged_eofs=False) as conn:
@@ -256,7 +270,7 @@ def test_clean_shutdown_reads_empty(server, server_ctx, client_ctx):
                 break
             got += chunk
         assert got == b"bye"
-        conn.unwrap()                   # answer the close_notify
+        conn.unwrap()  # answer the close_notify
     srv.wait_handled()
     assert srv.errors == []
 
@@ -283,6 +297,7 @@ def test_unwrap_gives_back_plain_socket(server, server_ctx, client_ctx):
 
 
 # --- timeouts -----------------------------------------------------------------
+
 
 def _silent(conn):
     """Accept and then say nothing until the client goes away."""
@@ -324,7 +339,7 @@ def test_sendall_timeout_when_peer_does_not_read(server, server_ctx, client_ctx)
     stop = threading.Event()
 
     def handler(conn):
-        stop.wait(TIMEOUT)              # never reads
+        stop.wait(TIMEOUT)  # never reads
 
     srv = server(server_ctx, handler)
     with _tls_client(client_ctx, srv) as conn:
@@ -340,11 +355,11 @@ def test_sendall_timeout_when_peer_does_not_read(server, server_ctx, client_ctx)
 
 # --- non-blocking -------------------------------------------------------------
 
+
 def test_nonblocking_handshake_wants_read(server, client_ctx):
     srv = server(handler=_silent)
     sock = socket.create_connection(srv.address, timeout=TIMEOUT)
-    conn = client_ctx.wrap_socket(sock, server_hostname="localhost",
-                                  do_handshake_on_connect=False)
+    conn = client_ctx.wrap_socket(sock, server_hostname="localhost", do_handshake_on_connect=False)
     try:
         conn.setblocking(False)
         with pytest.raises(ssl.SSLWantReadError) as info:
@@ -366,8 +381,7 @@ def test_nonblocking_handshake_and_recv(server, server_ctx, client_ctx):
 
     srv = server(server_ctx, handler)
     sock = socket.create_connection(srv.address, timeout=TIMEOUT)
-    conn = client_ctx.wrap_socket(sock, server_hostname="localhost",
-                                  do_handshake_on_connect=False)
+    conn = client_ctx.wrap_socket(sock, server_hostname="localhost", do_handshake_on_connect=False)
     try:
         conn.setblocking(False)
         deadline = time.monotonic() + TIMEOUT
@@ -381,7 +395,7 @@ def test_nonblocking_handshake_and_recv(server, server_ctx, client_ctx):
                 select.select([], [conn], [], 0.5)
             assert time.monotonic() < deadline, "non-blocking handshake did not finish"
         with pytest.raises(ssl.SSLWantReadError):
-            conn.recv(100)              # nothing sent yet
+            conn.recv(100)  # nothing sent yet
         conn.send(b"hello")
         got = b""
         while got != b"HELLO":

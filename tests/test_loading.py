@@ -1,4 +1,5 @@
 """Loading certificates, keys and CA data: good input works, bad input raises."""
+
 import errno
 import os
 
@@ -7,11 +8,9 @@ import pytest
 from conftest import BioPair, ssl
 
 GARBAGE_PEM = (
-    "-----BEGIN CERTIFICATE-----\n"
-    "!!!! this is not base64 !!!!\n"
-    "-----END CERTIFICATE-----\n"
+    "-----BEGIN CERTIFICATE-----\n!!!! this is not base64 !!!!\n-----END CERTIFICATE-----\n"
 )
-TRUNCATED_DER = b"\x30\x82\x03\x00\x30\x82\x02\xe8"     # a SEQUENCE header, then nothing
+TRUNCATED_DER = b"\x30\x82\x03\x00\x30\x82\x02\xe8"  # a SEQUENCE header, then nothing
 
 
 def client():
@@ -24,6 +23,7 @@ def server():
 
 # --- CA data ---------------------------------------------------------------
 
+
 def test_cafile_loads_and_is_listed(certs):
     ctx = client()
     ctx.load_verify_locations(cafile=certs.cafile)
@@ -31,14 +31,14 @@ def test_cafile_loads_and_is_listed(certs):
     cas = ctx.get_ca_certs()
     assert len(cas) == 1
     assert "subject" in cas[0] and "issuer" in cas[0]
-    assert cas[0]["subject"] == cas[0]["issuer"]      # self-signed root
+    assert cas[0]["subject"] == cas[0]["issuer"]  # self-signed root
     der = ctx.get_ca_certs(binary_form=True)
     assert der == [ssl.PEM_cert_to_DER_cert(certs.ca_pem)]
 
 
 def test_cadata_str_and_bytes(certs):
     ctx = client()
-    ctx.load_verify_locations(cadata=certs.ca_pem)                     # PEM str
+    ctx.load_verify_locations(cadata=certs.ca_pem)  # PEM str
     ctx.load_verify_locations(cadata=ssl.PEM_cert_to_DER_cert(certs.ca_pem))  # DER bytes
     # The same certificate twice is stored once.
     assert ctx.cert_store_stats()["x509_ca"] == 1
@@ -48,18 +48,21 @@ def test_cadata_str_and_bytes(certs):
 
 def test_cadata_two_pems_in_one_string(certs):
     ctx = client()
-    ctx.load_verify_locations(
-        cadata=certs.ca_pem + certs.other_ca.cert_pem.bytes().decode())
+    ctx.load_verify_locations(cadata=certs.ca_pem + certs.other_ca.cert_pem.bytes().decode())
     assert ctx.cert_store_stats()["x509_ca"] == 2
 
 
-@pytest.mark.parametrize("cadata", [
-    "junk",
-    GARBAGE_PEM,
-    b"junk",
-    TRUNCATED_DER,
-    b"\x00" * 64,
-], ids=["str-junk", "pem-bad-base64", "bytes-junk", "der-truncated", "der-zeros"])
+@pytest.mark.parametrize(
+    "cadata",
+    [
+        "junk",
+        GARBAGE_PEM,
+        b"junk",
+        TRUNCATED_DER,
+        b"\x00" * 64,
+    ],
+    ids=["str-junk", "pem-bad-base64", "bytes-junk", "der-truncated", "der-zeros"],
+)
 def test_bad_cadata_raises_sslerror(cadata):
     ctx = client()
     with pytest.raises(ssl.SSLError):
@@ -80,8 +83,9 @@ def test_der_garbage_after_good_cert(certs):
         client().load_verify_locations(cadata=der + b"\x30\x03junk")
 
 
-@pytest.mark.parametrize("content", [b"", b"junk\n", GARBAGE_PEM.encode()],
-                         ids=["empty", "junk", "pem-bad-base64"])
+@pytest.mark.parametrize(
+    "content", [b"", b"junk\n", GARBAGE_PEM.encode()], ids=["empty", "junk", "pem-bad-base64"]
+)
 def test_bad_cafile_raises_sslerror(certs, content):
     path = certs.write("bad-ca-%d.pem" % len(content), content)
     with pytest.raises(ssl.SSLError):
@@ -103,6 +107,7 @@ def test_cafile_is_a_directory(tmp_path):
 
 def test_cafile_accepts_pathlike_and_bytes(certs):
     import pathlib
+
     ctx = client()
     ctx.load_verify_locations(cafile=pathlib.Path(certs.cafile))
     ctx.load_verify_locations(cafile=os.fsencode(certs.cafile))
@@ -111,24 +116,30 @@ def test_cafile_accepts_pathlike_and_bytes(certs):
 
 # --- certificate chains and keys ------------------------------------------
 
+
 def test_load_cert_chain_combined_and_split(certs):
     server().load_cert_chain(certs.server_combined)
     server().load_cert_chain(certs.server_certfile, certs.server_keyfile)
 
 
-@pytest.mark.parametrize("content", [b"", b"junk\n", GARBAGE_PEM.encode()],
-                         ids=["empty", "junk", "pem-bad-base64"])
+@pytest.mark.parametrize(
+    "content", [b"", b"junk\n", GARBAGE_PEM.encode()], ids=["empty", "junk", "pem-bad-base64"]
+)
 def test_bad_certfile_raises_sslerror(certs, content):
     path = certs.write("bad-cert-%d.pem" % len(content), content)
     with pytest.raises(ssl.SSLError):
         server().load_cert_chain(path, certs.server_keyfile)
 
 
-@pytest.mark.parametrize("content", [
-    b"",
-    b"junk\n",
-    b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-], ids=["empty", "junk", "pem-truncated-key"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"junk\n",
+        b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    ],
+    ids=["empty", "junk", "pem-truncated-key"],
+)
 def test_bad_keyfile_raises_sslerror(certs, content):
     path = certs.write("bad-key-%d.pem" % len(content), content)
     with pytest.raises(ssl.SSLError):
@@ -177,14 +188,18 @@ def encrypted_key(certs):
     return certs.encrypted_key(PASSWORD)
 
 
-@pytest.mark.parametrize("password", [
-    PASSWORD,
-    PASSWORD.decode(),
-    bytearray(PASSWORD),
-    lambda: PASSWORD,
-    lambda: PASSWORD.decode(),
-    lambda: bytearray(PASSWORD),
-], ids=["bytes", "str", "bytearray", "callable-bytes", "callable-str", "callable-bytearray"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        PASSWORD,
+        PASSWORD.decode(),
+        bytearray(PASSWORD),
+        lambda: PASSWORD,
+        lambda: PASSWORD.decode(),
+        lambda: bytearray(PASSWORD),
+    ],
+    ids=["bytes", "str", "bytearray", "callable-bytes", "callable-str", "callable-bytearray"],
+)
 def test_right_password(certs, encrypted_key, password):
     ctx = server()
     ctx.load_cert_chain(certs.server_certfile, encrypted_key, password=password)
@@ -195,9 +210,16 @@ def test_right_password(certs, encrypted_key, password):
     assert pair.client.version() is not None
 
 
-@pytest.mark.parametrize("password", [
-    b"wrong", "wrong", lambda: b"wrong", lambda: "wrong",
-], ids=["bytes", "str", "callable-bytes", "callable-str"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        b"wrong",
+        "wrong",
+        lambda: b"wrong",
+        lambda: "wrong",
+    ],
+    ids=["bytes", "str", "callable-bytes", "callable-str"],
+)
 def test_wrong_password(certs, encrypted_key, password):
     with pytest.raises(ssl.SSLError):
         server().load_cert_chain(certs.server_certfile, encrypted_key, password=password)
@@ -209,8 +231,9 @@ def test_no_password_for_encrypted_key(certs, encrypted_key):
         server().load_cert_chain(certs.server_certfile, encrypted_key, password=b"")
 
 
-@pytest.mark.parametrize("password", [lambda: 42, lambda: None, lambda: [b"x"]],
-                         ids=["int", "None", "list"])
+@pytest.mark.parametrize(
+    "password", [lambda: 42, lambda: None, lambda: [b"x"]], ids=["int", "None", "list"]
+)
 def test_password_callable_wrong_type(certs, encrypted_key, password):
     with pytest.raises(TypeError):
         server().load_cert_chain(certs.server_certfile, encrypted_key, password=password)
@@ -227,8 +250,9 @@ def test_password_callable_raises(certs, encrypted_key):
         server().load_cert_chain(certs.server_certfile, encrypted_key, password=password)
 
 
-@pytest.mark.parametrize("password", [b"x" * 1025, "x" * 1025, lambda: b"x" * 1025],
-                         ids=["bytes", "str", "callable"])
+@pytest.mark.parametrize(
+    "password", [b"x" * 1025, "x" * 1025, lambda: b"x" * 1025], ids=["bytes", "str", "callable"]
+)
 def test_password_too_long(certs, encrypted_key, password):
     with pytest.raises(ValueError):
         server().load_cert_chain(certs.server_certfile, encrypted_key, password=password)

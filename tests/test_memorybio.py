@@ -7,6 +7,7 @@ reuse and growth, end of stream is reported only after write_eof(), and an
 SSLObject reading in one thread while another feeds its BIO sees the exact
 stream.
 """
+
 import os
 import random
 import threading
@@ -42,7 +43,7 @@ def test_eof_only_after_write_eof_and_drain():
     bio = ssl.MemoryBIO()
     bio.write(b"tail")
     bio.write_eof()
-    assert bio.eof is False             # still holds bytes
+    assert bio.eof is False  # still holds bytes
     assert bio.read(2) == b"ta"
     assert bio.eof is False
     assert bio.read() == b"il"
@@ -66,7 +67,7 @@ def test_megabytes_through_an_sslobject_pair(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     data = os.urandom(3 * 1024 * 1024 + 17)
     pair.client.write(data)
-    assert pair.c_out.pending > len(data)   # records add their overhead
+    assert pair.c_out.pending > len(data)  # records add their overhead
     pair.s_in.write(pair.c_out.read())
     got = bytearray()
     buf = bytearray(65536)
@@ -84,7 +85,7 @@ def test_truncated_stream_then_eof_is_an_eof_error(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     pair.client.write(b"x" * 1000)
     record = pair.c_out.read()
-    pair.s_in.write(record[:-10])       # the record's last bytes never come
+    pair.s_in.write(record[:-10])  # the record's last bytes never come
     with pytest.raises(ssl.SSLWantReadError):
         pair.server.read(2000)
     pair.s_in.write_eof()
@@ -92,10 +93,15 @@ def test_truncated_stream_then_eof_is_an_eof_error(client_ctx, server_ctx):
         pair.server.read(2000)
 
 
-@pytest.mark.xfail(UNDER_STDLIB, strict=False, reason=(
-    "the stdlib's MemoryBIO is OpenSSL's BIO_s_mem, which races when one "
-    "thread writes to it while SSL_read runs on it without the GIL: seen "
-    "here as bad record MACs"))
+@pytest.mark.xfail(
+    UNDER_STDLIB,
+    strict=False,
+    reason=(
+        "the stdlib's MemoryBIO is OpenSSL's BIO_s_mem, which races when one "
+        "thread writes to it while SSL_read runs on it without the GIL: seen "
+        "here as bad record MACs"
+    ),
+)
 def test_reader_thread_while_another_thread_feeds_the_bio(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     data = os.urandom(2 * 1024 * 1024)
@@ -123,7 +129,7 @@ def test_reader_thread_while_another_thread_feeds_the_bio(client_ctx, server_ctx
     i = 0
     for step in range(len(wire)):
         size = (1021, 5003, 70001)[step % 3]
-        pair.s_in.write(wire[i:i + size])
+        pair.s_in.write(wire[i : i + size])
         i += size
         if i >= len(wire):
             break
@@ -148,8 +154,7 @@ def test_want_read_errors_are_fresh_and_complete(client_ctx, server_ctx):
     assert first.errno == ssl.SSL_ERROR_WANT_READ
     assert first.library is None and first.reason is None
     # A handshake that wants more data says the same kind of thing.
-    obj = client_ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(),
-                              server_hostname="localhost")
+    obj = client_ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="localhost")
     with pytest.raises(ssl.SSLWantReadError) as info:
         obj.do_handshake()
     assert info.value.args[0] == ssl.SSL_ERROR_WANT_READ
@@ -157,8 +162,7 @@ def test_want_read_errors_are_fresh_and_complete(client_ctx, server_ctx):
 
 def test_named_errors_still_carry_library_and_reason(client_ctx):
     pair_in = ssl.MemoryBIO()
-    obj = client_ctx.wrap_bio(pair_in, ssl.MemoryBIO(),
-                              server_hostname="localhost")
+    obj = client_ctx.wrap_bio(pair_in, ssl.MemoryBIO(), server_hostname="localhost")
     with pytest.raises(ssl.SSLWantReadError):
         obj.do_handshake()
     pair_in.write(b"\x16\x03\x03\x00\x05garbage-that-is-no-server-hello")
@@ -193,10 +197,10 @@ def test_data_before_close_notify_is_delivered_then_end_of_stream(client_ctx, se
     pair = BioPair(client_ctx, server_ctx).handshake()
     pair.client.write(b"last words")
     with pytest.raises(ssl.SSLWantReadError):
-        pair.client.unwrap()            # queues close_notify behind the data
+        pair.client.unwrap()  # queues close_notify behind the data
     pair.s_in.write(pair.c_out.read())
     assert pair.server.read(65536) == b"last words"
-    assert pair.server.read(65536) == b""   # the clean end of the stream
+    assert pair.server.read(65536) == b""  # the clean end of the stream
     assert pair.server.read(65536) == b""
 
 
@@ -205,7 +209,7 @@ def test_one_read_returns_several_buffered_records_in_order(client_ctx, server_c
     chunks = [bytes([65 + i]) * 5000 for i in range(6)]
     pair.s_in.write(b"".join(_records(pair, *chunks)))
     got = b""
-    buf = bytearray(12000)              # not a multiple of any record
+    buf = bytearray(12000)  # not a multiple of any record
     while len(got) < 30000:
         n = pair.server.read(len(buf), buf)
         assert 0 < n <= len(buf)
@@ -226,7 +230,7 @@ def test_small_reads_of_big_records_interleaved_with_writes(client_ctx, server_c
         expected += chunk
         pair.client.write(chunk)
         pair.pump()
-        for _ in range(3):               # part of the record, then a reply
+        for _ in range(3):  # part of the record, then a reply
             got += pair.server.read(777)
             pair.server.write(b"ack")
             pair.pump()
@@ -255,7 +259,8 @@ def _read_while_pending(obj, incoming):
 
 @pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
 def test_pending_idiom_sees_records_and_close_notify_fed_in_one_chunk(
-        client_ctx, server_ctx, version):
+    client_ctx, server_ctx, version
+):
     # Whatever a read has not returned stays visible: still in the incoming
     # BIO or counted by pending().  Reading on must not swallow the peer's
     # close_notify, or the idiom above never learns the stream ended.
@@ -264,7 +269,7 @@ def test_pending_idiom_sees_records_and_close_notify_fed_in_one_chunk(
     pair.server.write(b"first record")
     pair.server.write(b"second record")
     with pytest.raises(ssl.SSLWantReadError):
-        pair.server.unwrap()            # close_notify behind the two records
+        pair.server.unwrap()  # close_notify behind the two records
     pair.c_in.write(pair.s_out.read())  # all three in one chunk
     data, ended = _read_while_pending(pair.client, pair.c_in)
     assert data == b"first recordsecond record"
@@ -303,6 +308,7 @@ def test_read_write_pending_take_every_call_form(client_ctx, server_ctx):
     # SSLObject.read/write/pending may be forwarded to C for speed; every
     # way of calling them must still mean what the stdlib's methods mean.
     import inspect
+
     pair = BioPair(client_ctx, server_ctx).handshake()
     params = list(inspect.signature(ssl.SSLObject.read).parameters)
     assert params == ["self", "len", "buffer"]

@@ -7,6 +7,7 @@ Where the linked OpenSSL is too old for a call, the test asserts that the
 call raises NotImplementedError naming the version it needs: never that it
 quietly does nothing.
 """
+
 import os
 import socket
 import struct
@@ -17,20 +18,25 @@ from contextlib import contextmanager
 import pytest
 
 from conftest import (
-    TIMEOUT, UNDER_STDLIB, BioPair, Server, connect, require_api, ssl,
+    TIMEOUT,
+    UNDER_STDLIB,
+    BioPair,
+    Server,
+    connect,
+    require_api,
+    ssl,
 )
 
 
 def openssl_at_least(*version):
-    return tuple(ssl.OPENSSL_VERSION_INFO[:len(version)]) >= version
+    return tuple(ssl.OPENSSL_VERSION_INFO[: len(version)]) >= version
 
 
 def kept_api(name):
     """A name CPython 3.12 removed and pyssl keeps: against the stdlib of
     3.12 and later the test is skipped, against pyssl it must exist."""
     if UNDER_STDLIB and not hasattr(ssl, name):
-        pytest.skip("the stdlib of Python %d.%d removed ssl.%s"
-                    % (sys.version_info[:2] + (name,)))
+        pytest.skip("the stdlib of Python %d.%d removed ssl.%s" % (sys.version_info[:2] + (name,)))
     return getattr(ssl, name)
 
 
@@ -40,19 +46,18 @@ def kept_api(name):
 # with the same key in TLS 1.3).
 # --------------------------------------------------------------------------
 
-class Pki(object):
 
+class Pki(object):
     def __init__(self, directory):
         import trustme_proxy
+
         trustme = trustme_proxy.load()
         rsa = trustme.KeyType.RSA
         self.dir = directory
         self.root = trustme.CA(key_type=rsa)
         self.intermediate = self.root.create_child_ca(key_type=rsa)
-        self.server = self.intermediate.issue_cert(
-            u"localhost", u"127.0.0.1", key_type=rsa)
-        self.client = self.intermediate.issue_cert(
-            u"client.example", key_type=rsa)
+        self.server = self.intermediate.issue_cert("localhost", "127.0.0.1", key_type=rsa)
+        self.client = self.intermediate.issue_cert("client.example", key_type=rsa)
         self.root_der = self._der(self.root.cert_pem.bytes())
         self.intermediate_der = self._der(self.intermediate.cert_pem.bytes())
         self.server_der = self._der(self.server.cert_chain_pems[0].bytes())
@@ -61,9 +66,11 @@ class Pki(object):
         self.intermediate_pem = self.intermediate.cert_pem.bytes().decode("ascii")
         # Leaf, intermediate, then the key: what a server really serves.
         self.server_file = self._write(
-            "server.pem", self.server.private_key_and_cert_chain_pem.bytes())
+            "server.pem", self.server.private_key_and_cert_chain_pem.bytes()
+        )
         self.client_file = self._write(
-            "client.pem", self.client.private_key_and_cert_chain_pem.bytes())
+            "client.pem", self.client.private_key_and_cert_chain_pem.bytes()
+        )
 
     @staticmethod
     def _der(pem):
@@ -100,14 +107,14 @@ def pki(tmp_path_factory):
 # One handshake and one round trip, over either transport
 # --------------------------------------------------------------------------
 
+
 @pytest.fixture(params=["SSLObject", "SSLSocket"])
 def transport(request):
     return request.param
 
 
 @contextmanager
-def tls_pair(transport, client_ctx, server_ctx, probe=None,
-             server_hostname="localhost"):
+def tls_pair(transport, client_ctx, server_ctx, probe=None, server_hostname="localhost"):
     """Handshake client_ctx against server_ctx and echo one message.
 
     Yields (client end, what probe(server end) returned). The client end is
@@ -115,8 +122,7 @@ def tls_pair(transport, client_ctx, server_ctx, probe=None,
     after its handshake, in the server's thread for sockets.
     """
     if transport == "SSLObject":
-        pair = BioPair(client_ctx, server_ctx,
-                       server_hostname=server_hostname).handshake()
+        pair = BioPair(client_ctx, server_ctx, server_hostname=server_hostname).handshake()
         assert isinstance(pair.client, ssl.SSLObject)
         info = probe(pair.server) if probe else None
         assert pair.send(pair.client, pair.server, b"ping") == b"ping"
@@ -139,8 +145,7 @@ def tls_pair(transport, client_ctx, server_ctx, probe=None,
             yield conn, srv.results[0]
 
 
-def assert_handshake_fails(transport, client_ctx, server_ctx,
-                           server_hostname="localhost"):
+def assert_handshake_fails(transport, client_ctx, server_ctx, server_hostname="localhost"):
     """The handshake (or the first read, where TLS 1.3 reports a rejected
     client certificate) fails; the server end fails with an SSLError."""
     if transport == "SSLObject":
@@ -152,8 +157,7 @@ def assert_handshake_fails(transport, client_ctx, server_ctx,
         return
     with Server(server_ctx) as srv:
         with pytest.raises(OSError):
-            with connect(client_ctx, srv,
-                         server_hostname=server_hostname) as conn:
+            with connect(client_ctx, srv, server_hostname=server_hostname) as conn:
                 conn.sendall(b"ping")
                 if conn.recv(1024) == b"":
                     raise ConnectionResetError("server hung up")
@@ -165,6 +169,7 @@ def assert_handshake_fails(transport, client_ctx, server_ctx,
 # --------------------------------------------------------------------------
 # Feature flags and defaults
 # --------------------------------------------------------------------------
+
 
 def test_has_pha_and_psk_tls13_are_true():
     # Post-handshake auth is in every OpenSSL pyssl supports (1.1.1 on);
@@ -244,11 +249,18 @@ def test_psk_handshake(transport, version):
     if version == ssl.TLSVersion.TLSv1_3:
         require_api(ssl, "HAS_PSK_TLS13", (3, 15))
     client_ctx, server_ctx, seen = psk_contexts(version)
-    with tls_pair(transport, client_ctx, server_ctx, server_hostname=None,
-                  probe=lambda s: (s.version(), s.cipher()[0])) as (conn, srv):
-        assert conn.version() == srv[0] == {
-            ssl.TLSVersion.TLSv1_2: "TLSv1.2",
-            ssl.TLSVersion.TLSv1_3: "TLSv1.3"}[version]
+    with tls_pair(
+        transport,
+        client_ctx,
+        server_ctx,
+        server_hostname=None,
+        probe=lambda s: (s.version(), s.cipher()[0]),
+    ) as (conn, srv):
+        assert (
+            conn.version()
+            == srv[0]
+            == {ssl.TLSVersion.TLSv1_2: "TLSv1.2", ssl.TLSVersion.TLSv1_3: "TLSv1.3"}[version]
+        )
         assert conn.cipher()[0] == srv[1]
         # The server has no certificate: the keys came from the PSK.
         assert conn.getpeercert(True) is None
@@ -267,9 +279,9 @@ def test_psk_wrong_key_fails_the_handshake(transport, version):
     if version == ssl.TLSVersion.TLSv1_3:
         require_api(ssl, "HAS_PSK_TLS13", (3, 15))
     client_ctx, server_ctx, seen = psk_contexts(
-        version, client_key=b"A" * 32, server_key=b"B" * 32)
-    assert_handshake_fails(transport, client_ctx, server_ctx,
-                           server_hostname=None)
+        version, client_key=b"A" * 32, server_key=b"B" * 32
+    )
+    assert_handshake_fails(transport, client_ctx, server_ctx, server_hostname=None)
     assert seen["identity"] == ["client-identity"]
 
 
@@ -285,6 +297,7 @@ def test_psk_callback_can_be_removed():
 # --------------------------------------------------------------------------
 # Key exchange groups
 # --------------------------------------------------------------------------
+
 
 def group_name_for(name):
     # OpenSSL 1.1.1 spells the curve groups in capitals.
@@ -306,8 +319,7 @@ def test_set_groups_forces_the_group(pki, transport, forced, side):
         except NotImplementedError as exc:
             return exc
 
-    with tls_pair(transport, client_ctx, server_ctx,
-                  probe=server_group) as (conn, srv_group):
+    with tls_pair(transport, client_ctx, server_ctx, probe=server_group) as (conn, srv_group):
         if openssl_at_least(3):
             assert conn.group() == forced
             assert srv_group == forced
@@ -345,7 +357,7 @@ def test_get_groups():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     get_groups = require_api(ctx, "get_groups", (3, 15))
     with pytest.raises(TypeError):
-        get_groups(True)                    # include_aliases is keyword-only
+        get_groups(True)  # include_aliases is keyword-only
     if not openssl_at_least(3, 5):
         with pytest.raises(NotImplementedError, match="3.5"):
             get_groups()
@@ -354,10 +366,9 @@ def test_get_groups():
         return
     groups = get_groups()
     assert all(isinstance(name, str) for name in groups)
-    for name in ("x25519", "secp256r1", "secp384r1", "ffdhe2048",
-                 "X25519MLKEM768"):
+    for name in ("x25519", "secp256r1", "secp384r1", "ffdhe2048", "X25519MLKEM768"):
         assert name in groups
-    assert "P-256" not in groups            # an alias of secp256r1
+    assert "P-256" not in groups  # an alias of secp256r1
     with_aliases = get_groups(include_aliases=True)
     assert set(groups) <= set(with_aliases)
     assert "P-256" in with_aliases and "P-384" in with_aliases
@@ -373,8 +384,9 @@ def test_post_quantum_group_is_negotiated_with_openssl35(pki, transport):
             require_api(ctx, "set_groups", (3, 15))("X25519MLKEM768")
         return
     # OpenSSL 3.5 offers the hybrid group first by default...
-    with tls_pair(transport, pki.client_context(), pki.server_context(),
-                  probe=lambda s: s.group()) as (conn, srv_group):
+    with tls_pair(
+        transport, pki.client_context(), pki.server_context(), probe=lambda s: s.group()
+    ) as (conn, srv_group):
         assert conn.group() == srv_group == "X25519MLKEM768"
     # ...and set_groups() can insist on it or refuse it.
     client_ctx, server_ctx = pki.client_context(), pki.server_context()
@@ -387,16 +399,19 @@ def test_post_quantum_group_is_negotiated_with_openssl35(pki, transport):
 # TLS 1.3 cipher suites
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("suite", ["TLS_AES_128_GCM_SHA256",
-                                   "TLS_CHACHA20_POLY1305_SHA256",
-                                   "TLS_AES_256_GCM_SHA384"])
+
+@pytest.mark.parametrize(
+    "suite", ["TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384"]
+)
 @pytest.mark.parametrize("side", ["client", "server"])
 def test_set_ciphersuites_forces_the_suite(pki, transport, suite, side):
     client_ctx, server_ctx = pki.client_context(), pki.server_context()
     ctx = client_ctx if side == "client" else server_ctx
     require_api(ctx, "set_ciphersuites", (3, 15))(suite)
-    with tls_pair(transport, client_ctx, server_ctx,
-                  probe=lambda s: s.cipher()) as (conn, srv_cipher):
+    with tls_pair(transport, client_ctx, server_ctx, probe=lambda s: s.cipher()) as (
+        conn,
+        srv_cipher,
+    ):
         assert conn.cipher()[:2] == (suite, "TLSv1.3")
         assert srv_cipher[0] == suite
     # get_ciphers() lists the TLS 1.3 suites in force.
@@ -432,6 +447,7 @@ def test_set_ciphersuites_rejects_bad_lists(bad):
 # Signature algorithms
 # --------------------------------------------------------------------------
 
+
 def test_get_sigalgs():
     get_sigalgs = require_api(ssl, "get_sigalgs", (3, 15))
     if not openssl_at_least(3, 4):
@@ -440,8 +456,13 @@ def test_get_sigalgs():
         return
     sigalgs = get_sigalgs()
     assert all(isinstance(name, str) for name in sigalgs)
-    for name in ("ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256",
-                 "rsa_pss_rsae_sha384", "rsa_pkcs1_sha256", "ed25519"):
+    for name in (
+        "ecdsa_secp256r1_sha256",
+        "rsa_pss_rsae_sha256",
+        "rsa_pss_rsae_sha384",
+        "rsa_pkcs1_sha256",
+        "ed25519",
+    ):
         assert name in sigalgs
     # Each name is one set_server_sigalgs() accepts.
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -467,20 +488,21 @@ def sigalg_probe(server_end):
         return None
 
 
-@pytest.mark.parametrize("forced,expected", [
-    ("rsa_pss_rsae_sha384", "rsa_pss_rsae_sha384"),
-    ("RSA-PSS+SHA512", "rsa_pss_rsae_sha512"),
-    ("rsa_pss_rsae_sha256", "rsa_pss_rsae_sha256"),
-])
+@pytest.mark.parametrize(
+    "forced,expected",
+    [
+        ("rsa_pss_rsae_sha384", "rsa_pss_rsae_sha384"),
+        ("RSA-PSS+SHA512", "rsa_pss_rsae_sha512"),
+        ("rsa_pss_rsae_sha256", "rsa_pss_rsae_sha256"),
+    ],
+)
 @pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
-def test_set_server_sigalgs_forces_the_server_signature(
-        pki, transport, forced, expected, version):
+def test_set_server_sigalgs_forces_the_server_signature(pki, transport, forced, expected, version):
     client_ctx, server_ctx = pki.client_context(), pki.server_context()
     client_ctx.maximum_version = getattr(ssl.TLSVersion, version)
     # The client offers only this algorithm: the server must sign with it.
     require_api(client_ctx, "set_server_sigalgs", (3, 15))(forced)
-    with tls_pair(transport, client_ctx, server_ctx,
-                  probe=sigalg_probe) as (conn, srv):
+    with tls_pair(transport, client_ctx, server_ctx, probe=sigalg_probe) as (conn, srv):
         assert_sigalg(conn, "server", expected)
         # No client certificate, so no client signature.
         assert_sigalg(conn, "client", None)
@@ -502,18 +524,19 @@ def test_server_sigalgs_on_the_server_limit_its_choice(pki):
     assert_sigalg(pair.client, "server", "rsa_pss_rsae_sha512")
 
 
-@pytest.mark.parametrize("forced,expected", [
-    ("rsa_pss_rsae_sha512", "rsa_pss_rsae_sha512"),
-    ("RSA-PSS+SHA384", "rsa_pss_rsae_sha384"),
-])
-def test_set_client_sigalgs_forces_the_client_signature(
-        pki, transport, forced, expected):
+@pytest.mark.parametrize(
+    "forced,expected",
+    [
+        ("rsa_pss_rsae_sha512", "rsa_pss_rsae_sha512"),
+        ("RSA-PSS+SHA384", "rsa_pss_rsae_sha384"),
+    ],
+)
+def test_set_client_sigalgs_forces_the_client_signature(pki, transport, forced, expected):
     client_ctx = pki.client_context(cert=True)
     server_ctx = pki.server_context(require_client_cert=True)
     # The server asks for client certificates signed with this alone.
     require_api(server_ctx, "set_client_sigalgs", (3, 15))(forced)
-    with tls_pair(transport, client_ctx, server_ctx,
-                  probe=sigalg_probe) as (conn, srv):
+    with tls_pair(transport, client_ctx, server_ctx, probe=sigalg_probe) as (conn, srv):
         assert_sigalg(conn, "client", expected)
     if openssl_at_least(3, 5):
         assert srv[1] == expected
@@ -538,15 +561,17 @@ def test_sigalgs_setters_reject_bad_lists(setter, bad):
 # Certificate chains
 # --------------------------------------------------------------------------
 
+
 def chain_probe(server_end):
-    return (server_end.get_verified_chain(),
-            server_end.get_unverified_chain())
+    return (server_end.get_verified_chain(), server_end.get_unverified_chain())
 
 
 def test_chains_of_the_server(pki, transport):
     require_api(ssl.SSLObject, "get_verified_chain", (3, 13))
-    with tls_pair(transport, pki.client_context(), pki.server_context(),
-                  probe=chain_probe) as (conn, srv_chains):
+    with tls_pair(transport, pki.client_context(), pki.server_context(), probe=chain_probe) as (
+        conn,
+        srv_chains,
+    ):
         verified = require_api(conn, "get_verified_chain", (3, 13))()
         unverified = conn.get_unverified_chain()
         leaf = conn.getpeercert(True)
@@ -564,8 +589,7 @@ def test_chains_of_the_client(pki, transport):
     client_ctx = pki.client_context(cert=True)
     server_ctx = pki.server_context(require_client_cert=True)
     require_api(ssl.SSLObject, "get_verified_chain", (3, 13))
-    with tls_pair(transport, client_ctx, server_ctx,
-                  probe=chain_probe) as (conn, srv_chains):
+    with tls_pair(transport, client_ctx, server_ctx, probe=chain_probe) as (conn, srv_chains):
         assert conn.getpeercert(True) == pki.server_der
     verified, unverified = srv_chains
     # OpenSSL leaves the leaf out of a server's peer chain; the API puts it
@@ -597,6 +621,7 @@ def test_chains_before_the_handshake_are_empty(pki):
 # sendfile() over TLS
 # --------------------------------------------------------------------------
 
+
 def receive_exactly(total):
     def handler(conn):
         got = bytearray()
@@ -607,6 +632,7 @@ def receive_exactly(total):
             got += data
         conn.sendall(b"done")
         return bytes(got)
+
     return handler
 
 
@@ -614,8 +640,7 @@ def receive_exactly(total):
 def payload(tmp_path_factory):
     # Not a multiple of any record or page size; no two 4-byte words alike,
     # so a shifted offset or a dropped chunk shows.
-    data = b"".join(struct.pack(">I", i * 2654435761 % 2 ** 32)
-                    for i in range(72001))
+    data = b"".join(struct.pack(">I", i * 2654435761 % 2**32) for i in range(72001))
     data += b"tail"
     path = tmp_path_factory.mktemp("sendfile") / "payload.bin"
     path.write_bytes(data)
@@ -630,10 +655,9 @@ def test_sendfile(pki, payload, ktls):
         # Kernel TLS is used only if the kernel, OpenSSL and the cipher
         # allow it; AES-GCM is the suite every kTLS kernel supports.
         client_ctx.options |= getattr(ssl, "OP_ENABLE_KTLS", 0)
-        require_api(client_ctx, "set_ciphersuites", (3, 15))(
-            "TLS_AES_128_GCM_SHA256")
+        require_api(client_ctx, "set_ciphersuites", (3, 15))("TLS_AES_128_GCM_SHA256")
     offset, count = 1000, 70001
-    expected = data[offset:offset + count] + data
+    expected = data[offset : offset + count] + data
     with Server(server_ctx, receive_exactly(len(expected))) as srv:
         with connect(client_ctx, srv) as conn:
             uses_ktls = require_api(conn._sslobj, "uses_ktls_for_send", (3, 15))()
@@ -642,7 +666,7 @@ def test_sendfile(pki, payload, ktls):
                 assert uses_ktls is False
             assert isinstance(conn._sslobj.uses_ktls_for_recv(), bool)
             with open(path, "rb") as f:
-                f.seek(12345)   # sendfile starts at offset, not here
+                f.seek(12345)  # sendfile starts at offset, not here
                 assert conn.sendfile(f, offset, count) == count
                 assert f.tell() == offset + count
                 f.seek(0)
@@ -665,7 +689,7 @@ def test_sendfile_past_the_end_and_empty(pki, payload, tmp_path):
                 assert conn.sendfile(f) == 0
             with open(path, "rb") as f:
                 # count beyond the end sends what there is.
-                assert conn.sendfile(f, len(data) - 100, 10 ** 6) == 100
+                assert conn.sendfile(f, len(data) - 100, 10**6) == 100
             assert conn.recv(16) == b"done"
         srv.wait_handled()
     assert srv.results == [tail]
@@ -685,6 +709,7 @@ def test_sendfile_refuses_text_files(pki, payload):
 # RAND_pseudo_bytes
 # --------------------------------------------------------------------------
 
+
 def match(cert, hostname):
     match_hostname = kept_api("match_hostname")
     with warnings.catch_warnings():
@@ -692,28 +717,42 @@ def match(cert, hostname):
         return match_hostname(cert, hostname)
 
 
-DNS_CERT = {"subject": ((("commonName", "example.com"),),),
-            "subjectAltName": (("DNS", "example.com"),
-                               ("DNS", "*.example.net"),
-                               ("IP Address", "192.0.2.7"),
-                               ("IP Address", "2001:DB8:0:0:0:0:0:1\n"))}
+DNS_CERT = {
+    "subject": ((("commonName", "example.com"),),),
+    "subjectAltName": (
+        ("DNS", "example.com"),
+        ("DNS", "*.example.net"),
+        ("IP Address", "192.0.2.7"),
+        ("IP Address", "2001:DB8:0:0:0:0:0:1\n"),
+    ),
+}
 
 
-@pytest.mark.parametrize("hostname", [
-    "example.com", "EXAMPLE.com", "www.example.net", "192.0.2.7",
-    "2001:db8::1",
-])
+@pytest.mark.parametrize(
+    "hostname",
+    [
+        "example.com",
+        "EXAMPLE.com",
+        "www.example.net",
+        "192.0.2.7",
+        "2001:db8::1",
+    ],
+)
 def test_match_hostname_accepts(hostname):
     assert match(DNS_CERT, hostname) is None
 
 
-@pytest.mark.parametrize("hostname", [
-    "www.example.com",          # no wildcard for example.com
-    "example.net",              # the wildcard needs a label
-    "a.b.example.net",          # and matches one label only
-    "192.0.2.8", "2001:db8::2",
-    "example.org",
-])
+@pytest.mark.parametrize(
+    "hostname",
+    [
+        "www.example.com",  # no wildcard for example.com
+        "example.net",  # the wildcard needs a label
+        "a.b.example.net",  # and matches one label only
+        "192.0.2.8",
+        "2001:db8::2",
+        "example.org",
+    ],
+)
 def test_match_hostname_rejects(hostname):
     certificate_error = kept_api("CertificateError")
     with pytest.raises(certificate_error) as info:
@@ -737,8 +776,7 @@ def test_match_hostname_common_name_fallback_and_empty():
         match({}, "legacy.example")
 
 
-def test_match_hostname_warns_and_takes_a_real_peer_cert(certs, server,
-                                                         client_ctx, server_ctx):
+def test_match_hostname_warns_and_takes_a_real_peer_cert(certs, server, client_ctx, server_ctx):
     match_hostname = kept_api("match_hostname")
     srv = server(server_ctx)
     with connect(client_ctx, srv) as conn:
@@ -761,8 +799,7 @@ def test_module_wrap_socket_warns_and_works(certs, server, server_ctx):
     srv = server(server_ctx)
     sock = socket.create_connection(srv.address, timeout=TIMEOUT)
     with pytest.warns(DeprecationWarning) as record:
-        conn = wrap_socket(sock, cert_reqs=ssl.CERT_REQUIRED,
-                           ca_certs=certs.cafile)
+        conn = wrap_socket(sock, cert_reqs=ssl.CERT_REQUIRED, ca_certs=certs.cafile)
     assert any("wrap_socket" in str(w.message) for w in record)
     with conn:
         assert isinstance(conn, ssl.SSLSocket)
@@ -783,8 +820,7 @@ def test_module_wrap_socket_verifies_when_asked(certs, server):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             with pytest.raises(ssl.SSLCertVerificationError):
-                wrap_socket(sock, cert_reqs=ssl.CERT_REQUIRED,
-                            ca_certs=certs.cafile)
+                wrap_socket(sock, cert_reqs=ssl.CERT_REQUIRED, ca_certs=certs.cafile)
     finally:
         sock.close()
 

@@ -8,6 +8,7 @@ lib-dynload/_ssl*.so and installs the wheel there. The wheel's start-up hook
 sys.meta_path that answers `import _ssl` with pyssl._ssl when the interpreter
 has none, and the interpreter's own Lib/ssl.py runs on it.
 """
+
 import glob
 import os
 import shutil
@@ -20,7 +21,8 @@ import pytest
 from conftest import TIMEOUT, UNDER_STDLIB
 
 pytestmark = pytest.mark.skipif(
-    UNDER_STDLIB, reason="providing _ssl to an interpreter is pyssl's own feature")
+    UNDER_STDLIB, reason="providing _ssl to an interpreter is pyssl's own feature"
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "ci", "make-no-ssl-python.sh")
@@ -31,8 +33,7 @@ MINOR = "%d.%d" % sys.version_info[:2]
 def nossl_python():
     if shutil.which("pyenv") is None:
         pytest.skip("no pyenv on this machine to copy an interpreter from")
-    proc = subprocess.run(["bash", SCRIPT, MINOR], capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run(["bash", SCRIPT, MINOR], capture_output=True, text=True, timeout=900)
     if proc.returncode == 2:
         pytest.skip(proc.stderr.strip().splitlines()[-1])
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
@@ -42,10 +43,18 @@ def nossl_python():
 
 
 def run(python, code, *args, flags=()):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "PYSSL_INJECT", "VIRTUAL_ENV")}
-    return subprocess.run([python] + list(flags) + ["-c", textwrap.dedent(code)] + list(args),
-                          capture_output=True, text=True, timeout=60 + TIMEOUT, env=env)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "PYSSL_INJECT", "VIRTUAL_ENV")
+    }
+    return subprocess.run(
+        [python] + list(flags) + ["-c", textwrap.dedent(code)] + list(args),
+        capture_output=True,
+        text=True,
+        timeout=60 + TIMEOUT,
+        env=env,
+    )
 
 
 def test_the_copy_really_has_no_ssl(nossl_python):
@@ -58,23 +67,35 @@ def test_the_copy_really_has_no_ssl(nossl_python):
 
 
 def test_import_ssl_runs_the_interpreters_ssl_py_on_pyssl(nossl_python):
-    proc = run(nossl_python, """
+    proc = run(
+        nossl_python,
+        """
         import sys, sysconfig, ssl, _ssl
         ctx = ssl.create_default_context()
         print(ssl._ssl.__name__, _ssl is ssl._ssl, "pyssl" in sys.modules,
               ssl.__file__ == sysconfig.get_paths()["stdlib"] + "/ssl.py",
               type(ctx).__module__, ctx.verify_mode.name, ctx.check_hostname)
-    """)
+    """,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     # pyssl's core under the stdlib's own ssl.py; the pyssl package itself
     # is loaded (its core lives in it) but is not what `ssl` is.
-    assert proc.stdout.split() == ["pyssl._ssl", "True", "True", "True", "ssl",
-                                   "CERT_REQUIRED", "True"]
+    assert proc.stdout.split() == [
+        "pyssl._ssl",
+        "True",
+        "True",
+        "True",
+        "ssl",
+        "CERT_REQUIRED",
+        "True",
+    ]
 
 
 def test_handshake_from_the_no_ssl_interpreter(nossl_python, certs, server, server_ctx):
     srv = server(server_ctx)
-    proc = run(nossl_python, """
+    proc = run(
+        nossl_python,
+        """
         import socket, ssl, sys
         ctx = ssl.create_default_context(cafile=sys.argv[1])
         with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10) as raw:
@@ -88,7 +109,10 @@ def test_handshake_from_the_no_ssl_interpreter(nossl_python, certs, server, serv
                     got += chunk
                 print(got.decode(), tls.version(), type(tls._sslobj).__module__,
                       tls.getpeercert()["subjectAltName"][0][1])
-    """, certs.cafile, str(srv.port))
+    """,
+        certs.cafile,
+        str(srv.port),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     echoed, version, core, peer = proc.stdout.split()
     assert echoed == "no-ssl-python"
@@ -100,12 +124,15 @@ def test_handshake_from_the_no_ssl_interpreter(nossl_python, certs, server, serv
 def test_pyssl_is_imported_only_when_ssl_is(nossl_python):
     """The hook does nothing at start-up: pyssl is loaded by the first
     `import _ssl` (through ssl), not by every program."""
-    proc = run(nossl_python, """
+    proc = run(
+        nossl_python,
+        """
         import sys
         before = "pyssl" in sys.modules
         import ssl
         print(before, "pyssl" in sys.modules, sys.modules["_ssl"].__name__)
-    """)
+    """,
+    )
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-3000:]
     assert proc.stdout.split() == ["False", "True", "pyssl._ssl"]
 

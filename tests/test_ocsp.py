@@ -5,6 +5,7 @@ pyssl moves DER bytes and never parses them; these tests make real signed
 responses with cryptography's ocsp module (trustme's own dependency) and
 validate what arrives the way the README shows.
 """
+
 import datetime
 import gc
 import socket
@@ -16,7 +17,8 @@ from conftest import HOST, TIMEOUT, UNDER_STDLIB, ssl
 import peers as P
 
 pytestmark = pytest.mark.skipif(
-    UNDER_STDLIB, reason="OCSP stapling is pyssl's own; the stdlib has none")
+    UNDER_STDLIB, reason="OCSP stapling is pyssl's own; the stdlib has none"
+)
 
 x509 = pytest.importorskip("cryptography.x509")
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -31,8 +33,9 @@ class PKI(object):
 
     def __init__(self, directory):
         import trustme
+
         self.ca = trustme.CA()
-        self.server = self.ca.issue_cert(u"localhost")
+        self.server = self.ca.issue_cert("localhost")
         self.cafile = str(directory / "ca.pem")
         self.certfile = str(directory / "server.crt")
         self.keyfile = str(directory / "server.key")
@@ -44,24 +47,30 @@ class PKI(object):
         self.server_certfile, self.server_keyfile = self.certfile, self.keyfile
         self.ca_cert = x509.load_pem_x509_certificate(self.ca.cert_pem.bytes())
         self.ca_key = serialization.load_pem_private_key(
-            self.ca.private_key_pem.bytes(), password=None)
-        self.leaf = x509.load_pem_x509_certificate(
-            self.server.cert_chain_pems[0].bytes())
+            self.ca.private_key_pem.bytes(), password=None
+        )
+        self.leaf = x509.load_pem_x509_certificate(self.server.cert_chain_pems[0].bytes())
         self.good = self.response(ocsp.OCSPCertStatus.GOOD)
         self.revoked = self.response(ocsp.OCSPCertStatus.REVOKED)
 
     def response(self, status):
         now = datetime.datetime.now(datetime.timezone.utc)
         revoked = status == ocsp.OCSPCertStatus.REVOKED
-        builder = ocsp.OCSPResponseBuilder().add_response(
-            cert=self.leaf, issuer=self.ca_cert, algorithm=hashes.SHA256(),
-            cert_status=status, this_update=now - datetime.timedelta(minutes=5),
-            next_update=now + datetime.timedelta(days=1),
-            revocation_time=now - datetime.timedelta(days=1) if revoked else None,
-            revocation_reason=None,
-        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_cert)
-        return builder.sign(self.ca_key, hashes.SHA256()).public_bytes(
-            serialization.Encoding.DER)
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response(
+                cert=self.leaf,
+                issuer=self.ca_cert,
+                algorithm=hashes.SHA256(),
+                cert_status=status,
+                this_update=now - datetime.timedelta(minutes=5),
+                next_update=now + datetime.timedelta(days=1),
+                revocation_time=now - datetime.timedelta(days=1) if revoked else None,
+                revocation_reason=None,
+            )
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_cert)
+        )
+        return builder.sign(self.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
     def validate(self, der):
         """What a client does with a staple (the README's recipe): parse,
@@ -72,14 +81,20 @@ class PKI(object):
         assert resp.serial_number == self.leaf.serial_number
         key = self.ca_cert.public_key()
         if isinstance(key, rsa.RSAPublicKey):
-            key.verify(resp.signature, resp.tbs_response_bytes,
-                       padding.PKCS1v15(), resp.signature_hash_algorithm)
+            key.verify(
+                resp.signature,
+                resp.tbs_response_bytes,
+                padding.PKCS1v15(),
+                resp.signature_hash_algorithm,
+            )
         else:
-            key.verify(resp.signature, resp.tbs_response_bytes,
-                       ec.ECDSA(resp.signature_hash_algorithm))
+            key.verify(
+                resp.signature, resp.tbs_response_bytes, ec.ECDSA(resp.signature_hash_algorithm)
+            )
         now = datetime.datetime.now(datetime.timezone.utc)
-        this_update = getattr(resp, "this_update_utc", None) or \
-            resp.this_update.replace(tzinfo=datetime.timezone.utc)
+        this_update = getattr(resp, "this_update_utc", None) or resp.this_update.replace(
+            tzinfo=datetime.timezone.utc
+        )
         assert this_update <= now
         return resp.certificate_status
 
@@ -136,11 +151,11 @@ def test_client_reads_the_servers_staple(pki, version):
 @pytest.mark.parametrize("version", VERSIONS)
 def test_no_staple_unless_asked_or_given(pki, version):
     cctx, sctx = contexts(pki, version)
-    sctx.ocsp_staple = pki.good       # offered, but the client does not ask
+    sctx.ocsp_staple = pki.good  # offered, but the client does not ask
     client, _ = handshake(cctx, sctx)
     assert client.get_ocsp_response() is None
     cctx, sctx = contexts(pki, version)
-    cctx.ocsp_request = True          # asked, but the server has none
+    cctx.ocsp_request = True  # asked, but the server has none
     seen = []
     cctx.ocsp_response_callback = lambda conn, der: seen.append(der)
     client, _ = handshake(cctx, sctx)
@@ -152,15 +167,16 @@ def test_no_staple_unless_asked_or_given(pki, version):
 def test_staple_callback_per_connection(pki, version):
     cctx, sctx = contexts(pki, version)
     cctx.ocsp_request = True
-    sctx.ocsp_staple = pki.revoked    # the callback wins over this
+    sctx.ocsp_staple = pki.revoked  # the callback wins over this
     calls = []
 
     def staple(conn):
         calls.append(conn)
         return pki.good
+
     sctx.ocsp_staple_callback = staple
     client, server = handshake(cctx, sctx)
-    assert calls == [server]          # the SSLObject, not the C object
+    assert calls == [server]  # the SSLObject, not the C object
     assert client.get_ocsp_response() == pki.good
     sctx.ocsp_staple_callback = lambda conn: None
     client, _ = handshake(cctx, sctx)
@@ -178,9 +194,9 @@ def test_client_callback_can_reject(pki, version):
         seen.append(conn)
         # The README's recipe needs the verified chain here, mid-handshake.
         chain = conn.get_verified_chain()
-        assert [x509.load_der_x509_certificate(c) for c in chain] == \
-            [pki.leaf, pki.ca_cert]
+        assert [x509.load_der_x509_certificate(c) for c in chain] == [pki.leaf, pki.ca_cert]
         return pki.validate(der) == ocsp.OCSPCertStatus.GOOD
+
     cctx.ocsp_response_callback = check
     with pytest.raises(ssl.SSLError) as info:
         handshake(cctx, sctx)
@@ -199,6 +215,7 @@ def test_callback_exceptions_reach_the_caller(pki, version):
 
     def boom(conn, der):
         raise ZeroDivisionError("from the ocsp callback")
+
     cctx.ocsp_response_callback = boom
     # As for every callback: the handshake's SSLError, caused by the
     # callback's exception (its __context__, shown in the traceback).
@@ -237,9 +254,12 @@ def test_attribute_checks():
         server.ocsp_staple_callback = 42
     with pytest.raises(TypeError):
         client.ocsp_response_callback = "nope"
-    for ctx, name in ((client, "ocsp_request"), (server, "ocsp_staple"),
-                      (server, "ocsp_staple_callback"),
-                      (client, "ocsp_response_callback")):
+    for ctx, name in (
+        (client, "ocsp_request"),
+        (server, "ocsp_staple"),
+        (server, "ocsp_staple_callback"),
+        (client, "ocsp_response_callback"),
+    ):
         with pytest.raises(AttributeError):
             delattr(ctx, name)
     client.ocsp_request = True
@@ -270,14 +290,14 @@ def test_socket_round_trip(pki, tmp_path):
     a, b = socket.socketpair()
     a.settimeout(TIMEOUT)
     b.settimeout(TIMEOUT)
-    result = P.run_in_thread(
-        lambda: sctx.wrap_socket(b, server_side=True).get_ocsp_response())
+    result = P.run_in_thread(lambda: sctx.wrap_socket(b, server_side=True).get_ocsp_response())
     with cctx.wrap_socket(a, server_hostname="localhost") as c:
         assert c.get_ocsp_response() == pki.good
     assert result(TIMEOUT) == pki.good
 
 
 # -- real peers -------------------------------------------------------------
+
 
 @pytest.fixture
 def peers(tmp_path):
@@ -286,8 +306,9 @@ def peers(tmp_path):
     p.stop()
 
 
-@pytest.mark.parametrize("openssl", [b for _, b in P.openssl_binaries()],
-                         ids=[i for i, _ in P.openssl_binaries()])
+@pytest.mark.parametrize(
+    "openssl", [b for _, b in P.openssl_binaries()], ids=[i for i, _ in P.openssl_binaries()]
+)
 def test_reads_openssl_s_server_staple(pki, peers, tmp_path, openssl):
     status_file = tmp_path / "ocsp.der"
     status_file.write_bytes(pki.good)
@@ -306,16 +327,16 @@ def test_reads_openssl_s_server_staple(pki, peers, tmp_path, openssl):
     # The callback's refusal ends the handshake with the matching alert.
     status_file.write_bytes(pki.revoked)
     server2 = peers.s_server(openssl, pki, "-status_file", str(status_file), "-www")
-    cctx.ocsp_response_callback = (
-        lambda conn, der: pki.validate(der) == ocsp.OCSPCertStatus.GOOD)
+    cctx.ocsp_response_callback = lambda conn, der: pki.validate(der) == ocsp.OCSPCertStatus.GOOD
     raw = socket.create_connection(server2.address, timeout=TIMEOUT)
     with pytest.raises(ssl.SSLError):
         cctx.wrap_socket(raw, server_hostname="localhost").close()
     raw.close()
 
 
-@pytest.mark.parametrize("openssl", [b for _, b in P.openssl_binaries()],
-                         ids=[i for i, _ in P.openssl_binaries()])
+@pytest.mark.parametrize(
+    "openssl", [b for _, b in P.openssl_binaries()], ids=[i for i, _ in P.openssl_binaries()]
+)
 def test_openssl_s_client_sees_our_staple(pki, peers, openssl):
     _, sctx = contexts(pki, "1.3")
     sctx.maximum_version = ssl.TLSVersion.MAXIMUM_SUPPORTED
@@ -336,11 +357,22 @@ def test_openssl_s_client_sees_our_staple(pki, peers, openssl):
                 tls.recv(1)
             except (ssl.SSLError, OSError):
                 pass
+
     t = P.run_in_thread(serve)
     status, out = peers.run(
-        [P.require(openssl), "s_client", "-connect", "%s:%d" % (HOST, port),
-         "-servername", "localhost", "-CAfile", pki.cafile, "-status"],
-        stdin=b"")
+        [
+            P.require(openssl),
+            "s_client",
+            "-connect",
+            "%s:%d" % (HOST, port),
+            "-servername",
+            "localhost",
+            "-CAfile",
+            pki.cafile,
+            "-status",
+        ],
+        stdin=b"",
+    )
     t(TIMEOUT)
     listener.close()
     assert "OCSP Response Status: successful" in out, out

@@ -1,6 +1,7 @@
 """pyssl's exceptions pickle, and arrive as the same class with the same
 details: an SSLError raised in a ProcessPoolExecutor worker reaches the
 parent as that SSLError, not as a PicklingError."""
+
 import concurrent.futures
 import pickle
 
@@ -8,8 +9,15 @@ import pytest
 
 from conftest import TIMEOUT, ssl
 
-CLASSES = ["SSLError", "SSLCertVerificationError", "SSLZeroReturnError",
-           "SSLWantReadError", "SSLWantWriteError", "SSLSyscallError", "SSLEOFError"]
+CLASSES = [
+    "SSLError",
+    "SSLCertVerificationError",
+    "SSLZeroReturnError",
+    "SSLWantReadError",
+    "SSLWantWriteError",
+    "SSLSyscallError",
+    "SSLEOFError",
+]
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -34,8 +42,9 @@ def test_verification_details_survive():
 def load_garbage_ca():
     """Runs in the worker: a real SSLError from OpenSSL."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.load_verify_locations(cadata="-----BEGIN CERTIFICATE-----\nnot base64\n"
-                                     "-----END CERTIFICATE-----\n")
+    ctx.load_verify_locations(
+        cadata="-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"
+    )
 
 
 def test_an_error_from_a_worker_process_arrives_intact():
@@ -47,5 +56,4 @@ def test_an_error_from_a_worker_process_arrives_intact():
     assert type(there.value) is type(here.value)
     assert str(there.value) == str(here.value)
     assert there.value.errno == here.value.errno
-    assert (there.value.library, there.value.reason) == (here.value.library,
-                                                         here.value.reason)
+    assert (there.value.library, there.value.reason) == (here.value.library, here.value.reason)

@@ -6,6 +6,7 @@ its context along. If pyssl's C objects do not show the garbage collector
 what they hold, the cycle lives forever, and with it the SSL_CTX, its
 certificates and (for keylog_filename) an open file.
 """
+
 import gc
 import weakref
 
@@ -16,7 +17,8 @@ from conftest import UNDER_STDLIB, ssl
 # CPython's _ssl did not show these to the collector until gh-142516 (fixed
 # in its patch releases of late 2025), so older stdlibs fail them.
 stdlib_before_gh142516 = pytest.mark.xfail(
-    UNDER_STDLIB, strict=False, reason="gh-142516, fixed late in CPython")
+    UNDER_STDLIB, strict=False, reason="gh-142516, fixed late in CPython"
+)
 
 
 class Holder(str):
@@ -32,6 +34,7 @@ def _keylog(ctx, tmp_path):
 def _sni(ctx, tmp_path):
     def callback(sslobj, name, context, _ctx=ctx):
         return None
+
     ctx.sni_callback = callback
 
 
@@ -51,13 +54,17 @@ def _psk_server(ctx, tmp_path):
     ctx.set_psk_server_callback(lambda identity, _ctx=ctx: b"k" * 16)
 
 
-CYCLES = {
-    "keylog_filename": (_keylog, ssl.PROTOCOL_TLS_CLIENT),
-    "sni_callback": (_sni, ssl.PROTOCOL_TLS_SERVER),
-    "_msg_callback": (_msg, ssl.PROTOCOL_TLS_CLIENT),
-    "psk_client_callback": (_psk_client, ssl.PROTOCOL_TLS_CLIENT),
-    "psk_server_callback": (_psk_server, ssl.PROTOCOL_TLS_SERVER),
-} if hasattr(ssl, "PROTOCOL_TLS_CLIENT") else {}
+CYCLES = (
+    {
+        "keylog_filename": (_keylog, ssl.PROTOCOL_TLS_CLIENT),
+        "sni_callback": (_sni, ssl.PROTOCOL_TLS_SERVER),
+        "_msg_callback": (_msg, ssl.PROTOCOL_TLS_CLIENT),
+        "psk_client_callback": (_psk_client, ssl.PROTOCOL_TLS_CLIENT),
+        "psk_server_callback": (_psk_server, ssl.PROTOCOL_TLS_SERVER),
+    }
+    if hasattr(ssl, "PROTOCOL_TLS_CLIENT")
+    else {}
+)
 
 
 @stdlib_before_gh142516
@@ -76,8 +83,7 @@ def test_context_cycle_is_collected(name, tmp_path):
 def test_sslobject_owner_cycle_is_collected():
     """An SSLObject kept in an attribute of its own context's callback."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(),
-                       server_hostname="localhost")
+    obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="localhost")
     ctx._msg_callback = lambda *args, _obj=obj: None
     refs = weakref.ref(ctx), weakref.ref(obj)
     del ctx, obj
@@ -89,7 +95,6 @@ def test_core_objects_take_weak_references():
     """SSLSocket/SSLObject hold their C object weakly-referenceable on every
     interpreter (3.8 needs the offset set by hand)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(),
-                       server_hostname="localhost")
+    obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="localhost")
     for target in (ctx, obj._sslobj):
         assert weakref.ref(target)() is target

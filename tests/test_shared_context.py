@@ -10,6 +10,7 @@ process, so that a crash fails its test instead of killing pytest.
 
 About 10 s in all by default; PYSSL_STRESS_SECONDS sets the total.
 """
+
 import json
 import os
 import signal
@@ -20,21 +21,23 @@ import pytest
 
 from conftest import MODULE_NAME, UNDER_STDLIB, BioPair, ssl
 
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                      "stress_shared_context.py")
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stress_shared_context.py")
 SCENARIOS = ("client", "server", "sockets")
 TOTAL_SECONDS = float(os.environ.get("PYSSL_STRESS_SECONDS", "9"))
 
 pytestmark = pytest.mark.xfail(
-    UNDER_STDLIB, strict=False,
+    UNDER_STDLIB,
+    strict=False,
     reason="the stdlib has no context lock and loads a certificate and its "
-           "key in place: it may crash, and a failed load leaves a "
-           "certificate without its key")
+    "key in place: it may crash, and a failed load leaves a "
+    "certificate without its key",
+)
 
 
 # --------------------------------------------------------------------------
 # Many threads: stress_shared_context.py in a child process
 # --------------------------------------------------------------------------
+
 
 def describe(returncode):
     if returncode < 0:
@@ -51,15 +54,20 @@ def test_setters_during_handshakes(scenario):
     try:
         proc = subprocess.run(
             [sys.executable, SCRIPT, MODULE_NAME, scenario, str(seconds)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            timeout=seconds + 60)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=seconds + 60,
+        )
     except subprocess.TimeoutExpired:
-        pytest.fail("the %s scenario did not stop in time (deadlock?)"
-                    % scenario)
+        pytest.fail("the %s scenario did not stop in time (deadlock?)" % scenario)
     out = proc.stdout.decode("utf-8", "replace")
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode == 0, "%s: %s\n%s\n%s" % (
-        scenario, describe(proc.returncode), out[-3000:], err[-3000:])
+        scenario,
+        describe(proc.returncode),
+        out[-3000:],
+        err[-3000:],
+    )
     result = json.loads(out.strip().splitlines()[-1])
     assert result["handshakes"] > 0 and result["changes"] > 0, result
     if scenario != "client":
@@ -72,15 +80,14 @@ def test_setters_during_handshakes(scenario):
 # together, and a load that fails leaves the context as it was.
 # --------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def second(certs):
     """Another certificate for localhost from the same CA, its own key."""
-    leaf = certs.ca.issue_cert(u"localhost")
-    chain = certs.write("second.crt", b"".join(
-        blob.bytes() for blob in leaf.cert_chain_pems))
+    leaf = certs.ca.issue_cert("localhost")
+    chain = certs.write("second.crt", b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
     key = certs.write("second.key", leaf.private_key_pem.bytes())
-    der = ssl.PEM_cert_to_DER_cert(
-        leaf.cert_chain_pems[0].bytes().decode("ascii"))
+    der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode("ascii"))
     return chain, key, der
 
 
@@ -99,10 +106,10 @@ def test_rotation_serves_the_new_pair(certs, second, server_ctx, client_ctx):
     assert served_der(client_ctx, server_ctx) == second[2]
 
 
-@pytest.mark.parametrize("how", ["mismatched key", "wrong password",
-                                 "missing key file"])
-def test_failed_load_leaves_the_context_as_it_was(certs, second, server_ctx,
-                                                  client_ctx, tmp_path, how):
+@pytest.mark.parametrize("how", ["mismatched key", "wrong password", "missing key file"])
+def test_failed_load_leaves_the_context_as_it_was(
+    certs, second, server_ctx, client_ctx, tmp_path, how
+):
     if how == "mismatched key":
         args, exc = (second[0], certs.client_keyfile), ssl.SSLError
     elif how == "wrong password":

@@ -7,6 +7,7 @@ the read carry on (PEP 475). The tests install their own SIGINT handler
 Every wait is bounded: the server answers or closes after TIMEOUT anyway,
 so a read that cannot be interrupted fails the test instead of hanging it.
 """
+
 import os
 import signal
 import socket
@@ -27,12 +28,14 @@ class Interrupted(Exception):
 
 def _quiet_server(release):
     """A handler that sends nothing until *release* is set (or TIMEOUT)."""
+
     def handler(conn):
         release.wait(TIMEOUT)
         try:
             conn.sendall(b"late")
         except OSError:
             pass
+
     return handler
 
 
@@ -52,6 +55,7 @@ def sigint_handler():
             calls.append(signum)
             if raises:
                 raise Interrupted()
+
         signal.signal(signal.SIGINT, handler)
         return calls
 
@@ -60,8 +64,7 @@ def sigint_handler():
 
 
 @pytest.mark.parametrize("timeout", [None, TIMEOUT], ids=["blocking", "timeout"])
-def test_sigint_interrupts_a_waiting_read(server, server_ctx, client_ctx, sigint_handler,
-                                          timeout):
+def test_sigint_interrupts_a_waiting_read(server, server_ctx, client_ctx, sigint_handler, timeout):
     release = threading.Event()
     srv = server(server_ctx, _quiet_server(release))
     sigint_handler(raises=True)
@@ -80,13 +83,13 @@ def test_sigint_interrupts_a_waiting_read(server, server_ctx, client_ctx, sigint
         assert time.monotonic() - started < TIMEOUT / 2
 
 
-def test_read_resumes_after_a_handler_that_returns(server, server_ctx, client_ctx,
-                                                   sigint_handler):
+def test_read_resumes_after_a_handler_that_returns(server, server_ctx, client_ctx, sigint_handler):
     release = threading.Event()
     srv = server(server_ctx, _quiet_server(release))
     calls = sigint_handler(raises=False)
-    with client_ctx.wrap_socket(socket.create_connection(srv.address, timeout=TIMEOUT),
-                                server_hostname="localhost") as conn:
+    with client_ctx.wrap_socket(
+        socket.create_connection(srv.address, timeout=TIMEOUT), server_hostname="localhost"
+    ) as conn:
         conn.settimeout(None)
         timer = _send_sigint_after(0.2)
         threading.Timer(0.6, release.set).start()

@@ -9,6 +9,7 @@ function and method the stub declares and the C core has, the parameter
 names, their kinds (positional-only, keyword-only...), and which ones have
 defaults. Types are not compared: a text signature has none.
 """
+
 import ast
 import inspect
 import os
@@ -18,7 +19,8 @@ import pytest
 from conftest import UNDER_STDLIB
 
 pytestmark = pytest.mark.skipif(
-    UNDER_STDLIB, reason="compares pyssl's own C core with pyssl's own stubs")
+    UNDER_STDLIB, reason="compares pyssl's own C core with pyssl's own stubs"
+)
 
 STUB = os.path.join(os.path.dirname(__file__), os.pardir, "src", "pyssl", "_ssl.pyi")
 
@@ -50,10 +52,12 @@ def stub_params(fn):
 
 
 def is_overload_or_property(fn):
-    names = {d.id if isinstance(d, ast.Name) else getattr(d, "attr", "")
-             for d in fn.decorator_list}
-    return bool(names & {"overload", "property", "setter", "getter"}) or \
-        any(isinstance(d, ast.Attribute) for d in fn.decorator_list)
+    names = {
+        d.id if isinstance(d, ast.Name) else getattr(d, "attr", "") for d in fn.decorator_list
+    }
+    return bool(names & {"overload", "property", "setter", "getter"}) or any(
+        isinstance(d, ast.Attribute) for d in fn.decorator_list
+    )
 
 
 def stub_callables():
@@ -70,12 +74,14 @@ def stub_callables():
             elif isinstance(node, ast.If):  # sys.platform / version blocks
                 visit(node.body, prefix)
                 visit(node.orelse, prefix)
+
     visit(tree.body, "")
     return found
 
 
 def c_callable(qualname):
     import pyssl._ssl as core
+
     obj = core
     for part in qualname.split("."):
         obj = getattr(obj, part, None)
@@ -93,14 +99,12 @@ def c_params(obj, qualname):
     # An unbound method descriptor's signature starts with self/$self.
     if "." in qualname and params and params[0].name in ("self", "cls", "type"):
         params = params[1:]
-    return [(p.name, p.kind, p.default is not inspect.Parameter.empty)
-            for p in params]
+    return [(p.name, p.kind, p.default is not inspect.Parameter.empty) for p in params]
 
 
 # Dunders are slots: their signatures come from the type machinery, not a
 # docstring (CPython's own _SSLContext has no text signature either).
-CASES = [(q, fn) for q, fn in stub_callables()
-         if not q.split(".")[-1].startswith("__")]
+CASES = [(q, fn) for q, fn in stub_callables() if not q.split(".")[-1].startswith("__")]
 
 
 def test_stub_is_read():
@@ -116,15 +120,14 @@ def test_signature_matches_stub(qualname, fn):
     got = c_params(obj, qualname)
     assert got is not None, (
         "%s has no text signature: its docstring must start with "
-        "'%s(...)\\n--\\n\\n'" % (qualname, qualname.split(".")[-1]))
+        "'%s(...)\\n--\\n\\n'" % (qualname, qualname.split(".")[-1])
+    )
     want = stub_params(fn)
     if want and want[0][0] in ("self", "cls"):
         want = want[1:]
-    assert got == want, "%s: C says %s, _ssl.pyi says %s" % (
-        qualname, fmt(got), fmt(want))
+    assert got == want, "%s: C says %s, _ssl.pyi says %s" % (qualname, fmt(got), fmt(want))
 
 
 def fmt(params):
     names = {v: k for k, v in KINDS.items()}
-    return "(" + ", ".join("%s:%s%s" % (n, names[k], "=" if d else "")
-                           for n, k, d in params) + ")"
+    return "(" + ", ".join("%s:%s%s" % (n, names[k], "=" if d else "") for n, k, d in params) + ")"

@@ -13,6 +13,7 @@ X509_STORE. What users rely on, and what these tests check:
 The same tests pass against the stdlib (PYSSL_TEST_MODULE=ssl), which has no
 cache: they describe behaviour, not the mechanism.
 """
+
 import os
 import threading
 
@@ -52,6 +53,7 @@ def write_file(path, data):
 def revocation_list(ca, revoked_leaf):
     """PEM CRL, signed by trustme CA *ca*, revoking *revoked_leaf*."""
     import trustme_proxy
+
     return trustme_proxy.revocation_list(ca, revoked_leaf)
 
 
@@ -81,15 +83,15 @@ def test_rewritten_ca_file_is_read_again(certs, tmp_path, cache_mode):
     assert handshake_outcome(second, untrusted) == "ok"
     assert handshake_outcome(second, trusted) != "ok"
     assert first.get_ca_certs(True) == [ssl.PEM_cert_to_DER_cert(certs.ca_pem)]
-    assert second.get_ca_certs(True) == [ssl.PEM_cert_to_DER_cert(
-        certs.other_ca.cert_pem.bytes().decode("ascii"))]
+    assert second.get_ca_certs(True) == [
+        ssl.PEM_cert_to_DER_cert(certs.other_ca.cert_pem.bytes().decode("ascii"))
+    ]
 
 
 def test_cadata_stays_with_its_context(certs, cache_mode):
     plain = client_context(cafile=certs.cafile)
     extended = client_context(cafile=certs.cafile)
-    extended.load_verify_locations(
-        cadata=certs.other_ca.cert_pem.bytes().decode("ascii"))
+    extended.load_verify_locations(cadata=certs.other_ca.cert_pem.bytes().decode("ascii"))
     later = client_context(cafile=certs.cafile)
 
     untrusted = server_context(certs.untrusted_combined)
@@ -112,8 +114,7 @@ def test_another_cafile_stays_with_its_context(certs, cache_mode):
     assert len(extended.get_ca_certs()) == 2
 
 
-def test_crl_and_verify_flags_stay_with_their_context(certs, tmp_path,
-                                                      cache_mode):
+def test_crl_and_verify_flags_stay_with_their_context(certs, tmp_path, cache_mode):
     crl_path = str(tmp_path / "revoked.crl")
     write_file(crl_path, revocation_list(certs.ca, certs.server))
     plain = client_context(cafile=certs.cafile)
@@ -143,14 +144,13 @@ def outcomes(certs):
     return {
         "good": handshake_outcome(client_context(cafile=certs.cafile), good),
         "untrusted": handshake_outcome(client_context(cafile=certs.cafile), bad),
-        "wrong-ca": handshake_outcome(
-            client_context(cafile=certs.other_cafile), good),
-        "wrong-host": handshake_outcome(
-            client_context(cafile=certs.cafile), other_host),
+        "wrong-ca": handshake_outcome(client_context(cafile=certs.other_cafile), good),
+        "wrong-host": handshake_outcome(client_context(cafile=certs.cafile), other_host),
         "strict": handshake_outcome(strict, good),
         "system-defaults": handshake_outcome(defaults, good),
         "defaults+cadata": handshake_outcome(
-            with_cadata(ssl.create_default_context(), certs.ca_pem), good),
+            with_cadata(ssl.create_default_context(), certs.ca_pem), good
+        ),
     }
 
 
@@ -176,8 +176,11 @@ def default_store_view():
     objects in an order that changes when a handshake looks an issuer up
     (the stdlib's get_ca_certs() order changes after one handshake too)."""
     ctx = ssl.create_default_context()
-    return (ctx.cert_store_stats(), sorted(map(repr, ctx.get_ca_certs())),
-            sorted(ctx.get_ca_certs(True)))
+    return (
+        ctx.cert_store_stats(),
+        sorted(map(repr, ctx.get_ca_certs())),
+        sorted(ctx.get_ca_certs(True)),
+    )
 
 
 def test_default_ca_certs_match_uncached(monkeypatch):
@@ -198,8 +201,9 @@ def test_default_paths_twice_then_cadata(certs):
     ctx.load_verify_locations(cadata=certs.ca_pem)
     after = ctx.cert_store_stats()
     if before["x509"] and any(
-            c == ssl.PEM_cert_to_DER_cert(certs.ca_pem)
-            for c in ssl.create_default_context().get_ca_certs(True)):
+        c == ssl.PEM_cert_to_DER_cert(certs.ca_pem)
+        for c in ssl.create_default_context().get_ca_certs(True)
+    ):
         pytest.skip("the test CA is in the system store")
     assert after["x509"] == before["x509"] + 1
     assert ssl.create_default_context().cert_store_stats() == before
@@ -238,15 +242,19 @@ def test_many_ca_files_each_trusted_by_its_own_contexts(certs, tmp_path):
     """More CA files than the cache keeps at once: each context still trusts
     exactly its own file's CA, whichever entries were evicted meanwhile."""
     import trustme_proxy
+
     trustme = trustme_proxy.load()
     cas = [trustme.CA() for _ in range(12)]
     servers, clients = [], []
     for i, ca in enumerate(cas):
         path = str(tmp_path / ("ca%d.pem" % i))
         write_file(path, ca.cert_pem.bytes())
-        leaf = ca.issue_cert(u"localhost")
-        servers.append(server_context(certs.write(
-            "leaf%d.pem" % i, leaf.private_key_and_cert_chain_pem.bytes())))
+        leaf = ca.issue_cert("localhost")
+        servers.append(
+            server_context(
+                certs.write("leaf%d.pem" % i, leaf.private_key_and_cert_chain_pem.bytes())
+            )
+        )
         clients.append([client_context(cafile=path) for _ in range(2)])
     for i, pair in enumerate(clients):
         for ctx in pair:
@@ -264,5 +272,4 @@ def test_switching_the_cache_off_keeps_additions_private(certs, monkeypatch):
     assert handshake_outcome(extended, untrusted) == "ok"
     assert handshake_outcome(shared, untrusted) != "ok"
     monkeypatch.delenv(NO_CACHE)
-    assert handshake_outcome(client_context(cafile=certs.cafile),
-                             untrusted) != "ok"
+    assert handshake_outcome(client_context(cafile=certs.cafile), untrusted) != "ok"

@@ -8,6 +8,7 @@ only errors in the checked file count (--follow-imports=silent).
 
 Needs mypy (it is not a runtime dependency); without it these tests skip.
 """
+
 import importlib.util
 import os
 import subprocess
@@ -20,17 +21,32 @@ SAMPLE = os.path.join(ROOT, "tests", "typing", "sample_program.py")
 CORE_STUBS = os.path.join(ROOT, "src", "pyssl", "_ssl.pyi")
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
+    importlib.util.find_spec("mypy") is None, reason="mypy is not installed"
+)
 
 
 def run_mypy(tmp_path, target):
     env = dict(os.environ, MYPYPATH=os.path.join(ROOT, "src"))
-    cmd = [sys.executable, "-m", "mypy", "--strict",
-           "--follow-imports=silent", "--no-error-summary",
-           "--cache-dir", str(tmp_path / "mypy-cache"), target]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True,
-                          timeout=600)
+    cmd = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--follow-imports=silent",
+        "--no-error-summary",
+        "--cache-dir",
+        str(tmp_path / "mypy-cache"),
+        target,
+    ]
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=600,
+    )
     return proc.returncode, proc.stdout
 
 
@@ -47,9 +63,7 @@ def test_core_stubs_pass_mypy_strict(tmp_path):
 def test_mypy_sees_a_broken_program(tmp_path):
     # The check itself must be able to fail: a wrong call is reported.
     broken = tmp_path / "broken.py"
-    broken.write_text(
-        "import pyssl._ssl\n"
-        "x: int = pyssl._ssl.RAND_bytes(16)\n")
+    broken.write_text("import pyssl._ssl\nx: int = pyssl._ssl.RAND_bytes(16)\n")
     status, output = run_mypy(tmp_path, str(broken))
     assert status != 0
     assert "broken.py:2" in output

@@ -10,6 +10,7 @@ The program runs in a child interpreter with pyssl switched in before
 uvloop is imported (uvloop keeps references to the ssl module's classes),
 as `python -m pyssl run` does.
 """
+
 import subprocess
 import sys
 import textwrap
@@ -78,9 +79,19 @@ def test_server_side_tls_close_completes_under_uvloop(certs, tmp_path):
     bound = 6 * TIMEOUT
     try:
         proc = subprocess.run(
-            [sys.executable, str(script), MODULE_NAME, certs.cafile,
-             certs.server_certfile, certs.server_keyfile, str(bound * 2)],
-            capture_output=True, text=True, timeout=bound)
+            [
+                sys.executable,
+                str(script),
+                MODULE_NAME,
+                certs.cafile,
+                certs.server_certfile,
+                certs.server_keyfile,
+                str(bound * 2),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=bound,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("a TLS close under uvloop hung (SSL shutdown never completed)")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -14,6 +14,7 @@ has cryptography).
 
     trustme = trustme_proxy.load()   # the real trustme if importable
 """
+
 import json
 import os
 import subprocess
@@ -88,11 +89,13 @@ def load():
     """The real trustme if this interpreter has it, else this module."""
     try:
         import trustme
+
         return trustme
     except ImportError:
         if not os.environ.get("PYSSL_TRUSTME_PYTHON"):
             raise
         import trustme_proxy
+
         return trustme_proxy
 
 
@@ -107,11 +110,13 @@ def _call(req):
         return namespace["handle"](req)
     python = os.environ.get("PYSSL_TRUSTME_PYTHON")
     if not python:
-        raise RuntimeError("trustme_proxy needs PYSSL_TRUSTME_PYTHON: an "
-                           "interpreter with trustme installed")
+        raise RuntimeError(
+            "trustme_proxy needs PYSSL_TRUSTME_PYTHON: an interpreter with trustme installed"
+        )
     code = HANDLER + "\njson.dump(handle(json.load(sys.stdin)), sys.stdout)\n"
-    proc = subprocess.run([python, "-c", code], input=json.dumps(req),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [python, "-c", code], input=json.dumps(req), capture_output=True, text=True, timeout=120
+    )
     if proc.returncode != 0:
         raise RuntimeError("trustme on %s failed:\n%s" % (python, proc.stderr))
     return json.loads(proc.stdout)
@@ -139,7 +144,8 @@ class LeafCert(object):
         self.private_key_pem = Blob(key.encode())
         self.cert_chain_pems = [Blob(pem.encode()) for pem in chain]
         self.private_key_and_cert_chain_pem = Blob(
-            key.encode() + b"".join(pem.encode() for pem in chain))
+            key.encode() + b"".join(pem.encode() for pem in chain)
+        )
 
 
 class CA(object):
@@ -149,28 +155,39 @@ class CA(object):
         self.private_key_pem = Blob(self._d["key"].encode())
 
     def create_child_ca(self, key_type=None):
-        return CA(_pems=_call({"op": "child", "ca": self._d,
-                               "key_type": key_type}))
+        return CA(_pems=_call({"op": "child", "ca": self._d, "key_type": key_type}))
 
     def issue_cert(self, *names, **kw):
-        d = _call({"op": "issue", "ca": self._d, "names": list(names),
-                   "common_name": kw.get("common_name"),
-                   "key_type": kw.get("key_type")})
+        d = _call(
+            {
+                "op": "issue",
+                "ca": self._d,
+                "names": list(names),
+                "common_name": kw.get("common_name"),
+                "key_type": kw.get("key_type"),
+            }
+        )
         # trustme's chain: the leaf, then every intermediate up to the root.
         return LeafCert(d["key"], d["chain"] + self._d.get("chain", [])[::-1])
 
 
 def encrypt_key(key_pem, password):
     """key_pem (bytes) as encrypted PKCS#8 PEM under password (bytes)."""
-    return _call({"op": "encrypt", "key": key_pem.decode(),
-                  "password": password.decode("latin-1")})["pem"].encode()
+    return _call(
+        {"op": "encrypt", "key": key_pem.decode(), "password": password.decode("latin-1")}
+    )["pem"].encode()
 
 
 def revocation_list(ca, revoked_leaf):
     """PEM CRL (bytes) signed by the (trustme or proxy) CA ca, revoking
     revoked_leaf, a day long."""
-    return _call({"op": "crl",
-                  "ca": {"cert": ca.cert_pem.bytes().decode(),
-                         "key": ca.private_key_pem.bytes().decode()},
-                  "leaf": revoked_leaf.cert_chain_pems[0].bytes().decode()}
-                 )["pem"].encode()
+    return _call(
+        {
+            "op": "crl",
+            "ca": {
+                "cert": ca.cert_pem.bytes().decode(),
+                "key": ca.private_key_pem.bytes().decode(),
+            },
+            "leaf": revoked_leaf.cert_chain_pems[0].bytes().decode(),
+        }
+    )["pem"].encode()

@@ -16,25 +16,57 @@ import sys
 import warnings
 from collections import namedtuple as _namedtuple
 from socket import (  # noqa: F401  (part of the ssl module's namespace)
-    AF_INET, SO_TYPE, SOCK_STREAM, SOL_SOCKET, _GLOBAL_DEFAULT_TIMEOUT,
-    create_connection, socket,
+    AF_INET,
+    SO_TYPE,
+    SOCK_STREAM,
+    SOL_SOCKET,
+    _GLOBAL_DEFAULT_TIMEOUT,
+    create_connection,
+    socket,
 )
 
 from . import _ssl
 from ._ssl import (  # noqa: F401
-    OPENSSL_VERSION, OPENSSL_VERSION_INFO, OPENSSL_VERSION_NUMBER,
-    _DEFAULT_CIPHERS, _OPENSSL_API_VERSION, _SSLContext, MemoryBIO,
+    OPENSSL_VERSION,
+    OPENSSL_VERSION_INFO,
+    OPENSSL_VERSION_NUMBER,
+    _DEFAULT_CIPHERS,
+    _OPENSSL_API_VERSION,
+    _SSLContext,
+    MemoryBIO,
     SSLSession,
-    SSLError, SSLZeroReturnError, SSLWantReadError, SSLWantWriteError,
-    SSLSyscallError, SSLEOFError, SSLCertVerificationError,
-    RAND_status, RAND_add, RAND_bytes,
-    HAS_SNI, HAS_ECDH, HAS_NPN, HAS_ALPN, HAS_SSLv2, HAS_SSLv3, HAS_TLSv1,
-    HAS_TLSv1_1, HAS_TLSv1_2, HAS_TLSv1_3,
+    SSLError,
+    SSLZeroReturnError,
+    SSLWantReadError,
+    SSLWantWriteError,
+    SSLSyscallError,
+    SSLEOFError,
+    SSLCertVerificationError,
+    RAND_status,
+    RAND_add,
+    RAND_bytes,
+    HAS_SNI,
+    HAS_ECDH,
+    HAS_NPN,
+    HAS_ALPN,
+    HAS_SSLv2,
+    HAS_SSLv3,
+    HAS_TLSv1,
+    HAS_TLSv1_1,
+    HAS_TLSv1_2,
+    HAS_TLSv1_3,
 )
 from ._ssl import txt2obj as _txt2obj, nid2obj as _nid2obj  # noqa: F401
 from ._enums import (  # noqa: F401
-    _SSLMethod, Options, AlertDescription, SSLErrorNumber, VerifyFlags,
-    VerifyMode, TLSVersion, _ASN1Object, Purpose,
+    _SSLMethod,
+    Options,
+    AlertDescription,
+    SSLErrorNumber,
+    VerifyFlags,
+    VerifyMode,
+    TLSVersion,
+    _ASN1Object,
+    Purpose,
     exported_members as _exported_members,
 )
 from ._context import SSLContext
@@ -45,9 +77,11 @@ from ._sslsocket import CHANNEL_BINDING_TYPES, SSLObject, SSLSocket
 globals().update(_exported_members())
 
 from ._ssl import HAS_PSK, HAS_PSK_TLS13, HAS_PHA  # noqa: E402,F401
+
 # load_cert_chain(certdata=, keydata=) and load_pkcs12(), OCSP stapling:
 # pyssl's own.
 from ._ssl import HAS_MEMORY_CREDENTIALS, HAS_OCSP_STAPLING  # noqa: E402,F401
+
 HAS_NEVER_CHECK_COMMON_NAME = True  # OpenSSL 1.1.1 and later have the flag
 
 if sys.platform == "win32":
@@ -55,6 +89,7 @@ if sys.platform == "win32":
     from ._wincerts import enum_certificates, enum_crls  # noqa: F401
 
 from ._errors import register as _register_error_pickling  # noqa: E402
+
 _register_error_pickling()
 
 SSLContext.sslsocket_class = SSLSocket
@@ -63,8 +98,7 @@ SSLContext.sslobject_class = SSLObject
 CertificateError = SSLCertVerificationError
 socket_error = OSError
 _RESTRICTED_SERVER_CIPHERS = _DEFAULT_CIPHERS
-_PROTOCOL_NAMES = {member: name
-                   for name, member in _SSLMethod.__members__.items()}
+_PROTOCOL_NAMES = {member: name for name, member in _SSLMethod.__members__.items()}
 _SSLv2_IF_EXISTS = getattr(_SSLMethod, "PROTOCOL_SSLv2", None)
 
 PEM_HEADER = "-----BEGIN CERTIFICATE-----"
@@ -86,8 +120,8 @@ def get_sigalgs():
 
 DefaultVerifyPaths = _namedtuple(
     "DefaultVerifyPaths",
-    "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env "
-    "openssl_capath")
+    "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env openssl_capath",
+)
 DefaultVerifyPaths.__module__ = __name__
 
 
@@ -101,7 +135,11 @@ def get_default_verify_paths():
     return DefaultVerifyPaths(
         cafile_in_use if os.path.isfile(cafile_in_use) else None,
         capath_in_use if os.path.isdir(capath_in_use) else None,
-        cafile_env, cafile, capath_env, capath)
+        cafile_env,
+        cafile,
+        capath_env,
+        capath,
+    )
 
 
 def _strict_verify_flags():
@@ -126,8 +164,7 @@ def _apply_keylog_env(context):
         context.keylog_filename = keylogfile
 
 
-def create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None,
-                           capath=None, cadata=None):
+def create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None, capath=None, cadata=None):
     """Return a new SSLContext with secure defaults for purpose.
 
     For Purpose.SERVER_AUTH (a client checking servers) certificates and
@@ -150,11 +187,18 @@ def create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None,
     return context
 
 
-def _create_unverified_context(protocol=None, *, cert_reqs=_ssl.CERT_NONE,
-                               check_hostname=False,
-                               purpose=Purpose.SERVER_AUTH, certfile=None,
-                               keyfile=None, cafile=None, capath=None,
-                               cadata=None):
+def _create_unverified_context(
+    protocol=None,
+    *,
+    cert_reqs=_ssl.CERT_NONE,
+    check_hostname=False,
+    purpose=Purpose.SERVER_AUTH,
+    certfile=None,
+    keyfile=None,
+    cafile=None,
+    capath=None,
+    cadata=None,
+):
     """Return an SSLContext with the lenient settings the stdlib modules
     used by default: no certificate or host name checks unless asked for.
     """
@@ -189,18 +233,27 @@ _create_default_https_context = create_default_context
 _create_stdlib_context = _create_unverified_context
 
 
-def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
-                cert_reqs=_ssl.CERT_NONE, ssl_version=_ssl.PROTOCOL_TLS,
-                ca_certs=None, do_handshake_on_connect=True,
-                suppress_ragged_eofs=True, ciphers=None):
+def wrap_socket(
+    sock,
+    keyfile=None,
+    certfile=None,
+    server_side=False,
+    cert_reqs=_ssl.CERT_NONE,
+    ssl_version=_ssl.PROTOCOL_TLS,
+    ca_certs=None,
+    do_handshake_on_connect=True,
+    suppress_ragged_eofs=True,
+    ciphers=None,
+):
     """Deprecated (removed from CPython in 3.12): wrap sock in TLS with a
     throwaway context. Use SSLContext.wrap_socket() instead."""
     warnings.warn(
         "ssl.wrap_socket() is deprecated, use SSLContext.wrap_socket()",
-        category=DeprecationWarning, stacklevel=2)
+        category=DeprecationWarning,
+        stacklevel=2,
+    )
     if server_side and not certfile:
-        raise ValueError("certfile must be specified for server-side "
-                         "operations")
+        raise ValueError("certfile must be specified for server-side operations")
     if keyfile and not certfile:
         raise ValueError("certfile must be specified")
     context = SSLContext(ssl_version)
@@ -212,13 +265,14 @@ def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
     if ciphers:
         context.set_ciphers(ciphers)
     return context.wrap_socket(
-        sock=sock, server_side=server_side,
+        sock=sock,
+        server_side=server_side,
         do_handshake_on_connect=do_handshake_on_connect,
-        suppress_ragged_eofs=suppress_ragged_eofs)
+        suppress_ragged_eofs=suppress_ragged_eofs,
+    )
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def cert_time_to_seconds(cert_time):
@@ -232,8 +286,7 @@ def cert_time_to_seconds(cert_time):
     try:
         month = _MONTHS.index(cert_time[:3].title()) + 1
     except ValueError:
-        raise ValueError('time data %r does not match format "%%b%s"'
-                         % (cert_time, rest_format))
+        raise ValueError('time data %r does not match format "%%b%s"' % (cert_time, rest_format))
     parsed = strptime(cert_time[3:], rest_format)
     return timegm((parsed[0], month) + tuple(parsed[2:6]))
 
@@ -242,7 +295,7 @@ def DER_cert_to_PEM_cert(der_cert_bytes):
     """Return a DER-encoded certificate as PEM text."""
     text = base64.standard_b64encode(der_cert_bytes).decode("ascii")
     lines = [PEM_HEADER]
-    lines.extend(text[i:i + 64] for i in range(0, len(text), 64))
+    lines.extend(text[i : i + 64] for i in range(0, len(text), 64))
     lines.append(PEM_FOOTER + "\n")
     return "\n".join(lines)
 
@@ -250,26 +303,23 @@ def DER_cert_to_PEM_cert(der_cert_bytes):
 def PEM_cert_to_DER_cert(pem_cert_string):
     """Return the DER bytes of a PEM-encoded certificate."""
     if not pem_cert_string.startswith(PEM_HEADER):
-        raise ValueError("Invalid PEM encoding; must start with %s"
-                         % PEM_HEADER)
+        raise ValueError("Invalid PEM encoding; must start with %s" % PEM_HEADER)
     stripped = pem_cert_string.strip()
     if not stripped.endswith(PEM_FOOTER):
-        raise ValueError("Invalid PEM encoding; must end with %s"
-                         % PEM_FOOTER)
-    body = stripped[len(PEM_HEADER):-len(PEM_FOOTER)]
+        raise ValueError("Invalid PEM encoding; must end with %s" % PEM_FOOTER)
+    body = stripped[len(PEM_HEADER) : -len(PEM_FOOTER)]
     return base64.decodebytes(body.encode("ascii"))
 
 
-def get_server_certificate(addr, ssl_version=_ssl.PROTOCOL_TLS_CLIENT,
-                           ca_certs=None, timeout=_GLOBAL_DEFAULT_TIMEOUT):
+def get_server_certificate(
+    addr, ssl_version=_ssl.PROTOCOL_TLS_CLIENT, ca_certs=None, timeout=_GLOBAL_DEFAULT_TIMEOUT
+):
     """Connect to addr, a (host, port) pair, and return the server's
     certificate as PEM. The certificate is verified only if ca_certs (a CA
     file) is given."""
     host, _port = addr
-    cert_reqs = _ssl.CERT_REQUIRED if ca_certs is not None else \
-        _ssl.CERT_NONE
-    context = _create_stdlib_context(ssl_version, cert_reqs=cert_reqs,
-                                     cafile=ca_certs)
+    cert_reqs = _ssl.CERT_REQUIRED if ca_certs is not None else _ssl.CERT_NONE
+    context = _create_stdlib_context(ssl_version, cert_reqs=cert_reqs, cafile=ca_certs)
     with create_connection(addr, timeout=timeout) as sock:
         with context.wrap_socket(sock, server_hostname=host) as sslsock:
             der = sslsock.getpeercert(True)
@@ -283,9 +333,9 @@ def match_hostname(cert, hostname):
     Deprecated: let OpenSSL check the name during the handshake instead
     (SSLContext.check_hostname, on by default for client contexts).
     """
-    warnings.warn("ssl.match_hostname() is deprecated",
-                  DeprecationWarning, stacklevel=2)
+    warnings.warn("ssl.match_hostname() is deprecated", DeprecationWarning, stacklevel=2)
     from ._hostname import match
+
     match(cert, hostname)
 
 
@@ -312,11 +362,11 @@ _LAZY_NAMES = {
 def __getattr__(name):
     submodule = _LAZY_NAMES.get(name)
     if submodule is None:
-        raise AttributeError("module %r has no attribute %r"
-                             % (__name__, name))
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
     from importlib import import_module
+
     value = getattr(import_module("." + submodule, __name__), name)
-    globals()[name] = value     # later lookups find it directly
+    globals()[name] = value  # later lookups find it directly
     return value
 
 

@@ -213,31 +213,51 @@ ALERT_DESCRIPTION_CLOSE_NOTIFY: Final = AlertDescription.ALERT_DESCRIPTION_CLOSE
 ALERT_DESCRIPTION_UNEXPECTED_MESSAGE: Final = AlertDescription.ALERT_DESCRIPTION_UNEXPECTED_MESSAGE
 ALERT_DESCRIPTION_BAD_RECORD_MAC: Final = AlertDescription.ALERT_DESCRIPTION_BAD_RECORD_MAC
 ALERT_DESCRIPTION_RECORD_OVERFLOW: Final = AlertDescription.ALERT_DESCRIPTION_RECORD_OVERFLOW
-ALERT_DESCRIPTION_DECOMPRESSION_FAILURE: Final = AlertDescription.ALERT_DESCRIPTION_DECOMPRESSION_FAILURE
+ALERT_DESCRIPTION_DECOMPRESSION_FAILURE: Final = (
+    AlertDescription.ALERT_DESCRIPTION_DECOMPRESSION_FAILURE
+)
 ALERT_DESCRIPTION_HANDSHAKE_FAILURE: Final = AlertDescription.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
 ALERT_DESCRIPTION_BAD_CERTIFICATE: Final = AlertDescription.ALERT_DESCRIPTION_BAD_CERTIFICATE
-ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE: Final = AlertDescription.ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE
-ALERT_DESCRIPTION_CERTIFICATE_REVOKED: Final = AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_REVOKED
-ALERT_DESCRIPTION_CERTIFICATE_EXPIRED: Final = AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_EXPIRED
-ALERT_DESCRIPTION_CERTIFICATE_UNKNOWN: Final = AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_UNKNOWN
+ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE: Final = (
+    AlertDescription.ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE
+)
+ALERT_DESCRIPTION_CERTIFICATE_REVOKED: Final = (
+    AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_REVOKED
+)
+ALERT_DESCRIPTION_CERTIFICATE_EXPIRED: Final = (
+    AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_EXPIRED
+)
+ALERT_DESCRIPTION_CERTIFICATE_UNKNOWN: Final = (
+    AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_UNKNOWN
+)
 ALERT_DESCRIPTION_ILLEGAL_PARAMETER: Final = AlertDescription.ALERT_DESCRIPTION_ILLEGAL_PARAMETER
 ALERT_DESCRIPTION_UNKNOWN_CA: Final = AlertDescription.ALERT_DESCRIPTION_UNKNOWN_CA
 ALERT_DESCRIPTION_ACCESS_DENIED: Final = AlertDescription.ALERT_DESCRIPTION_ACCESS_DENIED
 ALERT_DESCRIPTION_DECODE_ERROR: Final = AlertDescription.ALERT_DESCRIPTION_DECODE_ERROR
 ALERT_DESCRIPTION_DECRYPT_ERROR: Final = AlertDescription.ALERT_DESCRIPTION_DECRYPT_ERROR
 ALERT_DESCRIPTION_PROTOCOL_VERSION: Final = AlertDescription.ALERT_DESCRIPTION_PROTOCOL_VERSION
-ALERT_DESCRIPTION_INSUFFICIENT_SECURITY: Final = AlertDescription.ALERT_DESCRIPTION_INSUFFICIENT_SECURITY
+ALERT_DESCRIPTION_INSUFFICIENT_SECURITY: Final = (
+    AlertDescription.ALERT_DESCRIPTION_INSUFFICIENT_SECURITY
+)
 ALERT_DESCRIPTION_INTERNAL_ERROR: Final = AlertDescription.ALERT_DESCRIPTION_INTERNAL_ERROR
 ALERT_DESCRIPTION_USER_CANCELLED: Final = AlertDescription.ALERT_DESCRIPTION_USER_CANCELLED
 ALERT_DESCRIPTION_NO_RENEGOTIATION: Final = AlertDescription.ALERT_DESCRIPTION_NO_RENEGOTIATION
-ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION: Final = AlertDescription.ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION
-ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE: Final = AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE
+ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION: Final = (
+    AlertDescription.ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION
+)
+ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE: Final = (
+    AlertDescription.ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE
+)
 ALERT_DESCRIPTION_UNRECOGNIZED_NAME: Final = AlertDescription.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
 ALERT_DESCRIPTION_BAD_CERTIFICATE_STATUS_RESPONSE: Final = (
     AlertDescription.ALERT_DESCRIPTION_BAD_CERTIFICATE_STATUS_RESPONSE
 )
-ALERT_DESCRIPTION_BAD_CERTIFICATE_HASH_VALUE: Final = AlertDescription.ALERT_DESCRIPTION_BAD_CERTIFICATE_HASH_VALUE
-ALERT_DESCRIPTION_UNKNOWN_PSK_IDENTITY: Final = AlertDescription.ALERT_DESCRIPTION_UNKNOWN_PSK_IDENTITY
+ALERT_DESCRIPTION_BAD_CERTIFICATE_HASH_VALUE: Final = (
+    AlertDescription.ALERT_DESCRIPTION_BAD_CERTIFICATE_HASH_VALUE
+)
+ALERT_DESCRIPTION_UNKNOWN_PSK_IDENTITY: Final = (
+    AlertDescription.ALERT_DESCRIPTION_UNKNOWN_PSK_IDENTITY
+)
 
 class SSLErrorNumber(enum.IntEnum):
     SSL_ERROR_SSL = 1
@@ -428,7 +448,9 @@ def wrap_socket(
 def match_hostname(cert: _PeerCertRetDictType, hostname: str) -> None: ...
 def _dnsname_match(pattern: str, hostname: str) -> bool: ...
 def _inet_paton(ipname: str) -> bytes: ...
-def _ipaddress_match(cert_value: str, host_ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool: ...
+def _ipaddress_match(
+    cert_value: str, host_ip: ipaddress.IPv4Address | ipaddress.IPv6Address
+) -> bool: ...
 
 # pyssl's own: make ``import ssl`` give pyssl for the running program, and undo it.
 def inject_into_stdlib() -> None: ...
@@ -627,17 +649,25 @@ class SSLSocket(socket):
     def read(self, *, buffer: WriteableBuffer) -> int: ...
     def write(self, data: ReadableBuffer) -> int: ...
     def recv(self, buflen: int = 1024, flags: int = 0) -> bytes: ...
-    def recv_into(self, buffer: WriteableBuffer, nbytes: int | None = None, flags: int = 0) -> int: ...
-    def recvfrom(self, buflen: int = 1024, flags: int = 0) -> tuple[bytes, _socket_module._RetAddress]: ...
+    def recv_into(
+        self, buffer: WriteableBuffer, nbytes: int | None = None, flags: int = 0
+    ) -> int: ...
+    def recvfrom(
+        self, buflen: int = 1024, flags: int = 0
+    ) -> tuple[bytes, _socket_module._RetAddress]: ...
     def recvfrom_into(
         self, buffer: WriteableBuffer, nbytes: int | None = None, flags: int = 0
     ) -> tuple[int, _socket_module._RetAddress]: ...
     def send(self, data: ReadableBuffer, flags: int = 0) -> int: ...
     def sendall(self, data: ReadableBuffer, flags: int = 0) -> None: ...
     @overload
-    def sendto(self, data: ReadableBuffer, flags_or_addr: _socket_module._Address, addr: None = None) -> int: ...
+    def sendto(
+        self, data: ReadableBuffer, flags_or_addr: _socket_module._Address, addr: None = None
+    ) -> int: ...
     @overload
-    def sendto(self, data: ReadableBuffer, flags_or_addr: int, addr: _socket_module._Address) -> int: ...
+    def sendto(
+        self, data: ReadableBuffer, flags_or_addr: int, addr: _socket_module._Address
+    ) -> int: ...
     # Refused on TLS sockets: they always raise NotImplementedError.
     def sendmsg(self, *args: Never, **kwargs: Never) -> Never: ...  # type: ignore[override]
     def recvmsg(self, *args: Never, **kwargs: Never) -> Never: ...  # type: ignore[override]

@@ -9,6 +9,7 @@
 
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 """
+
 import argparse
 import contextlib
 import functools
@@ -29,9 +30,14 @@ PASSWORD_ENV = "PYSSL_KEY_PASSWORD"
 
 # Short names for the usual attributes, as `openssl x509 -subject` prints them.
 _SHORT_NAMES = {
-    "commonName": "CN", "countryName": "C", "stateOrProvinceName": "ST",
-    "localityName": "L", "organizationName": "O", "organizationalUnitName": "OU",
-    "emailAddress": "emailAddress", "domainComponent": "DC",
+    "commonName": "CN",
+    "countryName": "C",
+    "stateOrProvinceName": "ST",
+    "localityName": "L",
+    "organizationName": "O",
+    "organizationalUnitName": "OU",
+    "emailAddress": "emailAddress",
+    "domainComponent": "DC",
 }
 
 
@@ -73,6 +79,7 @@ def _version():
         return version
     try:
         from importlib import metadata
+
         return metadata.version("pyssl-core")
     except Exception:  # not installed (a dev build on PYTHONPATH)
         return "(not installed)"
@@ -90,6 +97,7 @@ def _write_server_files(hostname):
 # --------------------------------------------------------------------------
 # selftest and info
 # --------------------------------------------------------------------------
+
 
 def _serve_once(server_sock, context, result):
     """Accept one client, echo one message, record what went wrong."""
@@ -162,8 +170,11 @@ def info(args):
     flags = sorted(n for n in dir(pyssl) if n.startswith("HAS_"))
     rows = [
         ("pyssl", _version()),
-        ("OpenSSL", "%s (built against %s)" % (
-            pyssl.OPENSSL_VERSION, _version_text(_ssl._OPENSSL_API_VERSION))),
+        (
+            "OpenSSL",
+            "%s (built against %s)"
+            % (pyssl.OPENSSL_VERSION, _version_text(_ssl._OPENSSL_API_VERSION)),
+        ),
         ("Python", sys.version.split()[0]),
     ]
     rows += [(name, getattr(pyssl, name)) for name in flags]
@@ -194,6 +205,7 @@ def _print_table(rows):
 # connect
 # --------------------------------------------------------------------------
 
+
 def _host_port(text, default_port=443):
     """HOST[:PORT], with [IPv6]:PORT, for argparse."""
     host, port = text, default_port
@@ -201,7 +213,7 @@ def _host_port(text, default_port=443):
         end = text.find("]")
         if end < 0:
             raise argparse.ArgumentTypeError("unbalanced [ in %r" % text)
-        host, rest = text[1:end], text[end + 1:]
+        host, rest = text[1:end], text[end + 1 :]
         if rest:
             if not rest.startswith(":"):
                 raise argparse.ArgumentTypeError("expected [HOST]:PORT, got %r" % text)
@@ -240,7 +252,8 @@ def _tls_version(text):
     name = text.replace(".", "_")
     if name not in _VERSIONS:
         raise argparse.ArgumentTypeError(
-            "unknown TLS version %r (choose from %s)" % (text, ", ".join(_VERSIONS)))
+            "unknown TLS version %r (choose from %s)" % (text, ", ".join(_VERSIONS))
+        )
     return pyssl.TLSVersion[name]
 
 
@@ -276,8 +289,10 @@ class _KeyPassword(object):
 
     def _prompt(self):
         if sys.stdin is None or not sys.stdin.isatty():
-            raise CommandError("the key %s is encrypted: give its password with "
-                               "--key-password or %s" % (self.keyfile, PASSWORD_ENV))
+            raise CommandError(
+                "the key %s is encrypted: give its password with "
+                "--key-password or %s" % (self.keyfile, PASSWORD_ENV)
+            )
         try:
             return getpass.getpass("Password for %s: " % self.keyfile)
         except EOFError:
@@ -294,8 +309,10 @@ def _load_cert_chain(ctx, args):
         # password problem; any other failure after asking is.
         if password.asked and exc.reason != "KEY_VALUES_MISMATCH":
             raise CommandError("wrong password for the key %s" % (key or cert))
-        raise CommandError("cannot load the certificate %s%s: %s" % (
-            cert, " with the key %s" % key if key else "", _error_text(exc)))
+        raise CommandError(
+            "cannot load the certificate %s%s: %s"
+            % (cert, " with the key %s" % key if key else "", _error_text(exc))
+        )
 
 
 def _name(rdns):
@@ -361,14 +378,16 @@ def _handshake(args, verify):
     except socket.timeout:
         raise CommandError("timed out after %gs connecting to %s:%d" % (args.timeout, host, port))
     except OSError as exc:
-        raise CommandError("cannot connect to %s:%d: %s" % (
-            host, port, exc.strerror or _error_text(exc)))
+        raise CommandError(
+            "cannot connect to %s:%d: %s" % (host, port, exc.strerror or _error_text(exc))
+        )
     try:
         return ctx.wrap_socket(raw, server_hostname=args.servername or host)
     except socket.timeout:
         raw.close()
-        raise CommandError("timed out after %gs in the TLS handshake with %s:%d"
-                           % (args.timeout, host, port))
+        raise CommandError(
+            "timed out after %gs in the TLS handshake with %s:%d" % (args.timeout, host, port)
+        )
     except BaseException:
         raw.close()
         raise
@@ -377,13 +396,15 @@ def _handshake(args, verify):
 def _report_session(tls, verified):
     cipher = tls.cipher()
     peer = tls.getpeername()
-    _print_table([
-        ("peer address", "%s:%d" % peer[:2]),
-        ("protocol", tls.version()),
-        ("cipher", "%s (%d bits)" % (cipher[0], cipher[2]) if cipher else None),
-        ("group", _group(tls) or "none"),
-        ("ALPN", tls.selected_alpn_protocol() or "none"),
-    ])
+    _print_table(
+        [
+            ("peer address", "%s:%d" % peer[:2]),
+            ("protocol", tls.version()),
+            ("cipher", "%s (%d bits)" % (cipher[0], cipher[2]) if cipher else None),
+            ("group", _group(tls) or "none"),
+            ("ALPN", tls.selected_alpn_protocol() or "none"),
+        ]
+    )
     sent = tls.get_unverified_chain()
     if verified:
         _print_chain("verified chain, leaf to trust anchor", tls.get_verified_chain())
@@ -400,7 +421,9 @@ def _exchange(tls, data, timeout):
     except socket.timeout:
         reply = None
     print("sent      %r" % (data + "\n"))
-    print("received  %r" % reply if reply is not None else "received  nothing within %gs" % timeout)
+    print(
+        "received  %r" % reply if reply is not None else "received  nothing within %gs" % timeout
+    )
 
 
 def connect(args):
@@ -411,10 +434,11 @@ def connect(args):
         tls = _handshake(args, verify)
     except pyssl.SSLCertVerificationError as exc:
         failure = "certificate verification failed: %s (verify code %s)" % (
-            exc.verify_message, exc.verify_code)
+            exc.verify_message,
+            exc.verify_code,
+        )
         print("verification  FAILED: %s (verify code %s)" % (exc.verify_message, exc.verify_code))
-        print("-- retrying without verification to show the peer; "
-              "NOTHING BELOW IS VERIFIED --")
+        print("-- retrying without verification to show the peer; NOTHING BELOW IS VERIFIED --")
         sys.stdout.flush()
         try:
             with _handshake(args, verify=False) as tls:
@@ -437,6 +461,7 @@ def connect(args):
 # serve
 # --------------------------------------------------------------------------
 
+
 def _say(text):
     print(text, flush=True)
 
@@ -454,10 +479,12 @@ def _fresh_certificate(ctx, name, directory):
     try:
         ctx.load_cert_chain(keyfile)
     finally:
-        os.unlink(keyfile)   # the key lives on only in this process
+        os.unlink(keyfile)  # the key lives on only in this process
     _say("certificate  fresh, for %s, signed by a throwaway CA" % name)
-    _say("CA written to %s (removed on exit; trust it: "
-         "python -m pyssl connect HOST:PORT --cafile %s)" % (cafile, cafile))
+    _say(
+        "CA written to %s (removed on exit; trust it: "
+        "python -m pyssl connect HOST:PORT --cafile %s)" % (cafile, cafile)
+    )
 
 
 def _server_context(args, directory):
@@ -481,8 +508,13 @@ def _server_context(args, directory):
 def _session_line(tls, peer):
     cipher = tls.cipher()
     return "connection from %s:%d: %s %s group=%s ALPN=%s" % (
-        peer[0], peer[1], tls.version(), cipher[0] if cipher else None,
-        _group(tls) or "none", tls.selected_alpn_protocol() or "none")
+        peer[0],
+        peer[1],
+        tls.version(),
+        cipher[0] if cipher else None,
+        _group(tls) or "none",
+        tls.selected_alpn_protocol() or "none",
+    )
 
 
 def _echo(ctx, conn, peer, timeout):
@@ -510,7 +542,10 @@ def _serve_echo(args, ctx):
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     with socket.create_server((args.host, args.port), family=family) as srv:
         host, port = srv.getsockname()[:2]
-        _say("echo server listening on %s:%d%s" % (host, port, " (one connection)" if args.once else ""))
+        _say(
+            "echo server listening on %s:%d%s"
+            % (host, port, " (one connection)" if args.once else "")
+        )
         if args.once:
             conn, peer = srv.accept()
             error = _echo(ctx, conn, peer, args.timeout)
@@ -524,6 +559,7 @@ def _serve_echo(args, ctx):
                 error = _echo(ctx, conn, peer, args.timeout)
                 if error:
                     print(error, file=sys.stderr, flush=True)
+
             threading.Thread(target=worker, daemon=True).start()
 
 
@@ -550,7 +586,10 @@ class _HTTPSServer(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
         text = "connection from %s:%d failed: %s" % (
-            client_address[0], client_address[1], _error_text(exc))
+            client_address[0],
+            client_address[1],
+            _error_text(exc),
+        )
         self.failures.append(text)
         print(text, file=sys.stderr, flush=True)
 
@@ -569,13 +608,19 @@ def _serve_http(args, ctx):
     _HTTPSServer.address_family = family
     with _HTTPSServer((args.host, args.port), handler, ctx, args.timeout) as server:
         host, port = server.server_address[:2]
-        _say("HTTPS server for %s listening on https://%s:%d/%s" % (
-            directory, host if family == socket.AF_INET else "[%s]" % host, port,
-            " (one connection)" if args.once else ""))
+        _say(
+            "HTTPS server for %s listening on https://%s:%d/%s"
+            % (
+                directory,
+                host if family == socket.AF_INET else "[%s]" % host,
+                port,
+                " (one connection)" if args.once else "",
+            )
+        )
         if args.once:
             server.daemon_threads = False  # so server_close() joins the handler
             server.handle_request()
-            server.server_close()     # waits for the handler thread
+            server.server_close()  # waits for the handler thread
             if server.failures:
                 raise CommandError(server.failures[0])
             return 0
@@ -587,8 +632,10 @@ def _serve_http(args, ctx):
 def _sigterm_exits():
     """SIGTERM unwinds the stack as Ctrl-C does, so cleanups run; the exit
     status is then 128 + SIGTERM, as a shell reports a process it killed."""
+
     def stop(signum, frame):
         raise SystemExit(128 + signum)
+
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
@@ -610,86 +657,150 @@ def serve(args):
 # command line
 # --------------------------------------------------------------------------
 
+
 def _add_key_password(parser):
     parser.add_argument(
-        "--key-password", metavar="PASSWORD",
+        "--key-password",
+        metavar="PASSWORD",
         help="password of an encrypted key (default: $%s, else asked on the "
-             "terminal; the variable keeps it out of the process list)" % PASSWORD_ENV)
+        "terminal; the variable keeps it out of the process list)" % PASSWORD_ENV,
+    )
 
 
 def _parser():
-    parser = _Parser(prog="python -m pyssl",
-                     description="pyssl: CPython's ssl, over pyssl's own _ssl.")
+    parser = _Parser(
+        prog="python -m pyssl", description="pyssl: CPython's ssl, over pyssl's own _ssl."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("selftest", help="a TLS round trip on loopback with a fresh certificate",
-                       description="A TLS round trip on loopback with a freshly made "
-                                   "certificate and verification on; prints what was "
-                                   "negotiated.")
+    p = sub.add_parser(
+        "selftest",
+        help="a TLS round trip on loopback with a fresh certificate",
+        description="A TLS round trip on loopback with a freshly made "
+        "certificate and verification on; prints what was "
+        "negotiated.",
+    )
     p.set_defaults(func=selftest)
 
-    sub.add_parser("run", help="run a program with pyssl as its ssl: "
-                              "run script.py [args] | run -m module [args]")
+    sub.add_parser(
+        "run",
+        help="run a program with pyssl as its ssl: run script.py [args] | run -m module [args]",
+    )
 
-    p = sub.add_parser("info", help="versions, HAS_* flags and default trust store",
-                       description="Print the versions, the HAS_* flags and the default "
-                                   "trust store.")
+    p = sub.add_parser(
+        "info",
+        help="versions, HAS_* flags and default trust store",
+        description="Print the versions, the HAS_* flags and the default trust store.",
+    )
     p.set_defaults(func=info)
 
     p = sub.add_parser(
-        "connect", help="handshake with a server and show the session and peer chain",
+        "connect",
+        help="handshake with a server and show the session and peer chain",
         description="Connect to HOST[:PORT] (default port 443), handshake, and print the "
-                    "verification result, protocol, cipher, key exchange group, ALPN and "
-                    "the peer's certificate chain. If verification fails, the failure is "
-                    "printed and the peer is shown from a second, unverified handshake; "
-                    "the exit status is then 1.")
-    p.add_argument("target", metavar="HOST[:PORT]", type=_host_port,
-                   help="server to connect to ([ADDR]:PORT for IPv6)")
-    p.add_argument("--cafile", metavar="PEM",
-                   help="trust only the CA certificates in this file (default: the system store)")
+        "verification result, protocol, cipher, key exchange group, ALPN and "
+        "the peer's certificate chain. If verification fails, the failure is "
+        "printed and the peer is shown from a second, unverified handshake; "
+        "the exit status is then 1.",
+    )
+    p.add_argument(
+        "target",
+        metavar="HOST[:PORT]",
+        type=_host_port,
+        help="server to connect to ([ADDR]:PORT for IPv6)",
+    )
+    p.add_argument(
+        "--cafile",
+        metavar="PEM",
+        help="trust only the CA certificates in this file (default: the system store)",
+    )
     p.add_argument("--cert", metavar="PEM", help="client certificate (chain), PEM")
     p.add_argument("--key", metavar="PEM", help="client private key, if not in --cert")
     _add_key_password(p)
-    p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
-                   help="offer these ALPN protocols (repeatable or comma separated)")
-    p.add_argument("--sni", "--servername", dest="servername", metavar="NAME",
-                   help="server name sent (SNI) and checked (default: HOST)")
-    p.add_argument("--min-version", type=_tls_version, metavar="VERSION",
-                   help="lowest TLS version: %s" % ", ".join(_VERSIONS))
-    p.add_argument("--max-version", type=_tls_version, metavar="VERSION",
-                   help="highest TLS version: %s" % ", ".join(_VERSIONS))
-    p.add_argument("--insecure", action="store_true",
-                   help="do not verify the certificate or the host name")
-    p.add_argument("--timeout", type=_positive, default=TIMEOUT, metavar="SECONDS",
-                   help="connect/handshake/read timeout (default %g)" % TIMEOUT)
-    p.add_argument("--send", metavar="TEXT",
-                   help="after the handshake send TEXT and a newline and print the reply")
+    p.add_argument(
+        "--alpn",
+        metavar="PROTO[,PROTO]",
+        action="append",
+        help="offer these ALPN protocols (repeatable or comma separated)",
+    )
+    p.add_argument(
+        "--sni",
+        "--servername",
+        dest="servername",
+        metavar="NAME",
+        help="server name sent (SNI) and checked (default: HOST)",
+    )
+    p.add_argument(
+        "--min-version",
+        type=_tls_version,
+        metavar="VERSION",
+        help="lowest TLS version: %s" % ", ".join(_VERSIONS),
+    )
+    p.add_argument(
+        "--max-version",
+        type=_tls_version,
+        metavar="VERSION",
+        help="highest TLS version: %s" % ", ".join(_VERSIONS),
+    )
+    p.add_argument(
+        "--insecure", action="store_true", help="do not verify the certificate or the host name"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive,
+        default=TIMEOUT,
+        metavar="SECONDS",
+        help="connect/handshake/read timeout (default %g)" % TIMEOUT,
+    )
+    p.add_argument(
+        "--send",
+        metavar="TEXT",
+        help="after the handshake send TEXT and a newline and print the reply",
+    )
     p.set_defaults(func=connect)
 
     p = sub.add_parser(
-        "serve", help="a TLS echo server, or an HTTPS file server with --http DIR",
+        "serve",
+        help="a TLS echo server, or an HTTPS file server with --http DIR",
         description="Serve TLS on --host:--port: echo what each client sends, or with "
-                    "--http DIR serve DIR's files over HTTPS. Without --cert a fresh "
-                    "certificate for --name (default: --host) is made, and the CA that "
-                    "signed it is written to a file whose path is printed, for clients "
-                    "to trust; that file is removed when the server exits (after --once, "
-                    "on Ctrl-C or on SIGTERM).")
+        "--http DIR serve DIR's files over HTTPS. Without --cert a fresh "
+        "certificate for --name (default: --host) is made, and the CA that "
+        "signed it is written to a file whose path is printed, for clients "
+        "to trust; that file is removed when the server exits (after --once, "
+        "on Ctrl-C or on SIGTERM).",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=4433,
-                   help="port to listen on, 0 for any free one (default 4433)")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=4433,
+        help="port to listen on, 0 for any free one (default 4433)",
+    )
     p.add_argument("--cert", metavar="PEM", help="server certificate (chain), PEM")
     p.add_argument("--key", metavar="PEM", help="server private key, if not in --cert")
     _add_key_password(p)
-    p.add_argument("--name", metavar="NAME",
-                   help="host name or IP for the fresh certificate (default: --host)")
-    p.add_argument("--alpn", metavar="PROTO[,PROTO]", action="append",
-                   help="ALPN protocols to accept, in order of preference (repeatable or "
-                        "comma separated; --http defaults to http/1.1)")
+    p.add_argument(
+        "--name",
+        metavar="NAME",
+        help="host name or IP for the fresh certificate (default: --host)",
+    )
+    p.add_argument(
+        "--alpn",
+        metavar="PROTO[,PROTO]",
+        action="append",
+        help="ALPN protocols to accept, in order of preference (repeatable or "
+        "comma separated; --http defaults to http/1.1)",
+    )
     p.add_argument("--http", metavar="DIR", help="serve the files in DIR over HTTPS")
     p.add_argument("--once", action="store_true", help="serve one connection, then exit")
-    p.add_argument("--timeout", type=_positive, default=60.0, metavar="SECONDS",
-                   help="per-connection idle timeout (default 60)")
+    p.add_argument(
+        "--timeout",
+        type=_positive,
+        default=60.0,
+        metavar="SECONDS",
+        help="per-connection idle timeout (default 60)",
+    )
     p.set_defaults(func=serve)
     return parser
 
@@ -699,6 +810,7 @@ def main(argv=None):
     if argv[:1] == ["run"]:
         # The program's own arguments are not ours to parse.
         from pyssl import _run
+
         return _run.main(argv[1:], prog="python -m pyssl run")
     args = _parser().parse_args(argv)
     try:

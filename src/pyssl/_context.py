@@ -5,7 +5,12 @@ import warnings
 
 from . import _ssl
 from ._enums import (
-    Options, Purpose, TLSVersion, VerifyFlags, VerifyMode, _ASN1Object,
+    Options,
+    Purpose,
+    TLSVersion,
+    VerifyFlags,
+    VerifyMode,
+    _ASN1Object,
     _SSLMethod,
 )
 from ._ssl import SSLError, _SSLContext
@@ -53,8 +58,8 @@ def _message_callback_shim(callback):
             msg_type = _as_enum(_TLSAlertType, msg_type)
         else:
             msg_type = _as_enum(_TLSMessageType, msg_type)
-        return callback(conn, direction, version, content_type, msg_type,
-                        data)
+        return callback(conn, direction, version, content_type, msg_type, data)
+
     shim.user_function = callback
     return shim
 
@@ -78,7 +83,9 @@ class SSLContext(_SSLContext):
         if protocol is None:
             warnings.warn(
                 "ssl.SSLContext() without protocol argument is deprecated.",
-                category=DeprecationWarning, stacklevel=2)
+                category=DeprecationWarning,
+                stacklevel=2,
+            )
             protocol = _ssl.PROTOCOL_TLS
         return _SSLContext.__new__(cls, protocol)
 
@@ -93,24 +100,37 @@ class SSLContext(_SSLContext):
             return hostname.encode("idna").decode("ascii")
         return hostname.decode("ascii")
 
-    def wrap_socket(self, sock, server_side=False,
-                    do_handshake_on_connect=True, suppress_ragged_eofs=True,
-                    server_hostname=None, session=None):
+    def wrap_socket(
+        self,
+        sock,
+        server_side=False,
+        do_handshake_on_connect=True,
+        suppress_ragged_eofs=True,
+        server_hostname=None,
+        session=None,
+    ):
         """Wrap a connected or unconnected stream socket in TLS and return
         an SSLSocket; sock is detached and must not be used afterwards."""
         return self.sslsocket_class._create(
-            sock=sock, server_side=server_side,
+            sock=sock,
+            server_side=server_side,
             do_handshake_on_connect=do_handshake_on_connect,
             suppress_ragged_eofs=suppress_ragged_eofs,
-            server_hostname=server_hostname, context=self, session=session)
+            server_hostname=server_hostname,
+            context=self,
+            session=session,
+        )
 
-    def wrap_bio(self, incoming, outgoing, server_side=False,
-                 server_hostname=None, session=None):
+    def wrap_bio(self, incoming, outgoing, server_side=False, server_hostname=None, session=None):
         """Return an SSLObject doing TLS over two MemoryBIO buffers."""
         return self.sslobject_class._create(
-            incoming, outgoing, server_side=server_side,
+            incoming,
+            outgoing,
+            server_side=server_side,
             server_hostname=self._encode_hostname(server_hostname),
-            session=session, context=self)
+            session=session,
+            context=self,
+        )
 
     def set_npn_protocols(self, npn_protocols):
         """Deprecated: NPN was replaced by ALPN (set_alpn_protocols)."""
@@ -136,8 +156,7 @@ class SSLContext(_SSLContext):
             raise TypeError("not a callable object")
 
         def sni_shim(sslobj, servername, sslctx):
-            return server_name_callback(
-                sslobj, self._encode_hostname(servername), sslctx)
+            return server_name_callback(sslobj, self._encode_hostname(servername), sslctx)
 
         self.sni_callback = sni_shim
 
@@ -156,8 +175,7 @@ class SSLContext(_SSLContext):
             try:
                 self.load_verify_locations(cadata=cert)
             except SSLError as exc:
-                warnings.warn("Bad certificate in Windows certificate "
-                              "store: %s" % exc)
+                warnings.warn("Bad certificate in Windows certificate store: %s" % exc)
 
     def load_default_certs(self, purpose=Purpose.SERVER_AUTH):
         """Load the system's trusted CA certificates for purpose."""
@@ -243,5 +261,6 @@ class SSLContext(_SSLContext):
     @verify_mode.setter
     def verify_mode(self, value):
         _core_property("verify_mode").__set__(self, value)
+
 
 SSLContext.__module__ = "pyssl"

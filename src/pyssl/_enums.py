@@ -12,8 +12,15 @@ from enum import Enum, IntEnum, IntFlag
 from . import _ssl
 
 __all__ = [
-    "_SSLMethod", "Options", "AlertDescription", "SSLErrorNumber",
-    "VerifyFlags", "VerifyMode", "TLSVersion", "_ASN1Object", "Purpose",
+    "_SSLMethod",
+    "Options",
+    "AlertDescription",
+    "SSLErrorNumber",
+    "VerifyFlags",
+    "VerifyMode",
+    "TLSVersion",
+    "_ASN1Object",
+    "Purpose",
     "exported_members",
 ]
 
@@ -35,18 +42,15 @@ def _from_core(kind, class_name, prefix, skip=()):
     the class and its members globals of the package.
     """
     return kind._convert_(
-        class_name, _MODULE,
-        lambda name: name.startswith(prefix) and name not in skip,
-        source=_ssl)
+        class_name, _MODULE, lambda name: name.startswith(prefix) and name not in skip, source=_ssl
+    )
 
 
-_SSLMethod = _from_core(IntEnum, "_SSLMethod", "PROTOCOL_",
-                        skip=("PROTOCOL_SSLv23",))
+_SSLMethod = _from_core(IntEnum, "_SSLMethod", "PROTOCOL_", skip=("PROTOCOL_SSLv23",))
 # The old spelling of PROTOCOL_TLS: an alias on the class, not a member.
 _SSLMethod.PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_TLS
 Options = _from_core(IntFlag, "Options", "OP_")
-AlertDescription = _from_core(IntEnum, "AlertDescription",
-                              "ALERT_DESCRIPTION_")
+AlertDescription = _from_core(IntEnum, "AlertDescription", "ALERT_DESCRIPTION_")
 SSLErrorNumber = _from_core(IntEnum, "SSLErrorNumber", "SSL_ERROR_")
 VerifyFlags = _from_core(IntFlag, "VerifyFlags", "VERIFY_")
 VerifyMode = _from_core(IntEnum, "VerifyMode", "CERT_")
@@ -55,8 +59,7 @@ VerifyMode = _from_core(IntEnum, "VerifyMode", "CERT_")
 def exported_members():
     """The enum members that the ssl module publishes as module globals."""
     names = {}
-    for cls in (_SSLMethod, Options, AlertDescription, SSLErrorNumber,
-                VerifyFlags, VerifyMode):
+    for cls in (_SSLMethod, Options, AlertDescription, SSLErrorNumber, VerifyFlags, VerifyMode):
         names.update(cls.__members__)
     names["PROTOCOL_SSLv23"] = _SSLMethod.PROTOCOL_TLS
     return names
@@ -64,6 +67,7 @@ def exported_members():
 
 class TLSVersion(IntEnum):
     """TLS protocol versions, for minimum_version and maximum_version."""
+
     MINIMUM_SUPPORTED = _ssl.PROTO_MINIMUM_SUPPORTED
     SSLv3 = _ssl.PROTO_SSLv3
     TLSv1 = _ssl.PROTO_TLSv1
@@ -78,6 +82,7 @@ TLSVersion.__module__ = _MODULE
 
 class _ASN1Object(namedtuple("_ASN1Object", "nid shortname longname oid")):
     """An ASN.1 object identifier, looked up in OpenSSL's object table."""
+
     __slots__ = ()
 
     def __new__(cls, oid):
@@ -99,6 +104,7 @@ _ASN1Object.__module__ = _MODULE
 
 class Purpose(_ASN1Object, Enum):
     """What a context is for, as an X.509 extended key usage."""
+
     SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
     CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
 

@@ -27,4 +27,6 @@ __all__ = [
 
 # Name -> member for every OP_*, CERT_*, PROTOCOL_*, VERIFY_*, SSL_ERROR_*
 # and ALERT_DESCRIPTION_* constant the package publishes as a global.
-def exported_members() -> dict[str, _SSLMethod | Options | AlertDescription | SSLErrorNumber | VerifyFlags | VerifyMode]: ...
+def exported_members() -> dict[
+    str, _SSLMethod | Options | AlertDescription | SSLErrorNumber | VerifyFlags | VerifyMode
+]: ...

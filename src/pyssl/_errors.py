@@ -13,13 +13,20 @@ which finds the class in ``pyssl._ssl`` by name.  The instance's ``args``
 (errno and strerror) and its ``__dict__`` (library, reason, verify_code,
 verify_message) travel as OSError's own ``__reduce__`` gives them.
 """
+
 import copyreg
 
 from . import _ssl
 
-NAMES = ("SSLError", "SSLCertVerificationError", "SSLZeroReturnError",
-         "SSLWantReadError", "SSLWantWriteError", "SSLSyscallError",
-         "SSLEOFError")
+NAMES = (
+    "SSLError",
+    "SSLCertVerificationError",
+    "SSLZeroReturnError",
+    "SSLWantReadError",
+    "SSLWantWriteError",
+    "SSLSyscallError",
+    "SSLEOFError",
+)
 
 
 def _rebuild(name, args, state=None):

@@ -22,14 +22,11 @@ def _wildcard_error(pattern):
         return "too many wildcards in certificate DNS name: %r." % pattern
     leftmost, dot, rest = pattern.partition(".")
     if "*" in rest:
-        return ("wildcard can only be present in the leftmost label: %r."
-                % pattern)
+        return "wildcard can only be present in the leftmost label: %r." % pattern
     if not dot:
-        return ("sole wildcard without additional labels are not support: "
-                "%r." % pattern)
+        return "sole wildcard without additional labels are not support: %r." % pattern
     if leftmost != "*":
-        return ("partial wildcards in leftmost label are not supported: %r."
-                % pattern)
+        return "partial wildcards in leftmost label are not supported: %r." % pattern
     return None
 
 
@@ -55,8 +52,7 @@ def _inet_paton(ipname):
     try:
         return ipaddress.ip_address(ipname).packed
     except ValueError:
-        raise ValueError("%r is neither an IPv4 nor an IPv6 address."
-                         % (ipname,)) from None
+        raise ValueError("%r is neither an IPv4 nor an IPv6 address." % (ipname,)) from None
 
 
 def _parse_ip(text):
@@ -81,8 +77,7 @@ def _candidate_names(cert, hostname, host_ip):
             yield host_ip is None and _dnsname_match(value, hostname), value
         elif kind == "IP Address":
             has_san_names = True
-            yield host_ip is not None and _ipaddress_match(value, host_ip), \
-                value
+            yield host_ip is not None and _ipaddress_match(value, host_ip), value
     if has_san_names:
         return
     for rdn in cert.get("subject", ()):
@@ -93,22 +88,23 @@ def _candidate_names(cert, hostname, host_ip):
 
 def _mismatch(hostname, names):
     if len(names) > 1:
-        return CertificateError("hostname %r doesn't match either of %s"
-                                % (hostname, ", ".join(map(repr, names))))
+        return CertificateError(
+            "hostname %r doesn't match either of %s" % (hostname, ", ".join(map(repr, names)))
+        )
     if names:
-        return CertificateError("hostname %r doesn't match %r"
-                                % (hostname, names[0]))
-    return CertificateError("no appropriate commonName or subjectAltName "
-                            "fields were found")
+        return CertificateError("hostname %r doesn't match %r" % (hostname, names[0]))
+    return CertificateError("no appropriate commonName or subjectAltName fields were found")
 
 
 def match(cert, hostname):
     """Check that cert (a dict from SSLSocket.getpeercert()) is valid for
     hostname; raise CertificateError if not, return None if it is."""
     if not cert:
-        raise ValueError("empty or no certificate, match_hostname needs a "
-                         "SSL socket or SSL context with either "
-                         "CERT_OPTIONAL or CERT_REQUIRED")
+        raise ValueError(
+            "empty or no certificate, match_hostname needs a "
+            "SSL socket or SSL context with either "
+            "CERT_OPTIONAL or CERT_REQUIRED"
+        )
     host_ip = _parse_ip(hostname)
     names = []
     for matched, name in _candidate_names(cert, hostname, host_ip):

@@ -38,6 +38,7 @@ What cannot be switched, and stays on the stdlib's ssl:
   are not switched back by extract (they cannot be told apart from code
   that asked for pyssl by name).
 """
+
 import sys
 import threading
 from types import BuiltinFunctionType, FunctionType, ModuleType
@@ -46,7 +47,7 @@ __all__ = ["inject_into_stdlib", "extract_from_stdlib", "is_injected"]
 
 _ABSENT = object()
 _lock = threading.RLock()
-_state = None           # an _Injection while injected
+_state = None  # an _Injection while injected
 _STDLIB_MODULE_NAMES = ("ssl", "_ssl")
 
 
@@ -54,8 +55,8 @@ class _Injection(object):
     """What inject changed: enough for extract to undo it exactly."""
 
     def __init__(self, saved_modules):
-        self.saved_modules = saved_modules      # name -> old sys.modules entry
-        self.changes = []                       # (owner, name, old, new)
+        self.saved_modules = saved_modules  # name -> old sys.modules entry
+        self.changes = []  # (owner, name, old, new)
 
 
 def is_injected():
@@ -82,13 +83,14 @@ def _owned_by_stdlib_ssl(obj):
 
 def _is_enum_member(obj):
     import enum
-    return isinstance(obj, enum.Enum) and \
-        type(obj).__module__ in _STDLIB_MODULE_NAMES
+
+    return isinstance(obj, enum.Enum) and type(obj).__module__ in _STDLIB_MODULE_NAMES
 
 
 def _counterparts(old_ssl, old_core, new_ssl):
     """Map id(stdlib object) -> (stdlib object, pyssl object)."""
     import enum
+
     new_core = new_ssl._ssl
     mapping = {}
 
@@ -102,8 +104,7 @@ def _counterparts(old_ssl, old_core, new_ssl):
         add(old_core, new_core)
     # _ssl's names first: where ssl re-exports them, ssl's pass wins with
     # the same object anyway.
-    for old_mod, homes in ((old_core, (new_core, new_ssl)),
-                           (old_ssl, (new_ssl, new_core))):
+    for old_mod, homes in ((old_core, (new_core, new_ssl)), (old_ssl, (new_ssl, new_core))):
         if old_mod is None or old_mod is new_ssl or old_mod is new_core:
             continue
         for name, old in list(vars(old_mod).items()):
@@ -117,8 +118,7 @@ def _counterparts(old_ssl, old_core, new_ssl):
             if new is _ABSENT:
                 continue
             add(old, new)
-            if isinstance(old, type) and issubclass(old, enum.Enum) \
-                    and isinstance(new, type):
+            if isinstance(old, type) and issubclass(old, enum.Enum) and isinstance(new, type):
                 for member_name, member in old.__members__.items():
                     new_member = getattr(new, member_name, _ABSENT)
                     if new_member is not _ABSENT:
@@ -160,15 +160,14 @@ def _rebind(mapping, record, skip):
             continue
         try:
             namespace = mod.__dict__
-        except Exception:       # an odd object posing as a module
+        except Exception:  # an odd object posing as a module
             continue
         for name, value in list(namespace.items()):
             new = _switched(value, mapping)
             if new is not _ABSENT:
                 namespace[name] = new
                 record.append((namespace, name, value, new))
-            elif isinstance(value, type) and \
-                    getattr(value, "__module__", None) == modname:
+            elif isinstance(value, type) and getattr(value, "__module__", None) == modname:
                 _rebind_class(value, mapping, record)
 
 
@@ -185,7 +184,7 @@ def _rebind_class(cls, mapping, record):
             continue
         try:
             setattr(cls, name, new)
-        except (TypeError, AttributeError):     # a C type: leave it
+        except (TypeError, AttributeError):  # a C type: leave it
             continue
         record.append((cls, name, value, new))
 
@@ -195,16 +194,13 @@ def _rebind_class(cls, mapping, record):
 # pyssl. (module, global name, rebuild(module) -> new value)
 def _requests_preloaded(mod):
     ctx = mod.create_urllib3_context()
-    ctx.load_verify_locations(
-        mod.extract_zipped_paths(mod.DEFAULT_CA_BUNDLE_PATH))
+    ctx.load_verify_locations(mod.extract_zipped_paths(mod.DEFAULT_CA_BUNDLE_PATH))
     return ctx
 
 
 _IMPORT_TIME_CONTEXTS = (
-    ("aiohttp.connector", "_SSL_CONTEXT_VERIFIED",
-     lambda mod: mod._make_ssl_context(True)),
-    ("aiohttp.connector", "_SSL_CONTEXT_UNVERIFIED",
-     lambda mod: mod._make_ssl_context(False)),
+    ("aiohttp.connector", "_SSL_CONTEXT_VERIFIED", lambda mod: mod._make_ssl_context(True)),
+    ("aiohttp.connector", "_SSL_CONTEXT_UNVERIFIED", lambda mod: mod._make_ssl_context(False)),
     ("requests.adapters", "_preloaded_ssl_context", _requests_preloaded),
 )
 
@@ -221,7 +217,7 @@ def _rebuild_import_time_contexts(old_ssl, record):
         old = namespace[name]
         try:
             new = rebuild(mod)
-        except Exception:       # keep the library's stdlib context
+        except Exception:  # keep the library's stdlib context
             continue
         namespace[name] = new
         record.append((namespace, name, old, new))
@@ -240,8 +236,7 @@ def inject_into_stdlib():
             return
         new_ssl = _pyssl()
         new_core = new_ssl._ssl
-        saved = {name: sys.modules.get(name, _ABSENT)
-                 for name in _STDLIB_MODULE_NAMES}
+        saved = {name: sys.modules.get(name, _ABSENT) for name in _STDLIB_MODULE_NAMES}
         old_ssl = saved["ssl"] if saved["ssl"] is not _ABSENT else None
         old_core = saved["_ssl"] if saved["_ssl"] is not _ABSENT else None
         if old_ssl is new_ssl:
@@ -280,7 +275,7 @@ def extract_from_stdlib():
         current = {"ssl": new_ssl, "_ssl": new_ssl._ssl}
         for name, old in state.saved_modules.items():
             if sys.modules.get(name) is not current[name]:
-                continue        # someone put another module there since
+                continue  # someone put another module there since
             if old is _ABSENT:
                 del sys.modules[name]
             else:

@@ -16,6 +16,7 @@ _MODULE = __name__.rpartition(".")[0]
 class _TLSContentType(IntEnum):
     """Record-layer content types (RFC 8446, appendix B.1), plus the two
     pseudo types OpenSSL reports to message callbacks."""
+
     CHANGE_CIPHER_SPEC = 20
     ALERT = 21
     HANDSHAKE = 22
@@ -26,6 +27,7 @@ class _TLSContentType(IntEnum):
 
 class _TLSAlertType(IntEnum):
     """Alert descriptions carried in ALERT records (RFC 8446, B.2)."""
+
     CLOSE_NOTIFY = 0
     UNEXPECTED_MESSAGE = 10
     BAD_RECORD_MAC = 20
@@ -64,6 +66,7 @@ class _TLSAlertType(IntEnum):
 
 class _TLSMessageType(IntEnum):
     """Handshake message types (RFC 8446, B.3) and a few older ones."""
+
     HELLO_REQUEST = 0
     CLIENT_HELLO = 1
     SERVER_HELLO = 2

@@ -7,12 +7,15 @@ script's directory first on ``sys.path``, so its ``import ssl`` (and that of
 asyncio, urllib, requests, ...) gives pyssl. ``-m module [args]`` runs a
 module the same way, as ``python -m module`` would.
 """
+
 import os
 import sys
 
-USAGE = ("usage: {prog} script.py [args ...]\n"
-         "       {prog} -m module [args ...]\n"
-         "Run a Python program with pyssl as its ssl module.\n")
+USAGE = (
+    "usage: {prog} script.py [args ...]\n"
+    "       {prog} -m module [args ...]\n"
+    "Run a Python program with pyssl as its ssl module.\n"
+)
 
 
 class _CannotRun(Exception):
@@ -26,6 +29,7 @@ def _check_module(module):
     there but fails to import something (that one keeps its traceback).
     """
     import runpy
+
     lookup = getattr(runpy, "_get_module_details", None)  # private, 3.4 on
     if lookup is not None:
         lookup(module, _CannotRun)
@@ -51,8 +55,7 @@ def main(argv=None, prog="python -m pyssl.run"):
             return 2
         return _run_module(args[1:], name)
     if not os.path.exists(args[0]):
-        sys.stderr.write("%s: can't open file %r: No such file or directory\n"
-                         % (name, args[0]))
+        sys.stderr.write("%s: can't open file %r: No such file or directory\n" % (name, args[0]))
         return 2
     return _run_script(args)
 
@@ -63,6 +66,7 @@ def _run_module(args, name):
     module's file."""
     import runpy
     from pyssl import inject_into_stdlib
+
     inject_into_stdlib()
     try:
         _check_module(args[0])
@@ -78,6 +82,7 @@ def _run_script(args):
     """As `python script.py [args]`: the script's directory leads sys.path."""
     import runpy
     from pyssl import inject_into_stdlib
+
     inject_into_stdlib()
     sys.argv = args[:]
     script_dir = os.path.dirname(os.path.abspath(args[0]))

@@ -10,9 +10,7 @@ from typing_extensions import Buffer, Self, TypeAlias
 
 _ReadableBuffer: TypeAlias = Buffer
 _StrOrBytesPath: TypeAlias = str | bytes | PathLike[str] | PathLike[bytes]
-_PasswordType: TypeAlias = (
-    Callable[[], str | bytes | bytearray] | str | bytes | bytearray
-)
+_PasswordType: TypeAlias = Callable[[], str | bytes | bytearray] | str | bytes | bytearray
 
 # A decoded certificate: getpeercert(), get_info(), _test_decode_cert().
 _PeerCertRetDictType: TypeAlias = dict[

@@ -34,15 +34,15 @@ def _call_core(sslobj, name):
     """Call a no-argument core method, failing loudly if the core is too old
     to have it."""
     if not _core_has(name):
-        raise NotImplementedError(
-            "%s() is not supported by this build of pyssl" % name)
+        raise NotImplementedError("%s() is not supported by this build of pyssl" % name)
     return getattr(sslobj, name)()
 
 
 def _no_public_constructor(self, *args, **kwargs):
     raise TypeError(
         "%s does not have a public constructor. Instances are returned by "
-        "SSLContext.%s()." % (type(self).__name__, self._factory))
+        "SSLContext.%s()." % (type(self).__name__, self._factory)
+    )
 
 
 def _check_tls_params(server_side, server_hostname, context, session):
@@ -50,11 +50,9 @@ def _check_tls_params(server_side, server_hostname, context, session):
     wrap_bio too): client-only arguments on a server, and a context that
     checks host names given none to check."""
     if server_side and server_hostname:
-        raise ValueError("server_hostname can only be specified "
-                         "in client mode")
+        raise ValueError("server_hostname can only be specified in client mode")
     if server_side and session is not None:
-        raise ValueError("session can only be specified in "
-                         "client mode")
+        raise ValueError("session can only be specified in client mode")
     if context.check_hostname and not server_hostname:
         raise ValueError("check_hostname requires server_hostname")
 
@@ -72,13 +70,25 @@ class SSLObject:
     __init__ = _no_public_constructor
 
     @classmethod
-    def _create(cls, incoming, outgoing, server_side=False,
-                server_hostname=None, session=None, context=None):
+    def _create(
+        cls,
+        incoming,
+        outgoing,
+        server_side=False,
+        server_hostname=None,
+        session=None,
+        context=None,
+    ):
         _check_tls_params(server_side, server_hostname, context, session)
         self = cls.__new__(cls)
         self._sslobj = context._wrap_bio(
-            incoming, outgoing, server_side=server_side,
-            server_hostname=server_hostname, owner=self, session=session)
+            incoming,
+            outgoing,
+            server_side=server_side,
+            server_hostname=server_hostname,
+            owner=self,
+            session=session,
+        )
         return self
 
     def __reduce__(self):
@@ -140,15 +150,13 @@ class SSLObject:
         """The peer's chain as built by verification, leaf first, as a list
         of DER bytes (the peer's chain as sent when not verifying)."""
         if not _core_has("get_verified_chain"):
-            raise NotImplementedError("get_verified_chain() needs a newer "
-                                      "pyssl core")
+            raise NotImplementedError("get_verified_chain() needs a newer pyssl core")
         return _der_chain(self._sslobj.get_verified_chain())
 
     def get_unverified_chain(self):
         """The chain the peer sent, leaf first, as a list of DER bytes."""
         if not _core_has("get_unverified_chain"):
-            raise NotImplementedError("get_unverified_chain() needs a newer "
-                                      "pyssl core")
+            raise NotImplementedError("get_unverified_chain() needs a newer pyssl core")
         return _der_chain(self._sslobj.get_unverified_chain())
 
     def selected_npn_protocol(self):
@@ -265,21 +273,32 @@ class SSLSocket(socket):
     __init__ = _no_public_constructor
 
     @classmethod
-    def _create(cls, sock, server_side=False, do_handshake_on_connect=True,
-                suppress_ragged_eofs=True, server_hostname=None,
-                context=None, session=None):
-        cls._check_wrap_args(sock, server_side, server_hostname, context,
-                             session)
+    def _create(
+        cls,
+        sock,
+        server_side=False,
+        do_handshake_on_connect=True,
+        suppress_ragged_eofs=True,
+        server_hostname=None,
+        context=None,
+        session=None,
+    ):
+        cls._check_wrap_args(sock, server_side, server_hostname, context, session)
         timeout = sock.gettimeout()
-        kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
-                      fileno=sock.fileno())
+        kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto, fileno=sock.fileno())
         self = cls.__new__(cls, **kwargs)
         socket.__init__(self, **kwargs)
         # The descriptor now belongs to the new object alone.
         sock.detach()
         try:
-            self._setup(context, session, server_side, server_hostname,
-                        do_handshake_on_connect, suppress_ragged_eofs)
+            self._setup(
+                context,
+                session,
+                server_side,
+                server_hostname,
+                do_handshake_on_connect,
+                suppress_ragged_eofs,
+            )
             connected = self._probe_connected()
             self.settimeout(timeout)
             self._connected = connected
@@ -294,14 +313,20 @@ class SSLSocket(socket):
         return self
 
     @staticmethod
-    def _check_wrap_args(sock, server_side, server_hostname, context,
-                         session):
+    def _check_wrap_args(sock, server_side, server_hostname, context, session):
         if sock.getsockopt(SOL_SOCKET, SO_TYPE) != SOCK_STREAM:
             raise NotImplementedError("only stream sockets are supported")
         _check_tls_params(server_side, server_hostname, context, session)
 
-    def _setup(self, context, session, server_side, server_hostname,
-               do_handshake_on_connect, suppress_ragged_eofs):
+    def _setup(
+        self,
+        context,
+        session,
+        server_side,
+        server_hostname,
+        do_handshake_on_connect,
+        suppress_ragged_eofs,
+    ):
         self._context = context
         self._session = session
         self._closed = False
@@ -341,12 +366,13 @@ class SSLSocket(socket):
 
     def _start_tls(self):
         self._sslobj = self._context._wrap_socket(
-            self, self.server_side, self.server_hostname, owner=self,
-            session=self._session)
+            self, self.server_side, self.server_hostname, owner=self, session=self._session
+        )
         if self.do_handshake_on_connect:
             if self.gettimeout() == 0.0:
-                raise ValueError("do_handshake_on_connect should not be "
-                                 "specified for non-blocking sockets")
+                raise ValueError(
+                    "do_handshake_on_connect should not be specified for non-blocking sockets"
+                )
             self.do_handshake()
 
     def __reduce__(self):
@@ -383,8 +409,7 @@ class SSLSocket(socket):
         return None
 
     def dup(self):
-        raise NotImplementedError("Can't dup() %s instances"
-                                  % type(self).__name__)
+        raise NotImplementedError("Can't dup() %s instances" % type(self).__name__)
 
     def _checkClosed(self, msg=None):
         # Kept for subclasses that want to refuse use after close; the
@@ -405,8 +430,9 @@ class SSLSocket(socket):
 
     def _refuse_flags(self, flags, method):
         if flags != 0:
-            raise ValueError("non-zero flags not allowed in calls to %s() "
-                             "on %s" % (method, self.__class__))
+            raise ValueError(
+                "non-zero flags not allowed in calls to %s() on %s" % (method, self.__class__)
+            )
 
     def read(self, len=1024, buffer=None):
         """Read up to len decrypted bytes (into buffer if given, returning
@@ -454,8 +480,7 @@ class SSLSocket(socket):
     def selected_npn_protocol(self):
         self._checkClosed()
         warnings.warn(_NPN_DEPRECATED, DeprecationWarning, stacklevel=2)
-        if (self._sslobj is not None and _ssl.HAS_NPN
-                and _core_has("selected_npn_protocol")):
+        if self._sslobj is not None and _ssl.HAS_NPN and _core_has("selected_npn_protocol"):
             return self._sslobj.selected_npn_protocol()
         return None
 
@@ -469,8 +494,7 @@ class SSLSocket(socket):
     def _query_later(self, name):
         """_query() for a call that older cores may lack."""
         if not _core_has(name):
-            raise NotImplementedError(
-                "%s() is not supported by this build of pyssl" % name)
+            raise NotImplementedError("%s() is not supported by this build of pyssl" % name)
         return self._query(name)
 
     @_same_doc
@@ -519,16 +543,14 @@ class SSLSocket(socket):
     def sendto(self, data, flags_or_addr, addr=None):
         self._checkClosed()
         if self._sslobj is not None:
-            raise ValueError("sendto not allowed on instances of %s"
-                             % self.__class__)
+            raise ValueError("sendto not allowed on instances of %s" % self.__class__)
         if addr is None:
             return super().sendto(data, flags_or_addr)
         return super().sendto(data, flags_or_addr, addr)
 
     def sendmsg(self, *args, **kwargs):
         # Refused outright so that data never leaves unencrypted.
-        raise NotImplementedError("sendmsg not allowed on instances of %s"
-                                  % self.__class__)
+        raise NotImplementedError("sendmsg not allowed on instances of %s" % self.__class__)
 
     def sendall(self, data, flags=0):
         self._checkClosed()
@@ -580,8 +602,7 @@ class SSLSocket(socket):
             raise ValueError("non-blocking sockets are not supported")
         total = 0
         try:
-            total = self._ssl_sendfile_loop(fileno, offset,
-                                            count or size, timeout)
+            total = self._ssl_sendfile_loop(fileno, offset, count or size, timeout)
         finally:
             if total > 0 and hasattr(file, "seek"):
                 file.seek(offset + total)
@@ -594,8 +615,7 @@ class SSLSocket(socket):
         total = 0
         while total < wanted:
             try:
-                sent = self._sslobj.sendfile(
-                    fileno, offset + total, min(chunk, wanted - total))
+                sent = self._sslobj.sendfile(fileno, offset + total, min(chunk, wanted - total))
             except (BlockingIOError, _ssl.SSLWantWriteError):
                 _wait_writable(self, timeout)
                 continue
@@ -640,24 +660,20 @@ class SSLSocket(socket):
     def recvfrom(self, buflen=1024, flags=0):
         self._checkClosed()
         if self._sslobj is not None:
-            raise ValueError("recvfrom not allowed on instances of %s"
-                             % self.__class__)
+            raise ValueError("recvfrom not allowed on instances of %s" % self.__class__)
         return super().recvfrom(buflen, flags)
 
     def recvfrom_into(self, buffer, nbytes=None, flags=0):
         self._checkClosed()
         if self._sslobj is not None:
-            raise ValueError("recvfrom_into not allowed on instances of %s"
-                             % self.__class__)
+            raise ValueError("recvfrom_into not allowed on instances of %s" % self.__class__)
         return super().recvfrom_into(buffer, nbytes, flags)
 
     def recvmsg(self, *args, **kwargs):
-        raise NotImplementedError("recvmsg not allowed on instances of %s"
-                                  % self.__class__)
+        raise NotImplementedError("recvmsg not allowed on instances of %s" % self.__class__)
 
     def recvmsg_into(self, *args, **kwargs):
-        raise NotImplementedError("recvmsg_into not allowed on instances "
-                                  "of %s" % self.__class__)
+        raise NotImplementedError("recvmsg_into not allowed on instances of %s" % self.__class__)
 
     @_same_doc
     def pending(self):
@@ -704,11 +720,10 @@ class SSLSocket(socket):
         if self.server_side:
             raise ValueError("can't connect in server-side mode")
         if self._connected or self._sslobj is not None:
-            raise ValueError("attempt to connect already-connected "
-                             "SSLSocket!")
+            raise ValueError("attempt to connect already-connected SSLSocket!")
         self._sslobj = self.context._wrap_socket(
-            self, False, self.server_hostname, owner=self,
-            session=self._session)
+            self, False, self.server_hostname, owner=self, session=self._session
+        )
         try:
             if connect_ex:
                 rc = super().connect_ex(addr)
@@ -738,9 +753,11 @@ class SSLSocket(socket):
         """Accept a connection; return (server-side SSLSocket, address)."""
         conn, addr = super().accept()
         conn = self.context.wrap_socket(
-            conn, do_handshake_on_connect=self.do_handshake_on_connect,
+            conn,
+            do_handshake_on_connect=self.do_handshake_on_connect,
             suppress_ragged_eofs=self.suppress_ragged_eofs,
-            server_side=True)
+            server_side=True,
+        )
         return conn, addr
 
     @_same_doc
@@ -748,8 +765,7 @@ class SSLSocket(socket):
         if self._sslobj is not None:
             return self._sslobj.get_channel_binding(cb_type)
         if cb_type not in CHANNEL_BINDING_TYPES:
-            raise ValueError("{0} channel binding type not implemented"
-                             .format(cb_type))
+            raise ValueError("{0} channel binding type not implemented".format(cb_type))
         return None
 
     @_same_doc

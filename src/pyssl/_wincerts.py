@@ -60,8 +60,11 @@ def _load_crypt32():
     lib.CertEnumCRLsInStore.argtypes = [ctypes.c_void_p, _PCRL]
     lib.CertEnumCRLsInStore.restype = _PCRL
     lib.CertGetEnhancedKeyUsage.argtypes = [
-        _PCERT, wintypes.DWORD, ctypes.c_void_p,
-        ctypes.POINTER(wintypes.DWORD)]
+        _PCERT,
+        wintypes.DWORD,
+        ctypes.c_void_p,
+        ctypes.POINTER(wintypes.DWORD),
+    ]
     lib.CertGetEnhancedKeyUsage.restype = wintypes.BOOL
     lib.CertFreeCertificateContext.argtypes = [_PCERT]
     lib.CertFreeCertificateContext.restype = wintypes.BOOL
@@ -124,8 +127,7 @@ def _trust(cert):
 
 def _open_store(store_name):
     if not isinstance(store_name, str):
-        raise TypeError("store_name must be str, not %s"
-                        % type(store_name).__name__)
+        raise TypeError("store_name must be str, not %s" % type(store_name).__name__)
     store = _lib().CertOpenSystemStoreW(None, store_name)
     if not store:
         raise _last_error()
@@ -169,13 +171,13 @@ def enum_certificates(store_name):
     """Return the certificates of a Windows system store ("CA", "ROOT",
     "MY", ...) as a list of (der_bytes, encoding, trust) tuples."""
     lib = _lib()
-    return _walk(store_name, lib.CertEnumCertificatesInStore,
-                 lib.CertFreeCertificateContext, _describe_cert)
+    return _walk(
+        store_name, lib.CertEnumCertificatesInStore, lib.CertFreeCertificateContext, _describe_cert
+    )
 
 
 def enum_crls(store_name):
     """Return the CRLs of a Windows system store as a list of
     (der_bytes, encoding) tuples."""
     lib = _lib()
-    return _walk(store_name, lib.CertEnumCRLsInStore, lib.CertFreeCRLContext,
-                 _describe_crl)
+    return _walk(store_name, lib.CertEnumCRLsInStore, lib.CertFreeCRLContext, _describe_crl)

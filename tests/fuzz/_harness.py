@@ -18,6 +18,7 @@ that ends with `_harness.main(fuzz, "NAME")`. It runs
 Any ssl.SSLError, ValueError, OSError or TypeError is an expected outcome;
 any other exception, a crash or a sanitizer report is a finding.
 """
+
 import hashlib
 import os
 import random
@@ -77,7 +78,7 @@ def _seeds(name):
     return seeds or [b""]
 
 
-INTERESTING = (0x00, 0x01, 0x7f, 0x80, 0xff, 0x16, 0x17, 0x30, 0x03)
+INTERESTING = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x16, 0x17, 0x30, 0x03)
 
 
 def mutate(data, seeds, rnd):
@@ -95,7 +96,7 @@ def mutate(data, seeds, rnd):
         elif op == 3:
             other = rnd.choice(seeds)
             start = rnd.randrange(len(other) + 1)
-            b[pos:] = other[start:start + rnd.randrange(1, 512)]
+            b[pos:] = other[start : start + rnd.randrange(1, 512)]
         elif op == 4:
             b[pos:pos] = os.urandom(rnd.randrange(1, 16))
         elif b:
@@ -133,7 +134,7 @@ def _mutation_loop(fuzz, name, argv):
     if "--seconds" in argv:
         seconds = float(argv[argv.index("--seconds") + 1])
     replay = [a for a in argv if os.path.isfile(a)]
-    for path in replay:             # reproduce saved inputs, as libFuzzer does
+    for path in replay:  # reproduce saved inputs, as libFuzzer does
         with open(path, "rb") as f:
             _one(fuzz, f.read())
         print("%s: %s ran without a finding" % (name, path))
@@ -146,8 +147,11 @@ def _mutation_loop(fuzz, name, argv):
     start = time.monotonic()
     execs = 0
     while time.monotonic() - start < seconds:
-        data = seeds[execs % len(seeds)] if execs < len(seeds) else \
-            mutate(rnd.choice(seeds), seeds, rnd)
+        data = (
+            seeds[execs % len(seeds)]
+            if execs < len(seeds)
+            else mutate(rnd.choice(seeds), seeds, rnd)
+        )
         with open(last, "wb") as f:
             f.write(data)
         try:
@@ -160,8 +164,10 @@ def _mutation_loop(fuzz, name, argv):
             sys.exit(1)
         execs += 1
     took = time.monotonic() - start
-    print("%s: mutation loop, %d execs in %.0f s (%.0f/s), %d seeds, no finding"
-          % (name, execs, took, execs / max(took, 1e-9), len(seeds)))
+    print(
+        "%s: mutation loop, %d execs in %.0f s (%.0f/s), %d seeds, no finding"
+        % (name, execs, took, execs / max(took, 1e-9), len(seeds))
+    )
 
 
 def main(fuzz, name):

@@ -4,6 +4,7 @@ for recording their seeds (make_corpus.py).
 The server holds tests/fuzz/certs/server.pem; the client does not verify
 it (the targets are about parsing what arrives, not about trust).
 """
+
 from _harness import asset, ssl
 
 ALPN = ["h2", "http/1.1"]
@@ -40,9 +41,12 @@ class End:
     def __init__(self, ctx, server_side):
         self.incoming = ssl.MemoryBIO()
         self.outgoing = ssl.MemoryBIO()
-        self.obj = ctx.wrap_bio(self.incoming, self.outgoing,
-                                server_side=server_side,
-                                server_hostname=None if server_side else "localhost")
+        self.obj = ctx.wrap_bio(
+            self.incoming,
+            self.outgoing,
+            server_side=server_side,
+            server_hostname=None if server_side else "localhost",
+        )
 
     def step(self):
         """One do_handshake(); True once it is complete."""
@@ -60,7 +64,7 @@ def pair(server_ctx, client_ctx, flights=None):
     """A client and a server End that completed a handshake. If flights is
     a list, each side's output is appended to it as ("client"|"server", bytes)."""
     client, server = End(client_ctx, False), End(server_ctx, True)
-    for _ in range(10):                 # a handshake takes 2-3 round trips
+    for _ in range(10):  # a handshake takes 2-3 round trips
         c_done = client.step()
         data = client.sent()
         if data:

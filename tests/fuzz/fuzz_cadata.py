@@ -1,6 +1,7 @@
 """load_verify_locations() with fuzzed CA data, then everything that reads
 the store back. The first byte picks the form: bit 0 cadata as str (PEM)
 or bytes (DER), bit 1 a cafile instead."""
+
 import _harness
 from _harness import expect, ssl, tmpfile
 

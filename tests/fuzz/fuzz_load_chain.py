@@ -1,5 +1,6 @@
 """load_cert_chain() from fuzzed files. The first byte picks which file is
 fuzzed and how the key's password is given."""
+
 import _harness
 from _harness import asset, expect, ssl, tmpfile
 
@@ -7,8 +8,13 @@ PASSWORD = "fuzz-pw"
 
 
 def _password(mode):
-    return (None, PASSWORD, PASSWORD.encode(), lambda: PASSWORD,
-            lambda: bytearray(PASSWORD.encode()))[mode % 5]
+    return (
+        None,
+        PASSWORD,
+        PASSWORD.encode(),
+        lambda: PASSWORD,
+        lambda: bytearray(PASSWORD.encode()),
+    )[mode % 5]
 
 
 def fuzz(data):
@@ -18,11 +24,11 @@ def fuzz(data):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     path = tmpfile("chain", body)
     password = _password(mode >> 2)
-    if mode & 3 == 0:           # cert and key in one fuzzed file
+    if mode & 3 == 0:  # cert and key in one fuzzed file
         expect(ctx.load_cert_chain, path, password=password)
-    elif mode & 3 == 1:         # a good certificate, a fuzzed key
+    elif mode & 3 == 1:  # a good certificate, a fuzzed key
         expect(ctx.load_cert_chain, asset("leaf.pem"), path, password=password)
-    else:                       # a fuzzed chain, a good key
+    else:  # a fuzzed chain, a good key
         expect(ctx.load_cert_chain, path, asset("key.pem"), password=password)
 
 

@@ -3,6 +3,7 @@ how they are made: raw fuzzed bytes (0), the server's real records of the
 payload (1), real records followed by raw bytes (2), or real records with
 one byte flipped at a place bytes 1-2 choose (3); bits 2-3 pick the read
 size, bit 4 reads into a buffer, bit 5 ends with unwrap()."""
+
 import _harness
 import _tls
 from _harness import expect, ssl

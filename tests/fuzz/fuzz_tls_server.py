@@ -1,6 +1,7 @@
 """The server side of a handshake fed a fuzzed client flight (the seeds are
 recorded ClientHellos). The server context has ALPN, an SNI callback and a
 message callback, so their C paths see the fuzzed fields."""
+
 import _harness
 import _tls
 from _harness import expect

@@ -6,11 +6,12 @@ Certificates come from trustme; the TLS seeds are recorded from a real
 in-memory handshake between two pyssl SSLObjects. Run it only to change the
 seeds: the targets use what is committed.
 """
+
 import os
 import shutil
 import sys
 
-os.environ["PYSSL_FUZZ_MODE"] = "mutate"      # no atheris needed here
+os.environ["PYSSL_FUZZ_MODE"] = "mutate"  # no atheris needed here
 import trustme  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
@@ -38,8 +39,10 @@ def make_certs():
     leaf = inter.issue_cert("localhost", "127.0.0.1", "fuzz@example.org")
     key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
     encrypted = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(b"fuzz-pw"))
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"fuzz-pw"),
+    )
     chain = b"".join(b.bytes() for b in leaf.cert_chain_pems)
     write(os.path.join(CERTS, "server.pem"), leaf.private_key_pem.bytes() + chain)
     write(os.path.join(CERTS, "leaf.pem"), chain)
@@ -56,15 +59,20 @@ def make_cert_seeds(pems, key, encrypted, chain):
     write(os.path.join(CORPUS, "cadata", "der-bytes"), b"\x00" + b"".join(der(p) for p in pems))
     write(os.path.join(CORPUS, "cadata", "pem-file"), b"\x02" + pems[1])
     # load_chain's first byte: bits 0-1 which file is fuzzed, bits 2+ the password form.
-    seeds = {"combined": (0, key + chain), "key": (1, key),
-             "key-pw-str": (1 << 2 | 1, encrypted), "key-pw-call": (3 << 2 | 1, encrypted),
-             "chain": (2, chain)}
+    seeds = {
+        "combined": (0, key + chain),
+        "key": (1, key),
+        "key-pw-str": (1 << 2 | 1, encrypted),
+        "key-pw-call": (3 << 2 | 1, encrypted),
+        "chain": (2, chain),
+    }
     for name, (mode, body) in seeds.items():
         write(os.path.join(CORPUS, "load_chain", name), bytes([mode]) + body)
 
 
 def make_tls_seeds():
     import _tls
+
     ssl = _harness.ssl
     server = _tls.server_context()
     for tag, maximum in (("13", None), ("12", ssl.TLSVersion.TLSv1_2)):
@@ -76,7 +84,10 @@ def make_tls_seeds():
         write(os.path.join(CORPUS, "tls_client", "flight-" + tag), mode + first)
     write(os.path.join(CORPUS, "tls_app", "raw"), b"\x00" + b"\x17\x03\x03\x00\x05hello")
     write(os.path.join(CORPUS, "tls_app", "records"), b"\x05" + b"x" * 3000)
-    write(os.path.join(CORPUS, "tls_app", "then-raw"), b"\x1a" + b"y" * 100 + b"\x15\x03\x03\x00\x02\x01\x00")
+    write(
+        os.path.join(CORPUS, "tls_app", "then-raw"),
+        b"\x1a" + b"y" * 100 + b"\x15\x03\x03\x00\x02\x01\x00",
+    )
     write(os.path.join(CORPUS, "tls_app", "flipped"), b"\x2b\x00\x09" + b"z" * 40)
 
 

@@ -4,6 +4,7 @@ It is never run by the tests: tests/test_typing.py type-checks it with
 ``mypy --strict``, which is what a user of pyssl with a typed code base does.
 Every call here must type-check as written, with no casts and no ignores.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,13 +18,19 @@ import pyssl as ssl
 # Module facts
 # --------------------------------------------------------------------------
 
+
 def describe_build() -> Dict[str, object]:
     major, minor, fix, patch, status = ssl.OPENSSL_VERSION_INFO
     flags: Dict[str, bool] = {
-        "SNI": ssl.HAS_SNI, "ALPN": ssl.HAS_ALPN, "NPN": ssl.HAS_NPN,
-        "ECDH": ssl.HAS_ECDH, "TLSv1_3": ssl.HAS_TLSv1_3,
-        "TLSv1_2": ssl.HAS_TLSv1_2, "PSK": ssl.HAS_PSK,
-        "PSK_TLS13": ssl.HAS_PSK_TLS13, "PHA": ssl.HAS_PHA,
+        "SNI": ssl.HAS_SNI,
+        "ALPN": ssl.HAS_ALPN,
+        "NPN": ssl.HAS_NPN,
+        "ECDH": ssl.HAS_ECDH,
+        "TLSv1_3": ssl.HAS_TLSv1_3,
+        "TLSv1_2": ssl.HAS_TLSv1_2,
+        "PSK": ssl.HAS_PSK,
+        "PSK_TLS13": ssl.HAS_PSK_TLS13,
+        "PHA": ssl.HAS_PHA,
         "NEVER_CHECK_COMMON_NAME": ssl.HAS_NEVER_CHECK_COMMON_NAME,
     }
     paths: ssl.DefaultVerifyPaths = ssl.get_default_verify_paths()
@@ -78,23 +85,35 @@ def enum_tour() -> List[int]:
     method = ssl.PROTOCOL_TLS_SERVER
     purpose: ssl.Purpose = ssl.Purpose.CLIENT_AUTH
     oid: str = purpose.oid
-    return [version, options, mode, flags, alert, error_number, method,
-            ssl.CERT_NONE, ssl.CERT_OPTIONAL, ssl.OP_ALL,
-            ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE, ssl.SSL_ERROR_EOF,
-            ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.MAXIMUM_SUPPORTED,
-            len(oid)]
+    return [
+        version,
+        options,
+        mode,
+        flags,
+        alert,
+        error_number,
+        method,
+        ssl.CERT_NONE,
+        ssl.CERT_OPTIONAL,
+        ssl.OP_ALL,
+        ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE,
+        ssl.SSL_ERROR_EOF,
+        ssl.TLSVersion.MINIMUM_SUPPORTED,
+        ssl.TLSVersion.MAXIMUM_SUPPORTED,
+        len(oid),
+    ]
 
 
 # --------------------------------------------------------------------------
 # Contexts and every setter
 # --------------------------------------------------------------------------
 
+
 def read_password() -> bytes:
     return os.environ.get("KEY_PASSWORD", "").encode()
 
 
-def sni_callback(conn: ssl.SSLObject, name: Optional[str],
-                 ctx: ssl.SSLContext) -> Optional[int]:
+def sni_callback(conn: ssl.SSLObject, name: Optional[str], ctx: ssl.SSLContext) -> Optional[int]:
     if name is not None and not name.endswith(".example"):
         return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
     return None
@@ -108,8 +127,9 @@ def psk_for_hint(hint: Optional[str]) -> Tuple[Optional[str], bytes]:
     return "client", b"\x01" * 32
 
 
-def server_context(certfile: str, keyfile: str, cafile: str,
-                   dhfile: Optional[str] = None) -> ssl.SSLContext:
+def server_context(
+    certfile: str, keyfile: str, cafile: str, dhfile: Optional[str] = None
+) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(certfile, keyfile, password=read_password)
     ctx.load_cert_chain(certfile, keyfile=keyfile, password=b"secret")
@@ -119,10 +139,10 @@ def server_context(certfile: str, keyfile: str, cafile: str,
             chain_pem = f.read()
         with open(keyfile, "rb") as f:
             key_pem = bytearray(f.read())
-        ctx.load_cert_chain(certdata=chain_pem, keydata=key_pem,
-                            password=read_password)
-        ctx.load_cert_chain(certdata=chain_pem.decode("ascii"),
-                            keydata=memoryview(key_pem), password="secret")
+        ctx.load_cert_chain(certdata=chain_pem, keydata=key_pem, password=read_password)
+        ctx.load_cert_chain(
+            certdata=chain_pem.decode("ascii"), keydata=memoryview(key_pem), password="secret"
+        )
         ctx.load_cert_chain(certfile, keydata=key_pem)
         ctx.load_pkcs12(b"", password=b"secret")
     ctx.load_verify_locations(cafile=cafile)
@@ -148,10 +168,12 @@ def server_context(certfile: str, keyfile: str, cafile: str,
     return ctx
 
 
-def client_context(cafile: Optional[str], cadata: Optional[str] = None,
-                   capath: Optional[str] = None) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile,
-                                     capath=capath, cadata=cadata)
+def client_context(
+    cafile: Optional[str], cadata: Optional[str] = None, capath: Optional[str] = None
+) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(
+        ssl.Purpose.SERVER_AUTH, cafile=cafile, capath=capath, cadata=cadata
+    )
     ctx.check_hostname = True
     ctx.hostname_checks_common_name = False
     keylog = os.environ.get("SSLKEYLOGFILE")
@@ -180,10 +202,17 @@ def context_report(ctx: ssl.SSLContext) -> Dict[str, object]:
     minimum: ssl.TLSVersion = ctx.minimum_version
     options: ssl.Options = ctx.options
     mode: ssl.VerifyMode = ctx.verify_mode
-    return {"ciphers": names, "bits": bits, "cas": len(der_cas),
-            "x509_ca": stats["x509_ca"], "hits": sessions["hits"],
-            "minimum": minimum.name, "options": int(options),
-            "mode": mode.name, "ca_dicts": ctx.get_ca_certs()}
+    return {
+        "ciphers": names,
+        "bits": bits,
+        "cas": len(der_cas),
+        "x509_ca": stats["x509_ca"],
+        "hits": sessions["hits"],
+        "minimum": minimum.name,
+        "options": int(options),
+        "mode": mode.name,
+        "ca_dicts": ctx.get_ca_certs(),
+    }
 
 
 def unverified_context() -> ssl.SSLContext:
@@ -196,6 +225,7 @@ def unverified_context() -> ssl.SSLContext:
 # --------------------------------------------------------------------------
 # SSLSocket
 # --------------------------------------------------------------------------
+
 
 def describe_connection(tls: ssl.SSLSocket) -> Dict[str, object]:
     cert = tls.getpeercert()
@@ -236,17 +266,27 @@ def describe_connection(tls: ssl.SSLSocket) -> Dict[str, object]:
             info["expires"] = ssl.cert_time_to_seconds(not_after)
         info["subject"] = subject
     if session is not None:
-        info["session"] = (session.id, session.time, session.timeout,
-                           session.ticket_lifetime_hint, session.has_ticket)
+        info["session"] = (
+            session.id,
+            session.time,
+            session.timeout,
+            session.ticket_lifetime_hint,
+            session.has_ticket,
+        )
     return info
 
 
-def fetch(host: str, port: int, ctx: ssl.SSLContext,
-          session: Optional[ssl.SSLSession] = None) -> bytes:
+def fetch(
+    host: str, port: int, ctx: ssl.SSLContext, session: Optional[ssl.SSLSession] = None
+) -> bytes:
     with socket.create_connection((host, port), timeout=10) as raw:
-        with ctx.wrap_socket(raw, server_hostname=host, session=session,
-                             do_handshake_on_connect=True,
-                             suppress_ragged_eofs=True) as tls:
+        with ctx.wrap_socket(
+            raw,
+            server_hostname=host,
+            session=session,
+            do_handshake_on_connect=True,
+            suppress_ragged_eofs=True,
+        ) as tls:
             tls.sendall(b"GET / HTTP/1.0\r\nHost: " + host.encode() + b"\r\n\r\n")
             tls.send(b"")
             tls.write(b"")
@@ -297,17 +337,19 @@ def nonblocking_handshake(tls: ssl.SSLSocket) -> bool:
 # SSLObject over MemoryBIO
 # --------------------------------------------------------------------------
 
-def memory_handshake(client_ctx: ssl.SSLContext,
-                     server_ctx: ssl.SSLContext) -> Tuple[str, Optional[str]]:
+
+def memory_handshake(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> Tuple[str, Optional[str]]:
     c_in, c_out = ssl.MemoryBIO(), ssl.MemoryBIO()
     s_in, s_out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    client: ssl.SSLObject = client_ctx.wrap_bio(c_in, c_out,
-                                                server_hostname="localhost")
+    client: ssl.SSLObject = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
     server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
     done = [False, False]
     for _ in range(20):
         for index, (obj, inbox, outbox, peer_inbox) in enumerate(
-                ((client, c_in, c_out, s_in), (server, s_in, s_out, c_in))):
+            ((client, c_in, c_out, s_in), (server, s_in, s_out, c_in))
+        ):
             if not done[index]:
                 try:
                     obj.do_handshake()
@@ -329,16 +371,30 @@ def memory_handshake(client_ctx: ssl.SSLContext,
     sent: List[bytes] = client.get_unverified_chain()
     version = client.version() or "none"
     client.unwrap()
-    return (version + repr((data, count, len(chain), len(sent),
-                            client.cipher(), client.session_reused,
-                            client.server_side, client.pending(),
-                            client.shared_ciphers(),
-                            client.get_channel_binding(),
-                            client.session, client.context.check_hostname,
-                            server.server_hostname,
-                            client.selected_alpn_protocol(),
-                            client.compression(), client.getpeercert(),
-                            client.getpeercert(True)))), client.group()
+    return (
+        version
+        + repr(
+            (
+                data,
+                count,
+                len(chain),
+                len(sent),
+                client.cipher(),
+                client.session_reused,
+                client.server_side,
+                client.pending(),
+                client.shared_ciphers(),
+                client.get_channel_binding(),
+                client.session,
+                client.context.check_hostname,
+                server.server_hostname,
+                client.selected_alpn_protocol(),
+                client.compression(),
+                client.getpeercert(),
+                client.getpeercert(True),
+            )
+        )
+    ), client.group()
 
 
 def sigalgs_of(obj: ssl.SSLObject) -> Tuple[Optional[str], Optional[str]]:
@@ -348,6 +404,7 @@ def sigalgs_of(obj: ssl.SSLObject) -> Tuple[Optional[str], Optional[str]]:
 # --------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------
+
 
 def explain(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
@@ -375,14 +432,13 @@ def explain(exc: BaseException) -> str:
 # Module-level helpers, kept and current
 # --------------------------------------------------------------------------
 
+
 def legacy_helpers(host: str, port: int, cafile: str) -> str:
-    pem: str = ssl.get_server_certificate((host, port), ca_certs=cafile,
-                                          timeout=5.0)
+    pem: str = ssl.get_server_certificate((host, port), ca_certs=cafile, timeout=5.0)
     der: bytes = ssl.PEM_cert_to_DER_cert(pem)
     text = ssl.DER_cert_to_PEM_cert(der)
     with socket.create_connection((host, port)) as raw:
-        tls = ssl.wrap_socket(raw, cert_reqs=ssl.CERT_REQUIRED,
-                              ca_certs=cafile)
+        tls = ssl.wrap_socket(raw, cert_reqs=ssl.CERT_REQUIRED, ca_certs=cafile)
         cert = tls.getpeercert()
         tls.close()
     if cert is None:
