@@ -3,7 +3,7 @@
 PY ?= python3
 OUT ?= /tmp/pyssl-dev
 
-.PHONY: help build test asan refleak coverage conformance bench fuzz mingw lint ci
+.PHONY: help build test asan refleak coverage conformance bench fuzz mingw lint format ft ci
 
 help:
 	@echo "make build        dev build of csrc/ into \$$OUT (-Werror); use PYTHONPATH=\$$OUT"
@@ -15,7 +15,9 @@ help:
 	@echo "make bench        benchmarks/run.py, pyssl against the stdlib (-O2 build)"
 	@echo "make fuzz         every fuzz target for a minute under ASAN+UBSan"
 	@echo "make mingw        csrc/ compiles for Windows with mingw-w64 (-Werror)"
-	@echo "make lint         ci/lint-c.sh: version checks only through csrc/compat.h"
+	@echo "make lint         version checks only in compat.h; clang-format and ruff clean"
+	@echo "make format       rewrite csrc/ and the Python with clang-format and ruff"
+	@echo "make ft           free-threaded 3.13t: GIL off, test_ssl, thread stress"
 	@echo "make ci           the whole of .ci/run (35 min or more)"
 
 build:
@@ -47,7 +49,13 @@ mingw:
 	bash ci/mingw-check.sh
 
 lint:
-	bash ci/lint-c.sh
+	bash ci/lint-c.sh && bash ci/format-check.sh
+
+format:
+	bash ci/format-check.sh --fix
+
+ft:
+	bash ci/ft-check.sh --gate
 
 ci:
 	.ci/run
