@@ -50,7 +50,9 @@ def test_error_after_data_keeps_the_data(client_ctx, server_ctx):
         assert client.recv(65536) == b"good data"
         with pytest.raises(ssl.SSLError) as info:
             client.recv(65536)
-        assert "MAC" in str(info.value).upper() or "DECRYPT" in str(info.value).upper()
+        # The reason is OpenSSL's own (bad record MAC on 3.0, record layer
+        # failure on 3.5): what matters is a plain SSLError, not an EOF.
+        assert type(info.value) is ssl.SSLError, info.value
     finally:
         client.close()
         server.close()
