@@ -688,6 +688,7 @@ pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
     }
     PyObject *args = plain_error_args(st, which, errstr, file, line);
     PyObject *exc = args ? new_plain_exception(type, args) : NULL;
+    Py_XDECREF(args); /* a new reference, from the cache or just made */
     if (exc != NULL) {
         PyErr_SetObject(type, exc);
         Py_DECREF(exc);
