@@ -203,7 +203,8 @@ pyssl_state_from_type(PyTypeObject *type)
 
 /* _SSLContext */
 typedef struct {
-    PyObject_HEAD SSL_CTX *ctx;
+    PyObject_HEAD
+    SSL_CTX *ctx;
     /* Held while the SSL_CTX, or what callbacks read during a handshake
      * (alpn_protocols), changes, and while SSL_new copies from it: see
      * the top of context.c for the rules and the lock order. */
@@ -318,7 +319,8 @@ typedef struct {
 
 /* _SSLSocket: an SSL over a socket fd or over two MemoryBIOs. */
 typedef struct {
-    PyObject_HEAD SSL *ssl;
+    PyObject_HEAD
+    SSL *ssl;
     pyssl_state *state; /* borrowed, as the context's; never changes */
     PySSLContext *ctx; /* strong; changes when an SNI callback switches
                                * it: read and replaced in the object's
@@ -348,18 +350,21 @@ typedef struct {
 /* MemoryBIO: the bytes and the end-of-stream flag live in the BIO (see
  * bio.c), which an SSL may keep after this object is gone. */
 typedef struct {
-    PyObject_HEAD BIO *bio;
+    PyObject_HEAD
+    BIO *bio;
 } PySSLMemoryBIO;
 
 /* SSLSession */
 typedef struct {
-    PyObject_HEAD SSL_SESSION *session;
+    PyObject_HEAD
+    SSL_SESSION *session;
     PySSLContext *ctx; /* strong: sessions only make sense with it */
 } PySSLSession;
 
 /* Certificate */
 typedef struct {
-    PyObject_HEAD X509 *cert;
+    PyObject_HEAD
+    X509 *cert;
     Py_hash_t hash; /* -1 until computed */
 } PySSLCertificate;
 

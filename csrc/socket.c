@@ -1515,11 +1515,12 @@ sslsock_dealloc(PySSLSocket *self)
     Py_DECREF(tp);
 }
 
-#define NOARGS(name, doc)                            \
-  {                                                  \
-#    name, (PyCFunction)sslsock_##name, METH_NOARGS, \
-        #    name "($self, /)\n--\n\n" doc           \
-  }
+/* clang-format would take the stringizing #name for a directive. */
+/* clang-format off */
+#define NOARGS(name, doc)                                                  \
+    {#name, (PyCFunction)sslsock_##name, METH_NOARGS,                      \
+     #name "($self, /)\n--\n\n" doc}
+/* clang-format on */
 
 static PyMethodDef sslsock_methods[] = {
     NOARGS(do_handshake, "Perform the TLS handshake."),
@@ -1634,7 +1635,8 @@ static PyType_Spec sslsock_spec = {
 enum { FWD_READ, FWD_WRITE, FWD_PENDING };
 
 typedef struct {
-    PyObject_HEAD vectorcallfunc vectorcall;
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
     int which; /* FWD_* */
     PyTypeObject *target; /* _SSLSocket; strong */
     PyObject *attr; /* "_sslobj" */
