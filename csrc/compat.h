@@ -265,6 +265,16 @@ typedef char pyssl_ft_mutex;
 #  define PYSSL_LOAD_FLAG(p) (*(p))
 #  define PYSSL_STORE_FLAG(p, v) ((void)(*(p) = (v)))
 #endif
+/* A pointer published once its object is complete: the store releases,
+ * the load acquires, so a reader that sees it sees what it points to. */
+#ifdef __GNUC__
+#  define PYSSL_LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#  define PYSSL_STORE_RELEASE(p, v) \
+    __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#else
+#  define PYSSL_LOAD_ACQUIRE(p) (*(p))
+#  define PYSSL_STORE_RELEASE(p, v) ((void)(*(p) = (v)))
+#endif
 
 /* The module slot that tells a free-threaded interpreter pyssl does not
  * need the GIL; nothing elsewhere. */

@@ -347,11 +347,7 @@ format_message(PyObject *lib_obj, PyObject *reason_obj, const char *errstr,
 static PyObject *
 plain_error_published(pyssl_state *st, int i)
 {
-#ifdef __GNUC__
-    return __atomic_load_n(&st->plain_error_args[i].args, __ATOMIC_ACQUIRE);
-#else
-    return st->plain_error_args[i].args;
-#endif
+    return PYSSL_LOAD_ACQUIRE(&st->plain_error_args[i].args);
 }
 
 static PyObject *
@@ -387,12 +383,7 @@ plain_error_fill(pyssl_state *st, PyObject *args, int py_errno,
         st->plain_error_args[slot].file = file;
         st->plain_error_args[slot].line = line;
         st->plain_error_args[slot].py_errno = py_errno;
-#ifdef __GNUC__
-        __atomic_store_n(&st->plain_error_args[slot].args, Py_NewRef(args),
-                         __ATOMIC_RELEASE);
-#else
-        st->plain_error_args[slot].args = Py_NewRef(args);
-#endif
+        PYSSL_STORE_RELEASE(&st->plain_error_args[slot].args, Py_NewRef(args));
         st->plain_error_used = slot + 1;
     }
     pyssl_ft_mutex_unlock(&st->plain_error_lock);

@@ -415,15 +415,9 @@ pyssl_field_swap(PyObject *owner, PyObject **field, PyObject *value)
 static inline PyObject *
 pyssl_field_take(PyObject *owner, PyObject **field)
 {
-#if defined(Py_GIL_DISABLED) && defined(__GNUC__)
-    if (__atomic_load_n(field, __ATOMIC_RELAXED) == NULL) {
+    if (PYSSL_LOAD_FLAG(field) == NULL) {
         return NULL;
     }
-#else
-    if (*field == NULL) {
-        return NULL;
-    }
-#endif
     return pyssl_field_swap(owner, field, NULL);
 }
 

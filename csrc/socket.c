@@ -186,21 +186,13 @@ io_end(io_ctx *io)
 static unsigned long
 lock_owner(PySSLSocket *self)
 {
-#ifdef __GNUC__
-    return __atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED);
-#else
-    return self->lock_owner;
-#endif
+    return PYSSL_LOAD_FLAG(&self->lock_owner);
 }
 
 static void
 set_lock_owner(PySSLSocket *self, unsigned long ident)
 {
-#ifdef __GNUC__
-    __atomic_store_n(&self->lock_owner, ident, __ATOMIC_RELAXED);
-#else
-    self->lock_owner = ident;
-#endif
+    PYSSL_STORE_FLAG(&self->lock_owner, ident);
 }
 
 /* Whether this call must take the lock: not when this thread holds it
