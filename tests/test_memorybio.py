@@ -276,6 +276,38 @@ def test_pending_idiom_sees_records_and_close_notify_fed_in_one_chunk(
     assert ended, "the close_notify was consumed but never reported"
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_pending_idiom_never_strands_a_complete_record(client_ctx, server_ctx, seed):
+    # The same rule under random traffic: records of 1 byte to 16 KiB (many
+    # of 64 bytes, as small messages are) arrive split at random points.
+    # Each time the idiom stops it has every record that has fully arrived,
+    # and once everything has, it has seen the close_notify.
+    rnd = random.Random(seed)
+    client_ctx.maximum_version = rnd.choice([ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    wire, sent, ends = b"", b"", []  # ends: (wire length, payload length)
+    for i in range(60):
+        payload = bytes([i % 251]) * rnd.choice([64, 64, 64, 1, 1000, rnd.randrange(1, 16385)])
+        pair.server.write(payload)
+        wire += pair.s_out.read()
+        sent += payload
+        ends.append((len(wire), len(sent)))
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.server.unwrap()
+    wire += pair.s_out.read()
+    fed, got, ended = 0, b"", False
+    while fed < len(wire):
+        step = min(len(wire), fed + rnd.choice([1, 5, 64, 100, 4096, 20000]))
+        pair.c_in.write(wire[fed:step])
+        fed = step
+        data, ended = _read_while_pending(pair.client, pair.c_in)
+        got += data
+        complete = max([n for end, n in ends if end <= fed] or [0])
+        assert len(got) == complete, "a record that had arrived was left unseen"
+    assert got == sent
+    assert ended, "the close_notify was consumed but never reported"
+
+
 def test_empty_bio_after_write_eof_is_an_eof_error_not_want_read(client_ctx, server_ctx):
     # "No data yet" is answered without asking OpenSSL only while the
     # incoming BIO is open: after write_eof() the same empty BIO means the

@@ -19,23 +19,11 @@ class _GiveUpSSLSendfile(Exception):
     """SSL_sendfile cannot be used for this file; send it in chunks."""
 
 
-def _core_has(name):
-    return hasattr(_ssl._SSLSocket, name)
-
-
 def _der_chain(chain):
     """Certificates from the core as a list of DER-encoded bytes."""
     if chain is None:
         return []
     return [cert.public_bytes(_ssl.ENCODING_DER) for cert in chain]
-
-
-def _call_core(sslobj, name):
-    """Call a no-argument core method, failing loudly if the core is too old
-    to have it."""
-    if not _core_has(name):
-        raise NotImplementedError("%s() is not supported by this build of pyssl" % name)
-    return getattr(sslobj, name)()
 
 
 def _no_public_constructor(self, *args, **kwargs):
@@ -149,21 +137,15 @@ class SSLObject:
     def get_verified_chain(self):
         """The peer's chain as built by verification, leaf first, as a list
         of DER bytes (the peer's chain as sent when not verifying)."""
-        if not _core_has("get_verified_chain"):
-            raise NotImplementedError("get_verified_chain() needs a newer pyssl core")
         return _der_chain(self._sslobj.get_verified_chain())
 
     def get_unverified_chain(self):
         """The chain the peer sent, leaf first, as a list of DER bytes."""
-        if not _core_has("get_unverified_chain"):
-            raise NotImplementedError("get_unverified_chain() needs a newer pyssl core")
         return _der_chain(self._sslobj.get_unverified_chain())
 
     def selected_npn_protocol(self):
         """Deprecated: always None, NPN is not supported (use ALPN)."""
         warnings.warn(_NPN_DEPRECATED, DeprecationWarning, stacklevel=2)
-        if _ssl.HAS_NPN and _core_has("selected_npn_protocol"):
-            return self._sslobj.selected_npn_protocol()
         return None
 
     def selected_alpn_protocol(self):
@@ -217,15 +199,15 @@ class SSLObject:
     def group(self):
         """The key exchange group negotiated, e.g. "X25519MLKEM768", or
         None."""
-        return _call_core(self._sslobj, "group")
+        return self._sslobj.group()
 
     def client_sigalg(self):
         """The signature algorithm the client signed with, or None."""
-        return _call_core(self._sslobj, "client_sigalg")
+        return self._sslobj.client_sigalg()
 
     def server_sigalg(self):
         """The signature algorithm the server signed with, or None."""
-        return _call_core(self._sslobj, "server_sigalg")
+        return self._sslobj.server_sigalg()
 
 
 def _fast_methods(cls):
@@ -234,11 +216,8 @@ def _fast_methods(cls):
     much as the want-read itself (gh-123954). Each forwarder calls the
     _SSLSocket directly for plain positional calls and the Python function
     it stands in for (its __wrapped__) for any other, so that function
-    still says what a call means. An older core has none: the functions
-    stay."""
-    make = getattr(_ssl, "_sslobject_method", None)
-    if make is None:
-        return
+    still says what a call means."""
+    make = _ssl._sslobject_method
     for name in ("read", "write", "pending"):
         func = cls.__dict__[name]
         fast = make(name, func)
@@ -480,8 +459,6 @@ class SSLSocket(socket):
     def selected_npn_protocol(self):
         self._checkClosed()
         warnings.warn(_NPN_DEPRECATED, DeprecationWarning, stacklevel=2)
-        if self._sslobj is not None and _ssl.HAS_NPN and _core_has("selected_npn_protocol"):
-            return self._sslobj.selected_npn_protocol()
         return None
 
     def _query(self, name):
@@ -490,12 +467,6 @@ class SSLSocket(socket):
         if self._sslobj is None:
             return None
         return getattr(self._sslobj, name)()
-
-    def _query_later(self, name):
-        """_query() for a call that older cores may lack."""
-        if not _core_has(name):
-            raise NotImplementedError("%s() is not supported by this build of pyssl" % name)
-        return self._query(name)
 
     @_same_doc
     def selected_alpn_protocol(self):
@@ -521,15 +492,15 @@ class SSLSocket(socket):
 
     @_same_doc
     def group(self):
-        return self._query_later("group")
+        return self._query("group")
 
     @_same_doc
     def client_sigalg(self):
-        return self._query_later("client_sigalg")
+        return self._query("client_sigalg")
 
     @_same_doc
     def server_sigalg(self):
-        return self._query_later("server_sigalg")
+        return self._query("server_sigalg")
 
     def send(self, data, flags=0):
         self._checkClosed()
@@ -582,8 +553,6 @@ class SSLSocket(socket):
             return self._sendfile_use_send(file, offset, count)
 
     def _ktls_sending(self):
-        if not (_core_has("uses_ktls_for_send") and _core_has("sendfile")):
-            return False
         return self._sslobj.uses_ktls_for_send()
 
     def _sendfile_use_ssl_sendfile(self, file, offset, count):
