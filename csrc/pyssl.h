@@ -13,7 +13,8 @@
  *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
  *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
  *   platform.h      POSIX vs Windows: waiting on a socket, the monotonic clock,
- *                   socket error codes (errno or WSAGetLastError) -> OSError
+ *                   socket error codes (errno or WSAGetLastError) -> OSError,
+ *                   the connection/MemoryBIO mutex (pyssl_mutex)
  *   bio.c           MemoryBIO
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
@@ -75,6 +76,7 @@
 #include <openssl/pem.h>
 
 #include "compat.h"
+#include "platform.h" /* pyssl_mutex, in the socket object */
 
 /* setup.py builds "pyssl._ssl"; an interpreter embedding csrc/ builds "_ssl".
  * The init function is PyInit__ssl either way. */
@@ -227,89 +229,6 @@ typedef struct {
     PyObject *ocsp_staple_callback; /* server: callable or NULL */
     PyObject *weakreflist;
 } PySSLContext;
-
-/* A plain mutex, for the connection lock (socket.c) and the MemoryBIO
- * queues (bio.c): each is held around a few calls only, never while
- * waiting for the network, and always let go by the thread that took it.
- * A read through an SSLObject takes six of them: pthread's costs about a
- * third of PyThread's lock (callgrind: ~50 against ~156 instructions a
- * lock and unlock).  Elsewhere PyThread's lock stands in.  init returns -1
- * when it cannot make one. */
-#ifndef _WIN32
-#  include <pthread.h>
-/* On the heap, as PyThread's lock is: inline it would make every
- * _SSLSocket 40 bytes larger, and idle connections are counted. */
-typedef struct {
-    pthread_mutex_t *m;
-} pyssl_mutex;
-static inline int
-pyssl_mutex_init(pyssl_mutex *x)
-{
-    x->m = PyMem_RawMalloc(sizeof(pthread_mutex_t));
-    if (x->m != NULL && pthread_mutex_init(x->m, NULL) != 0) {
-        PyMem_RawFree(x->m);
-        x->m = NULL;
-    }
-    return x->m ? 0 : -1;
-}
-static inline void
-pyssl_mutex_fini(pyssl_mutex *x)
-{
-    if (x->m != NULL) {
-        pthread_mutex_destroy(x->m);
-        PyMem_RawFree(x->m);
-        x->m = NULL;
-    }
-}
-static inline void
-pyssl_mutex_lock(pyssl_mutex *x)
-{
-    pthread_mutex_lock(x->m);
-}
-static inline int
-pyssl_mutex_trylock(pyssl_mutex *x)
-{
-    return pthread_mutex_trylock(x->m) == 0;
-}
-static inline void
-pyssl_mutex_unlock(pyssl_mutex *x)
-{
-    pthread_mutex_unlock(x->m);
-}
-#else
-typedef struct {
-    PyThread_type_lock m;
-} pyssl_mutex;
-static inline int
-pyssl_mutex_init(pyssl_mutex *x)
-{
-    x->m = PyThread_allocate_lock();
-    return x->m ? 0 : -1;
-}
-static inline void
-pyssl_mutex_fini(pyssl_mutex *x)
-{
-    if (x->m != NULL) {
-        PyThread_free_lock(x->m);
-        x->m = NULL;
-    }
-}
-static inline void
-pyssl_mutex_lock(pyssl_mutex *x)
-{
-    PyThread_acquire_lock(x->m, WAIT_LOCK);
-}
-static inline int
-pyssl_mutex_trylock(pyssl_mutex *x)
-{
-    return PyThread_acquire_lock(x->m, NOWAIT_LOCK);
-}
-static inline void
-pyssl_mutex_unlock(pyssl_mutex *x)
-{
-    PyThread_release_lock(x->m);
-}
-#endif
 
 /* The last error of an SSL_* call, read before the GIL is taken back. */
 typedef struct {
