@@ -540,14 +540,15 @@ is_unexpected_eof(unsigned long e)
 #endif
 }
 
-/* OpenSSL 3 queues a failed socket call as a system error whose reason is
- * the errno (3.2+ does so for socket BIOs): that is an OSError such as
- * BrokenPipeError, exactly as when errno alone reports it. */
+/* A failed socket call is an OSError with its code (BrokenPipeError,
+ * ConnectionResetError...), whether errno (or WSAGetLastError) reports it
+ * or OpenSSL 3 queues it as a system error whose reason is that code (3.2+
+ * does so for socket BIOs).  Clears the queue; chains a parked exception. */
 static PyObject *
-raise_system_error(PySSLSocket *sslsock, unsigned long e)
+raise_socket_oserror(PySSLSocket *sslsock, int code)
 {
     ERR_clear_error();
-    pyssl_socket_oserror(ERR_GET_REASON(e));
+    pyssl_socket_oserror(code);
     pyssl_reraise_parked(sslsock);
     return NULL;
 }
@@ -600,7 +601,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
         break;
     case SSL_ERROR_SYSCALL:
         if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SYS) {
-            return raise_system_error(sslsock, e);
+            return raise_socket_oserror(sslsock, ERR_GET_REASON(e));
         }
         if (e != 0) {
             p = PY_SSL_ERROR_SYSCALL;
@@ -608,10 +609,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
         }
         else if (ret == -1 && err->c != 0 && !socket_is_gone(sslsock)) {
             /* The socket BIO failed: that is an OSError with its errno. */
-            ERR_clear_error();
-            pyssl_socket_oserror(err->c);
-            pyssl_reraise_parked(sslsock);
-            return NULL;
+            return raise_socket_oserror(sslsock, err->c);
         }
         else {
             p = PY_SSL_ERROR_EOF;
@@ -625,7 +623,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
             errstr = "A failure in the SSL library occurred";
         }
         else if (ERR_GET_LIB(e) == ERR_LIB_SYS) {
-            return raise_system_error(sslsock, e);
+            return raise_socket_oserror(sslsock, ERR_GET_REASON(e));
         }
         else if (is_unexpected_eof(e)) {
             p = PY_SSL_ERROR_EOF;
