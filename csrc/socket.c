@@ -316,6 +316,42 @@ capture_err(SSL *ssl, int ret, pyssl_err *err)
     err->ssl = SSL_get_error(ssl, ret);
 }
 
+/* After an SSL_* call ended in ssl_err: wait until the socket is ready
+ * for what a WANT_READ or WANT_WRITE asks.  1: ready, call again; 0: done
+ * (no WANT_*, or a non-blocking socket, for which the caller raises the
+ * WANT_* error); -1 with an exception (timed out: timeout_msg, or the
+ * direction's message if NULL; a signal; the socket gone). */
+static int
+wait_for_want(PySSLSocket *self, io_ctx *io, int ssl_err,
+              const char *timeout_msg)
+{
+    int writing;
+    if (ssl_err == SSL_ERROR_WANT_READ) {
+        writing = 0;
+    }
+    else if (ssl_err == SSL_ERROR_WANT_WRITE) {
+        writing = 1;
+    }
+    else {
+        return 0;
+    }
+    switch (io_wait(self, io, writing)) {
+    case WAIT_READY:
+        return 1;
+    case WAIT_NONBLOCKING:
+        return 0;
+    case WAIT_TIMED_OUT:
+        if (timeout_msg == NULL) {
+            timeout_msg = writing ? "The write operation timed out"
+                                  : "The read operation timed out";
+        }
+        raise_timeout(timeout_msg);
+        return -1;
+    default:
+        return -1;
+    }
+}
+
 /* Run op until it is done, fails for good, or would wait past the socket's
  * timeout.  Returns -1 with an exception (timeout, signal, closed socket),
  * else 0 with op's last result in *pret and its error in *perr.  A
@@ -338,26 +374,9 @@ run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
         if (PyErr_CheckSignals() < 0) {
             return -1;
         }
-        int writing;
-        if (err.ssl == SSL_ERROR_WANT_READ) {
-            writing = 0;
-        }
-        else if (err.ssl == SSL_ERROR_WANT_WRITE) {
-            writing = 1;
-        }
-        else {
-            return 0;
-        }
-        switch (io_wait(self, io, writing)) {
-        case WAIT_READY:
-            continue;
-        case WAIT_NONBLOCKING:
-            return 0;
-        case WAIT_TIMED_OUT:
-            raise_timeout(timeout_msg);
-            return -1;
-        default:
-            return -1;
+        int w = wait_for_want(self, io, err.ssl, timeout_msg);
+        if (w <= 0) {
+            return w;
         }
     }
 }
@@ -900,27 +919,9 @@ shutdown_loop(PySSLSocket *self, io_ctx *io, int *pret, pyssl_err *perr)
             self->shutdown_seen_zero = 1;
             continue;
         }
-        int writing;
-        if (err.ssl == SSL_ERROR_WANT_READ) {
-            writing = 0;
-        }
-        else if (err.ssl == SSL_ERROR_WANT_WRITE) {
-            writing = 1;
-        }
-        else {
-            return 0;
-        }
-        int w = io_wait(self, io, writing);
-        if (w == WAIT_TIMED_OUT) {
-            raise_timeout(writing ? "The write operation timed out"
-                                  : "The read operation timed out");
-            return -1;
-        }
-        if (w == WAIT_ERROR) {
-            return -1;
-        }
-        if (w != WAIT_READY) {
-            return 0; /* non-blocking: the WANT_* error is raised */
+        int w = wait_for_want(self, io, err.ssl, NULL);
+        if (w <= 0) {
+            return w; /* 0: done, or non-blocking: the WANT_* is raised */
         }
     }
 }
