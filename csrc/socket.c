@@ -1386,18 +1386,17 @@ sslsock_get_session(PySSLSocket *self, void *c)
     return res;
 }
 
-static int
-sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
+/* Whether value is a session this socket may resume: an SSLSession of
+ * the same SSL_CTX, on a client.  The session, or NULL with an error. */
+static PySSLSession *
+session_for(PySSLSocket *self, PyObject *value)
 {
     pyssl_state *st = self->state;
-    if (value == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "session cannot be deleted");
-        return -1;
-    }
+    /* session_type is NULL only once the module is cleared (teardown). */
     if (st->session_type == NULL ||
         !PyObject_TypeCheck(value, st->session_type)) {
         PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
-        return -1;
+        return NULL;
     }
     PySSLSession *sess = (PySSLSession *)value;
     PySSLContext *ctx = pyssl_socket_ctx(self);
@@ -1406,11 +1405,25 @@ sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
     if (!same) {
         PyErr_SetString(PyExc_ValueError,
                         "Session refers to a different SSLContext.");
-        return -1;
+        return NULL;
     }
     if (self->server_side) {
         PyErr_SetString(PyExc_ValueError,
                         "Cannot set session for server-side SSLSocket.");
+        return NULL;
+    }
+    return sess;
+}
+
+static int
+sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "session cannot be deleted");
+        return -1;
+    }
+    PySSLSession *sess = session_for(self, value);
+    if (sess == NULL) {
         return -1;
     }
     /* Under the connection lock: a handshake may be starting on another
@@ -1425,7 +1438,7 @@ sslsock_set_session(PySSLSocket *self, PyObject *value, void *c)
         return -1;
     }
     if (!ok) {
-        PYSSL_SET_SSL_ERROR(st, NULL);
+        PYSSL_SET_SSL_ERROR(self->state, NULL);
         return -1;
     }
     return 0;
@@ -2080,9 +2093,17 @@ wrap(PySSLContext *ctx, const wrap_args *w)
         sslsock_set_owner(self, w->owner, NULL) < 0) {
         goto fail;
     }
-    if (w->session != NULL && w->session != Py_None &&
-        sslsock_set_session(self, w->session, NULL) < 0) {
-        goto fail;
+    if (w->session != NULL && w->session != Py_None) {
+        /* No other thread can see self yet and its handshake has not
+         * begun: the setter's lock and "after handshake" check are moot. */
+        PySSLSession *sess = session_for(self, w->session);
+        if (sess == NULL) {
+            goto fail;
+        }
+        if (!SSL_set_session(self->ssl, sess->session)) {
+            PYSSL_SET_SSL_ERROR(ctx->state, NULL);
+            goto fail;
+        }
     }
     PyObject_GC_Track(self);
     return self;
