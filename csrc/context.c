@@ -4,9 +4,11 @@
  * verification settings, certificates and keys, and the Python callbacks
  * (SNI, PSK, ALPN selection) that OpenSSL calls during handshakes.
  *
- * Sections: construction and lifetime; properties; loading certificates,
- * keys and parameters; cipher, group and sigalg configuration; ALPN; the
- * OpenSSL callbacks (SNI, PSK); statistics and introspection; type setup.
+ * Sections: the context lock; construction and lifetime; properties;
+ * cipher, group and sigalg configuration; statistics and introspection;
+ * type setup.  Loading certificates, keys, CA data and DH parameters is in
+ * context_load.c; the handshake callbacks (SNI, ALPN, PSK) and their
+ * setters are in context_callbacks.c; both follow the lock rules below.
  *
  * The context lock (self->lock)
  * -----------------------------
@@ -31,7 +33,7 @@
  *    So a holder always gets to its unlock.
  *  - With the GIL held the lock is only tried; if it is busy, the GIL is
  *    released for the wait, and the lock is not kept while the GIL is
- *    taken back (ctx_lock). Callbacks that hold the GIL (SNI) may
+ *    taken back (pyssl_context_lock). Callbacks that hold the GIL (SNI) may
  *    therefore call setters, and code that waits for the lock with the
  *    GIL held (a handshake run without releasing it) cannot deadlock.
  *  - Python callbacks never run under the lock: load_cert_chain's password
@@ -52,14 +54,7 @@
  */
 #include "pyssl.h"
 
-#include <errno.h>
 #include <string.h>
-
-#ifdef PYSSL_OPENSSL_3
-#  include <openssl/evp.h>
-#else
-#  include <openssl/dh.h>
-#endif
 
 /* The session id context of server contexts, so they can resume sessions
  * of verified clients (OpenSSL refuses resumption without one then). */
@@ -88,8 +83,8 @@ static void context_dealloc(PySSLContext *self);
  * and it is let go again before the GIL is taken back, since holding the
  * lock while waiting for the GIL would deadlock with a handshake callback
  * that waits for the lock with the GIL held. Then it is tried again. */
-static void
-ctx_lock(PySSLContext *self)
+void
+pyssl_context_lock(PySSLContext *self)
 {
     while (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
         Py_BEGIN_ALLOW_THREADS
@@ -99,22 +94,10 @@ ctx_lock(PySSLContext *self)
     }
 }
 
-static void
-ctx_unlock(PySSLContext *self)
-{
-    PyThread_release_lock(self->lock);
-}
-
-void
-pyssl_context_lock(PySSLContext *self)
-{
-    ctx_lock(self);
-}
-
 void
 pyssl_context_unlock(PySSLContext *self)
 {
-    ctx_unlock(self);
+    PyThread_release_lock(self->lock);
 }
 
 /* SSL_new copies most of the context, but shares its cipher list (TLS 1.2
@@ -173,10 +156,10 @@ int
 pyssl_context_move_ssl(PySSLContext *ctx, SSL *ssl)
 {
     SSL_CTX *moved;
-    ctx_lock(ctx);
+    pyssl_context_lock(ctx);
     /* Copies the certificates and session id context, like SSL_new. */
     moved = SSL_set_SSL_CTX(ssl, ctx->ctx);
-    ctx_unlock(ctx);
+    pyssl_context_unlock(ctx);
     return moved != NULL;
 }
 
@@ -189,16 +172,6 @@ warn_deprecated(const char *msg)
 {
     return PyErr_WarnEx(PyExc_DeprecationWarning, msg, 2);
 }
-
-/* An SSLError with a fixed message: the OpenSSL queue is dropped first so
- * that it is this message the user sees, not a stale queue entry. */
-static PyObject *
-raise_ssl_msg_at(PySSLContext *self, const char *msg, int line)
-{
-    ERR_clear_error();
-    return pyssl_set_ssl_error(self->state, msg, 0, __FILE__, line);
-}
-#define raise_ssl_msg(self, msg) raise_ssl_msg_at((self), (msg), __LINE__)
 
 /* Module state of `type`, or of the _SSLContext it derives from: Python
  * subclasses (ssl.SSLContext) carry no module of their own. */
@@ -267,8 +240,8 @@ context_get_verify_mode(PySSLContext *self, void *c)
     case SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT:
         return PyLong_FromLong(PY_SSL_CERT_REQUIRED);
     }
-    return raise_ssl_msg(self,
-                         "invalid return value from SSL_CTX_get_verify_mode");
+    return PYSSL_RAISE_MSG(
+        self->state, "invalid return value from SSL_CTX_get_verify_mode");
 }
 
 static int
@@ -286,14 +259,14 @@ context_set_verify_mode(PySSLContext *self, PyObject *arg, void *c)
     if (bits < 0) {
         return -1;
     }
-    ctx_lock(self);
+    pyssl_context_lock(self);
     /* Checked under the lock: check_hostname may change meanwhile. */
     refused =
         (n == PY_SSL_CERT_NONE && PYSSL_LOAD_FLAG(&self->check_hostname));
     if (!refused) {
         apply_verify_mode(self->ctx, bits);
     }
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     if (refused) {
         PyErr_SetString(PyExc_ValueError,
                         "Cannot set verify_mode to CERT_NONE when "
@@ -394,7 +367,7 @@ context_configure(PySSLContext *self, int pin)
               SSL_OP_SINGLE_ECDH_USE;
     SSL_CTX_set_options(ctx, options);
     if (!SSL_CTX_set_cipher_list(ctx, PY_SSL_DEFAULT_CIPHER_STRING)) {
-        raise_ssl_msg(self, "No cipher can be selected.");
+        PYSSL_RAISE_MSG(self->state, "No cipher can be selected.");
         return -1;
     }
     /* Partial writes retried from another buffer (Python may move it),
@@ -540,17 +513,6 @@ context_dealloc(PySSLContext *self)
 /* ------------------------------------------------------------------------ */
 /* Properties                                                               */
 
-static int
-no_delete(PyObject *arg, const char *name)
-{
-    if (arg == NULL) {
-        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'",
-                     name);
-        return -1;
-    }
-    return 0;
-}
-
 static PyObject *
 context_get_check_hostname(PySSLContext *self, void *c)
 {
@@ -561,18 +523,18 @@ static int
 context_set_check_hostname(PySSLContext *self, PyObject *arg, void *c)
 {
     int check;
-    if (no_delete(arg, "check_hostname") < 0 ||
+    if (pyssl_no_delete(arg, "check_hostname") < 0 ||
         !PyArg_Parse(arg, "p", &check)) {
         return -1;
     }
-    ctx_lock(self);
+    pyssl_context_lock(self);
     /* Checking a name on an unverified certificate means nothing, so
      * turning the check on also asks for a certificate. */
     if (check && SSL_CTX_get_verify_mode(self->ctx) == SSL_VERIFY_NONE) {
         apply_verify_mode(self->ctx, verify_mode_bits(PY_SSL_CERT_REQUIRED));
     }
     PYSSL_STORE_FLAG(&self->check_hostname, check);
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     return 0;
 }
 
@@ -586,15 +548,16 @@ static int
 context_set_host_flags(PySSLContext *self, PyObject *arg, void *c)
 {
     unsigned long flags;
-    if (no_delete(arg, "_host_flags") < 0 || !PyArg_Parse(arg, "k", &flags)) {
+    if (pyssl_no_delete(arg, "_host_flags") < 0 ||
+        !PyArg_Parse(arg, "k", &flags)) {
         return -1;
     }
     /* OpenSSL cannot report hostflags back, so keep our own copy. */
-    ctx_lock(self);
+    pyssl_context_lock(self);
     X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(self->ctx),
                                     (unsigned int)flags);
     PYSSL_STORE_FLAG(&self->hostflags, (unsigned int)flags);
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     return 0;
 }
 
@@ -611,11 +574,11 @@ context_set_verify_flags(PySSLContext *self, PyObject *arg, void *c)
     X509_VERIFY_PARAM *param = SSL_CTX_get0_param(self->ctx);
     unsigned long new_flags, flags, clear, set;
     const char *failed = NULL;
-    if (no_delete(arg, "verify_flags") < 0 ||
+    if (pyssl_no_delete(arg, "verify_flags") < 0 ||
         !PyArg_Parse(arg, "k", &new_flags)) {
         return -1;
     }
-    ctx_lock(self);
+    pyssl_context_lock(self);
     flags = X509_VERIFY_PARAM_get_flags(param);
     clear = flags & ~new_flags;
     set = ~flags & new_flags;
@@ -625,7 +588,7 @@ context_set_verify_flags(PySSLContext *self, PyObject *arg, void *c)
     else if (set && !X509_VERIFY_PARAM_set_flags(param, set)) {
         failed = "cannot set verify flags";
     }
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     if (failed != NULL) {
         PYSSL_SET_SSL_ERROR(self->state, failed);
         return -1;
@@ -649,7 +612,7 @@ context_set_options(PySSLContext *self, PyObject *arg, void *c)
     unsigned long long value;
     uint64_t opts, clear, set;
 
-    if (no_delete(arg, "options") < 0) {
+    if (pyssl_no_delete(arg, "options") < 0) {
         return -1;
     }
     if (!PyLong_Check(arg)) {
@@ -677,7 +640,7 @@ context_set_options(PySSLContext *self, PyObject *arg, void *c)
     }
     /* OpenSSL only sets or clears bits: apply the difference to the
      * options as they are now, under the lock. */
-    ctx_lock(self);
+    pyssl_context_lock(self);
     opts = (uint64_t)SSL_CTX_get_options(self->ctx);
     clear = opts & ~(uint64_t)value;
     set = ~opts & (uint64_t)value;
@@ -687,7 +650,7 @@ context_set_options(PySSLContext *self, PyObject *arg, void *c)
     if (set) {
         SSL_CTX_set_options(self->ctx, set);
     }
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     return 0;
 }
 
@@ -737,7 +700,8 @@ set_proto_version(PySSLContext *self, PyObject *arg, int is_max)
 {
     long v;
     int ok;
-    if (no_delete(arg, is_max ? "maximum_version" : "minimum_version") < 0 ||
+    if (pyssl_no_delete(arg, is_max ? "maximum_version" : "minimum_version") <
+            0 ||
         !PyArg_Parse(arg, "l", &v)) {
         return -1;
     }
@@ -762,10 +726,10 @@ set_proto_version(PySSLContext *self, PyObject *arg, int is_max)
     else if (v == PY_PROTO_MAXIMUM_SUPPORTED) {
         v = is_max ? 0 : PYSSL_MAX_AVAILABLE;
     }
-    ctx_lock(self);
+    pyssl_context_lock(self);
     ok = is_max ? SSL_CTX_set_max_proto_version(self->ctx, (int)v)
                 : SSL_CTX_set_min_proto_version(self->ctx, (int)v);
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     if (!ok) {
         ERR_clear_error();
         PyErr_Format(PyExc_ValueError, "Unsupported protocol version 0x%x",
@@ -798,7 +762,8 @@ context_set_num_tickets(PySSLContext *self, PyObject *arg, void *c)
 {
     long num;
     int ok;
-    if (no_delete(arg, "num_tickets") < 0 || !PyArg_Parse(arg, "l", &num)) {
+    if (pyssl_no_delete(arg, "num_tickets") < 0 ||
+        !PyArg_Parse(arg, "l", &num)) {
         return -1;
     }
     if (num < 0) {
@@ -811,9 +776,9 @@ context_set_num_tickets(PySSLContext *self, PyObject *arg, void *c)
                         "SSLContext is not a server context.");
         return -1;
     }
-    ctx_lock(self);
+    pyssl_context_lock(self);
     ok = SSL_CTX_set_num_tickets(self->ctx, (size_t)num);
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     if (ok != 1) {
         PyErr_SetString(PyExc_ValueError, "failed to set num tickets.");
         return -1;
@@ -831,7 +796,7 @@ static int
 context_set_pha(PySSLContext *self, PyObject *arg, void *c)
 {
     int pha;
-    if (no_delete(arg, "post_handshake_auth") < 0) {
+    if (pyssl_no_delete(arg, "post_handshake_auth") < 0) {
         return -1;
     }
     pha = PyObject_IsTrue(arg);
@@ -857,1359 +822,6 @@ context_get_security_level(PySSLContext *self, void *c)
 }
 
 /* ------------------------------------------------------------------------ */
-/* SNI: sni_callback                                                        */
-
-/* Calls sni_callback(sslsocket, servername, ctx) for the SSL s. Returns the
- * callback's result (new reference) or NULL with an exception set. */
-static PyObject *
-call_sni_callback(PySSLContext *self, PyObject *callback, SSL *s)
-{
-    PySSLSocket *sslsock = SSL_get_app_data(s);
-    const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
-    PyObject *owner, *name_obj, *result;
-
-    if (sslsock == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "SSL without its _SSLSocket");
-        return NULL;
-    }
-    owner = pyssl_socket_owner_or_self(sslsock);
-    if (owner == NULL) {
-        return NULL;
-    }
-    /* The client sent the name as an IDNA A-label; it stays one (as
-     * CPython does since bpo-28414), only as str. */
-    name_obj =
-        name ? PyUnicode_DecodeASCII(name, (Py_ssize_t)strlen(name), "strict")
-             : Py_NewRef(Py_None);
-    if (name_obj == NULL) {
-        Py_DECREF(owner);
-        return NULL;
-    }
-    result = PyObject_CallFunctionObjArgs(callback, owner, name_obj,
-                                          (PyObject *)self, NULL);
-    Py_DECREF(name_obj);
-    Py_DECREF(owner);
-    return result;
-}
-
-/* Whether the SSLSocket/SSLObject the connection was made for has been
- * collected.  Its callback must not get the bare _SSLSocket instead
- * (CPython gh-146080): the handshake fails as if the callback had. */
-static int
-owner_is_gone(SSL *s)
-{
-    PySSLSocket *sslsock = SSL_get_app_data(s);
-    PyObject *owner, *ref;
-    if (sslsock == NULL) {
-        return 0;
-    }
-    ref = pyssl_field_get((PyObject *)sslsock, &sslsock->owner);
-    if (ref == NULL) {
-        return 0;
-    }
-    int rc = PyWeakref_GetRef(ref, &owner);
-    Py_DECREF(ref);
-    if (rc > 0) {
-        Py_DECREF(owner);
-        return 0;
-    }
-    PyErr_Clear();
-    return 1;
-}
-
-/* SSL_CTX servername callback. Result None: go on; an int: abort with that
- * alert; an exception: reported as unraisable, handshake_failure alert. */
-static int
-servername_cb(SSL *s, int *al, void *arg)
-{
-    PySSLContext *self = arg;
-    PyObject *callback, *result;
-    int ret = SSL_TLSEXT_ERR_OK;
-    PyGILState_STATE gstate = PyGILState_Ensure();
-
-    callback = pyssl_field_get((PyObject *)self, &self->sni_callback);
-    if (callback == NULL) {
-        /* Removed while the handshake was already under way. */
-        PyGILState_Release(gstate);
-        return SSL_TLSEXT_ERR_OK;
-    }
-    if (owner_is_gone(s)) {
-        Py_DECREF(callback);
-        PyGILState_Release(gstate);
-        *al = SSL_AD_HANDSHAKE_FAILURE;
-        return SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
-    result = call_sni_callback(self, callback, s);
-    if (result == NULL) {
-        PyErr_WriteUnraisable(callback);
-        *al = SSL_AD_HANDSHAKE_FAILURE;
-        ret = SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
-    else if (result != Py_None) {
-        *al = (int)PyLong_AsLong(result);
-        if (PyErr_Occurred()) {
-            PyErr_WriteUnraisable(result);
-            *al = SSL_AD_INTERNAL_ERROR;
-        }
-        ret = SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
-    Py_XDECREF(result);
-    Py_DECREF(callback);
-    PyGILState_Release(gstate);
-    return ret;
-}
-
-static PyObject *
-context_get_sni_callback(PySSLContext *self, void *c)
-{
-    PyObject *cb = pyssl_field_get((PyObject *)self, &self->sni_callback);
-    return cb ? cb : Py_NewRef(Py_None);
-}
-
-static int
-context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c)
-{
-    if (no_delete(arg, "sni_callback") < 0) {
-        return -1;
-    }
-    if (self->protocol == PY_SSL_VERSION_TLS_CLIENT) {
-        PyErr_SetString(PyExc_ValueError,
-                        "sni_callback cannot be set on TLS_CLIENT context");
-        return -1;
-    }
-    if (arg != Py_None && !PyCallable_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "not a callable object");
-        return -1;
-    }
-    PyObject *new_cb = arg == Py_None ? NULL : Py_NewRef(arg);
-    PyObject *old_cb;
-    PYSSL_BEGIN_CS(self);
-    ctx_lock(self);
-    old_cb = self->sni_callback;
-    self->sni_callback = new_cb;
-    SSL_CTX_set_tlsext_servername_arg(self->ctx, self);
-    if (new_cb != NULL) {
-        SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_cb);
-    }
-    else {
-        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
-    }
-    ctx_unlock(self);
-    PYSSL_END_CS();
-    /* Its finalizer may run Python code: only after unlocking. */
-    Py_XDECREF(old_cb);
-    return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* ALPN                                                                     */
-
-/* The first protocol of the wire-format list server that the list client
- * also has, as a pointer into client (which lives as long as the
- * handshake), or NULL. A malformed length ends a list. */
-static const unsigned char *
-alpn_pick(const unsigned char *server, unsigned int server_len,
-          const unsigned char *client, unsigned int client_len)
-{
-    unsigned int i, j;
-    for (i = 0; i < server_len && server[i] <= server_len - i - 1;
-         i += 1u + server[i]) {
-        for (j = 0; j < client_len && client[j] <= client_len - j - 1;
-             j += 1u + client[j]) {
-            if (server[i] != 0 && server[i] == client[j] &&
-                memcmp(server + i + 1, client + j + 1, server[i]) == 0) {
-                return client + j;
-            }
-        }
-    }
-    return NULL;
-}
-
-/* Server side: pick the first of our protocols the client also offers.
- * Runs mid-handshake without the GIL, while set_alpn_protocols may replace
- * our list: it is read under the context lock, and the answer points into
- * the client's list, not ours, since OpenSSL copies it only after we
- * return (and unlock). */
-static int
-alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
-               const unsigned char *client, unsigned int client_len, void *arg)
-{
-    PySSLContext *self = arg;
-    const unsigned char *pick = NULL;
-
-    PyThread_acquire_lock(self->lock, WAIT_LOCK);
-    if (self->alpn_protocols != NULL && client != NULL) {
-        pick = alpn_pick(self->alpn_protocols, self->alpn_protocols_len,
-                         client, client_len);
-    }
-    PyThread_release_lock(self->lock);
-    /* No overlap: carry on without ALPN rather than failing. */
-    if (pick == NULL) {
-        return SSL_TLSEXT_ERR_NOACK;
-    }
-    *out = pick + 1;
-    *outlen = pick[0];
-    return SSL_TLSEXT_ERR_OK;
-}
-
-static PyObject *
-context_set_alpn_protocols(PySSLContext *self, PyObject *args)
-{
-    Py_buffer protos;
-    unsigned char *copy, *old;
-    unsigned int len;
-    int failed;
-
-    if (!PyArg_ParseTuple(args, "y*:_set_alpn_protocols", &protos)) {
-        return NULL;
-    }
-    if ((size_t)protos.len > UINT_MAX) {
-        PyBuffer_Release(&protos);
-        PyErr_Format(PyExc_OverflowError, "protocols longer than %u bytes",
-                     UINT_MAX);
-        return NULL;
-    }
-    copy = PyMem_Malloc(protos.len ? (size_t)protos.len : 1);
-    if (copy == NULL) {
-        PyBuffer_Release(&protos);
-        return PyErr_NoMemory();
-    }
-    memcpy(copy, protos.buf, (size_t)protos.len);
-    len = (unsigned int)protos.len;
-    PyBuffer_Release(&protos);
-
-    /* Client contexts offer the list, server contexts select from it; a
-     * PROTOCOL_TLS context may be either, so both are set. Note that
-     * SSL_CTX_set_alpn_protos returns 0 on success. */
-    ctx_lock(self);
-    old = self->alpn_protocols;
-    self->alpn_protocols = copy;
-    self->alpn_protocols_len = len;
-    failed = SSL_CTX_set_alpn_protos(self->ctx, copy, len) != 0;
-    SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_cb, self);
-    ctx_unlock(self);
-    PyMem_Free(old);
-    if (failed) {
-        return PyErr_NoMemory();
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-context_set_npn_protocols(PySSLContext *self, PyObject *args)
-{
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "NPN is not supported (HAS_NPN is False); use ALPN");
-    return NULL;
-}
-
-/* ------------------------------------------------------------------------ */
-/* PSK                                                                      */
-
-#ifndef OPENSSL_NO_PSK
-/* The context of the connection behind s, or NULL. */
-static PyObject *
-psk_callback(SSL *s, int server)
-{
-    PySSLSocket *sslsock = SSL_get_app_data(s);
-    if (sslsock == NULL) {
-        return NULL;
-    }
-    PySSLContext *ctx = pyssl_socket_ctx(sslsock);
-    PyObject *cb =
-        pyssl_field_get((PyObject *)ctx, server ? &ctx->psk_server_callback
-                                                : &ctx->psk_client_callback);
-    Py_DECREF(ctx);
-    return cb;
-}
-
-/* A str from a NUL-terminated UTF-8 string, None for NULL or empty. */
-static PyObject *
-nonempty_str_or_none(const char *s)
-{
-    if (s == NULL || s[0] == '\0') {
-        return Py_NewRef(Py_None);
-    }
-    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "strict");
-}
-
-/* Runs callback(hint) and copies identity and key out of its
- * (identity, psk) result. Returns the key length, 0 on failure (with a
- * Python exception set if Python raised). */
-static unsigned int
-psk_client_call(PyObject *callback, const char *hint, char *identity,
-                unsigned int max_identity_len, unsigned char *psk,
-                unsigned int max_psk_len)
-{
-    PyObject *hint_obj, *result;
-    const char *id = NULL, *key;
-    Py_ssize_t id_len = 0, key_len;
-    unsigned int ret = 0;
-
-    hint_obj = nonempty_str_or_none(hint);
-    if (hint_obj == NULL) {
-        /* A peer breaking the protocol with a non-UTF-8 hint: just fail. */
-        PyErr_Clear();
-        return 0;
-    }
-    result = PyObject_CallFunctionObjArgs(callback, hint_obj, NULL);
-    Py_DECREF(hint_obj);
-    if (result == NULL) {
-        return 0;
-    }
-    if (!PyTuple_Check(result)) {
-        /* PyArg_ParseTuple would call this a SystemError. */
-        PyErr_Format(PyExc_TypeError,
-                     "PSK client callback must return a tuple "
-                     "(identity, psk), not %.200s",
-                     Py_TYPE(result)->tp_name);
-        goto done;
-    }
-    if (!PyArg_ParseTuple(result, "z#y#", &id, &id_len, &key, &key_len)) {
-        goto done;
-    }
-    if ((size_t)id_len + 1 > max_identity_len ||
-        (size_t)key_len > max_psk_len) {
-        goto done; /* too long: the handshake fails */
-    }
-    if (id != NULL) {
-        memcpy(identity, id, (size_t)id_len);
-    }
-    identity[id_len] = '\0';
-    memcpy(psk, key, (size_t)key_len);
-    ret = (unsigned int)key_len;
-done:
-    Py_DECREF(result);
-    return ret;
-}
-
-static unsigned int
-psk_client_cb(SSL *s, const char *hint, char *identity,
-              unsigned int max_identity_len, unsigned char *psk,
-              unsigned int max_psk_len)
-{
-    PyGILState_STATE gstate = PyGILState_Ensure();
-    PyObject *callback = psk_callback(s, 0); /* new reference */
-    unsigned int ret = 0;
-
-    if (callback != NULL) {
-        ret = psk_client_call(callback, hint, identity, max_identity_len, psk,
-                              max_psk_len);
-        if (ret == 0 && PyErr_Occurred()) {
-            PyErr_WriteUnraisable(callback);
-        }
-        Py_DECREF(callback);
-    }
-    PyGILState_Release(gstate);
-    return ret;
-}
-
-/* Runs callback(identity) and copies the key it returns. */
-static unsigned int
-psk_server_call(PyObject *callback, const char *identity, unsigned char *psk,
-                unsigned int max_psk_len)
-{
-    PyObject *id_obj, *result;
-    char *key;
-    Py_ssize_t key_len;
-    unsigned int ret = 0;
-
-    id_obj = nonempty_str_or_none(identity);
-    if (id_obj == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    result = PyObject_CallFunctionObjArgs(callback, id_obj, NULL);
-    Py_DECREF(id_obj);
-    if (result == NULL) {
-        return 0;
-    }
-    if (PyBytes_AsStringAndSize(result, &key, &key_len) == 0 &&
-        (size_t)key_len <= max_psk_len) {
-        memcpy(psk, key, (size_t)key_len);
-        ret = (unsigned int)key_len;
-    }
-    Py_DECREF(result);
-    return ret;
-}
-
-static unsigned int
-psk_server_cb(SSL *s, const char *identity, unsigned char *psk,
-              unsigned int max_psk_len)
-{
-    PyGILState_STATE gstate = PyGILState_Ensure();
-    PyObject *callback = psk_callback(s, 1); /* new reference */
-    unsigned int ret = 0;
-
-    if (callback != NULL) {
-        ret = psk_server_call(callback, identity, psk, max_psk_len);
-        if (ret == 0 && PyErr_Occurred()) {
-            PyErr_WriteUnraisable(callback);
-        }
-        Py_DECREF(callback);
-    }
-    PyGILState_Release(gstate);
-    return ret;
-}
-/* callback -> new reference or NULL for None; -1 if not callable. */
-static int
-check_callback(PyObject *callback, PyObject **out)
-{
-    if (callback == Py_None) {
-        *out = NULL;
-        return 0;
-    }
-    if (!PyCallable_Check(callback)) {
-        PyErr_SetString(PyExc_TypeError, "callback must be callable");
-        return -1;
-    }
-    *out = Py_NewRef(callback);
-    return 0;
-}
-#endif /* OPENSSL_NO_PSK */
-
-static PyObject *
-context_set_psk_client_callback(PySSLContext *self, PyObject *args,
-                                PyObject *kwds)
-{
-    static char *kwlist[] = {"callback", NULL};
-    PyObject *callback;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:set_psk_client_callback",
-                                     kwlist, &callback)) {
-        return NULL;
-    }
-#ifdef OPENSSL_NO_PSK
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "TLS-PSK is not supported by your OpenSSL version.");
-    return NULL;
-#else
-    if (self->protocol == PY_SSL_VERSION_TLS_SERVER) {
-        return raise_ssl_msg(self, "Cannot add PSK client callback to a "
-                                   "PROTOCOL_TLS_SERVER context");
-    }
-    PyObject *cb;
-    if (check_callback(callback, &cb) < 0) {
-        return NULL;
-    }
-    PyObject *old;
-    PYSSL_BEGIN_CS(self);
-    ctx_lock(self);
-    old = self->psk_client_callback;
-    self->psk_client_callback = cb;
-    /* OpenSSL also runs this callback for TLS 1.3 (as an external PSK with
-     * SHA-256) when no psk_use_session callback is set. */
-    SSL_CTX_set_psk_client_callback(self->ctx, cb ? psk_client_cb : NULL);
-    ctx_unlock(self);
-    PYSSL_END_CS();
-    Py_XDECREF(old); /* may run Python code: not under the lock */
-    Py_RETURN_NONE;
-#endif
-}
-
-static PyObject *
-context_set_psk_server_callback(PySSLContext *self, PyObject *args,
-                                PyObject *kwds)
-{
-    static char *kwlist[] = {"callback", "identity_hint", NULL};
-    PyObject *callback;
-    const char *hint = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|z:set_psk_server_callback",
-                                     kwlist, &callback, &hint)) {
-        return NULL;
-    }
-#ifdef OPENSSL_NO_PSK
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "TLS-PSK is not supported by your OpenSSL version.");
-    return NULL;
-#else
-    if (self->protocol == PY_SSL_VERSION_TLS_CLIENT) {
-        return raise_ssl_msg(self, "Cannot add PSK server callback to a "
-                                   "PROTOCOL_TLS_CLIENT context");
-    }
-    PyObject *cb;
-    if (check_callback(callback, &cb) < 0) {
-        return NULL;
-    }
-    PyObject *old = NULL;
-    int ok;
-    /* SSL_new copies the hint: replacing it frees the old one. */
-    PYSSL_BEGIN_CS(self);
-    ctx_lock(self);
-    ok = SSL_CTX_use_psk_identity_hint(self->ctx, hint) == 1;
-    if (ok) {
-        old = self->psk_server_callback;
-        self->psk_server_callback = cb;
-        SSL_CTX_set_psk_server_callback(self->ctx, cb ? psk_server_cb : NULL);
-    }
-    ctx_unlock(self);
-    PYSSL_END_CS();
-    if (!ok) {
-        Py_XDECREF(cb);
-        ERR_clear_error();
-        PyErr_SetString(PyExc_ValueError, "failed to set identity hint");
-        return NULL;
-    }
-    Py_XDECREF(old); /* may run Python code: not under the lock */
-    Py_RETURN_NONE;
-#endif
-}
-
-/* ------------------------------------------------------------------------ */
-/* Passwords for load_cert_chain and load_pkcs12                            */
-
-/* What the password callback needs; lives on the loader's stack. */
-typedef struct {
-    PyThreadState *tstate; /* saved while OpenSSL runs without the GIL */
-    PyObject *callable; /* borrowed, or NULL */
-    char *password; /* PyMem copy, NUL-terminated; NULL: none */
-    int size;
-    int error; /* a Python exception is set */
-} password_info;
-
-/* Our copy of a password is key material too: wiped before it is freed. */
-static void
-password_clear(password_info *pw)
-{
-    if (pw->password != NULL) {
-        OPENSSL_cleanse(pw->password, (size_t)pw->size);
-        PyMem_Free(pw->password);
-        pw->password = NULL;
-    }
-    pw->size = 0;
-}
-
-/* Stores a copy of password (str, bytes or bytearray) in pw. A str is
- * read as its UTF-8 form in place: no temporary bytes object holds it. */
-static int
-password_set(password_info *pw, PyObject *password, const char *type_error)
-{
-    const char *data;
-    Py_ssize_t size;
-
-    if (PyUnicode_Check(password)) {
-        data = PyUnicode_AsUTF8AndSize(password, &size);
-        if (data == NULL) {
-            return -1;
-        }
-    }
-    else if (PyBytes_Check(password)) {
-        data = PyBytes_AS_STRING(password);
-        size = PyBytes_GET_SIZE(password);
-    }
-    else if (PyByteArray_Check(password)) {
-        data = PyByteArray_AS_STRING(password);
-        size = PyByteArray_GET_SIZE(password);
-    }
-    else {
-        PyErr_SetString(PyExc_TypeError, type_error);
-        return -1;
-    }
-    if (size >= (Py_ssize_t)INT_MAX) {
-        PyErr_Format(PyExc_ValueError,
-                     "password cannot be longer than %d bytes", INT_MAX - 1);
-        return -1;
-    }
-    password_clear(pw);
-    pw->password = PyMem_Malloc((size_t)size + 1);
-    if (pw->password == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    memcpy(pw->password, data, (size_t)size);
-    pw->password[size] = '\0';
-    pw->size = (int)size;
-    return 0;
-}
-
-/* The password argument: None, a callable (asked when OpenSSL needs it),
- * or a str/bytes/bytearray copied now. */
-static int
-password_get(password_info *pw, PyObject *password)
-{
-    if (password == Py_None) {
-        return 0;
-    }
-    if (PyCallable_Check(password)) {
-        pw->callable = password;
-        return 0;
-    }
-    return password_set(pw, password,
-                        "password should be a string or callable");
-}
-
-/* pem_password_cb: runs while a loader has released the GIL, so it takes
- * the saved thread state back for the Python parts. No password at all
- * (the memory loaders pass this callback even then) fails the decryption
- * with OpenSSL's "bad password read" instead of prompting on a terminal. */
-static int
-password_cb(char *buf, int size, int rwflag, void *userdata)
-{
-    password_info *pw = userdata;
-    PyObject *res;
-    int ret = -1;
-
-    PyEval_RestoreThread(pw->tstate);
-    /* OpenSSL 3 may ask again after a failure: keep the first error. */
-    if (pw->error) {
-        goto done;
-    }
-    if (pw->callable != NULL) {
-        res = PyObject_CallObject(pw->callable, NULL);
-        if (res == NULL) {
-            goto fail;
-        }
-        if (password_set(pw, res, "password callback must return a string") <
-            0) {
-            Py_DECREF(res);
-            goto fail;
-        }
-        Py_DECREF(res);
-    }
-    if (pw->password == NULL) {
-        goto done;
-    }
-    if (pw->size > size) {
-        PyErr_Format(PyExc_ValueError,
-                     "password cannot be longer than %d bytes", size);
-        goto fail;
-    }
-    memcpy(buf, pw->password, (size_t)pw->size);
-    ret = pw->size;
-    goto done;
-fail:
-    pw->error = 1;
-done:
-    pw->tstate = PyEval_SaveThread();
-    return ret;
-}
-
-/* The exception after a failed load: the password callback's own, an
- * OSError naming the file (path, if not NULL) that could not be opened,
- * or the SSLError from the queue. */
-static void
-raise_load_error(PySSLContext *self, password_info *pw, int err,
-                 const char *path)
-{
-    if (pw != NULL && pw->error) {
-        ERR_clear_error();
-    }
-    else if (err != 0) {
-        ERR_clear_error();
-        errno = err;
-        if (path != NULL) {
-            PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
-        }
-        else {
-            PyErr_SetFromErrno(PyExc_OSError);
-        }
-    }
-    else {
-        PYSSL_SET_SSL_ERROR(self->state, "failed to load");
-    }
-}
-
-/* filesystem path -> bytes (new reference), with CPython's message. */
-static PyObject *
-fspath_bytes(PyObject *path, const char *what)
-{
-    PyObject *bytes = NULL;
-    if (!PyUnicode_FSConverter(path, &bytes)) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Format(PyExc_TypeError,
-                         "%s should be a valid filesystem path", what);
-        }
-        return NULL;
-    }
-    return bytes;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Where a certificate chain or key comes from: a file or memory            */
-
-/* One of certfile/certdata (or keyfile/keydata). */
-typedef struct {
-    PyObject *path; /* bytes from fspath, or NULL */
-    Py_buffer data; /* data.obj != NULL when given as data */
-} cred_source;
-
-/* certdata/keydata -> a view of the caller's memory, never a copy: a
- * bytes-like object through the buffer protocol (which also pins a
- * bytearray's size while OpenSSL reads it without the GIL), an ASCII str
- * through its own character data. */
-static int
-cred_data_get(PyObject *obj, const char *what, Py_buffer *view)
-{
-    if (PyUnicode_Check(obj)) {
-        Py_ssize_t size;
-        const char *text = PyUnicode_AsUTF8AndSize(obj, &size);
-        if (text != NULL && size == PyUnicode_GET_LENGTH(obj)) {
-            return PyBuffer_FillInfo(view, obj, (void *)text, size, 1,
-                                     PyBUF_SIMPLE);
-        }
-        PyErr_Clear();
-    }
-    else if (PyObject_CheckBuffer(obj)) {
-        if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0) {
-            return -1;
-        }
-        if (view->len > INT_MAX) {
-            PyBuffer_Release(view);
-            PyErr_Format(PyExc_OverflowError, "%s is too long", what);
-            return -1;
-        }
-        return 0;
-    }
-    PyErr_Format(PyExc_TypeError,
-                 "%s should be an ASCII string or a bytes-like object", what);
-    return -1;
-}
-
-/* Fills src from the path or data argument: at most one of them; with
- * required, at least one. Returns 1 if one was given, 0 if none, -1. */
-static int
-cred_source_get(cred_source *src, PyObject *path, PyObject *data,
-                const char *path_name, const char *data_name, int required)
-{
-    if (path != Py_None && data != Py_None) {
-        PyErr_Format(PyExc_TypeError, "%s and %s cannot both be given",
-                     path_name, data_name);
-        return -1;
-    }
-    if (path != Py_None) {
-        src->path = fspath_bytes(path, path_name);
-        return src->path != NULL ? 1 : -1;
-    }
-    if (data != Py_None) {
-        return cred_data_get(data, data_name, &src->data) < 0 ? -1 : 1;
-    }
-    if (required) {
-        PyErr_Format(PyExc_TypeError, "%s or %s is required", path_name,
-                     data_name);
-        return -1;
-    }
-    return 0;
-}
-
-static void
-cred_source_release(cred_source *src)
-{
-    Py_CLEAR(src->path);
-    if (src->data.obj != NULL) {
-        PyBuffer_Release(&src->data);
-    }
-}
-
-/* ------------------------------------------------------------------------ */
-/* load_cert_chain and load_pkcs12                                          */
-
-/* A context to parse into, away from the live one: with the live one's
- * security level, so that the same certificates and keys pass or fail;
- * with the password callback for key files, which only ever sees this
- * one (the memory loaders hand it to OpenSSL themselves). NULL with an
- * exception set. */
-static SSL_CTX *
-scratch_context(PySSLContext *self, password_info *pw, int with_password)
-{
-    SSL_CTX *tmp;
-    Py_BEGIN_ALLOW_THREADS
-    tmp = SSL_CTX_new(TLS_method());
-    Py_END_ALLOW_THREADS
-    if (tmp == NULL) {
-        PYSSL_SET_SSL_ERROR(self->state, "failed to allocate SSL context");
-        return NULL;
-    }
-    SSL_CTX_set_security_level(tmp, SSL_CTX_get_security_level(self->ctx));
-    if (with_password) {
-        SSL_CTX_set_default_passwd_cb(tmp, password_cb);
-        SSL_CTX_set_default_passwd_cb_userdata(tmp, pw);
-    }
-    return tmp;
-}
-
-/* The certificate chain (is_key 0) or the private key (1) from src into
- * the scratch context tmp, GIL released (key decryption and parsing are
- * expensive). The same SSL_CTX_use_* calls either way, so the same
- * errors. 0 or -1. */
-static int
-load_into_scratch(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
-                  cred_source *src, int is_key)
-{
-    const char *path = src->path ? PyBytes_AS_STRING(src->path) : NULL;
-    const char *data = src->data.buf;
-    int len = (int)src->data.len;
-    int r, err;
-
-    errno = 0;
-    pw->tstate = PyEval_SaveThread();
-    if (path != NULL) {
-        r = is_key ? SSL_CTX_use_PrivateKey_file(tmp, path, SSL_FILETYPE_PEM)
-                   : SSL_CTX_use_certificate_chain_file(tmp, path);
-    }
-    else {
-        r = is_key ? pyssl_cred_use_key(tmp, data, len, password_cb, pw)
-                   : pyssl_cred_use_chain(tmp, data, len);
-    }
-    err = path != NULL ? errno : 0;
-    PyEval_RestoreThread(pw->tstate);
-    if (r != 1) {
-        raise_load_error(self, pw, err, path);
-        return -1;
-    }
-    return 0;
-}
-
-static int
-check_key(PySSLContext *self, SSL_CTX *tmp)
-{
-    int r;
-    Py_BEGIN_ALLOW_THREADS
-    r = SSL_CTX_check_private_key(tmp);
-    Py_END_ALLOW_THREADS
-    if (r != 1) {
-        PYSSL_SET_SSL_ERROR(self->state, "key values mismatch");
-        return -1;
-    }
-    return 0;
-}
-
-/* Moves the certificate, key and chain tmp holds into the live context in
- * one step under the lock, so a handshake sees the old set or the new
- * one, never a mix. These calls only fail for lack of memory (the security
- * checks already passed at the same level in tmp). 0 or -1. */
-static int
-install_chain_and_key(PySSLContext *self, SSL_CTX *tmp)
-{
-    X509 *cert = SSL_CTX_get0_certificate(tmp);
-    EVP_PKEY *key = SSL_CTX_get0_privatekey(tmp);
-    STACK_OF(X509) *chain = NULL;
-    int ok;
-
-    if (cert == NULL || key == NULL ||
-        !SSL_CTX_get0_chain_certs(tmp, &chain)) {
-        raise_ssl_msg(self, "failed to load");
-        return -1;
-    }
-    ctx_lock(self);
-    /* Certificate first: it drops a key of its type that does not match
-     * it, and the chain goes with the slot the certificate selects. */
-    ok = SSL_CTX_use_certificate(self->ctx, cert) == 1 &&
-         SSL_CTX_use_PrivateKey(self->ctx, key) == 1 &&
-         SSL_CTX_set1_chain(self->ctx, chain) == 1;
-    ctx_unlock(self);
-    if (!ok) {
-        PYSSL_SET_SSL_ERROR(self->state, "cannot install the certificate");
-        return -1;
-    }
-    return 0;
-}
-
-/* Chain, key, the check they match, then the swap into the live context;
- * the key comes from the chain's source when none of its own is given. */
-static int
-load_chain_and_key(PySSLContext *self, password_info *pw, int with_password,
-                   cred_source *cert, cred_source *key)
-{
-    SSL_CTX *tmp = scratch_context(self, pw, with_password);
-    int r;
-
-    if (tmp == NULL) {
-        return -1;
-    }
-    r = load_into_scratch(self, tmp, pw, cert, 0);
-    if (r == 0) {
-        r = load_into_scratch(self, tmp, pw, key, 1);
-    }
-    if (r == 0) {
-        r = check_key(self, tmp);
-    }
-    if (r == 0) {
-        r = install_chain_and_key(self, tmp);
-    }
-    /* tmp points at pw, which dies with the caller: tmp dies first. */
-    SSL_CTX_free(tmp);
-    return r;
-}
-
-static PyObject *
-context_load_cert_chain(PySSLContext *self, PyObject *args, PyObject *kwds)
-{
-    static char *kwlist[] = {"certfile", "keyfile", "password",
-                             "certdata", "keydata", NULL};
-    PyObject *certfile = Py_None, *keyfile = Py_None, *password = Py_None;
-    PyObject *certdata = Py_None, *keydata = Py_None;
-    cred_source cert = {NULL, {NULL}}, key = {NULL, {NULL}};
-    password_info pw = {NULL, NULL, NULL, 0, 0};
-    int r = -1, has_key = 0;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO$OO:load_cert_chain",
-                                     kwlist, &certfile, &keyfile, &password,
-                                     &certdata, &keydata)) {
-        return NULL;
-    }
-    ERR_clear_error();
-    if (cred_source_get(&cert, certfile, certdata, "certfile", "certdata", 1) <
-            0 ||
-        (has_key = cred_source_get(&key, keyfile, keydata, "keyfile",
-                                   "keydata", 0)) < 0 ||
-        password_get(&pw, password) < 0) {
-        goto done;
-    }
-    if (!has_key && cert.data.obj != NULL &&
-        pyssl_cred_is_der(cert.data.buf, (int)cert.data.len)) {
-        PyErr_SetString(PyExc_ValueError, "DER certdata holds no private key: "
-                                          "give keydata or keyfile too");
-        goto done;
-    }
-    r = load_chain_and_key(self, &pw, password != Py_None, &cert,
-                           has_key ? &key : &cert);
-done:
-    password_clear(&pw);
-    cred_source_release(&cert);
-    cred_source_release(&key);
-    if (r < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-/* load_pkcs12's password: PKCS12_parse wants it up front, so a callable is
- * asked now. A NUL would cut the C string short: refused. */
-static int
-pkcs12_password(password_info *pw, PyObject *password)
-{
-    int r;
-    if (PyCallable_Check(password)) {
-        PyObject *res = PyObject_CallObject(password, NULL);
-        if (res == NULL) {
-            return -1;
-        }
-        r = password_set(pw, res, "password callback must return a string");
-        Py_DECREF(res);
-    }
-    else {
-        r = password_get(pw, password);
-    }
-    if (r == 0 && pw->password != NULL &&
-        memchr(pw->password, '\0', (size_t)pw->size) != NULL) {
-        PyErr_SetString(PyExc_ValueError, "password must not contain NUL");
-        return -1;
-    }
-    return r;
-}
-
-/* Parses the bundle into a scratch context (GIL released), checks the
- * key, and swaps the result in like load_cert_chain. 0 or -1. */
-static int
-load_pkcs12_data(PySSLContext *self, Py_buffer *view, const char *password)
-{
-    SSL_CTX *tmp = scratch_context(self, NULL, 0);
-    int r;
-
-    if (tmp == NULL) {
-        return -1;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    r = pyssl_cred_use_pkcs12(tmp, view->buf, (int)view->len, password);
-    Py_END_ALLOW_THREADS
-    if (r == 1) {
-        r = check_key(self, tmp) == 0 && install_chain_and_key(self, tmp) == 0;
-    }
-    else if (r == PYSSL_CRED_NO_CERT || r == PYSSL_CRED_NO_KEY) {
-        raise_ssl_msg(self, r == PYSSL_CRED_NO_CERT
-                                ? "PKCS#12 data holds no certificate"
-                                : "PKCS#12 data holds no private key");
-        r = 0;
-    }
-    else {
-        PYSSL_SET_SSL_ERROR(self->state, "cannot load PKCS#12 data");
-    }
-    SSL_CTX_free(tmp);
-    return r == 1 ? 0 : -1;
-}
-
-static PyObject *
-context_load_pkcs12(PySSLContext *self, PyObject *args, PyObject *kwds)
-{
-    static char *kwlist[] = {"data", "password", NULL};
-    PyObject *data, *password = Py_None;
-    Py_buffer view = {NULL};
-    password_info pw = {NULL, NULL, NULL, 0, 0};
-    int r = -1;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:load_pkcs12", kwlist,
-                                     &data, &password)) {
-        return NULL;
-    }
-    ERR_clear_error();
-    if (PyUnicode_Check(data) || !PyObject_CheckBuffer(data)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "data should be a bytes-like object (DER PKCS#12)");
-        return NULL;
-    }
-    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
-        return NULL;
-    }
-    if (view.len > INT_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "data is too long");
-    }
-    else if (pkcs12_password(&pw, password) == 0) {
-        r = load_pkcs12_data(self, &view, pw.password);
-    }
-    password_clear(&pw);
-    PyBuffer_Release(&view);
-    if (r < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-/* ------------------------------------------------------------------------ */
-/* load_verify_locations                                                    */
-
-/* Did reading certificates stop at the clean end of the data? */
-static int
-at_clean_end(int filetype, int bio_eof)
-{
-    unsigned long err = ERR_peek_last_error();
-    if (filetype == SSL_FILETYPE_ASN1) {
-        return bio_eof;
-    }
-    return ERR_GET_LIB(err) == ERR_LIB_PEM &&
-           ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
-}
-
-/* Parses every certificate in data (PEM text or concatenated DER) into a
- * new stack, without touching the context. *parse_err: 0 if reading
- * stopped at the clean end of the data, else the OpenSSL error that
- * stopped it. NULL (exception set) only if out of memory. */
-static STACK_OF(X509) * parse_ca_certs(PySSLContext *self, const char *data,
-                                       int len, int filetype,
-                                       unsigned long *parse_err)
-{
-    STACK_OF(X509) *certs = sk_X509_new_null();
-    BIO *bio = certs != NULL ? BIO_new_mem_buf(data, len) : NULL;
-    int bio_eof = 0;
-
-    if (bio == NULL) {
-        sk_X509_free(certs);
-        PYSSL_SET_SSL_ERROR(self->state, "Can't allocate buffer");
-        return NULL;
-    }
-    ERR_clear_error();
-    for (;;) {
-        X509 *cert;
-        if (filetype == SSL_FILETYPE_ASN1 && BIO_eof(bio)) {
-            bio_eof = 1;
-            break;
-        }
-        cert = filetype == SSL_FILETYPE_ASN1
-                   ? d2i_X509_bio(bio, NULL)
-                   : PEM_read_bio_X509(bio, NULL, NULL, NULL);
-        if (cert == NULL) {
-            break;
-        }
-        if (!sk_X509_push(certs, cert)) {
-            X509_free(cert);
-            break;
-        }
-    }
-    BIO_free(bio);
-    *parse_err = at_clean_end(filetype, bio_eof) ? 0 : ERR_peek_last_error();
-    ERR_clear_error();
-    return certs;
-}
-
-/* Adds certs to the context's store, under the lock (the store may be
- * swapped for a private copy, store.c). A certificate already there is
- * not an error. NULL, or the message to raise with the OpenSSL error in
- * *err (0: none on the queue). */
-static const char *
-store_ca_certs(PySSLContext *self, STACK_OF(X509) * certs, unsigned long *err)
-{
-    const char *failed = NULL;
-    X509_STORE *store;
-
-    *err = 0;
-    ctx_lock(self);
-    /* A store shared with other contexts (store.c) is copied first. */
-    store = pyssl_store_for_write(self->ctx);
-    if (store == NULL) {
-        failed = "Can't allocate buffer";
-        *err = ERR_peek_last_error();
-    }
-    for (int i = 0; store != NULL && i < sk_X509_num(certs); i++) {
-        int ok = X509_STORE_add_cert(store, sk_X509_value(certs, i));
-        if (!pyssl_store_add_ok(ok)) { /* a duplicate is fine */
-            failed = "cannot load cadata";
-            *err = ERR_peek_last_error();
-            break;
-        }
-    }
-    ctx_unlock(self);
-    return failed;
-}
-
-/* Adds every certificate in data to the store: parsed first, outside the
- * lock, then added under it. The certificates before a parse error are
- * added, and the error raised, as CPython does. 0 or -1. */
-static int
-add_ca_certs(PySSLContext *self, const char *data, Py_ssize_t len,
-             int filetype)
-{
-    STACK_OF(X509) * certs;
-    unsigned long parse_err, store_err = 0;
-    const char *failed = NULL;
-    int n;
-
-    if (len <= 0) {
-        PyErr_SetString(PyExc_ValueError, "Empty certificate data");
-        return -1;
-    }
-    if (len > INT_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "Certificate data is too long.");
-        return -1;
-    }
-    certs = parse_ca_certs(self, data, (int)len, filetype, &parse_err);
-    if (certs == NULL) {
-        return -1;
-    }
-    n = sk_X509_num(certs);
-    if (n > 0) {
-        failed = store_ca_certs(self, certs, &store_err);
-    }
-    sk_X509_pop_free(certs, X509_free);
-    if (n == 0) {
-        raise_ssl_msg(
-            self,
-            filetype == SSL_FILETYPE_PEM
-                ? "no start line: cadata does not contain a certificate"
-                : "not enough data: cadata does not contain a certificate");
-        return -1;
-    }
-    if (failed != NULL) {
-        pyssl_set_ssl_error(self->state, failed, store_err, __FILE__,
-                            __LINE__);
-        return -1;
-    }
-    if (parse_err != 0) {
-        pyssl_set_ssl_error(self->state, "cannot load cadata", parse_err,
-                            __FILE__, __LINE__);
-        return -1;
-    }
-    return 0;
-}
-
-/* cadata: str is PEM text (ASCII only), a bytes-like object DER. */
-static int
-load_cadata(PySSLContext *self, PyObject *cadata)
-{
-    int r;
-    if (PyUnicode_Check(cadata)) {
-        PyObject *ascii = PyUnicode_AsASCIIString(cadata);
-        if (ascii == NULL) {
-            if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
-                goto invalid;
-            }
-            return -1;
-        }
-        r = add_ca_certs(self, PyBytes_AS_STRING(ascii),
-                         PyBytes_GET_SIZE(ascii), SSL_FILETYPE_PEM);
-        Py_DECREF(ascii);
-        return r;
-    }
-    if (PyObject_CheckBuffer(cadata)) {
-        Py_buffer view;
-        if (PyObject_GetBuffer(cadata, &view, PyBUF_SIMPLE) < 0) {
-            return -1;
-        }
-        r = add_ca_certs(self, view.buf, view.len, SSL_FILETYPE_ASN1);
-        PyBuffer_Release(&view);
-        return r;
-    }
-invalid:
-    PyErr_Clear();
-    PyErr_SetString(PyExc_TypeError,
-                    "cadata should be an ASCII string or a bytes-like object");
-    return -1;
-}
-
-/* cafile and/or capath, GIL released. OpenSSL also loads CRLs from cafile.
- * Under the lock: store.c may swap the context's store for a private copy,
- * and OpenSSL adds lookups to a store without locking it. */
-static int
-load_ca_paths(PySSLContext *self, PyObject *cafile_b, PyObject *capath_b)
-{
-    const char *cafile = cafile_b ? PyBytes_AS_STRING(cafile_b) : NULL;
-    const char *capath = capath_b ? PyBytes_AS_STRING(capath_b) : NULL;
-    int r, err;
-
-    ERR_clear_error();
-    Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(self->lock, WAIT_LOCK);
-    errno = 0;
-    r = pyssl_store_load_locations(self->ctx, cafile, capath);
-    err = errno;
-    PyThread_release_lock(self->lock);
-    Py_END_ALLOW_THREADS
-    if (r != 1) {
-        raise_load_error(self, NULL, err, NULL);
-        return -1;
-    }
-    return 0;
-}
-
-static PyObject *
-context_load_verify_locations(PySSLContext *self, PyObject *args,
-                              PyObject *kwds)
-{
-    static char *kwlist[] = {"cafile", "capath", "cadata", NULL};
-    PyObject *cafile = Py_None, *capath = Py_None, *cadata = Py_None;
-    PyObject *cafile_b = NULL, *capath_b = NULL;
-    int r = -1;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO:load_verify_locations",
-                                     kwlist, &cafile, &capath, &cadata)) {
-        return NULL;
-    }
-    if (cafile == Py_None && capath == Py_None && cadata == Py_None) {
-        PyErr_SetString(PyExc_TypeError,
-                        "cafile, capath and cadata cannot be all omitted");
-        return NULL;
-    }
-    if (cafile != Py_None &&
-        (cafile_b = fspath_bytes(cafile, "cafile")) == NULL) {
-        goto done;
-    }
-    if (capath != Py_None &&
-        (capath_b = fspath_bytes(capath, "capath")) == NULL) {
-        goto done;
-    }
-    if (cadata != Py_None && load_cadata(self, cadata) < 0) {
-        goto done;
-    }
-    r = (cafile_b || capath_b) ? load_ca_paths(self, cafile_b, capath_b) : 0;
-done:
-    Py_XDECREF(cafile_b);
-    Py_XDECREF(capath_b);
-    if (r < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-context_set_default_verify_paths(PySSLContext *self, PyObject *unused)
-{
-    int r;
-    Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(self->lock, WAIT_LOCK); /* as load_ca_paths */
-    r = pyssl_store_set_default_paths(self->ctx); /* cached, shared */
-    PyThread_release_lock(self->lock);
-    Py_END_ALLOW_THREADS
-    if (r != 1) {
-        return PYSSL_SET_SSL_ERROR(self->state,
-                                   "cannot set default verify paths");
-    }
-    Py_RETURN_NONE;
-}
-
-/* ------------------------------------------------------------------------ */
-/* load_dh_params                                                           */
-
-#ifdef PYSSL_OPENSSL_3
-typedef EVP_PKEY dh_params;
-#else
-typedef DH dh_params;
-#endif
-
-/* Reads DH parameters from bio. NULL with the error on the queue. */
-static dh_params *
-read_dh_params(BIO *bio)
-{
-#ifdef PYSSL_OPENSSL_3
-    /* The PEM block is read by hand, not through PEM_read_bio_Parameters:
-     * that goes through OSSL_DECODER, whose errors would hide the PEM
-     * NO_START_LINE users (and CPython's tests) expect for a wrong file. */
-    unsigned char *der = NULL;
-    const unsigned char *p;
-    char *name = NULL;
-    long len;
-    EVP_PKEY *params;
-    int type;
-
-    if (!PEM_bytes_read_bio(&der, &len, &name, PEM_STRING_DHPARAMS, bio, NULL,
-                            NULL)) {
-        return NULL;
-    }
-    type =
-        strcmp(name, PEM_STRING_DHXPARAMS) == 0 ? EVP_PKEY_DHX : EVP_PKEY_DH;
-    p = der;
-    params = d2i_KeyParams(type, NULL, &p, len);
-    OPENSSL_free(der);
-    OPENSSL_free(name);
-    return params;
-#else
-    return PEM_read_bio_DHparams(bio, NULL, NULL, NULL);
-#endif
-}
-
-/* Installs params (consumed either way) in the context. 1 on success. */
-static int
-install_dh_params(PySSLContext *self, dh_params *params)
-{
-    int ok;
-    PyThread_acquire_lock(self->lock, WAIT_LOCK); /* called without the GIL */
-#ifdef PYSSL_OPENSSL_3
-    ok = SSL_CTX_set0_tmp_dh_pkey(self->ctx, params) == 1;
-    if (!ok) {
-        EVP_PKEY_free(params); /* only taken over on success */
-    }
-#else
-    ok = SSL_CTX_set_tmp_dh(self->ctx, params) == 1;
-    DH_free(params);
-#endif
-    PyThread_release_lock(self->lock);
-    return ok;
-}
-
-static PyObject *
-context_load_dh_params(PySSLContext *self, PyObject *path)
-{
-    PyObject *path_b;
-    BIO *bio;
-    dh_params *params = NULL;
-    int ok = 0, err;
-
-    if (!PyUnicode_FSConverter(path, &path_b)) {
-        return NULL;
-    }
-    ERR_clear_error();
-    Py_BEGIN_ALLOW_THREADS
-    errno = 0;
-    bio = BIO_new_file(PyBytes_AS_STRING(path_b), "r");
-    err = errno;
-    if (bio != NULL) {
-        params = read_dh_params(bio);
-        BIO_free(bio);
-    }
-    /* Parsed outside the lock; only the swap is under it. */
-    if (params != NULL) {
-        ok = install_dh_params(self, params);
-    }
-    Py_END_ALLOW_THREADS
-    Py_DECREF(path_b);
-    if (bio == NULL && err != 0) {
-        ERR_clear_error();
-        errno = err;
-        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
-    }
-    if (!ok) {
-        return PYSSL_SET_SSL_ERROR(self->state, "cannot load DH parameters");
-    }
-    Py_RETURN_NONE;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Ciphers, groups, signature algorithms                                    */
 
 /* A method taking one str that OpenSSL applies to the SSL_CTX with
@@ -2223,12 +835,12 @@ set_string_config(PySSLContext *self, PyObject *args, const char *fmt,
     if (!PyArg_ParseTuple(args, fmt, &value)) {
         return NULL;
     }
-    ctx_lock(self);
+    pyssl_context_lock(self);
     ok = setter(self->ctx, value);
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     if (!ok) {
         /* OpenSSL's queue only says "no match": our message says what. */
-        return raise_ssl_msg(self, failmsg);
+        return PYSSL_RAISE_MSG(self->state, failmsg);
     }
     Py_RETURN_NONE;
 }
@@ -2356,9 +968,9 @@ context_set_ecdh_curve(PySSLContext *self, PyObject *name)
         return NULL;
     }
     /* One curve: the group list replaces the deprecated tmp_ecdh key. */
-    ctx_lock(self);
+    pyssl_context_lock(self);
     ok = (int)SSL_CTX_set1_groups(self->ctx, &nid, 1);
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     if (!ok) {
         return PYSSL_SET_SSL_ERROR(self->state, "cannot set curve");
     }
@@ -2496,7 +1108,7 @@ summarize_store(PySSLContext *self, store_summary *sum, int with_certs)
         PyErr_NoMemory();
         return -1;
     }
-    ctx_lock(self);
+    pyssl_context_lock(self);
     store = SSL_CTX_get_cert_store(self->ctx);
     /* The store's own lock too: verification may add to it (capath). */
     X509_STORE_lock(store);
@@ -2505,7 +1117,7 @@ summarize_store(PySSLContext *self, store_summary *sum, int with_certs)
         summarize_objects(objs, sum);
     }
     X509_STORE_unlock(store);
-    ctx_unlock(self);
+    pyssl_context_unlock(self);
     if (objs == NULL) {
         sk_X509_free(sum->ca_certs);
         PYSSL_SET_SSL_ERROR(self->state, "cannot read the store");
@@ -2594,8 +1206,8 @@ static PyGetSetDef context_getset[] = {
      "Server contexts: called as callback(conn) when a client asks for a\n"
      "staple; returns DER bytes or None. Wins over ocsp_staple.",
      NULL},
-    {"sni_callback", (getter)context_get_sni_callback,
-     (setter)context_set_sni_callback,
+    {"sni_callback", (getter)pyssl_context_get_sni_callback,
+     (setter)pyssl_context_set_sni_callback,
      "Set a callback that will be called when a server name is provided by "
      "the SSL/TLS client in the SNI extension.\n\n"
      "If the argument is None then the callback is disabled. The method is "
@@ -2649,12 +1261,12 @@ static PyMethodDef context_methods[] = {
      METH_VARARGS,
      "set_server_sigalgs($self, sigalgslist, /)\n--\n\n"
      "Set the signature algorithms servers use in the handshake."},
-    {"_set_alpn_protocols", (PyCFunction)context_set_alpn_protocols,
+    {"_set_alpn_protocols", (PyCFunction)pyssl_context_set_alpn_protocols,
      METH_VARARGS, "_set_alpn_protocols($self, protos, /)\n--\n\n"},
-    {"_set_npn_protocols", (PyCFunction)context_set_npn_protocols,
+    {"_set_npn_protocols", (PyCFunction)pyssl_context_set_npn_protocols,
      METH_VARARGS, "_set_npn_protocols($self, protos, /)\n--\n\n"},
-    {"load_cert_chain", (PyCFunction)(void (*)(void))context_load_cert_chain,
-     KW,
+    {"load_cert_chain",
+     (PyCFunction)(void (*)(void))pyssl_context_load_cert_chain, KW,
      "load_cert_chain($self, /, certfile=None, keyfile=None, "
      "password=None, *, certdata=None, keydata=None)\n--\n\n"
      "Load a certificate chain and its private key, from files or memory.\n"
@@ -2681,7 +1293,7 @@ static PyMethodDef context_methods[] = {
      "C buffer of pyssl's holds a copy of the key; pyssl's copy of the\n"
      "password is wiped with OPENSSL_cleanse. HAS_MEMORY_CREDENTIALS says\n"
      "these keywords and load_pkcs12() are there."},
-    {"load_pkcs12", (PyCFunction)(void (*)(void))context_load_pkcs12, KW,
+    {"load_pkcs12", (PyCFunction)(void (*)(void))pyssl_context_load_pkcs12, KW,
      "load_pkcs12($self, /, data, password=None)\n--\n\n"
      "Load the certificate, key and chain of a PKCS#12 bundle in memory.\n"
      "\n"
@@ -2696,16 +1308,17 @@ static PyMethodDef context_methods[] = {
      "exports) fail with OpenSSL's 'unsupported' SSLError; re-export with\n"
      "AES. Replaces the context's certificate and key like\n"
      "load_cert_chain."},
-    {"load_dh_params", (PyCFunction)context_load_dh_params, METH_O,
+    {"load_dh_params", (PyCFunction)pyssl_context_load_dh_params, METH_O,
      "load_dh_params($self, path, /)\n--\n\n"},
     {"load_verify_locations",
-     (PyCFunction)(void (*)(void))context_load_verify_locations, KW,
+     (PyCFunction)(void (*)(void))pyssl_context_load_verify_locations, KW,
      "load_verify_locations($self, /, cafile=None, capath=None, "
      "cadata=None)\n--\n\n"},
     {"session_stats", (PyCFunction)context_session_stats, METH_NOARGS,
      "session_stats($self, /)\n--\n\n"},
-    {"set_default_verify_paths", (PyCFunction)context_set_default_verify_paths,
-     METH_NOARGS, "set_default_verify_paths($self, /)\n--\n\n"},
+    {"set_default_verify_paths",
+     (PyCFunction)pyssl_context_set_default_verify_paths, METH_NOARGS,
+     "set_default_verify_paths($self, /)\n--\n\n"},
     {"set_ecdh_curve", (PyCFunction)context_set_ecdh_curve, METH_O,
      "set_ecdh_curve($self, name, /)\n--\n\n"},
     {"cert_store_stats", (PyCFunction)context_cert_store_stats, METH_NOARGS,
@@ -2725,10 +1338,10 @@ static PyMethodDef context_methods[] = {
     {"get_ciphers", (PyCFunction)context_get_ciphers, METH_NOARGS,
      "get_ciphers($self, /)\n--\n\n"},
     {"set_psk_client_callback",
-     (PyCFunction)(void (*)(void))context_set_psk_client_callback, KW,
+     (PyCFunction)(void (*)(void))pyssl_context_set_psk_client_callback, KW,
      "set_psk_client_callback($self, /, callback)\n--\n\n"},
     {"set_psk_server_callback",
-     (PyCFunction)(void (*)(void))context_set_psk_server_callback, KW,
+     (PyCFunction)(void (*)(void))pyssl_context_set_psk_server_callback, KW,
      "set_psk_server_callback($self, /, callback, identity_hint=None)\n"
      "--\n\n"},
     {NULL, NULL},

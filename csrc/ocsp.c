@@ -194,9 +194,7 @@ pyssl_context_get_ocsp_request(PySSLContext *self, void *c)
 int
 pyssl_context_set_ocsp_request(PySSLContext *self, PyObject *arg, void *c)
 {
-    if (arg == NULL) {
-        PyErr_SetString(PyExc_AttributeError,
-                        "cannot delete attribute 'ocsp_request'");
+    if (pyssl_no_delete(arg, "ocsp_request") < 0) {
         return -1;
     }
     int on = PyObject_IsTrue(arg);
@@ -224,9 +222,7 @@ static int
 replace_attr(PySSLContext *self, PyObject **slot, PyObject *arg,
              const char *name, int callable)
 {
-    if (arg == NULL) {
-        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'",
-                     name);
+    if (pyssl_no_delete(arg, name) < 0) {
         return -1;
     }
     if (arg != Py_None) {

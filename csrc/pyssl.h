@@ -5,8 +5,11 @@
  *                   get_sigalgs
  *   compat.h        every interpreter/OpenSSL version check; pyssl_new_type
  *   errors.c        the OpenSSL error queue -> SSLError and its subclasses
- *   context.c       _SSLContext (SSL_CTX): options, verification, loading
- *                   certificates/keys/CA data, ciphers, SNI/ALPN/PSK callbacks
+ *   context.c       _SSLContext (SSL_CTX): the type, its options, versions,
+ *                   verification, ciphers/groups, statistics; the context lock
+ *   context_load.c  loading certificates/keys (and their passwords), PKCS#12,
+ *                   CA data and locations, DH parameters
+ *   context_callbacks.c  the handshake callbacks: SNI, ALPN selection, PSK
  *   debughelpers.c  _SSLContext._msg_callback and keylog_filename
  *   store.c         the X509_STORE shared by contexts that load the same CAs
  *   distrust.c      the distrusted CA keys every verification refuses
@@ -40,12 +43,17 @@
  *   _ssl__SSLSocket_shutdown_impl      socket.c   sslsock_shutdown, shutdown_loop
  *   _ssl__SSLContext_impl              context.c  context_new, context_configure
  *   _ssl__SSLContext__wrap_socket/bio  socket.c   pyssl_context_wrap_socket/_bio
- *   load_cert_chain, _password_callback context.c context_load_cert_chain, password_cb
- *   load_verify_locations, _add_ca_certs context.c context_load_verify_locations,
+ *   load_cert_chain, _password_callback context_load.c
+ *                                      pyssl_context_load_cert_chain, password_cb
+ *   load_verify_locations, _add_ca_certs context_load.c
+ *                                      pyssl_context_load_verify_locations,
  *                                                 add_ca_certs, load_cadata
- *   _servername_callback               context.c  servername_cb, call_sni_callback
- *   _selectALPN_callback               context.c  alpn_select_cb
- *   psk_client/server_callback         context.c  psk_client_cb, psk_server_cb
+ *   _servername_callback               context_callbacks.c  servername_cb,
+ *                                                 call_sni_callback
+ *   _selectALPN_callback               context_callbacks.c  alpn_select_cb
+ *   psk_client/server_callback         context_callbacks.c  psk_client_cb,
+ *                                                 psk_server_cb
+ *   _ssl__SSLContext_load_dh_params    context_load.c  pyssl_context_load_dh_params
  *   _PySSL_msg_callback, _PySSL_keylog_callback  debughelpers.c
  *   _decode_certificate, _test_decode_cert  cert.c pyssl_decode_certificate,
  *                                                 pyssl_test_decode_cert
@@ -300,6 +308,19 @@ pyssl_str_or_none(const char *s)
     return PyUnicode_FromString(s);
 }
 
+/* A setter's refusal to delete its attribute (arg NULL): -1 with
+ * AttributeError, else 0. */
+static inline int
+pyssl_no_delete(PyObject *arg, const char *name)
+{
+    if (arg == NULL) {
+        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'",
+                     name);
+        return -1;
+    }
+    return 0;
+}
+
 /* A PyObject* field that setters replace while other threads read it
  * (callbacks, a socket's context): read and replaced in the owner's
  * critical section, so a reader never gets an object already released
@@ -382,6 +403,18 @@ PyObject *pyssl_raise_want_at(PySSLSocket *sslsock, int which,
 #define pyssl_raise_want(s, which) \
   pyssl_raise_want_at((s), (which), __FILE__, __LINE__)
 
+/* An SSLError with a fixed message: the OpenSSL queue is dropped first so
+ * that it is this message the user sees, not a stale queue entry. */
+static inline PyObject *
+pyssl_raise_msg_at(pyssl_state *st, const char *msg, const char *file,
+                   int line)
+{
+    ERR_clear_error();
+    return pyssl_set_ssl_error(st, msg, 0, file, line);
+}
+#define PYSSL_RAISE_MSG(st, msg) \
+  pyssl_raise_msg_at((st), (msg), __FILE__, __LINE__)
+
 /* Raise st->SSLError (or type) with a fixed message, errno-style args. */
 PyObject *pyssl_raise(pyssl_state *st, PyObject *type, int code,
                       const char *msg);
@@ -394,7 +427,10 @@ void pyssl_park_exception(PySSLSocket *sslsock);
 int pyssl_reraise_parked(PySSLSocket *sslsock);
 
 /* context.c --------------------------------------------------------------- */
-/* _ssl.get_sigalgs() */
+/* The context lock (see the top of context.c for its rules): taken with
+ * the GIL held, for SSL_CTX changes made in any file. */
+void pyssl_context_lock(PySSLContext *self);
+void pyssl_context_unlock(PySSLContext *self);
 /* SSL_new(ctx->ctx) with the context lock held, so that no setter frees
  * what it copies. Call with the GIL released. NULL: error on the queue. */
 SSL *pyssl_context_new_ssl(PySSLContext *ctx);
@@ -402,6 +438,31 @@ SSL *pyssl_context_new_ssl(PySSLContext *ctx);
  * callback that moves a connection to ctx. Call with the GIL held. 1 on
  * success, 0 with the error on the queue. */
 int pyssl_context_move_ssl(PySSLContext *ctx, SSL *ssl);
+
+/* context_load.c: the _SSLContext methods that load certificates, keys,
+ * CA data and DH parameters. */
+PyObject *pyssl_context_load_cert_chain(PySSLContext *self, PyObject *args,
+                                        PyObject *kwds);
+PyObject *pyssl_context_load_pkcs12(PySSLContext *self, PyObject *args,
+                                    PyObject *kwds);
+PyObject *pyssl_context_load_verify_locations(PySSLContext *self,
+                                              PyObject *args, PyObject *kwds);
+PyObject *pyssl_context_set_default_verify_paths(PySSLContext *self,
+                                                 PyObject *unused);
+PyObject *pyssl_context_load_dh_params(PySSLContext *self, PyObject *path);
+
+/* context_callbacks.c: the handshake callbacks (SNI, ALPN, PSK) and the
+ * _SSLContext attributes and methods that install them. */
+PyObject *pyssl_context_get_sni_callback(PySSLContext *self, void *c);
+int pyssl_context_set_sni_callback(PySSLContext *self, PyObject *arg, void *c);
+PyObject *pyssl_context_set_alpn_protocols(PySSLContext *self, PyObject *args);
+PyObject *pyssl_context_set_npn_protocols(PySSLContext *self, PyObject *args);
+PyObject *pyssl_context_set_psk_client_callback(PySSLContext *self,
+                                                PyObject *args,
+                                                PyObject *kwds);
+PyObject *pyssl_context_set_psk_server_callback(PySSLContext *self,
+                                                PyObject *args,
+                                                PyObject *kwds);
 
 /* socket.c ---------------------------------------------------------------- */
 PyObject *pyssl_context_wrap_socket(PySSLContext *self, PyObject *args,
@@ -540,8 +601,5 @@ PyObject *pyssl_context_get_ocsp_staple_callback(PySSLContext *self, void *c);
 int pyssl_context_set_ocsp_staple_callback(PySSLContext *self, PyObject *arg,
                                            void *c);
 PyObject *pyssl_socket_get_ocsp_response(PySSLSocket *self, PyObject *unused);
-/* context.c: the context lock, for SSL_CTX changes made outside context.c */
-void pyssl_context_lock(PySSLContext *self);
-void pyssl_context_unlock(PySSLContext *self);
 
 #endif /* PYSSL_H */
