@@ -32,8 +32,9 @@ typedef struct {
     size_t end;
     PyObject *borrowed;
     /* A borrowed object that OpenSSL drained without the GIL: the next call
-     * holding the GIL drops the reference.  Only ever one, as borrowing
-     * (under the GIL) first drops the previous one. */
+     * holding the GIL drops the reference.  Only ever one: a write borrows
+     * only while none waits here (checked under the lock: another thread
+     * may drain the queue between the write's reap and its lock). */
     PyObject *spent;
     int eof_written;
     /* An SSLObject reads and writes with the GIL released, so a thread
@@ -450,7 +451,7 @@ memorybio_write(PyObject *op, PyObject *arg)
         membuf_lock(m);
         int rc = 0;
         if (PyBytes_CheckExact(arg) && view.len >= MEMBUF_BORROW_MIN &&
-            m->start == m->end && m->borrowed == NULL) {
+            m->start == m->end && m->borrowed == NULL && m->spent == NULL) {
             m->borrowed = Py_NewRef(arg);
             m->start = 0;
             m->end = (size_t)view.len;

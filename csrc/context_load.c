@@ -215,6 +215,10 @@ cred_data_get(PyObject *obj, const char *what, Py_buffer *view)
         Py_ssize_t size;
         const char *text = PyUnicode_AsUTF8AndSize(obj, &size);
         if (text != NULL && size == PyUnicode_GET_LENGTH(obj)) {
+            if (size > INT_MAX) { /* OpenSSL takes an int length */
+                PyErr_Format(PyExc_OverflowError, "%s is too long", what);
+                return -1;
+            }
             return PyBuffer_FillInfo(view, obj, (void *)text, size, 1,
                                      PyBUF_SIMPLE);
         }
