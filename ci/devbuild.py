@@ -17,7 +17,8 @@ The flags are setup.py's, from csrc/build_flags.py (PYSSL_ASAN=1,
 PYSSL_UBSAN=1, PYSSL_SANITIZE=LIST, PYSSL_DEBUG=1 mean the same here), with
 -Werror always on; PYSSL_CC picks the compiler (default cc) and PYSSL_OPT
 the optimisation level when no switch asks for -O0 (default -O1).
-PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).
+PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).  Asserts are on
+only with PYSSL_DEBUG=1 or a sanitizer switch, as in setup.py's builds.
 """
 
 import os
@@ -67,6 +68,10 @@ def main():
     from build_flags import compile_flags
 
     cflags, ldflags = compile_flags(dict(os.environ, PYSSL_WERROR="1"))
+    # Asserts are off as in setup.py's build, which gets -DNDEBUG from the
+    # interpreter's CFLAGS; PYSSL_DEBUG=1 and the sanitizers turn them on
+    # (build_flags adds -UNDEBUG after this).
+    cflags = ["-DNDEBUG"] + cflags
     flags = (
         ["-fPIC", os.environ.get("PYSSL_OPT", "-O1"), "-g"]
         + cflags

@@ -54,6 +54,20 @@ membuf_unlock(membuf *m)
     pyssl_mutex_unlock(&m->lock);
 }
 
+/* The queue's invariants, checked with its lock held (debug builds). */
+static inline void
+membuf_assert_ok(membuf *m)
+{
+    assert(pyssl_mutex_held(&m->lock));
+    assert(m->start <= m->end);
+    assert(m->borrowed != NULL
+               ? m->end <= (size_t)PyBytes_GET_SIZE(m->borrowed)
+               : m->end <= m->cap);
+    assert(m->buf != NULL || m->cap == 0);
+    assert(m->borrowed == NULL || m->spent == NULL); /* at most one held */
+    (void)m;
+}
+
 static const char *
 membuf_base(membuf *m)
 {
@@ -64,6 +78,7 @@ membuf_base(membuf *m)
 static void
 membuf_reap(membuf *m)
 {
+    PYSSL_ASSERT_GIL();
     /* Looked at without the lock (OpenSSL may be moving a drained
      * object here on another thread): a miss is reaped next time. */
     if (PYSSL_LOAD_FLAG(&m->spent) == NULL) {
@@ -81,6 +96,7 @@ membuf_reap(membuf *m)
 static int
 membuf_reserve(membuf *m, size_t n)
 {
+    assert(pyssl_mutex_held(&m->lock));
     if (m->end + n > m->cap && m->start > 0) {
         /* Move what is pending to the front before growing. */
         memmove(m->buf, m->buf + m->start, m->end - m->start);
@@ -107,6 +123,8 @@ membuf_reserve(membuf *m, size_t n)
 static int
 membuf_unborrow(membuf *m)
 {
+    membuf_assert_ok(m);
+    assert(m->borrowed != NULL);
     size_t left = m->end - m->start;
     size_t from = m->start;
     m->start = m->end = 0;
@@ -117,6 +135,7 @@ membuf_unborrow(membuf *m)
     }
     memcpy(m->buf, PyBytes_AS_STRING(m->borrowed) + from, left);
     m->end = left;
+    assert(m->spent == NULL); /* else it would leak: only one waits */
     PYSSL_STORE_FLAG(&m->spent, m->borrowed);
     m->borrowed = NULL;
     return 0;
@@ -127,6 +146,7 @@ membuf_unborrow(membuf *m)
 static int
 membuf_append(membuf *m, const char *data, size_t n)
 {
+    membuf_assert_ok(m);
     if (n == 0) {
         return 0; /* m->buf may be NULL: no pointer arithmetic on it */
     }
@@ -138,6 +158,7 @@ membuf_append(membuf *m, const char *data, size_t n)
     }
     memcpy(m->buf + m->end, data, n);
     m->end += n;
+    membuf_assert_ok(m);
     return 0;
 }
 
@@ -145,6 +166,7 @@ membuf_append(membuf *m, const char *data, size_t n)
 static size_t
 membuf_take(membuf *m, char *out, size_t n)
 {
+    membuf_assert_ok(m);
     size_t avail = m->end - m->start;
     if (n > avail) {
         n = avail;
@@ -157,6 +179,7 @@ membuf_take(membuf *m, char *out, size_t n)
     if (m->start == m->end) {
         m->start = m->end = 0;
         if (m->borrowed != NULL) {
+            assert(m->spent == NULL); /* else it would leak: only one waits */
             PYSSL_STORE_FLAG(&m->spent, m->borrowed);
             m->borrowed = NULL;
         }
@@ -166,6 +189,7 @@ membuf_take(membuf *m, char *out, size_t n)
             m->cap = 0;
         }
     }
+    membuf_assert_ok(m);
     return n;
 }
 
@@ -299,6 +323,9 @@ membio_destroy(BIO *bio)
     if (m != NULL) {
         /* Our BIOs are freed by MemoryBIO and _SSLSocket deallocators,
          * which hold the GIL. */
+        if (m->borrowed != NULL || m->spent != NULL) {
+            PYSSL_ASSERT_GIL();
+        }
         Py_XDECREF(m->borrowed);
         Py_XDECREF(m->spent);
         pyssl_mutex_fini(&m->lock);

@@ -100,6 +100,7 @@ PyObject *
 pyssl_cert_der(pyssl_state *st, X509 *cert)
 {
     unsigned char *der = NULL;
+    assert(cert != NULL);
     int len = i2d_X509(cert, &der);
     if (len < 0) {
         return PYSSL_SET_SSL_ERROR(st, "cannot encode certificate");
@@ -116,6 +117,7 @@ PyObject *
 pyssl_capture(pyssl_state *st, pyssl_printer print, const void *arg,
               enum pyssl_capture how, const char *failure)
 {
+    assert(print != NULL && arg != NULL); /* failure may be NULL */
     BIO *bio = BIO_new(BIO_s_mem());
     if (bio == NULL) {
         return PYSSL_SET_SSL_ERROR(st, "failed to allocate BIO");
@@ -296,6 +298,7 @@ ip_address_str(const ASN1_OCTET_STRING *ip)
             n += snprintf(buf + n, sizeof(buf) - n, g ? ":%X" : "%X",
                           (unsigned int)(p[2 * g] << 8 | p[2 * g + 1]));
         }
+        assert(n > 0 && n < (int)sizeof(buf)); /* 39 at most: no truncation */
         return PyUnicode_FromStringAndSize(buf, n);
     }
     return PyUnicode_FromString("<invalid>");
@@ -467,6 +470,7 @@ decode_crl_dps(X509 *cert)
 PyObject *
 pyssl_decode_certificate(pyssl_state *st, X509 *cert)
 {
+    assert(cert != NULL);
     PyObject *d = PyDict_New();
     if (d == NULL) {
         return NULL;
@@ -538,6 +542,7 @@ PyObject *
 pyssl_certificate_new(pyssl_state *st, X509 *cert)
 {
     PyTypeObject *type = st->certificate_type;
+    assert(cert != NULL);
     PySSLCertificate *self = (PySSLCertificate *)type->tp_alloc(type, 0);
     if (self == NULL) {
         return NULL;

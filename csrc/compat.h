@@ -284,6 +284,25 @@ typedef char pyssl_ft_mutex;
 #  define PYSSL_MOD_GIL_SLOT
 #endif
 
+/* Executable invariants: assert(), on in PYSSL_DEBUG and sanitizer builds
+ * (-UNDEBUG), compiled out of release builds (NDEBUG).
+ * PYSSL_ASSERT_GIL(): this thread may use the C API.  PyGILState_Check()
+ * says so on every build: on a free-threaded one it is true exactly while
+ * the thread's state is attached (Py_BEGIN_ALLOW_THREADS detaches it), and
+ * where it cannot tell (its check is switched off once a subinterpreter
+ * exists) it answers 1, so the assert never fires wrongly.
+ * PYSSL_ASSERT_NO_GIL(): this thread has let go of the GIL (detached).
+ * PyGILState_Check() cannot say "no" reliably, for that same reason: only
+ * 3.13's PyThreadState_GetUnchecked() can (NULL once detached); before
+ * it the check is skipped. */
+#include <assert.h>
+#define PYSSL_ASSERT_GIL() assert(PyGILState_Check())
+#if PY_VERSION_HEX >= 0x030D0000
+#  define PYSSL_ASSERT_NO_GIL() assert(PyThreadState_GetUnchecked() == NULL)
+#else
+#  define PYSSL_ASSERT_NO_GIL() ((void)0)
+#endif
+
 /* --- OpenSSL ----------------------------------------------------------- */
 #include <openssl/opensslv.h>
 

@@ -78,6 +78,18 @@ static void context_dealloc(PySSLContext *self);
 /* ------------------------------------------------------------------------ */
 /* The context lock                                                         */
 
+/* Debug builds record the holder, for PYSSL_ASSERT_CTX_LOCKED (pyssl.h). */
+static inline void
+ctx_lock_note(PySSLContext *self, unsigned long who)
+{
+#ifndef NDEBUG
+    PYSSL_STORE_FLAG(&self->lock_holder, who);
+#else
+    (void)self;
+    (void)who;
+#endif
+}
+
 /* Takes self->lock; the GIL must be held. Only ever tried with the GIL:
  * when it is busy, the wait for it to come free is done without the GIL,
  * and it is let go again before the GIL is taken back, since holding the
@@ -86,17 +98,30 @@ static void context_dealloc(PySSLContext *self);
 void
 pyssl_context_lock(PySSLContext *self)
 {
+    PYSSL_ASSERT_GIL();
     while (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
         Py_BEGIN_ALLOW_THREADS
         PyThread_acquire_lock(self->lock, WAIT_LOCK);
         PyThread_release_lock(self->lock);
         Py_END_ALLOW_THREADS
     }
+    ctx_lock_note(self, PyThread_get_thread_ident());
+}
+
+/* Without the GIL nothing can wait on this thread: a plain wait. */
+void
+pyssl_context_lock_nogil(PySSLContext *self)
+{
+    PYSSL_ASSERT_NO_GIL();
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    ctx_lock_note(self, PyThread_get_thread_ident());
 }
 
 void
 pyssl_context_unlock(PySSLContext *self)
 {
+    PYSSL_ASSERT_CTX_LOCKED(self); /* let go by the thread that took it */
+    ctx_lock_note(self, 0);
     PyThread_release_lock(self->lock);
 }
 
@@ -108,11 +133,14 @@ pyssl_context_unlock(PySSLContext *self)
  * list for a few microseconds (re-parsing the cipher string with
  * SSL_set_cipher_list would cost ~45). Context lock held. 1 on success. */
 static int
-own_cipher_lists(SSL *ssl)
+own_cipher_lists(PySSLContext *ctx, SSL *ssl)
 {
     STACK_OF(SSL_CIPHER) *all = SSL_get_ciphers(ssl);
     char names[1024];
     size_t used = 0;
+
+    PYSSL_ASSERT_CTX_LOCKED(ctx);
+    (void)ctx;
 
     if (all == NULL) {
         return 1; /* no list to share */
@@ -142,13 +170,14 @@ SSL *
 pyssl_context_new_ssl(PySSLContext *ctx)
 {
     SSL *ssl;
-    PyThread_acquire_lock(ctx->lock, WAIT_LOCK);
+    assert(ctx->ctx != NULL);
+    pyssl_context_lock_nogil(ctx);
     ssl = SSL_new(ctx->ctx);
-    if (ssl != NULL && !own_cipher_lists(ssl)) {
+    if (ssl != NULL && !own_cipher_lists(ctx, ssl)) {
         SSL_free(ssl);
         ssl = NULL;
     }
-    PyThread_release_lock(ctx->lock);
+    pyssl_context_unlock(ctx);
     return ssl;
 }
 
@@ -156,6 +185,7 @@ int
 pyssl_context_move_ssl(PySSLContext *ctx, SSL *ssl)
 {
     SSL_CTX *moved;
+    assert(ssl != NULL && ctx->ctx != NULL);
     pyssl_context_lock(ctx);
     /* Copies the certificates and session id context, like SSL_new. */
     moved = SSL_set_SSL_CTX(ssl, ctx->ctx);
@@ -479,6 +509,8 @@ static void
 context_dealloc(PySSLContext *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    /* A holder of the lock holds a reference to self too. */
+    assert(self->lock == NULL || PYSSL_LOAD_FLAG(&self->lock_holder) == 0);
     PyObject_GC_UnTrack(self);
     if (self->weakreflist != NULL) {
         PyObject_ClearWeakRefs((PyObject *)self);

@@ -93,6 +93,9 @@ servername_cb(SSL *s, int *al, void *arg)
     PySSLContext *self = arg;
     PyObject *callback, *result;
     int ret = SSL_TLSEXT_ERR_OK;
+    assert(self != NULL); /* context_dealloc unhooks the callback first */
+    assert(SSL_get_app_data(s) != NULL); /* new_sslsock sets it first */
+    PYSSL_ASSERT_IN_SSL_CALL((PySSLSocket *)SSL_get_app_data(s), s);
     PyGILState_STATE gstate = PyGILState_Ensure();
 
     callback = pyssl_field_get((PyObject *)self, &self->sni_callback);
@@ -204,13 +207,17 @@ alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outlen,
 {
     PySSLContext *self = arg;
     const unsigned char *pick = NULL;
+    assert(self != NULL); /* context_dealloc unhooks the callback first */
 
-    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    pyssl_context_lock_nogil(self);
     if (self->alpn_protocols != NULL && client != NULL) {
         pick = alpn_pick(self->alpn_protocols, self->alpn_protocols_len,
                          client, client_len);
     }
-    PyThread_release_lock(self->lock);
+    pyssl_context_unlock(self);
+    /* What OpenSSL copies out lies inside the client's list. */
+    assert(pick == NULL ||
+           (pick >= client && pick + 1 + pick[0] <= client + client_len));
     /* No overlap: carry on without ALPN rather than failing. */
     if (pick == NULL) {
         return SSL_TLSEXT_ERR_NOACK;
@@ -280,9 +287,11 @@ static PyObject *
 psk_callback(SSL *s, int server)
 {
     PySSLSocket *sslsock = SSL_get_app_data(s);
+    PYSSL_ASSERT_GIL();
     if (sslsock == NULL) {
         return NULL;
     }
+    assert(sslsock->ssl == s && pyssl_socket_lock_held(sslsock));
     PySSLContext *ctx = pyssl_socket_ctx(sslsock);
     PyObject *cb =
         pyssl_field_get((PyObject *)ctx, server ? &ctx->psk_server_callback
@@ -356,6 +365,7 @@ psk_client_cb(SSL *s, const char *hint, char *identity,
               unsigned int max_identity_len, unsigned char *psk,
               unsigned int max_psk_len)
 {
+    PYSSL_ASSERT_NO_GIL();
     PyGILState_STATE gstate = PyGILState_Ensure();
     PyObject *callback = psk_callback(s, 0); /* new reference */
     unsigned int ret = 0;
@@ -405,6 +415,7 @@ static unsigned int
 psk_server_cb(SSL *s, const char *identity, unsigned char *psk,
               unsigned int max_psk_len)
 {
+    PYSSL_ASSERT_NO_GIL();
     PyGILState_STATE gstate = PyGILState_Ensure();
     PyObject *callback = psk_callback(s, 1); /* new reference */
     unsigned int ret = 0;

@@ -120,6 +120,9 @@ password_cb(char *buf, int size, int rwflag, void *userdata)
     PyObject *res;
     int ret = -1;
 
+    /* Only the loaders that saved their thread state install this. */
+    assert(pw != NULL && pw->tstate != NULL && buf != NULL && size >= 0);
+    PYSSL_ASSERT_NO_GIL();
     PyEval_RestoreThread(pw->tstate);
     /* OpenSSL 3 may ask again after a failure: keep the first error. */
     if (pw->error) {
@@ -312,6 +315,8 @@ load_into_scratch(PySSLContext *self, SSL_CTX *tmp, password_info *pw,
 {
     const char *path = src->path ? PyBytes_AS_STRING(src->path) : NULL;
     const char *data = src->data.buf;
+    assert((path != NULL) != (src->data.obj != NULL)); /* file or memory */
+    assert(src->data.len <= INT_MAX); /* cred_data_get checked it */
     int len = (int)src->data.len;
     int r, err;
 
@@ -431,6 +436,7 @@ pyssl_context_load_cert_chain(PySSLContext *self, PyObject *args,
         password_get(&pw, password) < 0) {
         goto done;
     }
+    assert(cert.data.len <= INT_MAX);
     if (!has_key && cert.data.obj != NULL &&
         pyssl_cred_is_der(cert.data.buf, (int)cert.data.len)) {
         PyErr_SetString(PyExc_ValueError, "DER certdata holds no private key: "
@@ -485,6 +491,7 @@ load_pkcs12_data(PySSLContext *self, Py_buffer *view, const char *password)
     if (tmp == NULL) {
         return -1;
     }
+    assert(view->len <= INT_MAX); /* the caller checked it */
     Py_BEGIN_ALLOW_THREADS
     r = pyssl_cred_use_pkcs12(tmp, view->buf, (int)view->len, password);
     Py_END_ALLOW_THREADS
@@ -608,6 +615,7 @@ store_ca_certs(PySSLContext *self, STACK_OF(X509) * certs, unsigned long *err)
     X509_STORE *store;
 
     *err = 0;
+    assert(certs != NULL);
     pyssl_context_lock(self);
     /* A store shared with other contexts (store.c) is copied first. */
     store = pyssl_store_for_write(self->ctx);
@@ -723,11 +731,11 @@ load_ca_paths(PySSLContext *self, PyObject *cafile_b, PyObject *capath_b)
 
     ERR_clear_error();
     Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    pyssl_context_lock_nogil(self);
     errno = 0;
     r = pyssl_store_load_locations(self->ctx, cafile, capath);
     err = errno;
-    PyThread_release_lock(self->lock);
+    pyssl_context_unlock(self);
     Py_END_ALLOW_THREADS
     if (r != 1) {
         raise_load_error(self, NULL, err, NULL);
@@ -780,9 +788,9 @@ pyssl_context_set_default_verify_paths(PySSLContext *self, PyObject *unused)
 {
     int r;
     Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(self->lock, WAIT_LOCK); /* as load_ca_paths */
+    pyssl_context_lock_nogil(self); /* as load_ca_paths */
     r = pyssl_store_set_default_paths(self->ctx); /* cached, shared */
-    PyThread_release_lock(self->lock);
+    pyssl_context_unlock(self);
     Py_END_ALLOW_THREADS
     if (r != 1) {
         return PYSSL_SET_SSL_ERROR(self->state,
@@ -836,7 +844,7 @@ static int
 install_dh_params(PySSLContext *self, dh_params *params)
 {
     int ok;
-    PyThread_acquire_lock(self->lock, WAIT_LOCK); /* called without the GIL */
+    pyssl_context_lock_nogil(self);
 #ifdef PYSSL_OPENSSL_3
     ok = SSL_CTX_set0_tmp_dh_pkey(self->ctx, params) == 1;
     if (!ok) {
@@ -846,7 +854,7 @@ install_dh_params(PySSLContext *self, dh_params *params)
     ok = SSL_CTX_set_tmp_dh(self->ctx, params) == 1;
     DH_free(params);
 #endif
-    PyThread_release_lock(self->lock);
+    pyssl_context_unlock(self);
     return ok;
 }
 

@@ -25,6 +25,7 @@
 int
 pyssl_cred_is_der(const char *data, int len)
 {
+    assert(len >= 0 && (data != NULL || len == 0));
     return len > 0 && (unsigned char)data[0] == 0x30;
 }
 
@@ -124,6 +125,8 @@ use_chain_der(SSL_CTX *ctx, const char *data, int len)
 int
 pyssl_cred_use_chain(SSL_CTX *ctx, const char *data, int len)
 {
+    PYSSL_ASSERT_NO_GIL();
+    assert(ctx != NULL);
     if (pyssl_cred_is_der(data, len)) {
         return use_chain_der(ctx, data, len);
     }
@@ -184,6 +187,8 @@ int
 pyssl_cred_use_key(SSL_CTX *ctx, const char *data, int len,
                    pem_password_cb *cb, void *u)
 {
+    PYSSL_ASSERT_NO_GIL();
+    assert(ctx != NULL && len >= 0 && (data != NULL || len == 0));
     EVP_PKEY *key = pyssl_cred_is_der(data, len) ? key_der(data, len, cb, u)
                                                  : key_pem(data, len, cb, u);
     int ok;
@@ -200,6 +205,8 @@ int
 pyssl_cred_use_pkcs12(SSL_CTX *ctx, const char *data, int len,
                       const char *password)
 {
+    PYSSL_ASSERT_NO_GIL();
+    assert(ctx != NULL && len >= 0 && (data != NULL || len == 0));
     const unsigned char *p = (const unsigned char *)data;
     PKCS12 *p12 = d2i_PKCS12(NULL, &p, len);
     EVP_PKEY *key = NULL;

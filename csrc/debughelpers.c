@@ -58,6 +58,7 @@ pyssl_msg_callback(int write_p, int version, int content_type, const void *buf,
     if (sslsock == NULL) {
         return; /* before _SSLSocket is attached: nobody to report to */
     }
+    PYSSL_ASSERT_IN_SSL_CALL(sslsock, ssl);
     PyGILState_STATE gil = PyGILState_Ensure();
     PySSLContext *ctx = pyssl_socket_ctx(sslsock);
     PyObject *cb = pyssl_field_get((PyObject *)ctx, &ctx->msg_callback);
@@ -127,6 +128,7 @@ keylog_callback(const SSL *ssl, const char *line)
     if (sslsock == NULL) {
         return;
     }
+    PYSSL_ASSERT_IN_SSL_CALL(sslsock, ssl);
     PyGILState_STATE gil = PyGILState_Ensure();
     /* Held across the GIL releases below, whatever happens to sslsock. */
     PySSLContext *ctx = pyssl_socket_ctx(sslsock);

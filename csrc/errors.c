@@ -378,6 +378,10 @@ plain_error_fill(pyssl_state *st, PyObject *args, int py_errno,
     pyssl_ft_mutex_lock(&st->plain_error_lock);
     PyObject *had = plain_error_lookup(st, py_errno, errstr, file, line);
     int slot = st->plain_error_used;
+    assert(slot >= 0 && slot <= PYSSL_PLAIN_ERROR_SLOTS);
+    /* Slots fill in order: the first free one is unpublished. */
+    assert(slot == PYSSL_PLAIN_ERROR_SLOTS ||
+           plain_error_published(st, slot) == NULL);
     if (had == NULL && slot < PYSSL_PLAIN_ERROR_SLOTS) {
         st->plain_error_args[slot].errstr = errstr;
         st->plain_error_args[slot].file = file;
@@ -489,6 +493,8 @@ PyObject *
 pyssl_set_ssl_error(pyssl_state *st, const char *msg, unsigned long errcode,
                     const char *file, int line)
 {
+    PYSSL_ASSERT_GIL();
+    assert(st != NULL);
     if (errcode == 0) {
         errcode = ERR_peek_last_error();
     }
@@ -497,18 +503,22 @@ pyssl_set_ssl_error(pyssl_state *st, const char *msg, unsigned long errcode,
                                 : PY_SSL_ERROR_SSL,
                         errcode ? NULL : msg, errcode, file, line);
     ERR_clear_error();
+    assert(PyErr_Occurred()); /* the SSLError, or what stopped making it */
     return NULL;
 }
 
 PyObject *
 pyssl_raise(pyssl_state *st, PyObject *type, int code, const char *msg)
 {
+    PYSSL_ASSERT_GIL();
+    assert(msg != NULL);
     PyObject *exc =
         PyObject_CallFunction(type ? type : st->SSLError, "is", code, msg);
     if (exc != NULL) {
         PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
         Py_DECREF(exc);
     }
+    assert(PyErr_Occurred());
     return NULL;
 }
 
@@ -561,6 +571,8 @@ pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
     PyObject *type = st->SSLError;
     const char *errstr = NULL;
     int p;
+    PYSSL_ASSERT_GIL();
+    assert(sslsock->ssl != NULL && err != NULL);
     /* SSL_get_error only says WANT_* while the error queue is empty, so
      * there is no library or reason to look up and nothing to clear: the
      * cheap path, unless something queued an error since. */
@@ -644,6 +656,7 @@ pyssl_set_socket_error(PySSLSocket *sslsock, const pyssl_err *err, int ret,
     raise_ssl_exception(st, sslsock, type, p, errstr, e, file, line);
     ERR_clear_error();
     pyssl_reraise_parked(sslsock);
+    assert(PyErr_Occurred());
     return NULL;
 }
 
@@ -671,6 +684,9 @@ pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
     pyssl_state *st = sslsock->state;
     PyObject *type = st->SSLWantWriteError;
     const char *errstr = "The operation did not complete (write)";
+    PYSSL_ASSERT_GIL();
+    assert(which == PY_SSL_ERROR_WANT_READ ||
+           which == PY_SSL_ERROR_WANT_WRITE);
     if (which == PY_SSL_ERROR_WANT_READ) {
         type = st->SSLWantReadError;
         errstr = "The operation did not complete (read)";
@@ -683,6 +699,7 @@ pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
         Py_DECREF(exc);
     }
     pyssl_reraise_parked(sslsock);
+    assert(PyErr_Occurred());
     return NULL;
 }
 
@@ -692,6 +709,7 @@ pyssl_raise_want_at(PySSLSocket *sslsock, int which, const char *file,
 void
 pyssl_park_exception(PySSLSocket *sslsock)
 {
+    PYSSL_ASSERT_GIL();
     PyObject *exc = PyErr_GetRaisedException();
     if (exc == NULL) {
         return;
@@ -712,6 +730,7 @@ pyssl_park_exception(PySSLSocket *sslsock)
 int
 pyssl_reraise_parked(PySSLSocket *sslsock)
 {
+    PYSSL_ASSERT_GIL();
     PyObject *parked = pyssl_field_take((PyObject *)sslsock, &sslsock->exc);
     if (parked == NULL) {
         return 0;

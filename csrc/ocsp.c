@@ -167,6 +167,7 @@ status_cb(SSL *s, void *arg)
         /* Not one of ours yet: nothing configured can apply. */
         return SSL_is_server(s) ? SSL_TLSEXT_ERR_NOACK : 1;
     }
+    PYSSL_ASSERT_IN_SSL_CALL(sslsock, s);
     PyGILState_STATE gil = PyGILState_Ensure();
     int ret = SSL_is_server(s) ? server_status(s, sslsock)
                                : client_status(s, sslsock);

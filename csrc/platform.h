@@ -22,6 +22,7 @@
 #define PYSSL_PLATFORM_H
 
 #include <Python.h>
+#include <assert.h>
 #include <stdint.h>
 
 #ifdef _WIN32
@@ -95,6 +96,8 @@ pyssl_socket_oserror(int e)
 static inline int
 pyssl_wait_socket(int fd, int writing, int ms)
 {
+    PYSSL_ASSERT_NO_GIL();
+    assert(fd >= 0 && ms >= -1);
 #ifdef _WIN32
     /* CPython hands Windows sockets to OpenSSL as an int, too. */
     SOCKET s = (SOCKET)fd;
@@ -126,15 +129,19 @@ pyssl_wait_socket(int fd, int writing, int ms)
  * A read through an SSLObject takes six of them: pthread's costs about a
  * third of PyThread's lock (callgrind: ~50 against ~156 instructions a
  * lock and unlock).  Elsewhere PyThread's lock stands in.  init returns -1
- * when it cannot make one. */
+ * when it cannot make one.  Debug builds (no NDEBUG) also record the
+ * holder's thread ident, for pyssl_mutex_held() in asserts. */
 #ifndef _WIN32
 /* On the heap, as PyThread's lock is: inline it would make every
  * _SSLSocket 40 bytes larger, and idle connections are counted. */
 typedef struct {
     pthread_mutex_t *m;
+#  ifndef NDEBUG
+    unsigned long owner;
+#  endif
 } pyssl_mutex;
 static inline int
-pyssl_mutex_init(pyssl_mutex *x)
+pyssl_mutex_os_init(pyssl_mutex *x)
 {
     x->m = PyMem_RawMalloc(sizeof(pthread_mutex_t));
     if (x->m != NULL && pthread_mutex_init(x->m, NULL) != 0) {
@@ -153,26 +160,29 @@ pyssl_mutex_fini(pyssl_mutex *x)
     }
 }
 static inline void
-pyssl_mutex_lock(pyssl_mutex *x)
+pyssl_mutex_os_lock(pyssl_mutex *x)
 {
     pthread_mutex_lock(x->m);
 }
 static inline int
-pyssl_mutex_trylock(pyssl_mutex *x)
+pyssl_mutex_os_trylock(pyssl_mutex *x)
 {
     return pthread_mutex_trylock(x->m) == 0;
 }
 static inline void
-pyssl_mutex_unlock(pyssl_mutex *x)
+pyssl_mutex_os_unlock(pyssl_mutex *x)
 {
     pthread_mutex_unlock(x->m);
 }
 #else
 typedef struct {
     PyThread_type_lock m;
+#  ifndef NDEBUG
+    unsigned long owner;
+#  endif
 } pyssl_mutex;
 static inline int
-pyssl_mutex_init(pyssl_mutex *x)
+pyssl_mutex_os_init(pyssl_mutex *x)
 {
     x->m = PyThread_allocate_lock();
     return x->m ? 0 : -1;
@@ -186,20 +196,64 @@ pyssl_mutex_fini(pyssl_mutex *x)
     }
 }
 static inline void
-pyssl_mutex_lock(pyssl_mutex *x)
+pyssl_mutex_os_lock(pyssl_mutex *x)
 {
     PyThread_acquire_lock(x->m, WAIT_LOCK);
 }
 static inline int
-pyssl_mutex_trylock(pyssl_mutex *x)
+pyssl_mutex_os_trylock(pyssl_mutex *x)
 {
     return PyThread_acquire_lock(x->m, NOWAIT_LOCK);
 }
 static inline void
-pyssl_mutex_unlock(pyssl_mutex *x)
+pyssl_mutex_os_unlock(pyssl_mutex *x)
 {
     PyThread_release_lock(x->m);
 }
 #endif
+
+/* The holder record (debug builds): written by the holder only, read by
+ * anyone, so a relaxed atomic (compat.h; included before this header by
+ * pyssl.h); only the thread that stored its own ident can find it. */
+#ifndef NDEBUG
+#  define PYSSL_MUTEX_NOTE(x, who) PYSSL_STORE_FLAG(&(x)->owner, (who))
+/* Whether this thread holds x. Only for asserts. */
+static inline int
+pyssl_mutex_held(pyssl_mutex *x)
+{
+    return PYSSL_LOAD_FLAG(&x->owner) == PyThread_get_thread_ident();
+}
+#else
+#  define PYSSL_MUTEX_NOTE(x, who) ((void)0)
+#endif
+
+static inline int
+pyssl_mutex_init(pyssl_mutex *x)
+{
+    PYSSL_MUTEX_NOTE(x, 0);
+    return pyssl_mutex_os_init(x);
+}
+static inline void
+pyssl_mutex_lock(pyssl_mutex *x)
+{
+    pyssl_mutex_os_lock(x);
+    PYSSL_MUTEX_NOTE(x, PyThread_get_thread_ident());
+}
+static inline int
+pyssl_mutex_trylock(pyssl_mutex *x)
+{
+    if (!pyssl_mutex_os_trylock(x)) {
+        return 0;
+    }
+    PYSSL_MUTEX_NOTE(x, PyThread_get_thread_ident());
+    return 1;
+}
+static inline void
+pyssl_mutex_unlock(pyssl_mutex *x)
+{
+    assert(pyssl_mutex_held(x)); /* let go by the thread that took it */
+    PYSSL_MUTEX_NOTE(x, 0);
+    pyssl_mutex_os_unlock(x);
+}
 
 #endif /* PYSSL_PLATFORM_H */

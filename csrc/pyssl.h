@@ -219,6 +219,9 @@ typedef struct {
      * (alpn_protocols), changes, and while SSL_new copies from it: see
      * the top of context.c for the rules and the lock order. */
     PyThread_type_lock lock;
+#ifndef NDEBUG
+    unsigned long lock_holder; /* thread ident, for asserts (debug builds) */
+#endif
     pyssl_state *state; /* borrowed: the types keep the module alive */
     int protocol; /* enum py_ssl_version */
     int check_hostname;
@@ -331,6 +334,7 @@ static inline PyObject *
 pyssl_field_get(PyObject *owner, PyObject **field)
 {
     PyObject *v;
+    PYSSL_ASSERT_GIL();
     PYSSL_BEGIN_CS(owner);
     v = Py_XNewRef(*field);
     PYSSL_END_CS();
@@ -341,6 +345,7 @@ static inline PyObject *
 pyssl_field_swap(PyObject *owner, PyObject **field, PyObject *value)
 {
     PyObject *old;
+    PYSSL_ASSERT_GIL();
     PYSSL_BEGIN_CS(owner);
     old = *field;
     *field = value;
@@ -427,10 +432,21 @@ void pyssl_park_exception(PySSLSocket *sslsock);
 int pyssl_reraise_parked(PySSLSocket *sslsock);
 
 /* context.c --------------------------------------------------------------- */
-/* The context lock (see the top of context.c for its rules): taken with
- * the GIL held, for SSL_CTX changes made in any file. */
+/* The context lock (see the top of context.c for its rules), for SSL_CTX
+ * changes made in any file: pyssl_context_lock with the GIL held,
+ * pyssl_context_lock_nogil without it (loaders, handshake callbacks);
+ * pyssl_context_unlock either way. */
 void pyssl_context_lock(PySSLContext *self);
+void pyssl_context_lock_nogil(PySSLContext *self);
 void pyssl_context_unlock(PySSLContext *self);
+/* Asserts that this thread holds self's context lock (debug builds). */
+#ifndef NDEBUG
+#  define PYSSL_ASSERT_CTX_LOCKED(self)             \
+    assert(PYSSL_LOAD_FLAG(&(self)->lock_holder) == \
+           PyThread_get_thread_ident())
+#else
+#  define PYSSL_ASSERT_CTX_LOCKED(self) ((void)0)
+#endif
 /* SSL_new(ctx->ctx) with the context lock held, so that no setter frees
  * what it copies. Call with the GIL released. NULL: error on the queue. */
 SSL *pyssl_context_new_ssl(PySSLContext *ctx);
@@ -465,6 +481,18 @@ PyObject *pyssl_context_set_psk_server_callback(PySSLContext *self,
                                                 PyObject *kwds);
 
 /* socket.c ---------------------------------------------------------------- */
+/* Debug builds: whether this thread may use sslsock's SSL (it holds the
+ * connection lock, or needs none), and the state every callback OpenSSL
+ * runs for sslsock's SSL s finds: on the thread inside an SSL_* call, GIL
+ * released (asserted before PyGILState_Ensure), connection lock held. */
+#ifndef NDEBUG
+int pyssl_socket_lock_held(PySSLSocket *sslsock);
+#endif
+#define PYSSL_ASSERT_IN_SSL_CALL(sslsock, s)                          \
+  do {                                                                \
+    PYSSL_ASSERT_NO_GIL();                                            \
+    assert((sslsock)->ssl == (s) && pyssl_socket_lock_held(sslsock)); \
+  } while (0)
 PyObject *pyssl_context_wrap_socket(PySSLContext *self, PyObject *args,
                                     PyObject *kwds);
 PyObject *pyssl_context_wrap_bio(PySSLContext *self, PyObject *args,

@@ -11,6 +11,7 @@ PyObject *
 pyssl_session_new(PySSLContext *ctx, SSL_SESSION *session)
 {
     PyTypeObject *type = ctx->state->session_type;
+    assert(session != NULL && type != NULL);
     PySSLSession *self = PyObject_GC_New(PySSLSession, type);
     if (self == NULL) {
         SSL_SESSION_free(session);

@@ -212,6 +212,7 @@ needs_lock(PySSLSocket *self, unsigned long me)
 static int
 conn_lock(PySSLSocket *self)
 {
+    PYSSL_ASSERT_NO_GIL();
     unsigned long me = PyThread_get_thread_ident();
     if (!needs_lock(self, me)) {
         return 0;
@@ -226,6 +227,7 @@ conn_lock(PySSLSocket *self)
 static int
 conn_lock_gil(PySSLSocket *self)
 {
+    PYSSL_ASSERT_GIL();
     unsigned long me = PyThread_get_thread_ident();
     if (!needs_lock(self, me)) {
         return 0;
@@ -243,10 +245,30 @@ static void
 conn_unlock(PySSLSocket *self, int taken)
 {
     if (taken) {
+        assert(lock_owner(self) == PyThread_get_thread_ident());
         set_lock_owner(self, 0);
         pyssl_mutex_unlock(&self->lock);
     }
 }
+
+/* Whether this thread may use self's SSL now: it holds the connection
+ * lock, or the lock is not used for it (a callback re-entering on the
+ * holder's thread; a socket without the gate).  For asserts; ssl_held
+ * finds the _SSLSocket from the SSL's app data (set by new_sslsock). */
+#ifndef NDEBUG
+int
+pyssl_socket_lock_held(PySSLSocket *self)
+{
+    return !needs_lock(self, PyThread_get_thread_ident());
+}
+
+static int
+ssl_held(SSL *ssl)
+{
+    PySSLSocket *self = SSL_get_app_data(ssl);
+    return self != NULL && self->ssl == ssl && pyssl_socket_lock_held(self);
+}
+#endif
 
 enum wait_result { WAIT_READY, WAIT_TIMED_OUT, WAIT_NONBLOCKING, WAIT_ERROR };
 
@@ -272,6 +294,8 @@ io_wait(PySSLSocket *self, io_ctx *io, int writing)
     if (io->mode == IO_UNKNOWN && io_learn(self, io) < 0) {
         return WAIT_ERROR;
     }
+    assert(io->mode != IO_UNKNOWN);
+    assert(io->sock == NULL || io->mode == IO_NONBLOCKING || io->fd >= 0);
     if (io->sock == NULL || io->mode == IO_NONBLOCKING) {
         return WAIT_NONBLOCKING;
     }
@@ -312,6 +336,8 @@ typedef int (*ssl_op)(SSL *ssl, void *arg, pyssl_err *err);
 static void
 capture_err(SSL *ssl, int ret, pyssl_err *err)
 {
+    assert(
+        ssl_held(ssl)); /* SSL_get_error reads what the holder's call left */
     err->c = pyssl_socket_errno(); /* first: SSL_get_error may change it */
     err->ssl = SSL_get_error(ssl, ret);
 }
@@ -341,6 +367,7 @@ wait_for_want(PySSLSocket *self, io_ctx *io, int ssl_err,
     case WAIT_NONBLOCKING:
         return 0;
     case WAIT_TIMED_OUT:
+        assert(!PyErr_Occurred());
         if (timeout_msg == NULL) {
             timeout_msg = writing ? "The write operation timed out"
                                   : "The read operation timed out";
@@ -361,6 +388,8 @@ static int
 run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
        const char *timeout_msg, int *pret, pyssl_err *perr)
 {
+    PYSSL_ASSERT_GIL();
+    assert(self->ssl != NULL && io != NULL && op != NULL);
     for (;;) {
         pyssl_err err = {0, 0};
         int ret, taken;
@@ -375,6 +404,7 @@ run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
             return -1;
         }
         int w = wait_for_want(self, io, err.ssl, timeout_msg);
+        assert(w >= 0 || PyErr_Occurred());
         if (w <= 0) {
             return w;
         }
@@ -412,14 +442,19 @@ io_result(PySSLSocket *self, int failed, int ret, const pyssl_err *err)
 {
     if (failed) {
         PYSSL_SET_SOCKET_ERROR(self, err, ret);
+        assert(PyErr_Occurred());
         return -1;
     }
     return pyssl_reraise_parked(self);
 }
 
+/* The ssl_op functions run inside run_op: GIL released, connection lock
+ * held (or not needed), as their asserts say. */
 static int
 op_handshake(SSL *ssl, void *arg, pyssl_err *err)
 {
+    PYSSL_ASSERT_NO_GIL();
+    assert(ssl_held(ssl));
     int ret = SSL_do_handshake(ssl);
     if (ret < 1) {
         capture_err(ssl, ret, err);
@@ -460,6 +495,7 @@ typedef struct {
 static void
 release_idle_buffers(SSL *ssl)
 {
+    assert(ssl_held(ssl));
     if (!SSL_has_pending(ssl)) {
         SSL_free_buffers(ssl);
     }
@@ -469,10 +505,13 @@ static int
 op_read(SSL *ssl, void *arg, pyssl_err *err)
 {
     rw_arg *a = arg;
+    PYSSL_ASSERT_NO_GIL();
+    assert(ssl_held(ssl) && a->buf != NULL);
     int ret = SSL_read_ex(ssl, a->buf, a->len, &a->done);
     if (ret == 0) {
         capture_err(ssl, ret, err);
     }
+    assert(a->done <= a->len);
     return ret;
 }
 
@@ -521,6 +560,7 @@ op_read_batch(SSL *ssl, void *arg, pyssl_err *err)
         }
         a->done += got;
     }
+    assert(a->done <= a->len);
     return ret;
 }
 
@@ -592,6 +632,7 @@ nothing_to_read(PySSLSocket *self)
     }
     SSL *ssl = self->ssl;
     int taken = conn_lock_gil(self);
+    assert(ssl_held(ssl)); /* bufs_held is the lock holder's */
     int none = SSL_is_init_finished(ssl) && !SSL_has_pending(ssl) &&
                !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) &&
                pyssl_membio_is_empty_and_open(SSL_get_rbio(ssl));
@@ -622,6 +663,8 @@ read_into(PySSLSocket *self, void *buf, size_t len, int checked)
     rw_arg a = {buf, len, 0, &self->bufs_held, 0, {0, 0}};
     int ret = 0;
     pyssl_err err = {0, 0};
+    /* The count comes back as a Py_ssize_t. */
+    assert(buf != NULL && len > 0 && len <= (size_t)PY_SSIZE_T_MAX);
     PyObject *exc = pyssl_field_take((PyObject *)self, &self->read_exc);
     if (exc != NULL) {
         PyErr_SetRaisedException(exc);
@@ -725,11 +768,14 @@ static int
 op_write(SSL *ssl, void *arg, pyssl_err *err)
 {
     rw_arg *a = arg;
+    PYSSL_ASSERT_NO_GIL();
+    assert(ssl_held(ssl)); /* bufs_held too is the holder's */
     *a->bufs_held = 1;
     int ret = SSL_write_ex(ssl, a->buf, a->len, &a->done);
     if (ret == 0) {
         capture_err(ssl, ret, err);
     }
+    assert(a->done <= a->len);
     return ret;
 }
 
@@ -802,6 +848,8 @@ static int
 op_sendfile(SSL *ssl, void *arg, pyssl_err *err)
 {
     sendfile_arg *a = arg;
+    PYSSL_ASSERT_NO_GIL();
+    assert(ssl_held(ssl));
     a->sent = SSL_sendfile(ssl, a->fd, a->offset, a->size, a->flags);
     if (a->sent < 0) {
         capture_err(ssl, -1, err);
@@ -885,6 +933,7 @@ shutdown_once(PySSLSocket *self, pyssl_err *err)
     int ret, taken;
     Py_BEGIN_ALLOW_THREADS
     taken = conn_lock(self);
+    assert(ssl_held(self->ssl));
     if (self->shutdown_seen_zero) {
         SSL_set_read_ahead(self->ssl, 0);
     }
@@ -1453,6 +1502,7 @@ sslsock_get_session_reused(PySSLSocket *self, void *c)
 PyObject *
 pyssl_socket_owner_or_self(PySSLSocket *sslsock)
 {
+    PYSSL_ASSERT_GIL();
     PyObject *owner = NULL;
     PyObject *ref = pyssl_field_get((PyObject *)sslsock, &sslsock->owner);
     if (ref != NULL) {
@@ -1504,6 +1554,8 @@ sslsock_dealloc(PySSLSocket *self)
     if (self->weakreflist != NULL) {
         PyObject_ClearWeakRefs((PyObject *)self);
     }
+    /* A thread inside OpenSSL with this SSL holds a reference to self. */
+    assert(lock_owner(self) == 0);
     if (self->ssl != NULL) {
         /* Freed without a shutdown, OpenSSL would mark the session
          * unresumable; a dropped connection should not cost the next one

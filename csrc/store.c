@@ -97,11 +97,39 @@ cache_ready(void)
            (off == NULL || off[0] == '\0' || strcmp(off, "0") == 0);
 }
 
+/* cache_lock, taken and let go through these two so that debug builds
+ * record the holder, for the asserts of the functions that need it. */
+#ifndef NDEBUG
+static unsigned long cache_holder;
+#  define CACHE_HELD() \
+    (PYSSL_LOAD_FLAG(&cache_holder) == PyThread_get_thread_ident())
+#endif
+
+static void
+cache_lock_take(void)
+{
+    CRYPTO_THREAD_write_lock(cache_lock);
+#ifndef NDEBUG
+    PYSSL_STORE_FLAG(&cache_holder, PyThread_get_thread_ident());
+#endif
+}
+
+static void
+cache_lock_give(void)
+{
+    assert(CACHE_HELD());
+#ifndef NDEBUG
+    PYSSL_STORE_FLAG(&cache_holder, 0);
+#endif
+    CRYPTO_THREAD_unlock(cache_lock);
+}
+
 /* The context's state, created (as "still pristine") on first use. Called
  * with cache_lock held. NULL only if out of memory. */
 static ctx_state *
 ctx_state_get(SSL_CTX *ctx)
 {
+    assert(CACHE_HELD());
     ctx_state *cs = SSL_CTX_get_ex_data(ctx, ctx_index);
     if (cs == NULL) {
         cs = OPENSSL_zalloc(sizeof(*cs));
@@ -310,6 +338,7 @@ build_store(int kind, const char *path)
 static cache_slot *
 slot_find(int kind, const char *path, const char *extra)
 {
+    assert(CACHE_HELD());
     for (int i = 0; i < CACHE_SLOTS; i++) {
         cache_slot *s = &cache[i];
         if (s->store != NULL && s->kind == kind && same_str(s->path, path) &&
@@ -325,6 +354,7 @@ slot_find(int kind, const char *path, const char *extra)
 static cache_slot *
 slot_victim(int kind, const char *path, const char *extra)
 {
+    assert(CACHE_HELD());
     cache_slot *v = slot_find(kind, path, extra);
     for (int i = 0; v == NULL && i < CACHE_SLOTS; i++) {
         if (cache[i].store == NULL) {
@@ -353,6 +383,7 @@ static void
 slot_store(int kind, const char *path, const char *extra, const file_key *key,
            X509_STORE *store)
 {
+    assert(CACHE_HELD() && store != NULL && key != NULL);
     cache_slot *s = slot_victim(kind, path, extra);
     s->path = OPENSSL_strdup(path);
     s->extra = extra != NULL ? OPENSSL_strdup(extra) : NULL;
@@ -380,14 +411,14 @@ cache_get(int kind, const char *path, const char *extra)
     X509_STORE *store = NULL;
 
     file_key_of(path, &before);
-    CRYPTO_THREAD_write_lock(cache_lock);
+    cache_lock_take();
     s = slot_find(kind, path, extra);
     if (s != NULL && memcmp(&s->key, &before, sizeof(before)) == 0 &&
         X509_STORE_up_ref(s->store)) {
         s->used = ++cache_clock;
         store = s->store;
     }
-    CRYPTO_THREAD_unlock(cache_lock);
+    cache_lock_give();
     if (store != NULL) {
         return store;
     }
@@ -396,9 +427,9 @@ cache_get(int kind, const char *path, const char *extra)
     /* A file rewritten while it was parsed: use what was read, but do not
      * remember it under either identity. */
     if (store != NULL && memcmp(&before, &after, sizeof(before)) == 0) {
-        CRYPTO_THREAD_write_lock(cache_lock);
+        cache_lock_take();
         slot_store(kind, path, extra, &before, store);
-        CRYPTO_THREAD_unlock(cache_lock);
+        cache_lock_give();
     }
     return store;
 }
@@ -411,6 +442,7 @@ static int
 privatize(SSL_CTX *ctx, ctx_state *cs)
 {
     X509_STORE *own;
+    assert(CACHE_HELD());
     if (cs->is_private || cs->shared == NULL) {
         cs->is_private = 1;
         return 1;
@@ -437,10 +469,10 @@ pyssl_store_for_write(SSL_CTX *ctx)
         cache_lock == NULL || ctx_index < 0) {
         return SSL_CTX_get_cert_store(ctx);
     }
-    CRYPTO_THREAD_write_lock(cache_lock);
+    cache_lock_take();
     cs = ctx_state_get(ctx);
     ok = cs != NULL && privatize(ctx, cs);
-    CRYPTO_THREAD_unlock(cache_lock);
+    cache_lock_give();
     return ok ? SSL_CTX_get_cert_store(ctx) : NULL;
 }
 
@@ -457,7 +489,7 @@ use_cached(SSL_CTX *ctx, int kind, const char *path, const char *extra)
         ERR_clear_error();
         return 0;
     }
-    CRYPTO_THREAD_write_lock(cache_lock);
+    cache_lock_take();
     cs = ctx_state_get(ctx);
     if (cs != NULL && !cs->is_private && cs->shared == NULL) {
         SSL_CTX_set1_cert_store(ctx, shared);
@@ -472,7 +504,7 @@ use_cached(SSL_CTX *ctx, int kind, const char *path, const char *extra)
     else if (cs != NULL && privatize(ctx, cs)) {
         ok = merge_into(SSL_CTX_get_cert_store(ctx), shared, kind);
     }
-    CRYPTO_THREAD_unlock(cache_lock);
+    cache_lock_give();
     X509_STORE_free(shared);
     return ok;
 }
@@ -481,6 +513,7 @@ int
 pyssl_store_set_default_paths(SSL_CTX *ctx)
 {
     int ok = 0;
+    PYSSL_ASSERT_NO_GIL(); /* reads files */
     if (cache_ready()) {
         char *extra = default_extra();
         ok = extra != NULL &&
@@ -497,6 +530,7 @@ int
 pyssl_store_load_locations(SSL_CTX *ctx, const char *cafile,
                            const char *capath)
 {
+    PYSSL_ASSERT_NO_GIL(); /* reads files */
     /* A capath is only a lookup, read lazily: nothing to cache. */
     if (cafile != NULL && capath == NULL && cache_ready() &&
         use_cached(ctx, SOURCE_CAFILE, cafile, NULL)) {
