@@ -374,9 +374,6 @@ pyssl_socket_ctx(PySSLSocket *sslsock)
                                            (PyObject **)&sslsock->ctx);
 }
 
-/* Type setup: PyType_FromModuleAndSpec plus what 3.8 lacks (tp_new = NULL
- * for DISALLOW_INSTANTIATION). Returns a new reference or NULL. (module.c) */
-
 /* errors.c ---------------------------------------------------------------- */
 
 /* The OpenSSL error queue -> SSLError (or a subclass picked by the error).
@@ -502,7 +499,6 @@ PyObject *pyssl_context_wrap_bio(PySSLContext *self, PyObject *args,
 PyObject *pyssl_socket_owner_or_self(PySSLSocket *sslsock);
 
 /* cert.c ------------------------------------------------------------------ */
-/* X509 -> the dict getpeercert() returns. */
 /* cert.c: a certificate's DER encoding as bytes */
 PyObject *pyssl_cert_der(pyssl_state *st, X509 *cert);
 /* cert.c: an ASN.1 object's dotted OID (no_name) or name, as str */
@@ -517,6 +513,7 @@ enum pyssl_capture {
 };
 PyObject *pyssl_capture(pyssl_state *st, pyssl_printer print, const void *arg,
                         enum pyssl_capture how, const char *failure);
+/* X509 -> the dict getpeercert() returns. */
 PyObject *pyssl_decode_certificate(pyssl_state *st, X509 *cert);
 /* X509 -> Certificate; takes its own reference (X509_up_ref). */
 PyObject *pyssl_certificate_new(pyssl_state *st, X509 *cert);
