@@ -3,12 +3,13 @@
 PY ?= python3
 OUT ?= /tmp/pyssl-dev
 
-.PHONY: help build test asan refleak coverage conformance bench fuzz mingw lint format ft ci
+.PHONY: help build test asan ubsan refleak coverage conformance bench fuzz mingw lint format ft ci
 
 help:
 	@echo "make build        dev build of csrc/ into \$$OUT (-Werror); use PYTHONPATH=\$$OUT"
 	@echo "make test         pyssl's pytest suite on that build"
 	@echo "make asan         ASAN + UBSan: core-mode test_ssl and pytest (ci/asan.sh)"
+	@echo "make ubsan        UBSan alone, asserts on (-O0, no ASAN preload): pytest"
 	@echo "make refleak      debug CPython 3.13: regrtest -R over test_ssl, refleak loop"
 	@echo "make coverage     C line coverage of pytest + core-mode test_ssl (gcov)"
 	@echo "make conformance  CPython's test_ssl, stdlib vs core vs full, on 3.8-3.13"
@@ -28,6 +29,10 @@ test: build
 
 asan:
 	bash ci/asan.sh
+
+ubsan:
+	PYSSL_UBSAN=1 PYSSL_DEBUG=1 $(PY) ci/devbuild.py $(OUT)-ubsan --python $(PY)
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 PYTHONPATH=$(OUT)-ubsan $(PY) -m pytest -q tests
 
 refleak:
 	bash ci/refleak.sh
