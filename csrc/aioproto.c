@@ -1,0 +1,404 @@
+/* aioproto.c: _AioPipe, the per-record data path of pyssl's asyncio TLS
+ * protocol (src/pyssl/_asyncio.py).
+ *
+ * asyncio's SSLProtocol moves every chunk through an SSLObject and two
+ * MemoryBIOs with Python calls: a memoryview slice and MemoryBIO.write()
+ * per chunk received, SSLObject.read() until it raises SSLWantReadError,
+ * and for sending SSLObject.write() per buffer then MemoryBIO.read().  A
+ * pipe does each of those steps in one C call over the same _SSLSocket and
+ * BIOs, so the Python class above it keeps asyncio's state machine and
+ * private attributes unchanged while its data path costs one call a chunk:
+ *  - get_buffer() hands the transport a view of the pipe's own receive
+ *    buffer, and feed(n) appends n bytes of it to the incoming BIO (the
+ *    one copy the stdlib makes too, without the slice);
+ *  - read() decrypts every complete record into one bytes object sized
+ *    from what the BIO holds (no 256 KiB allocation and prefix copy), and
+ *    read_into() decrypts straight into a BufferedProtocol's buffer;
+ *  - encrypt() writes every buffer of the write backlog and takes what the
+ *    outgoing BIO then holds in one bytes object.
+ * "No data yet" is a return value here, never an exception.
+ *
+ * Locks: the reads and writes go through socket.c's helpers, which take
+ * the connection lock as SSLObject.read/write do; the BIOs have their own.
+ * A pipe's fields are set once, in tp_new, so sharing one between threads
+ * is as safe as sharing the SSLObject.
+ */
+#include "pyssl.h"
+
+#include <string.h>
+
+/* asyncio's SSLProtocol.max_size: the most a transport reads at once. */
+#define PIPE_RECV_SIZE (256 * 1024)
+
+/* What a read allocates beyond the ciphertext the incoming BIO holds: the
+ * rest of a record OpenSSL took in earlier may complete now. */
+#define PIPE_READ_SLACK 1024
+
+typedef struct {
+    PyObject_HEAD
+    PySSLSocket *sock; /* strong; over memory BIOs */
+    PyObject *incoming; /* the MemoryBIOs, strong */
+    PyObject *outgoing;
+    PyObject *recv_buf; /* bytearray of PIPE_RECV_SIZE */
+    PyObject *recv_view; /* memoryview of it, what get_buffer() returns */
+} PyAioPipe;
+
+static int
+check_bio(pyssl_state *st, PyObject *obj, BIO *expected, const char *which)
+{
+    if (!PyObject_TypeCheck(obj, st->memorybio_type) ||
+        ((PySSLMemoryBIO *)obj)->bio != expected) {
+        PyErr_Format(PyExc_TypeError,
+                     "_AioPipe() needs the %s MemoryBIO of the _SSLSocket",
+                     which);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+pipe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    pyssl_state *st = pyssl_state_from_type(type);
+    PyObject *sock, *in, *out;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_AioPipe() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!OO:_AioPipe", st->socket_type, &sock, &in,
+                          &out)) {
+        return NULL;
+    }
+    PySSLSocket *s = (PySSLSocket *)sock;
+    if (s->sock != NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_AioPipe() needs an _SSLSocket over MemoryBIOs");
+        return NULL;
+    }
+    if (check_bio(st, in, SSL_get_rbio(s->ssl), "incoming") < 0 ||
+        check_bio(st, out, SSL_get_wbio(s->ssl), "outgoing") < 0) {
+        return NULL;
+    }
+    PyAioPipe *self = (PyAioPipe *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->sock = (PySSLSocket *)Py_NewRef(sock);
+    self->incoming = Py_NewRef(in);
+    self->outgoing = Py_NewRef(out);
+    self->recv_buf = PyByteArray_FromStringAndSize(NULL, PIPE_RECV_SIZE);
+    if (self->recv_buf != NULL) {
+        self->recv_view = PyMemoryView_FromObject(self->recv_buf);
+    }
+    if (self->recv_view == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static void
+pipe_dealloc(PyObject *op)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    PyTypeObject *type = Py_TYPE(op);
+    if (self->recv_view != NULL) {
+        /* Let go of the bytearray's export even if someone keeps the view. */
+        PyObject *r = PyObject_CallMethod(self->recv_view, "release", NULL);
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(self->recv_view);
+    Py_XDECREF(self->recv_buf);
+    Py_XDECREF(self->sock);
+    Py_XDECREF(self->incoming);
+    Py_XDECREF(self->outgoing);
+    type->tp_free(op);
+    Py_DECREF(type);
+}
+
+/* get_buffer(sizehint, /): the receive buffer, whatever the hint (asyncio
+ * never hands out more than PIPE_RECV_SIZE either). */
+static PyObject *
+pipe_get_buffer(PyObject *op, PyObject *unused)
+{
+    return Py_NewRef(((PyAioPipe *)op)->recv_view);
+}
+
+/* feed(nbytes, /): queue the first nbytes of the receive buffer. */
+static PyObject *
+pipe_feed(PyObject *op, PyObject *arg)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    Py_ssize_t n = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+    if (n == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (n < 0 || n > PyByteArray_GET_SIZE(self->recv_buf)) {
+        PyErr_Format(PyExc_ValueError,
+                     "nbytes must be between 0 and %zd, got %zd",
+                     PyByteArray_GET_SIZE(self->recv_buf), n);
+        return NULL;
+    }
+    if (n > 0 && BIO_write(SSL_get_rbio(self->sock->ssl),
+                           PyByteArray_AS_STRING(self->recv_buf), (int)n) != n) {
+        return PyErr_NoMemory();
+    }
+    Py_RETURN_NONE;
+}
+
+/* Decrypt into buf until it is full, nothing complete is left, or the
+ * peer's close_notify (*eof = 1).  Returns the count or -1 with an
+ * exception. */
+static Py_ssize_t
+read_records(PyAioPipe *self, char *buf, size_t len, int *eof)
+{
+    size_t done = 0;
+    *eof = 0;
+    while (done < len) {
+        Py_ssize_t n = pyssl_socket_read_some(self->sock, buf + done,
+                                              len - done);
+        if (n == PYSSL_READ_AGAIN) {
+            break;
+        }
+        if (n < 0) {
+            return -1;
+        }
+        if (n == 0) {
+            *eof = 1;
+            break;
+        }
+        done += (size_t)n;
+    }
+    return (Py_ssize_t)done;
+}
+
+static PyObject *
+read_result(PyObject *data_or_count, int eof)
+{
+    if (data_or_count == NULL) {
+        return NULL;
+    }
+    PyObject *res = PyTuple_Pack(2, data_or_count, eof ? Py_True : Py_False);
+    Py_DECREF(data_or_count);
+    return res;
+}
+
+/* read() -> (data, eof): every decrypted byte the incoming BIO's complete
+ * records hold, b"" if none; eof once the peer's close_notify was read. */
+static PyObject *
+pipe_read(PyObject *op, PyObject *unused)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    size_t cap = BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) +
+                 PIPE_READ_SLACK;
+    PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
+    size_t done = 0;
+    int eof = 0;
+    while (data != NULL) {
+        Py_ssize_t n = read_records(self, PyBytes_AS_STRING(data) + done,
+                                    cap - done, &eof);
+        if (n < 0) {
+            Py_CLEAR(data);
+            break;
+        }
+        done += (size_t)n;
+        if (done < cap || eof) {
+            break;
+        }
+        /* Full: more may be waiting.  Grow and go on. */
+        cap *= 2;
+        if (_PyBytes_Resize(&data, (Py_ssize_t)cap) < 0) {
+            break;
+        }
+    }
+    if (data != NULL && _PyBytes_Resize(&data, (Py_ssize_t)done) < 0) {
+        return NULL;
+    }
+    return read_result(data, eof);
+}
+
+/* read_into(buffer, /) -> (count, eof): decrypt straight into a
+ * BufferedProtocol's buffer, until it is full or nothing is left. */
+static PyObject *
+pipe_read_into(PyObject *op, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    int eof = 0;
+    Py_ssize_t n = read_records((PyAioPipe *)op, view.buf, (size_t)view.len,
+                                &eof);
+    PyBuffer_Release(&view);
+    if (n < 0) {
+        return NULL;
+    }
+    return read_result(PyLong_FromSsize_t(n), eof);
+}
+
+/* Everything the outgoing BIO holds, as bytes (b"" if nothing). */
+static PyObject *
+take_outgoing(PyAioPipe *self)
+{
+    BIO *wbio = SSL_get_wbio(self->sock->ssl);
+    size_t pending = BIO_ctrl_pending(wbio);
+    if (pending > INT_MAX) {
+        pending = INT_MAX;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)pending);
+    if (out == NULL || pending == 0) {
+        return out;
+    }
+    int got = BIO_read(wbio, PyBytes_AS_STRING(out), (int)pending);
+    if (got < 0) {
+        got = 0;
+    }
+    if ((size_t)got != pending &&
+        _PyBytes_Resize(&out, (Py_ssize_t)got) < 0) {
+        return NULL;
+    }
+    return out;
+}
+
+/* Encrypt the backlog's first buffer and drop it from the deque.  Returns
+ * its length, ENCRYPT_AGAIN when OpenSSL wants to read first
+ * (renegotiation: the buffer stays for the next try), -1 with an
+ * exception. */
+#define ENCRYPT_AGAIN (-2)
+static Py_ssize_t
+encrypt_first(PyAioPipe *self, PyObject *backlog)
+{
+    PyObject *item = PySequence_GetItem(backlog, 0);
+    if (item == NULL) {
+        return -1;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(item, &view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(item);
+        return -1;
+    }
+    Py_ssize_t n = pyssl_socket_write_all(self->sock, view.buf,
+                                          (size_t)view.len);
+    Py_ssize_t len = view.len;
+    PyBuffer_Release(&view);
+    Py_DECREF(item);
+    if (n < 0) {
+        pyssl_state *st = self->sock->state;
+        if (PyErr_ExceptionMatches(st->SSLWantReadError) ||
+            PyErr_ExceptionMatches(st->SSLWantWriteError)) {
+            PyErr_Clear();
+            return ENCRYPT_AGAIN;
+        }
+        return -1;
+    }
+    PyObject *r = PyObject_CallMethod(backlog, "popleft", NULL);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return len;
+}
+
+/* encrypt(backlog, take, /) -> (written, data): encrypt the buffers of
+ * the deque backlog, removing each one written; written is their total
+ * length; data is what the outgoing BIO holds if take is true (which
+ * leaves it empty), else None. */
+static PyObject *
+pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "encrypt expected 2 arguments, got %zd", nargs);
+        return NULL;
+    }
+    int take = PyObject_IsTrue(args[1]);
+    if (take < 0) {
+        return NULL;
+    }
+    Py_ssize_t written = 0;
+    for (;;) {
+        Py_ssize_t left = PyObject_Length(args[0]);
+        if (left < 0) {
+            return NULL;
+        }
+        if (left == 0) {
+            break;
+        }
+        Py_ssize_t n = encrypt_first(self, args[0]);
+        if (n == ENCRYPT_AGAIN) {
+            break;
+        }
+        if (n < 0) {
+            return NULL;
+        }
+        written += n;
+    }
+    PyObject *data = take ? take_outgoing(self) : Py_NewRef(Py_None);
+    if (data == NULL) {
+        return NULL;
+    }
+    PyObject *res = Py_BuildValue("(nO)", written, data);
+    Py_DECREF(data);
+    return res;
+}
+
+/* take_outgoing() -> bytes: what the outgoing BIO holds. */
+static PyObject *
+pipe_take_outgoing(PyObject *op, PyObject *unused)
+{
+    return take_outgoing((PyAioPipe *)op);
+}
+
+static PyMethodDef pipe_methods[] = {
+    {"get_buffer", pipe_get_buffer, METH_O,
+     "get_buffer($self, sizehint, /)\n--\n\n"
+     "The receive buffer a transport reads the socket into."},
+    {"feed", pipe_feed, METH_O,
+     "feed($self, nbytes, /)\n--\n\n"
+     "Queue the first nbytes of the receive buffer in the incoming BIO."},
+    {"read", pipe_read, METH_NOARGS,
+     "read($self, /)\n--\n\n"
+     "Decrypt all complete records: (data, eof)."},
+    {"read_into", pipe_read_into, METH_O,
+     "read_into($self, buffer, /)\n--\n\n"
+     "Decrypt complete records into buffer: (count, eof)."},
+    {"encrypt", (PyCFunction)(void (*)(void))pipe_encrypt, METH_FASTCALL,
+     "encrypt($self, backlog, take, /)\n--\n\n"
+     "Encrypt and pop the buffers of the deque backlog: (written, data)."},
+    {"take_outgoing", pipe_take_outgoing, METH_NOARGS,
+     "take_outgoing($self, /)\n--\n\n"
+     "What the outgoing BIO holds, as bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot pipe_slots[] = {
+    {Py_tp_new, (void *)pipe_new},
+    {Py_tp_dealloc, (void *)pipe_dealloc},
+    {Py_tp_methods, pipe_methods},
+    {0, NULL},
+};
+
+static PyType_Spec pipe_spec = {
+    .name = PYSSL_TYPE_NAME("_AioPipe"),
+    .basicsize = sizeof(PyAioPipe),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = pipe_slots,
+};
+
+int
+pyssl_aioproto_init(PyObject *module, pyssl_state *st)
+{
+    (void)st;
+    PyTypeObject *type = pyssl_new_type(module, &pipe_spec);
+    if (type == NULL) {
+        return -1;
+    }
+    int rc = PyModule_AddObjectRef(module, "_AioPipe", (PyObject *)type);
+    Py_DECREF(type);
+    return rc;
+}
