@@ -264,13 +264,70 @@ take_outgoing(PyAioPipe *self)
     return out;
 }
 
-/* Encrypt the backlog's first buffer and drop it from the deque.  Returns
- * its length, ENCRYPT_AGAIN when OpenSSL wants to read first
- * (renegotiation: the buffer stays for the next try), -1 with an
- * exception. */
-#define ENCRYPT_AGAIN (-2)
+/* encrypt() writes big buffers this much at a time and takes the records
+ * out after each slice: the outgoing BIO then never grows past one slice
+ * (a 10 MiB write would otherwise grow it by doubling and fault in fresh
+ * pages for it and for its copy, every time). */
+#define PIPE_SEND_SLICE (256 * 1024)
+
+typedef struct {
+    PyAioPipe *self;
+    PyObject *out; /* list of ciphertext bytes, or NULL: leave it in the BIO */
+    Py_ssize_t written; /* plaintext bytes encrypted */
+} encrypt_state;
+
+/* Move what the outgoing BIO holds to e->out (if taking). */
+static int
+encrypt_take(encrypt_state *e)
+{
+    if (e->out == NULL) {
+        return 0;
+    }
+    PyObject *data = take_outgoing(e->self);
+    if (data == NULL) {
+        return -1;
+    }
+    int rc = PyBytes_GET_SIZE(data) ? PyList_Append(e->out, data) : 0;
+    Py_DECREF(data);
+    return rc;
+}
+
+/* Encrypt buf slice by slice.  Returns the bytes done; *again is set when
+ * OpenSSL wants to read first (renegotiation), -1 with an exception. */
 static Py_ssize_t
-encrypt_first(PyAioPipe *self, PyObject *backlog)
+encrypt_buffer(encrypt_state *e, const char *buf, Py_ssize_t len, int *again)
+{
+    Py_ssize_t done = 0;
+    pyssl_state *st = e->self->sock->state;
+    *again = 0;
+    while (done < len) {
+        Py_ssize_t n = len - done;
+        if (n > PIPE_SEND_SLICE && e->out != NULL) {
+            n = PIPE_SEND_SLICE;
+        }
+        if (pyssl_socket_write_all(e->self->sock, buf + done, (size_t)n) < 0) {
+            if (PyErr_ExceptionMatches(st->SSLWantReadError) ||
+                PyErr_ExceptionMatches(st->SSLWantWriteError)) {
+                PyErr_Clear();
+                *again = 1;
+                break;
+            }
+            return -1;
+        }
+        done += n;
+        e->written += n;
+        if (done < len && encrypt_take(e) < 0) {
+            return -1;
+        }
+    }
+    return done;
+}
+
+/* Encrypt the backlog's first buffer and drop it from the deque, or leave
+ * what is left of it there when OpenSSL wants to read first (returns 1).
+ * Returns 0, or -1 with an exception. */
+static int
+encrypt_first(encrypt_state *e, PyObject *backlog)
 {
     PyObject *item = PySequence_GetItem(backlog, 0);
     if (item == NULL) {
@@ -281,36 +338,38 @@ encrypt_first(PyAioPipe *self, PyObject *backlog)
         Py_DECREF(item);
         return -1;
     }
-    Py_ssize_t n = pyssl_socket_write_all(self->sock, view.buf,
-                                          (size_t)view.len);
+    int again = 0;
+    Py_ssize_t done = encrypt_buffer(e, view.buf, view.len, &again);
     Py_ssize_t len = view.len;
     PyBuffer_Release(&view);
-    Py_DECREF(item);
-    if (n < 0) {
-        pyssl_state *st = self->sock->state;
-        if (PyErr_ExceptionMatches(st->SSLWantReadError) ||
-            PyErr_ExceptionMatches(st->SSLWantWriteError)) {
-            PyErr_Clear();
-            return ENCRYPT_AGAIN;
-        }
-        return -1;
+    PyObject *r = NULL;
+    if (done >= 0 && !again) {
+        r = PyObject_CallMethod(backlog, "popleft", NULL);
     }
-    PyObject *r = PyObject_CallMethod(backlog, "popleft", NULL);
+    else if (done >= 0) {
+        /* The rest waits at the head of the backlog, as asyncio keeps it. */
+        PyObject *rest = PySequence_GetSlice(item, done, len);
+        if (rest != NULL && PySequence_SetItem(backlog, 0, rest) == 0) {
+            r = Py_NewRef(Py_None);
+        }
+        Py_XDECREF(rest);
+    }
+    Py_DECREF(item);
     if (r == NULL) {
         return -1;
     }
     Py_DECREF(r);
-    return len;
+    return again;
 }
 
 /* encrypt(backlog, take, /) -> (written, data): encrypt the buffers of
  * the deque backlog, removing each one written; written is their total
- * length; data is what the outgoing BIO holds if take is true (which
- * leaves it empty), else None. */
+ * length.  If take is true, data is the list of ciphertext chunks taken
+ * from the outgoing BIO (which is left empty), for one writelines();
+ * else None, and the ciphertext stays in the BIO. */
 static PyObject *
 pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyAioPipe *self = (PyAioPipe *)op;
     if (nargs != 2) {
         PyErr_Format(PyExc_TypeError,
                      "encrypt expected 2 arguments, got %zd", nargs);
@@ -320,31 +379,26 @@ pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     if (take < 0) {
         return NULL;
     }
-    Py_ssize_t written = 0;
-    for (;;) {
-        Py_ssize_t left = PyObject_Length(args[0]);
-        if (left < 0) {
-            return NULL;
-        }
-        if (left == 0) {
-            break;
-        }
-        Py_ssize_t n = encrypt_first(self, args[0]);
-        if (n == ENCRYPT_AGAIN) {
-            break;
-        }
-        if (n < 0) {
-            return NULL;
-        }
-        written += n;
-    }
-    PyObject *data = take ? take_outgoing(self) : Py_NewRef(Py_None);
-    if (data == NULL) {
+    encrypt_state e = {(PyAioPipe *)op, NULL, 0};
+    if (take && (e.out = PyList_New(0)) == NULL) {
         return NULL;
     }
-    PyObject *res = Py_BuildValue("(nO)", written, data);
-    Py_DECREF(data);
-    return res;
+    for (;;) {
+        Py_ssize_t left = PyObject_Length(args[0]);
+        int rc = left > 0 ? encrypt_first(&e, args[0]) : (int)left;
+        if (rc < 0) {
+            Py_XDECREF(e.out);
+            return NULL;
+        }
+        if (left == 0 || rc == 1) {
+            break;
+        }
+    }
+    if (encrypt_take(&e) < 0) {
+        Py_XDECREF(e.out);
+        return NULL;
+    }
+    return Py_BuildValue("(nN)", e.written, e.out ? e.out : Py_NewRef(Py_None));
 }
 
 /* take_outgoing() -> bytes: what the outgoing BIO holds. */

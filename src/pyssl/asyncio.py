@@ -166,10 +166,14 @@ def _make_class(base, sslproto):
             pipe = self._pyssl_pipe
             if pipe is None:
                 return super()._do_write()
-            written, data = pipe.encrypt(self._write_backlog, not self._ssl_writing_paused)
+            written, chunks = pipe.encrypt(self._write_backlog, not self._ssl_writing_paused)
             self._write_buffer_size -= written
-            if data:
-                self._transport.write(data)
+            if chunks:
+                # One write per 256 KiB slice: writelines() joins them on
+                # 3.11 (a copy) and measured slower on 3.13.
+                write = self._transport.write
+                for chunk in chunks:
+                    write(chunk)
             self._control_app_writing()
 
     SSLProtocol.__qualname__ = SSLProtocol.__name__ = "SSLProtocol"
