@@ -128,24 +128,34 @@ pipe_get_buffer(PyObject *op, PyObject *unused)
     return Py_NewRef(((PyAioPipe *)op)->recv_view);
 }
 
-/* feed(nbytes, /): queue the first nbytes of the receive buffer. */
-static PyObject *
-pipe_feed(PyObject *op, PyObject *arg)
+/* Queue the first n bytes of the receive buffer; -1 with an exception. */
+static int
+feed(PyAioPipe *self, PyObject *arg)
 {
-    PyAioPipe *self = (PyAioPipe *)op;
     Py_ssize_t n = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
     if (n == -1 && PyErr_Occurred()) {
-        return NULL;
+        return -1;
     }
     if (n < 0 || n > PyByteArray_GET_SIZE(self->recv_buf)) {
         PyErr_Format(PyExc_ValueError,
                      "nbytes must be between 0 and %zd, got %zd",
                      PyByteArray_GET_SIZE(self->recv_buf), n);
-        return NULL;
+        return -1;
     }
     if (n > 0 && BIO_write(SSL_get_rbio(self->sock->ssl),
                            PyByteArray_AS_STRING(self->recv_buf), (int)n) != n) {
-        return PyErr_NoMemory();
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* feed(nbytes, /): queue the first nbytes of the receive buffer. */
+static PyObject *
+pipe_feed(PyObject *op, PyObject *arg)
+{
+    if (feed((PyAioPipe *)op, arg) < 0) {
+        return NULL;
     }
     Py_RETURN_NONE;
 }
@@ -187,26 +197,24 @@ read_result(PyObject *data_or_count, int eof)
     return res;
 }
 
-/* read() -> (data, eof): every decrypted byte the incoming BIO's complete
- * records hold, b"" if none; eof once the peer's close_notify was read. */
+/* Every decrypted byte the incoming BIO's complete records hold, as
+ * bytes (b"" if none); *eof once the peer's close_notify was read. */
 static PyObject *
-pipe_read(PyObject *op, PyObject *unused)
+read_all(PyAioPipe *self, int *eof)
 {
-    PyAioPipe *self = (PyAioPipe *)op;
     size_t cap = BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) +
                  PIPE_READ_SLACK;
     PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
     size_t done = 0;
-    int eof = 0;
     while (data != NULL) {
         Py_ssize_t n = read_records(self, PyBytes_AS_STRING(data) + done,
-                                    cap - done, &eof);
+                                    cap - done, eof);
         if (n < 0) {
             Py_CLEAR(data);
             break;
         }
         done += (size_t)n;
-        if (done < cap || eof) {
+        if (done < cap || *eof) {
             break;
         }
         /* Full: more may be waiting.  Grow and go on. */
@@ -218,7 +226,43 @@ pipe_read(PyObject *op, PyObject *unused)
     if (data != NULL && _PyBytes_Resize(&data, (Py_ssize_t)done) < 0) {
         return NULL;
     }
+    return data;
+}
+
+/* read() -> (data, eof): read_all's. */
+static PyObject *
+pipe_read(PyObject *op, PyObject *unused)
+{
+    int eof = 0;
+    PyObject *data = read_all((PyAioPipe *)op, &eof);
     return read_result(data, eof);
+}
+
+/* What feed_read() reports besides the data. */
+#define PIPE_EOF 1 /* the peer's close_notify was read */
+#define PIPE_OUTGOING 2 /* the outgoing BIO holds records (a reply) */
+#define PIPE_INCOMING 4 /* the incoming BIO still holds bytes */
+
+/* feed_read(nbytes, /) -> (data, flags): feed() and read() in one call,
+ * the whole per-chunk work of a connection that is up; flags are the
+ * PIPE_* bits, so the caller looks at the BIOs only when it must. */
+static PyObject *
+pipe_feed_read(PyObject *op, PyObject *arg)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    int eof = 0;
+    if (feed(self, arg) < 0) {
+        return NULL;
+    }
+    PyObject *data = read_all(self, &eof);
+    if (data == NULL) {
+        return NULL;
+    }
+    long flags = (eof ? PIPE_EOF : 0) |
+                 (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
+                 (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
+    PyObject *res = Py_BuildValue("(Nl)", data, flags);
+    return res;
 }
 
 /* read_into(buffer, /) -> (count, eof): decrypt straight into a
@@ -401,6 +445,42 @@ pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     return Py_BuildValue("(nN)", e.written, e.out ? e.out : Py_NewRef(Py_None));
 }
 
+/* encrypt_seq(buffers, /) -> (chunks, index, offset): encrypt a sequence
+ * of buffers that no backlog waits in front of, as one batch; chunks is
+ * the list of ciphertext taken from the outgoing BIO.  index and offset
+ * say where OpenSSL stopped to read first (renegotiation): index is
+ * len(buffers) when all were written. */
+static PyObject *
+pipe_encrypt_seq(PyObject *op, PyObject *arg)
+{
+    PyObject *seq = PySequence_Fast(arg, "encrypt_seq() needs a sequence");
+    if (seq == NULL) {
+        return NULL;
+    }
+    encrypt_state e = {(PyAioPipe *)op, PyList_New(0), 0};
+    Py_ssize_t i = 0, n = PySequence_Fast_GET_SIZE(seq), off = 0;
+    int again = 0;
+    for (; e.out != NULL && i < n && !again; i += !again) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, i), &view,
+                               PyBUF_SIMPLE) < 0) {
+            Py_CLEAR(e.out);
+            break;
+        }
+        off = encrypt_buffer(&e, view.buf, view.len, &again);
+        PyBuffer_Release(&view);
+        if (off < 0) {
+            Py_CLEAR(e.out);
+        }
+    }
+    Py_DECREF(seq);
+    if (e.out == NULL || encrypt_take(&e) < 0) {
+        Py_XDECREF(e.out);
+        return NULL;
+    }
+    return Py_BuildValue("(Nnn)", e.out, i, again ? off : 0);
+}
+
 /* take_outgoing() -> bytes: what the outgoing BIO holds. */
 static PyObject *
 pipe_take_outgoing(PyObject *op, PyObject *unused)
@@ -424,6 +504,12 @@ static PyMethodDef pipe_methods[] = {
     {"encrypt", (PyCFunction)(void (*)(void))pipe_encrypt, METH_FASTCALL,
      "encrypt($self, backlog, take, /)\n--\n\n"
      "Encrypt and pop the buffers of the deque backlog: (written, data)."},
+    {"feed_read", pipe_feed_read, METH_O,
+     "feed_read($self, nbytes, /)\n--\n\n"
+     "feed(nbytes) and read() in one: (data, flags)."},
+    {"encrypt_seq", pipe_encrypt_seq, METH_O,
+     "encrypt_seq($self, buffers, /)\n--\n\n"
+     "Encrypt buffers as one batch: (chunks, index, offset)."},
     {"take_outgoing", pipe_take_outgoing, METH_NOARGS,
      "take_outgoing($self, /)\n--\n\n"
      "What the outgoing BIO holds, as bytes."},
@@ -454,5 +540,12 @@ pyssl_aioproto_init(PyObject *module, pyssl_state *st)
     }
     int rc = PyModule_AddObjectRef(module, "_AioPipe", (PyObject *)type);
     Py_DECREF(type);
+    if (rc == 0) {
+        rc = PyModule_AddIntConstant(module, "_AIOPIPE_EOF", PIPE_EOF) |
+             PyModule_AddIntConstant(module, "_AIOPIPE_OUTGOING",
+                                     PIPE_OUTGOING) |
+             PyModule_AddIntConstant(module, "_AIOPIPE_INCOMING",
+                                     PIPE_INCOMING);
+    }
     return rc;
 }

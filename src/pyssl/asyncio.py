@@ -37,6 +37,10 @@ __all__ = ["install", "uninstall", "installed", "is_installed"]
 # What the subclass overrides or reads from asyncio's SSLProtocol.
 _METHODS = (
     "__init__",
+    "_write_appdata",
+    "_process_outgoing",
+    "_control_ssl_reading",
+    "_fatal_error",
     "buffer_updated",
     "get_buffer",
     "_do_handshake",
@@ -101,6 +105,9 @@ def _make_class(base, sslproto):
     FLUSHING = State.FLUSHING
     SHUTDOWN = State.SHUTDOWN
     Pipe = _ssl._AioPipe
+    EOF = _ssl._AIOPIPE_EOF
+    OUTGOING = _ssl._AIOPIPE_OUTGOING
+    INCOMING = _ssl._AIOPIPE_INCOMING
 
     class SSLProtocol(base):
         __doc__ = base.__doc__
@@ -124,8 +131,31 @@ def _make_class(base, sslproto):
             pipe = self._pyssl_pipe
             if pipe is None:
                 return super().buffer_updated(nbytes)
-            pipe.feed(nbytes)
             state = self._state
+            if (
+                state is WRAPPED
+                and not self._app_reading_paused
+                and not self._app_protocol_is_buffer
+            ):
+                # What _do_read() does, in one C call, looking at the BIOs
+                # and the flow control only when the pipe says so.
+                try:
+                    data, flags = pipe.feed_read(nbytes)
+                    if data:
+                        self._app_protocol.data_received(data)
+                    if flags & EOF:
+                        self._call_eof_received()
+                        self._start_shutdown()
+                    if self._write_backlog:
+                        self._do_write()
+                    elif flags & OUTGOING or self._app_writing_paused:
+                        self._process_outgoing()
+                    if flags & INCOMING or self._ssl_reading_paused:
+                        self._control_ssl_reading()
+                except Exception as ex:
+                    self._fatal_error(ex, "Fatal error on SSL protocol")
+                return
+            pipe.feed(nbytes)
             if state is WRAPPED:
                 self._do_read()
             elif state is DO_HANDSHAKE:
@@ -161,6 +191,32 @@ def _make_class(base, sslproto):
             if eof:
                 self._call_eof_received()
                 self._start_shutdown()
+
+        def _write_appdata(self, list_of_data):
+            pipe = self._pyssl_pipe
+            if (
+                pipe is None
+                or self._state is not WRAPPED
+                or self._write_backlog
+                or self._ssl_writing_paused
+                or self._app_writing_paused
+                or self._outgoing_high_water <= 0
+            ):
+                return super()._write_appdata(list_of_data)
+            # Nothing waits and nothing is paused: encrypt and send now,
+            # without the backlog (which asyncio would fill and drain at
+            # once).  Whatever OpenSSL cannot take yet goes the usual way.
+            try:
+                chunks, index, offset = pipe.encrypt_seq(list_of_data)
+                write = self._transport.write
+                for chunk in chunks:
+                    write(chunk)
+            except Exception as ex:
+                self._fatal_error(ex, "Fatal error on SSL protocol")
+                return
+            if index < len(list_of_data):
+                rest = [memoryview(list_of_data[index])[offset:]]
+                super()._write_appdata(rest + list(list_of_data[index + 1 :]))
 
         def _do_write(self):
             pipe = self._pyssl_pipe
