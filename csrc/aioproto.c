@@ -9,8 +9,11 @@
  * BIOs, so the Python class above it keeps asyncio's state machine and
  * private attributes unchanged while its data path costs one call a chunk:
  *  - get_buffer() hands the transport a view of the pipe's own receive
- *    buffer, and feed(n) appends n bytes of it to the incoming BIO (the
- *    one copy the stdlib makes too, without the slice);
+ *    buffer, and feed(n) lends its first n bytes to the incoming BIO,
+ *    which OpenSSL then reads in place: the stdlib copies every byte
+ *    received into the BIO first.  The next get_buffer() takes the
+ *    buffer back (copying the rare rest OpenSSL has not read: a paused
+ *    reader's, or the handshake's);
  *  - read() decrypts every complete record into one bytes object sized
  *    from what the BIO holds (no 256 KiB allocation and prefix copy), and
  *    read_into() decrypts straight into a BufferedProtocol's buffer;
@@ -125,7 +128,13 @@ pipe_dealloc(PyObject *op)
 static PyObject *
 pipe_get_buffer(PyObject *op, PyObject *unused)
 {
-    return Py_NewRef(((PyAioPipe *)op)->recv_view);
+    PyAioPipe *self = (PyAioPipe *)op;
+    /* The incoming BIO may still read from the buffer (feed lends it). */
+    if (pyssl_membio_reclaim(SSL_get_rbio(self->sock->ssl), self->recv_buf) <
+        0) {
+        return PyErr_NoMemory();
+    }
+    return Py_NewRef(self->recv_view);
 }
 
 /* Queue the first n bytes of the receive buffer; -1 with an exception. */
@@ -142,8 +151,10 @@ feed(PyAioPipe *self, PyObject *arg)
                      PyByteArray_GET_SIZE(self->recv_buf), n);
         return -1;
     }
-    if (n > 0 && BIO_write(SSL_get_rbio(self->sock->ssl),
-                           PyByteArray_AS_STRING(self->recv_buf), (int)n) != n) {
+    if (n > 0 && pyssl_membio_lend(SSL_get_rbio(self->sock->ssl),
+                                   self->recv_buf,
+                                   PyByteArray_AS_STRING(self->recv_buf),
+                                   (size_t)n) < 0) {
         PyErr_NoMemory();
         return -1;
     }

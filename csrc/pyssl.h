@@ -570,6 +570,15 @@ int pyssl_membio_holds_record_and_more(BIO *bio);
  * BIO).  No GIL needed. */
 int pyssl_membio_is_empty_and_open(BIO *bio);
 
+/* For aioproto.c, with the GIL, on a MemoryBIO's bio: queue n bytes at
+ * data, which owner keeps alive, without a copy when the queue is empty
+ * (the queue then reads them where they are and holds a reference to
+ * owner until it has), else by copying them.  Before the caller writes
+ * into owner's memory again, pyssl_membio_reclaim copies what the queue
+ * has not read of it yet.  Both return -1 when memory runs out. */
+int pyssl_membio_lend(BIO *bio, PyObject *owner, const char *data, size_t n);
+int pyssl_membio_reclaim(BIO *bio, PyObject *owner);
+
 /* sockbio.c --------------------------------------------------------------- */
 /* pyssl_sockbio_set_fd: gives ssl a BIO over fd for both directions that
  * never blocks (a gate in front of OpenSSL's socket BIO), so that the
