@@ -151,10 +151,9 @@ feed(PyAioPipe *self, PyObject *arg)
                      PyByteArray_GET_SIZE(self->recv_buf), n);
         return -1;
     }
-    if (n > 0 && pyssl_membio_lend(SSL_get_rbio(self->sock->ssl),
-                                   self->recv_buf,
-                                   PyByteArray_AS_STRING(self->recv_buf),
-                                   (size_t)n) < 0) {
+    if (n > 0 && pyssl_membio_lend(
+                     SSL_get_rbio(self->sock->ssl), self->recv_buf,
+                     PyByteArray_AS_STRING(self->recv_buf), (size_t)n) < 0) {
         PyErr_NoMemory();
         return -1;
     }
@@ -180,8 +179,8 @@ read_records(PyAioPipe *self, char *buf, size_t len, int *eof)
     size_t done = 0;
     *eof = 0;
     while (done < len) {
-        Py_ssize_t n = pyssl_socket_read_some(self->sock, buf + done,
-                                              len - done);
+        Py_ssize_t n =
+            pyssl_socket_read_some(self->sock, buf + done, len - done);
         if (n == PYSSL_READ_AGAIN) {
             break;
         }
@@ -213,8 +212,8 @@ read_result(PyObject *data_or_count, int eof)
 static PyObject *
 read_all(PyAioPipe *self, int *eof)
 {
-    size_t cap = BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) +
-                 PIPE_READ_SLACK;
+    size_t cap =
+        BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
     PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
     size_t done = 0;
     while (data != NULL) {
@@ -269,9 +268,10 @@ pipe_feed_read(PyObject *op, PyObject *arg)
     if (data == NULL) {
         return NULL;
     }
-    long flags = (eof ? PIPE_EOF : 0) |
-                 (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
-                 (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
+    long flags =
+        (eof ? PIPE_EOF : 0) |
+        (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
+        (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
     PyObject *res = Py_BuildValue("(Nl)", data, flags);
     return res;
 }
@@ -286,8 +286,8 @@ pipe_read_into(PyObject *op, PyObject *arg)
         return NULL;
     }
     int eof = 0;
-    Py_ssize_t n = read_records((PyAioPipe *)op, view.buf, (size_t)view.len,
-                                &eof);
+    Py_ssize_t n =
+        read_records((PyAioPipe *)op, view.buf, (size_t)view.len, &eof);
     PyBuffer_Release(&view);
     if (n < 0) {
         return NULL;
@@ -312,8 +312,7 @@ take_outgoing(PyAioPipe *self)
     if (got < 0) {
         got = 0;
     }
-    if ((size_t)got != pending &&
-        _PyBytes_Resize(&out, (Py_ssize_t)got) < 0) {
+    if ((size_t)got != pending && _PyBytes_Resize(&out, (Py_ssize_t)got) < 0) {
         return NULL;
     }
     return out;
@@ -426,8 +425,8 @@ static PyObject *
 pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError,
-                     "encrypt expected 2 arguments, got %zd", nargs);
+        PyErr_Format(PyExc_TypeError, "encrypt expected 2 arguments, got %zd",
+                     nargs);
         return NULL;
     }
     int take = PyObject_IsTrue(args[1]);
@@ -453,7 +452,8 @@ pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
         Py_XDECREF(e.out);
         return NULL;
     }
-    return Py_BuildValue("(nN)", e.written, e.out ? e.out : Py_NewRef(Py_None));
+    return Py_BuildValue("(nN)", e.written,
+                         e.out ? e.out : Py_NewRef(Py_None));
 }
 
 /* encrypt_seq(buffers, /) -> (chunks, index, offset): encrypt a sequence

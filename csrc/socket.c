@@ -599,8 +599,7 @@ raise_nothing_to_read(PySSLSocket *self)
  * just found that there is something to read.  quiet: "no data yet" is
  * PYSSL_READ_AGAIN without an exception (aioproto.c's reads). */
 static Py_ssize_t
-read_into_ex(PySSLSocket *self, void *buf, size_t len, int checked,
-             int quiet)
+read_into_ex(PySSLSocket *self, void *buf, size_t len, int checked, int quiet)
 {
     rw_arg a = {buf, len, 0, &self->bufs_held, 0, {0, 0}};
     int ret = 0;
