@@ -620,3 +620,73 @@ def test_declines_before_311(monkeypatch):
     assert [w.category for w in caught] == [RuntimeWarning]
     assert "before 3.11" in str(caught[0].message)
     assert sslproto.SSLProtocol is before
+
+
+def pipe_pair(tls, ctxs):
+    """A client SSLObject and, on the server side, an _AioPipe, handshaken."""
+    from pyssl import _ssl
+
+    server_ctx, client_ctx = ctxs
+    c_in, c_out, s_in, s_out = (tls.MemoryBIO() for _ in range(4))
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    for _ in range(10):
+        for obj in (client, server):
+            try:
+                obj.do_handshake()
+            except tls.SSLWantReadError:
+                pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+    pipe = _ssl._AioPipe(server._sslobj, s_in, s_out)
+    assert pipe.read() == (b"", False)  # the client's tickets ack, if any
+    return client, c_in, c_out, pipe
+
+
+def test_pipe_keeps_bytes_it_was_lent(tls, ctxs):
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    client.write(b"hello world " * 1000)
+    wire = c_out.read()
+    half = len(wire) // 2
+    buf = pipe.get_buffer(0)
+    buf[:half] = wire[:half]
+    pipe.feed(half)  # lent to the incoming BIO, not read yet
+    buf = pipe.get_buffer(0)  # takes the buffer back: the BIO copies its rest
+    buf[: len(buf)] = b"\xff" * len(buf)  # the transport reuses it
+    rest = len(wire) - half
+    buf[:rest] = wire[half:]
+    data, flags = pipe.feed_read(rest)
+    assert data == b"hello world " * 1000
+    assert flags == 0
+
+
+def test_pipe_reports_close_notify_and_encrypts_batches(tls, ctxs):
+    import collections
+
+    client, c_in, c_out, pipe = pipe_pair(tls, ctxs)
+    backlog = collections.deque([b"a" * 10, bytearray(b"b" * 300000), memoryview(b"c" * 5)])
+    written, chunks = pipe.encrypt(backlog, True)
+    assert written == 300015 and not backlog
+    assert len(chunks) > 1  # 256 KiB slices
+    for chunk in chunks:
+        c_in.write(chunk)
+    got = b""
+    while len(got) < written:
+        got += client.read(1 << 20)
+    assert got == b"a" * 10 + b"b" * 300000 + b"c" * 5
+    try:
+        client.unwrap()
+    except tls.SSLWantReadError:
+        pass
+    wire = c_out.read()
+    buf = pipe.get_buffer(0)
+    buf[: len(wire)] = wire
+    data, flags = pipe.feed_read(len(wire))
+    assert data == b""
+    assert flags & _ssl_flag("EOF")
+
+
+def _ssl_flag(name):
+    from pyssl import _ssl
+
+    return getattr(_ssl, "_AIOPIPE_" + name)
