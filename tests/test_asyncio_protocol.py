@@ -570,9 +570,8 @@ def test_unknown_sslproto_falls_back_with_one_warning(tls, monkeypatch):
     pa.uninstall()
     try:
 
-        class Other:
-            def __init__(self, loop, app_protocol):
-                pass
+        class Other(sslproto.SSLProtocol):  # another library's, same shape
+            pass
 
         monkeypatch.setattr(sslproto, "SSLProtocol", Other)
         monkeypatch.setattr(pa, "_warned", False)

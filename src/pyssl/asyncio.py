@@ -80,6 +80,12 @@ def _mismatch(sslproto):
     cls = getattr(sslproto, "SSLProtocol", None)
     if not isinstance(cls, type):
         return "asyncio.sslproto.SSLProtocol is not a class"
+    if cls.__module__ != sslproto.__name__:
+        # Another library's replacement: extending it is not ours to do.
+        return "asyncio.sslproto.SSLProtocol is %s.%s, not asyncio's" % (
+            cls.__module__,
+            cls.__qualname__,
+        )
     states = getattr(sslproto, "SSLProtocolState", None)
     if states is None or any(not hasattr(states, s) for s in _STATES):
         return "asyncio.sslproto has no SSLProtocolState (asyncio before 3.11)"
