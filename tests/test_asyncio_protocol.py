@@ -9,7 +9,9 @@ import asyncio
 import gc
 import os
 import socket
+import subprocess
 import sys
+import textwrap
 import warnings
 
 import pytest
@@ -689,3 +691,60 @@ def _ssl_flag(name):
     from pyssl import _ssl
 
     return getattr(_ssl, "_AIOPIPE_" + name)
+
+
+AIOHTTP_PROGRAM = textwrap.dedent("""
+    import asyncio, os, sys
+    os.environ["PYSSL_ASYNCIO"] = "1"
+    import pyssl
+    pyssl.inject_into_stdlib()          # and, with PYSSL_ASYNCIO=1, install()
+    import pyssl.asyncio
+    assert pyssl.asyncio.is_installed()
+    import ssl
+    from aiohttp import web, ClientSession
+    cafile, certfile, keyfile = sys.argv[1:]
+    body = os.urandom(300000)
+    used = []
+
+    async def handler(request):
+        used.append(request.transport._ssl_protocol._pyssl_pipe is not None)
+        data = await request.read()
+        return web.Response(body=data[::-1] + body)
+
+    async def main():
+        sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        sctx.load_cert_chain(certfile, keyfile)
+        cctx = ssl.create_default_context(cafile=cafile)
+        app = web.Application(client_max_size=4 << 20)
+        app.router.add_post("/", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=sctx)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        async with ClientSession() as session:
+            for size in (0, 1, 5000, 1 << 20):
+                sent = os.urandom(size)
+                async with session.post("https://localhost:%d/" % port, data=sent, ssl=cctx) as resp:
+                    assert resp.status == 200
+                    assert await resp.read() == sent[::-1] + body
+        await runner.cleanup()
+        print("pipe used:", all(used) and len(used) == 4)
+
+    asyncio.run(main())
+""")
+
+
+@NEEDS_311
+def test_aiohttp_client_and_server_over_it(certs, tmp_path):
+    pytest.importorskip("aiohttp", reason="aiohttp is not installed")
+    script = tmp_path / "aiohttp_tls.py"
+    script.write_text(AIOHTTP_PROGRAM)
+    proc = subprocess.run(
+        [sys.executable, str(script), certs.cafile, certs.server_certfile, certs.server_keyfile],
+        capture_output=True,
+        text=True,
+        timeout=6 * TIMEOUT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "pipe used: True" in proc.stdout
