@@ -65,7 +65,7 @@ SCENARIOS = {
     # both ends in one loop) and a 256-byte request/response echo.  The
     # pyssl column is pyssl with its own protocol (pyssl.asyncio), or
     # pyssl under asyncio's SSLProtocol (_sslproto), or, as the anchor,
-    # uvloop with the stdlib ssl (_uvloop).  "-s aio" runs the six.  Both
+    # uvloop with the stdlib ssl (_uvloop).  "-s aio" runs these and aio_idle.  Both
     # ends run in one process, so these are measured in its CPU time
     # (user + system): on a loaded machine wall time mostly measured the
     # other processes.
@@ -75,6 +75,9 @@ SCENARIOS = {
     "aio_echo": ("256 B echo, asyncio streams: pyssl.asyncio", "rt/cpu-s", True, None),
     "aio_echo_sslproto": ("256 B echo: pyssl, asyncio's SSLProtocol", "rt/cpu-s", True, None),
     "aio_echo_uvloop": ("256 B echo: uvloop + stdlib ssl", "rt/cpu-s", True, None),
+    # Both ends of an idle asyncio TLS connection after one 1-byte exchange
+    # (server and client in one process): RSS per connection pair.
+    "aio_idle": ("asyncio idle connection pair (RSS): pyssl.asyncio", "KiB", False, None),
     # gh-123954: what an event loop pays for each read that finds nothing.
     "wantread": ("SSLObject.read() raising SSLWantReadError", "ns", False, None),
     # One record through SSLObject over MemoryBIO, as an event loop moves
@@ -109,6 +112,7 @@ SIZES = {  # full run, --quick
     "bulk_bytes": (256 * MiB, 64 * MiB),
     "aio_bulk_chunk": (10 * MiB, 2 * MiB),  # pyperformance's CHUNK_SIZE: 10 MiB
     "aio_echo_rt": (20000, 5000),
+    "aio_idle_conns": (1000, 200),
     "bio_bytes": (128 * MiB, 16 * MiB),
     "handshakes": (400, 60),
     "pingpong_s": (2.0, 0.5),
@@ -582,6 +586,7 @@ AIO = [
     "aio_echo",
     "aio_echo_sslproto",
     "aio_echo_uvloop",
+    "aio_idle",
 ]
 
 
@@ -695,6 +700,47 @@ def run_aio_echo(ssl, args):
     return asyncio.run(main())
 
 
+def run_aio_idle(ssl, args):
+    import asyncio
+
+    n = min(args.size, (raise_fd_limit(2 * args.size + 100) - 100) // 2)
+
+    async def handle(reader, writer):
+        writer.write(await reader.readexactly(1))
+        await reader.read()
+        writer.close()
+
+    async def main():
+        sctx = server_ctx(ssl, args.certs, "ecdsa", ssl.TLSVersion.TLSv1_3)
+        cctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=sctx, backlog=n)
+        port = srv.sockets[0].getsockname()[1]
+        held = []
+
+        async def open_one():
+            reader, writer = await asyncio.open_connection(
+                HOST, port, ssl=cctx, server_hostname="localhost"
+            )
+            writer.write(b"q")
+            await reader.readexactly(1)
+            held.append(writer)
+
+        await open_one()  # the first one pays for lazy setup
+        gc.collect()
+        before = rss_bytes()
+        for _ in range(n - 1):
+            await open_one()
+        await asyncio.sleep(0.2)  # the server ends settle too
+        gc.collect()
+        per_pair = (rss_bytes() - before) / (n - 1) / 1024
+        for writer in held:
+            writer.close()
+        srv.close()
+        return per_pair
+
+    return asyncio.run(main())
+
+
 def run_ctx(ssl, args):
     for _ in range(10):
         ssl.create_default_context()
@@ -769,6 +815,7 @@ RUNNERS = {
     "threads2_hs": run_threads,
 }
 RUNNERS.update({s: run_aio_bulk if "bulk" in s else run_aio_echo for s in AIO})
+RUNNERS["aio_idle"] = run_aio_idle
 
 
 def worker_main(args):
@@ -820,6 +867,7 @@ def size_for(scenario, quick):
         "aio_echo": "aio_echo_rt",
         "aio_echo_sslproto": "aio_echo_rt",
         "aio_echo_uvloop": "aio_echo_rt",
+        "aio_idle": "aio_idle_conns",
         "memorybio": "bio_bytes",
         "threads1_bulk": "bio_bytes",
         "threads2_bulk": "bio_bytes",
