@@ -5,10 +5,11 @@ asyncio's default loops wrap every TLS connection in
 SSLObject and two MemoryBIOs with several Python calls and copies.
 ``install()`` replaces that class, for the loops asyncio ships with, by a
 subclass whose data path is pyssl's ``_ssl._AioPipe`` (csrc/aioproto.c): a
-received chunk is queued and all of its records decrypted in one C call, an
-application's writes are encrypted and taken out in another, and a
-``BufferedProtocol`` application gets the plaintext decrypted straight into
-its own buffer.  Everything else (handshake and its timeout, close_notify
+received chunk is lent to the incoming BIO (not copied) and all of its
+records decrypted into one bytes object in one C call (feed_read); a write
+with nothing queued or paused is encrypted and sent at once (encrypt_seq),
+without asyncio's backlog; a ``BufferedProtocol`` application gets the
+plaintext decrypted straight into its own buffer.  Everything else (handshake and its timeout, close_notify
 and its timeout, flow control, the application transport) is asyncio's
 own code, so the behaviour is exactly that of the asyncio in use.
 
