@@ -14,17 +14,22 @@
  *    received into the BIO first.  The next get_buffer() takes the
  *    buffer back (copying the rare rest OpenSSL has not read: a paused
  *    reader's, or the handshake's);
- *  - read() decrypts every complete record into one bytes object sized
- *    from what the BIO holds (no 256 KiB allocation and prefix copy), and
- *    read_into() decrypts straight into a BufferedProtocol's buffer;
+ *  - read() decrypts every complete record into a scratch buffer sized
+ *    from what the BIO holds, then makes one bytes object of exactly what
+ *    was read (public API has no way to shrink a bytes object); the
+ *    scratch is kept while ciphertext waits and freed once a read leaves
+ *    the BIO empty, so an idle connection holds none.  read_into()
+ *    decrypts straight into a BufferedProtocol's buffer;
  *  - encrypt() writes every buffer of the write backlog and takes what the
  *    outgoing BIO then holds in one bytes object.
  * "No data yet" is a return value here, never an exception.
  *
  * Locks: the reads and writes go through socket.c's helpers, which take
  * the connection lock as SSLObject.read/write do; the BIOs have their own.
- * A pipe's fields are set once, in tp_new, so sharing one between threads
- * is as safe as sharing the SSLObject.
+ * A pipe's fields are set once, in tp_new, but for the scratch buffer: a
+ * read takes it out of the pipe (under scratch_mutex on a free-threaded
+ * build, under the GIL elsewhere) and puts it back when done, so two
+ * threads reading at once never share it (the second allocates its own).
  */
 #include "pyssl.h"
 
@@ -44,7 +49,15 @@ typedef struct {
     PyObject *outgoing;
     PyObject *recv_buf; /* bytearray of PIPE_RECV_SIZE */
     PyObject *recv_view; /* memoryview of it, what get_buffer() returns */
+    struct scratch *scratch; /* read()'s plaintext buffer, or NULL */
+    pyssl_ft_mutex scratch_mutex;
 } PyAioPipe;
+
+/* A PyMem block read() decrypts into. */
+struct scratch {
+    size_t cap;
+    char data[];
+};
 
 static int
 check_bio(pyssl_state *st, PyObject *obj, BIO *expected, const char *which)
@@ -116,6 +129,7 @@ pipe_dealloc(PyObject *op)
     }
     Py_XDECREF(self->recv_view);
     Py_XDECREF(self->recv_buf);
+    PyMem_Free(self->scratch);
     Py_XDECREF(self->sock);
     Py_XDECREF(self->incoming);
     Py_XDECREF(self->outgoing);
@@ -207,6 +221,58 @@ read_result(PyObject *data_or_count, int eof)
     return res;
 }
 
+/* Take the pipe's scratch buffer (NULL if it has none or another read
+ * holds it). */
+static struct scratch *
+scratch_take(PyAioPipe *self)
+{
+    pyssl_ft_mutex_lock(&self->scratch_mutex);
+    struct scratch *sc = self->scratch;
+    self->scratch = NULL;
+    pyssl_ft_mutex_unlock(&self->scratch_mutex);
+    return sc;
+}
+
+/* Keep sc for the next read, or free it: when the incoming BIO is empty
+ * (the connection may stay idle a long time), or when another read put
+ * its own back meanwhile. */
+static void
+scratch_put(PyAioPipe *self, struct scratch *sc)
+{
+    if (sc != NULL && BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) > 0) {
+        pyssl_ft_mutex_lock(&self->scratch_mutex);
+        if (self->scratch == NULL) {
+            self->scratch = sc;
+            sc = NULL;
+        }
+        pyssl_ft_mutex_unlock(&self->scratch_mutex);
+    }
+    PyMem_Free(sc);
+}
+
+/* Make sc hold at least cap bytes, keeping what it holds; NULL
+ * with an exception (sc is then freed). */
+static struct scratch *
+scratch_grow(struct scratch *sc, size_t cap)
+{
+    if (sc != NULL && sc->cap >= cap) {
+        return sc;
+    }
+    if (cap > (size_t)PY_SSIZE_T_MAX - sizeof(struct scratch)) {
+        PyMem_Free(sc);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    struct scratch *bigger = PyMem_Realloc(sc, sizeof(struct scratch) + cap);
+    if (bigger == NULL) {
+        PyMem_Free(sc);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    bigger->cap = cap;
+    return bigger;
+}
+
 /* Every decrypted byte the incoming BIO's complete records hold, as
  * bytes (b"" if none); *eof once the peer's close_notify was read. */
 static PyObject *
@@ -214,28 +280,27 @@ read_all(PyAioPipe *self, int *eof)
 {
     size_t cap =
         BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
-    PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
+    struct scratch *sc = scratch_grow(scratch_take(self), cap);
     size_t done = 0;
-    while (data != NULL) {
-        Py_ssize_t n = read_records(self, PyBytes_AS_STRING(data) + done,
-                                    cap - done, eof);
+    while (sc != NULL) {
+        Py_ssize_t n =
+            read_records(self, sc->data + done, sc->cap - done, eof);
         if (n < 0) {
-            Py_CLEAR(data);
-            break;
+            scratch_put(self, sc);
+            return NULL;
         }
         done += (size_t)n;
-        if (done < cap || *eof) {
+        if (done < sc->cap || *eof) {
             break;
         }
         /* Full: more may be waiting.  Grow and go on. */
-        cap *= 2;
-        if (_PyBytes_Resize(&data, (Py_ssize_t)cap) < 0) {
-            break;
-        }
+        sc = scratch_grow(sc, sc->cap * 2);
     }
-    if (data != NULL && _PyBytes_Resize(&data, (Py_ssize_t)done) < 0) {
+    if (sc == NULL) {
         return NULL;
     }
+    PyObject *data = PyBytes_FromStringAndSize(sc->data, (Py_ssize_t)done);
+    scratch_put(self, sc);
     return data;
 }
 
@@ -308,12 +373,14 @@ take_outgoing(PyAioPipe *self)
     if (out == NULL || pending == 0) {
         return out;
     }
+    /* Our MemoryBIO hands over all it holds; less only if another thread
+     * took some meanwhile, and then a copy of what came is the answer. */
     int got = BIO_read(wbio, PyBytes_AS_STRING(out), (int)pending);
-    if (got < 0) {
-        got = 0;
-    }
-    if ((size_t)got != pending && _PyBytes_Resize(&out, (Py_ssize_t)got) < 0) {
-        return NULL;
+    if ((size_t)got != pending) {
+        PyObject *part = PyBytes_FromStringAndSize(PyBytes_AS_STRING(out),
+                                                   got > 0 ? got : 0);
+        Py_DECREF(out);
+        out = part;
     }
     return out;
 }
