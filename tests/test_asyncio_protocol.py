@@ -687,6 +687,67 @@ def test_pipe_reports_close_notify_and_encrypts_batches(tls, ctxs):
     assert flags & _ssl_flag("EOF")
 
 
+def test_pipe_reads_from_two_threads_lose_no_byte(tls, ctxs):
+    # read() decrypts into a buffer the pipe keeps between reads: two
+    # threads reading one pipe at once must not decrypt into the same one.
+    import collections
+    import threading
+
+    for _ in range(5):
+        client, _, c_out, pipe = pipe_pair(tls, ctxs)
+        for i in range(1000):
+            client.write(bytes([i % 256]) * 1024)
+        wire = c_out.read()
+        got, errors, start = [], [], threading.Barrier(2)
+
+        def reader():
+            start.wait()
+            try:
+                while True:
+                    data, eof = pipe.read()
+                    if not data:
+                        return
+                    got.append(data)
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=reader) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for pos in range(0, len(wire), 16384):
+            buf = pipe.get_buffer(0)  # the one feeder; readers race it
+            piece = wire[pos : pos + 16384]
+            buf[: len(piece)] = piece
+            pipe.feed(len(piece))
+        for t in threads:
+            t.join(60)
+            assert not t.is_alive()
+        assert errors == []
+        got.append(pipe.read()[0])
+        expected = collections.Counter(bytes(i % 256 for i in range(1000)))
+        assert collections.Counter(b"".join(got)) == {b: n * 1024 for b, n in expected.items()}
+
+
+def test_pipe_reads_a_stream_fed_in_odd_pieces(tls, ctxs):
+    # Records split across feeds: the pipe keeps its read buffer while
+    # ciphertext waits and lets it go when none does; no byte is lost.
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    sent = bytes(range(256)) * 2000
+    client.write(sent)
+    wire = c_out.read()
+    got, pos, step = [], 0, 1
+    while pos < len(wire):
+        buf = pipe.get_buffer(0)
+        piece = wire[pos : pos + min(step, len(buf))]
+        buf[: len(piece)] = piece
+        data, flags = pipe.feed_read(len(piece))
+        got.append(data)
+        pos += len(piece)
+        step = step * 3 + 7
+    assert b"".join(got) == sent
+    assert pipe.read() == (b"", False)
+
+
 def _ssl_flag(name):
     from pyssl import _ssl
 
