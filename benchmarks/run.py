@@ -16,6 +16,8 @@ ceiling for bulk transfer and handshakes.
     python3 benchmarks/run.py -s bulk_send -s ctx -r 7
     PYTHONPATH=/tmp/h10o python3 benchmarks/run.py # pyssl from a build dir
     python3 benchmarks/run.py -s startup --wheel dist/pyssl_core-*.whl
+    PYPERFORMANCE_WHEEL=pyperformance-1.14.0-py3-none-any.whl \
+        python3 benchmarks/run.py -s aio          # asyncio (needs uvloop too)
 
 The startup scenario is the cost of the wheel's start-up hook
 (pyssl-core.pth) to every program: `python -c pass` in a venv with the
@@ -58,6 +60,24 @@ SCENARIOS = {
     "memorybio": ("SSLObject pair over MemoryBIO, one thread", "MB/s", True, None),
     "asyncio": ("asyncio streams, 64 KiB reads", "MB/s", True, None),
     "pingpong": ("ping-pong, 64-byte messages", "rt/s", True, None),
+    # asyncio on its default loop (issue 17): pyperformance's asyncio_tcp_ssl
+    # (its benchmark code run as it is: 100 x 10 MiB over asyncio streams,
+    # both ends in one loop) and a 256-byte request/response echo.  The
+    # pyssl column is pyssl with its own protocol (pyssl.asyncio), or
+    # pyssl under asyncio's SSLProtocol (_sslproto), or, as the anchor,
+    # uvloop with the stdlib ssl (_uvloop).  "-s aio" runs these and aio_idle.  Both
+    # ends run in one process, so these are measured in its CPU time
+    # (user + system): on a loaded machine wall time mostly measured the
+    # other processes.
+    "aio_bulk": ("asyncio_tcp_ssl: pyssl.asyncio", "MB/cpu-s", True, None),
+    "aio_bulk_sslproto": ("asyncio_tcp_ssl: pyssl, asyncio's SSLProtocol", "MB/cpu-s", True, None),
+    "aio_bulk_uvloop": ("asyncio_tcp_ssl: uvloop + stdlib ssl", "MB/cpu-s", True, None),
+    "aio_echo": ("256 B echo, asyncio streams: pyssl.asyncio", "rt/cpu-s", True, None),
+    "aio_echo_sslproto": ("256 B echo: pyssl, asyncio's SSLProtocol", "rt/cpu-s", True, None),
+    "aio_echo_uvloop": ("256 B echo: uvloop + stdlib ssl", "rt/cpu-s", True, None),
+    # Both ends of an idle asyncio TLS connection after one 1-byte exchange
+    # (server and client in one process): RSS per connection pair.
+    "aio_idle": ("asyncio idle connection pair (RSS): pyssl.asyncio", "KiB", False, None),
     # gh-123954: what an event loop pays for each read that finds nothing.
     "wantread": ("SSLObject.read() raising SSLWantReadError", "ns", False, None),
     # One record through SSLObject over MemoryBIO, as an event loop moves
@@ -90,6 +110,9 @@ SCENARIOS = {
 
 SIZES = {  # full run, --quick
     "bulk_bytes": (256 * MiB, 64 * MiB),
+    "aio_bulk_chunk": (10 * MiB, 2 * MiB),  # pyperformance's CHUNK_SIZE: 10 MiB
+    "aio_echo_rt": (20000, 5000),
+    "aio_idle_conns": (1000, 200),
     "bio_bytes": (128 * MiB, 16 * MiB),
     "handshakes": (400, 60),
     "pingpong_s": (2.0, 0.5),
@@ -556,6 +579,168 @@ def run_asyncio(ssl, args):
     return args.size / dt / 1e6
 
 
+AIO = [
+    "aio_bulk",
+    "aio_bulk_sslproto",
+    "aio_bulk_uvloop",
+    "aio_echo",
+    "aio_echo_sslproto",
+    "aio_echo_uvloop",
+    "aio_idle",
+]
+
+
+def load_aio(impl, scenario):
+    """The ssl module and loop of one aio_* side: the stdlib on asyncio's
+    default loop, or the variant the scenario's name says."""
+    if impl == "pyssl" and scenario.endswith("_uvloop"):
+        import asyncio
+
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        return load_impl("stdlib")
+    ssl = load_impl(impl, inject=True)
+    if impl == "pyssl" and not scenario.endswith("_sslproto"):
+        import pyssl.asyncio
+
+        if not pyssl.asyncio.install():
+            raise RuntimeError("pyssl.asyncio.install() declined")
+    return ssl
+
+
+def pyperformance_bm_dir():
+    """bm_asyncio_tcp from pyperformance: an installed one, or the wheel
+    PYPERFORMANCE_WHEEL names, unpacked into a temporary directory."""
+    wheel = os.environ.get("PYPERFORMANCE_WHEEL")
+    if wheel:
+        import zipfile
+
+        out = tempfile.mkdtemp(prefix="pyssl-bm-")
+        with zipfile.ZipFile(wheel) as z:
+            for name in z.namelist():
+                if "/bm_asyncio_tcp/" in name:
+                    z.extract(name, out)
+        found = [r for r, _, fs in os.walk(out) if "run_benchmark.py" in fs]
+    else:
+        import pyperformance
+
+        root = os.path.join(os.path.dirname(pyperformance.__file__), "data-files")
+        found = [os.path.join(root, "benchmarks", "bm_asyncio_tcp")]
+    if not found:
+        raise RuntimeError("no bm_asyncio_tcp in %s" % wheel)
+    return found[0]
+
+
+def load_bm_asyncio_tcp():
+    """pyperformance's run_benchmark.py as a module; pyperf (which only its
+    __main__ block uses) is stubbed if it is not installed."""
+    import importlib.util
+    import types
+
+    if "pyperf" not in sys.modules:
+        try:
+            import pyperf  # noqa: F401
+        except ImportError:
+            stub = types.ModuleType("pyperf")
+            stub.Runner = None
+            sys.modules["pyperf"] = stub
+    path = os.path.join(pyperformance_bm_dir(), "run_benchmark.py")
+    spec = importlib.util.spec_from_file_location("bm_asyncio_tcp", path)
+    bm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bm)
+    return bm
+
+
+def run_aio_bulk(ssl, args):
+    import asyncio
+
+    bm = load_bm_asyncio_tcp()
+    bm.CHUNK_SIZE = args.size  # 10 MiB as published; smaller with --quick
+    t0 = time.process_time()
+    asyncio.run(bm.main(True))
+    return bm.CHUNK_SIZE * 100 / (time.process_time() - t0) / 1e6
+
+
+def run_aio_echo(ssl, args):
+    import asyncio
+
+    async def handle(reader, writer):
+        while True:
+            try:
+                data = await reader.readexactly(256)
+            except asyncio.IncompleteReadError:
+                break
+            writer.write(data)
+        writer.close()
+
+    async def main():
+        sctx = server_ctx(ssl, args.certs, "ecdsa", ssl.TLSVersion.TLSv1_3)
+        cctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=sctx)
+        port = srv.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection(
+            HOST, port, ssl=cctx, server_hostname="localhost"
+        )
+        msg = b"q" * 256
+        for _ in range(100):  # warm up
+            writer.write(msg)
+            await reader.readexactly(256)
+        t0 = time.process_time()
+        for _ in range(args.size):
+            writer.write(msg)
+            await reader.readexactly(256)
+        dt = time.process_time() - t0
+        writer.close()
+        await writer.wait_closed()
+        srv.close()
+        await srv.wait_closed()
+        return args.size / dt
+
+    return asyncio.run(main())
+
+
+def run_aio_idle(ssl, args):
+    import asyncio
+
+    n = min(args.size, (raise_fd_limit(2 * args.size + 100) - 100) // 2)
+
+    async def handle(reader, writer):
+        writer.write(await reader.readexactly(1))
+        await reader.read()
+        writer.close()
+
+    async def main():
+        sctx = server_ctx(ssl, args.certs, "ecdsa", ssl.TLSVersion.TLSv1_3)
+        cctx = client_ctx(ssl, args.certs, version=ssl.TLSVersion.TLSv1_3)
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=sctx, backlog=n)
+        port = srv.sockets[0].getsockname()[1]
+        held = []
+
+        async def open_one():
+            reader, writer = await asyncio.open_connection(
+                HOST, port, ssl=cctx, server_hostname="localhost"
+            )
+            writer.write(b"q")
+            await reader.readexactly(1)
+            held.append(writer)
+
+        await open_one()  # the first one pays for lazy setup
+        gc.collect()
+        before = rss_bytes()
+        for _ in range(n - 1):
+            await open_one()
+        await asyncio.sleep(0.2)  # the server ends settle too
+        gc.collect()
+        per_pair = (rss_bytes() - before) / (n - 1) / 1024
+        for writer in held:
+            writer.close()
+        srv.close()
+        return per_pair
+
+    return asyncio.run(main())
+
+
 def run_ctx(ssl, args):
     for _ in range(10):
         ssl.create_default_context()
@@ -629,10 +814,15 @@ RUNNERS = {
     "threads1_hs": run_threads,
     "threads2_hs": run_threads,
 }
+RUNNERS.update({s: run_aio_bulk if "bulk" in s else run_aio_echo for s in AIO})
+RUNNERS["aio_idle"] = run_aio_idle
 
 
 def worker_main(args):
-    ssl = load_impl(args.impl, inject=args.scenario == "asyncio")
+    if args.scenario in AIO:
+        ssl = load_aio(args.impl, args.scenario)
+    else:
+        ssl = load_impl(args.impl, inject=args.scenario == "asyncio")
     args.size_f = float(args.size_f_raw)
     try:
         value = RUNNERS[args.scenario](ssl, args)
@@ -671,6 +861,13 @@ def size_for(scenario, quick):
         "bulk_send": "bulk_bytes",
         "bulk_recv": "bulk_bytes",
         "asyncio": "bulk_bytes",
+        "aio_bulk": "aio_bulk_chunk",
+        "aio_bulk_sslproto": "aio_bulk_chunk",
+        "aio_bulk_uvloop": "aio_bulk_chunk",
+        "aio_echo": "aio_echo_rt",
+        "aio_echo_sslproto": "aio_echo_rt",
+        "aio_echo_uvloop": "aio_echo_rt",
+        "aio_idle": "aio_idle_conns",
         "memorybio": "bio_bytes",
         "threads1_bulk": "bio_bytes",
         "threads2_bulk": "bio_bytes",
@@ -940,7 +1137,7 @@ def threads_notes(results):
 def parent_main(args):
     chosen = []
     for s in args.scenario or list(SCENARIOS):
-        chosen += THREADS if s == "threads" else [s]
+        chosen += THREADS if s == "threads" else AIO if s == "aio" else [s]
     for s in chosen:
         if s not in SCENARIOS:
             sys.exit("unknown scenario %r; known: %s" % (s, ", ".join(SCENARIOS)))

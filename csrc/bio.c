@@ -31,6 +31,7 @@ typedef struct {
     size_t start;
     size_t end;
     PyObject *borrowed;
+    const char *borrowed_base; /* its bytes (a bytes or a lent bytearray) */
     /* A borrowed object that OpenSSL drained without the GIL: the next call
      * holding the GIL drops the reference.  Only ever one: a write borrows
      * only while none waits here (checked under the lock: another thread
@@ -71,7 +72,7 @@ membuf_assert_ok(membuf *m)
 static const char *
 membuf_base(membuf *m)
 {
-    return m->borrowed ? PyBytes_AS_STRING(m->borrowed) : m->buf;
+    return m->borrowed ? m->borrowed_base : m->buf;
 }
 
 /* With the GIL: drop the reference to a drained borrowed object. */
@@ -133,7 +134,7 @@ membuf_unborrow(membuf *m)
         m->end = from + left;
         return -1;
     }
-    memcpy(m->buf, PyBytes_AS_STRING(m->borrowed) + from, left);
+    memcpy(m->buf, m->borrowed_base + from, left);
     m->end = left;
     assert(m->spent == NULL); /* else it would leak: only one waits */
     PYSSL_STORE_FLAG(&m->spent, m->borrowed);
@@ -298,6 +299,38 @@ pyssl_membio_is_empty_and_open(BIO *bio)
     int res = m->end == m->start && !m->eof_written;
     membuf_unlock(m);
     return res;
+}
+
+int
+pyssl_membio_lend(BIO *bio, PyObject *owner, const char *data, size_t n)
+{
+    membuf *m = BIO_get_data(bio);
+    membuf_reap(m);
+    membuf_lock(m);
+    int rc = 0;
+    if (m->start == m->end && m->borrowed == NULL && n > 0) {
+        m->borrowed = Py_NewRef(owner);
+        m->borrowed_base = data;
+        m->start = 0;
+        m->end = n;
+    }
+    else {
+        rc = membuf_append(m, data, n);
+    }
+    membuf_unlock(m);
+    return rc;
+}
+
+int
+pyssl_membio_reclaim(BIO *bio, PyObject *owner)
+{
+    membuf *m = BIO_get_data(bio);
+    membuf_reap(m);
+    membuf_lock(m);
+    int rc = m->borrowed == owner ? membuf_unborrow(m) : 0;
+    membuf_unlock(m);
+    membuf_reap(m);
+    return rc;
 }
 
 static int
@@ -480,6 +513,7 @@ memorybio_write(PyObject *op, PyObject *arg)
         if (PyBytes_CheckExact(arg) && view.len >= MEMBUF_BORROW_MIN &&
             m->start == m->end && m->borrowed == NULL && m->spent == NULL) {
             m->borrowed = Py_NewRef(arg);
+            m->borrowed_base = PyBytes_AS_STRING(arg);
             m->start = 0;
             m->end = (size_t)view.len;
         }

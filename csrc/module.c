@@ -510,6 +510,7 @@ module_exec(PyObject *module)
     if (import_socket_type(st) < 0 || pyssl_errors_init(module, st) < 0 ||
         pyssl_context_init(module, st) < 0 ||
         pyssl_socket_init(module, st) < 0 || pyssl_bio_init(module, st) < 0 ||
+        pyssl_aioproto_init(module, st) < 0 ||
         pyssl_session_init(module, st) < 0 ||
         pyssl_cert_init(module, st) < 0 ||
         PyModule_AddFunctions(module, pyssl_certgen_methods) < 0 ||

@@ -14,6 +14,8 @@
  *   store.c         the X509_STORE shared by contexts that load the same CAs
  *   distrust.c      the distrusted CA keys every verification refuses
  *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
+ *   aioproto.c      _AioPipe: the per-record data path of pyssl's asyncio
+ *                   TLS protocol (src/pyssl/_asyncio.py) over an _SSLSocket
  *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
  *   platform.h      POSIX vs Windows: waiting on a socket, the monotonic clock,
  *                   socket error codes (errno or WSAGetLastError) -> OSError,
@@ -494,6 +496,15 @@ PyObject *pyssl_context_wrap_socket(PySSLContext *self, PyObject *args,
                                     PyObject *kwds);
 PyObject *pyssl_context_wrap_bio(PySSLContext *self, PyObject *args,
                                  PyObject *kwds);
+/* For aioproto.c, over memory BIOs: read up to len decrypted bytes into
+ * buf, as SSLObject.read(len, buf) does, but "no data yet" returns
+ * PYSSL_READ_AGAIN without raising.  Else the count, 0 after the peer's
+ * close_notify, or -1 with an exception. */
+#define PYSSL_READ_AGAIN (-2)
+Py_ssize_t pyssl_socket_read_some(PySSLSocket *self, void *buf, size_t len);
+/* SSLObject.write(buf): the count written, or -1 with an exception. */
+Py_ssize_t pyssl_socket_write_all(PySSLSocket *self, const void *buf,
+                                  size_t len);
 /* The Python object callbacks pass to user code: the owner if it is alive,
  * else the _SSLSocket itself. New reference. */
 PyObject *pyssl_socket_owner_or_self(PySSLSocket *sslsock);
@@ -564,6 +575,15 @@ int pyssl_membio_holds_record_and_more(BIO *bio);
  * BIO).  No GIL needed. */
 int pyssl_membio_is_empty_and_open(BIO *bio);
 
+/* For aioproto.c, with the GIL, on a MemoryBIO's bio: queue n bytes at
+ * data, which owner keeps alive, without a copy when the queue is empty
+ * (the queue then reads them where they are and holds a reference to
+ * owner until it has), else by copying them.  Before the caller writes
+ * into owner's memory again, pyssl_membio_reclaim copies what the queue
+ * has not read of it yet.  Both return -1 when memory runs out. */
+int pyssl_membio_lend(BIO *bio, PyObject *owner, const char *data, size_t n);
+int pyssl_membio_reclaim(BIO *bio, PyObject *owner);
+
 /* sockbio.c --------------------------------------------------------------- */
 /* pyssl_sockbio_set_fd: gives ssl a BIO over fd for both directions that
  * never blocks (a gate in front of OpenSSL's socket BIO), so that the
@@ -609,6 +629,7 @@ int pyssl_errors_init(PyObject *module, pyssl_state *st);
 int pyssl_context_init(PyObject *module, pyssl_state *st);
 int pyssl_socket_init(PyObject *module, pyssl_state *st);
 int pyssl_bio_init(PyObject *module, pyssl_state *st);
+int pyssl_aioproto_init(PyObject *module, pyssl_state *st);
 int pyssl_session_init(PyObject *module, pyssl_state *st);
 int pyssl_cert_init(PyObject *module, pyssl_state *st);
 

@@ -656,9 +656,10 @@ raise_nothing_to_read(PySSLSocket *self)
 
 /* Read up to len bytes into buf.  Returns the count, 0 after the peer's
  * clean close_notify, or -1 with an exception.  checked: the caller has
- * just found that there is something to read. */
+ * just found that there is something to read.  quiet: "no data yet" is
+ * PYSSL_READ_AGAIN without an exception (aioproto.c's reads). */
 static Py_ssize_t
-read_into(PySSLSocket *self, void *buf, size_t len, int checked)
+read_into_ex(PySSLSocket *self, void *buf, size_t len, int checked, int quiet)
 {
     rw_arg a = {buf, len, 0, &self->bufs_held, 0, {0, 0}};
     int ret = 0;
@@ -671,11 +672,16 @@ read_into(PySSLSocket *self, void *buf, size_t len, int checked)
         return -1;
     }
     if (!checked && nothing_to_read(self)) {
-        return raise_nothing_to_read(self);
+        return quiet ? PYSSL_READ_AGAIN : raise_nothing_to_read(self);
     }
     if (run_io(self, self->sock ? op_read_sock : op_read_batch, &a,
                "The read operation timed out", &ret, &err) < 0) {
         return -1;
+    }
+    if (quiet && ret == 0 && err.ssl == SSL_ERROR_WANT_READ &&
+        PYSSL_LOAD_FLAG(&self->exc) == NULL) {
+        ERR_clear_error();
+        return PYSSL_READ_AGAIN;
     }
     if (a.later_failed) {
         read_on_failed(self, 0, &a.later);
@@ -692,6 +698,18 @@ read_into(PySSLSocket *self, void *buf, size_t len, int checked)
         return -1;
     }
     return (Py_ssize_t)a.done;
+}
+
+static Py_ssize_t
+read_into(PySSLSocket *self, void *buf, size_t len, int checked)
+{
+    return read_into_ex(self, buf, len, checked, 0);
+}
+
+Py_ssize_t
+pyssl_socket_read_some(PySSLSocket *self, void *buf, size_t len)
+{
+    return read_into_ex(self, buf, len, 0, 1);
 }
 
 static PyObject *
@@ -777,6 +795,25 @@ op_write(SSL *ssl, void *arg, pyssl_err *err)
     }
     assert(a->done <= a->len);
     return ret;
+}
+
+Py_ssize_t
+pyssl_socket_write_all(PySSLSocket *self, const void *buf, size_t len)
+{
+    if (len > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
+                     INT_MAX);
+        return -1;
+    }
+    rw_arg a = {(void *)buf, len, 0, &self->bufs_held, 0, {0, 0}};
+    pyssl_err err = {0, 0};
+    int ret = 0;
+    if (run_io(self, op_write, &a, "The write operation timed out", &ret,
+               &err) < 0 ||
+        io_result(self, ret == 0, ret, &err) < 0) {
+        return -1;
+    }
+    return (Py_ssize_t)a.done;
 }
 
 /* write(b, /): a fast call, as read is. */

@@ -11,6 +11,9 @@ suite), with the ssl modules replaced *before anything imports ssl*:
           then runs on pyssl's C core
   full    sys.modules["ssl"] = pyssl; sys.modules["_ssl"] = pyssl._ssl
 
+With PYSSL_ASYNCIO=1 in the environment, the core and full modes also put
+pyssl's asyncio TLS protocol (pyssl.asyncio.install()) in asyncio's place.
+
 The parent compares every test's outcome with the stdlib run of the same
 suite on the same interpreter in the same invocation: a test that passes on
 the stdlib and does not pass under pyssl is a regression, unless the
@@ -145,6 +148,12 @@ def _install_mode(mode, stock_ssl=None):
     import ssl
     import _ssl
 
+    if mode in ("core", "full") and os.environ.get("PYSSL_ASYNCIO") == "1":
+        # pyssl's asyncio TLS protocol in asyncio's place (pyssl/asyncio.py)
+        import pyssl.asyncio
+
+        if not pyssl.asyncio.install():
+            raise RuntimeError("PYSSL_ASYNCIO=1: pyssl.asyncio.install() declined")
     if mode == "core":
         import pyssl._ssl
 

@@ -17,6 +17,7 @@ if UNDER_STDLIB:
     pytest.skip("the pyssl API surface is not the stdlib's", allow_module_level=True)
 
 import pyssl  # noqa: E402
+import pyssl.asyncio  # noqa: E402
 from pyssl import _ssl  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,6 +34,7 @@ OBJECTS = {
     "SSLContext": pyssl.SSLContext,
     "SSLSocket": pyssl.SSLSocket,
     "SSLObject": pyssl.SSLObject,
+    "pyssl.asyncio": pyssl.asyncio,
 }
 
 

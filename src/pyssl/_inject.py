@@ -39,6 +39,7 @@ What cannot be switched, and stays on the stdlib's ssl:
   that asked for pyssl by name).
 """
 
+import os
 import sys
 import threading
 from types import BuiltinFunctionType, FunctionType, ModuleType
@@ -254,6 +255,11 @@ def inject_into_stdlib():
             _rebind(mapping, state.changes, skip)
             _rebuild_import_time_contexts(old_ssl, state.changes)
         _state = state
+    if os.environ.get("PYSSL_ASYNCIO") == "1":
+        # Opt-in for now: pyssl's asyncio TLS protocol (pyssl/asyncio.py).
+        from .asyncio import install
+
+        install()
 
 
 def extract_from_stdlib():

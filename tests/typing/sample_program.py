@@ -12,6 +12,7 @@ import socket
 from typing import Dict, List, Optional, Tuple
 
 import pyssl as ssl
+import pyssl.asyncio
 
 
 # --------------------------------------------------------------------------
@@ -450,6 +451,15 @@ def legacy_helpers(host: str, port: int, cafile: str) -> str:
     return text
 
 
+def with_pyssl_asyncio() -> bool:
+    # The opt-in asyncio TLS protocol: for a block, or for good.
+    with pyssl.asyncio.installed() as ok:
+        hooked = ok and pyssl.asyncio.is_installed()
+    if pyssl.asyncio.install():
+        pyssl.asyncio.uninstall()
+    return hooked
+
+
 def main() -> None:
     print(describe_build())
     print(len(random_material()), available_algorithms(), enum_tour())
@@ -462,6 +472,7 @@ def main() -> None:
     except (ssl.SSLError, OSError) as exc:
         print(explain(exc))
     print(legacy_helpers("localhost", 8443, "ca.pem"))
+    print(with_pyssl_asyncio())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,629 @@
+/* aioproto.c: _AioPipe, the per-record data path of pyssl's asyncio TLS
+ * protocol (src/pyssl/_asyncio.py).
+ *
+ * asyncio's SSLProtocol moves every chunk through an SSLObject and two
+ * MemoryBIOs with Python calls: a memoryview slice and MemoryBIO.write()
+ * per chunk received, SSLObject.read() until it raises SSLWantReadError,
+ * and for sending SSLObject.write() per buffer then MemoryBIO.read().  A
+ * pipe does each of those steps in one C call over the same _SSLSocket and
+ * BIOs, so the Python class above it keeps asyncio's state machine and
+ * private attributes unchanged while its data path costs one call a chunk:
+ *  - get_buffer() hands the transport a view of the pipe's own receive
+ *    buffer, and feed(n) lends its first n bytes to the incoming BIO,
+ *    which OpenSSL then reads in place: the stdlib copies every byte
+ *    received into the BIO first.  The next get_buffer() takes the
+ *    buffer back (copying the rare rest OpenSSL has not read: a paused
+ *    reader's, or the handshake's);
+ *  - read() decrypts every complete record into a scratch buffer sized
+ *    from what the BIO holds, then makes one bytes object of exactly what
+ *    was read (public API has no way to shrink a bytes object); the
+ *    scratch is kept while ciphertext waits and freed once a read leaves
+ *    the BIO empty, so an idle connection holds none.  read_into()
+ *    decrypts straight into a BufferedProtocol's buffer;
+ *  - encrypt() writes every buffer of the write backlog and takes what the
+ *    outgoing BIO then holds in one bytes object.
+ * "No data yet" is a return value here, never an exception.
+ *
+ * Locks: the reads and writes go through socket.c's helpers, which take
+ * the connection lock as SSLObject.read/write do; the BIOs have their own.
+ * A pipe's fields are set once, in tp_new, but for the scratch buffer: a
+ * read takes it out of the pipe (under scratch_mutex on a free-threaded
+ * build, under the GIL elsewhere) and puts it back when done, so two
+ * threads reading at once never share it (the second allocates its own).
+ */
+#include "pyssl.h"
+
+#include <string.h>
+
+/* asyncio's SSLProtocol.max_size: the most a transport reads at once. */
+#define PIPE_RECV_SIZE (256 * 1024)
+
+/* What a read allocates beyond the ciphertext the incoming BIO holds: the
+ * rest of a record OpenSSL took in earlier may complete now. */
+#define PIPE_READ_SLACK 1024
+
+typedef struct {
+    PyObject_HEAD
+    PySSLSocket *sock; /* strong; over memory BIOs */
+    PyObject *incoming; /* the MemoryBIOs, strong */
+    PyObject *outgoing;
+    PyObject *recv_buf; /* bytearray of PIPE_RECV_SIZE */
+    PyObject *recv_view; /* memoryview of it, what get_buffer() returns */
+    struct scratch *scratch; /* read()'s plaintext buffer, or NULL */
+    pyssl_ft_mutex scratch_mutex;
+} PyAioPipe;
+
+/* A PyMem block read() decrypts into. */
+struct scratch {
+    size_t cap;
+    char data[];
+};
+
+static int
+check_bio(pyssl_state *st, PyObject *obj, BIO *expected, const char *which)
+{
+    if (!PyObject_TypeCheck(obj, st->memorybio_type) ||
+        ((PySSLMemoryBIO *)obj)->bio != expected) {
+        PyErr_Format(PyExc_TypeError,
+                     "_AioPipe() needs the %s MemoryBIO of the _SSLSocket",
+                     which);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+pipe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    pyssl_state *st = pyssl_state_from_type(type);
+    PyObject *sock, *in, *out;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_AioPipe() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!OO:_AioPipe", st->socket_type, &sock, &in,
+                          &out)) {
+        return NULL;
+    }
+    PySSLSocket *s = (PySSLSocket *)sock;
+    if (s->sock != NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_AioPipe() needs an _SSLSocket over MemoryBIOs");
+        return NULL;
+    }
+    if (check_bio(st, in, SSL_get_rbio(s->ssl), "incoming") < 0 ||
+        check_bio(st, out, SSL_get_wbio(s->ssl), "outgoing") < 0) {
+        return NULL;
+    }
+    PyAioPipe *self = (PyAioPipe *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->sock = (PySSLSocket *)Py_NewRef(sock);
+    self->incoming = Py_NewRef(in);
+    self->outgoing = Py_NewRef(out);
+    self->recv_buf = PyByteArray_FromStringAndSize(NULL, PIPE_RECV_SIZE);
+    if (self->recv_buf != NULL) {
+        self->recv_view = PyMemoryView_FromObject(self->recv_buf);
+    }
+    if (self->recv_view == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static void
+pipe_dealloc(PyObject *op)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    PyTypeObject *type = Py_TYPE(op);
+    if (self->recv_view != NULL) {
+        /* Let go of the bytearray's export even if someone keeps the view. */
+        PyObject *r = PyObject_CallMethod(self->recv_view, "release", NULL);
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(self->recv_view);
+    Py_XDECREF(self->recv_buf);
+    PyMem_Free(self->scratch);
+    Py_XDECREF(self->sock);
+    Py_XDECREF(self->incoming);
+    Py_XDECREF(self->outgoing);
+    type->tp_free(op);
+    Py_DECREF(type);
+}
+
+/* get_buffer(sizehint, /): the receive buffer, whatever the hint (asyncio
+ * never hands out more than PIPE_RECV_SIZE either). */
+static PyObject *
+pipe_get_buffer(PyObject *op, PyObject *unused)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    /* The incoming BIO may still read from the buffer (feed lends it). */
+    if (pyssl_membio_reclaim(SSL_get_rbio(self->sock->ssl), self->recv_buf) <
+        0) {
+        return PyErr_NoMemory();
+    }
+    return Py_NewRef(self->recv_view);
+}
+
+/* Queue the first n bytes of the receive buffer; -1 with an exception. */
+static int
+feed(PyAioPipe *self, PyObject *arg)
+{
+    Py_ssize_t n = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+    if (n == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (n < 0 || n > PyByteArray_GET_SIZE(self->recv_buf)) {
+        PyErr_Format(PyExc_ValueError,
+                     "nbytes must be between 0 and %zd, got %zd",
+                     PyByteArray_GET_SIZE(self->recv_buf), n);
+        return -1;
+    }
+    if (n > 0 && pyssl_membio_lend(
+                     SSL_get_rbio(self->sock->ssl), self->recv_buf,
+                     PyByteArray_AS_STRING(self->recv_buf), (size_t)n) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* feed(nbytes, /): queue the first nbytes of the receive buffer. */
+static PyObject *
+pipe_feed(PyObject *op, PyObject *arg)
+{
+    if (feed((PyAioPipe *)op, arg) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Decrypt into buf until it is full, nothing complete is left, or the
+ * peer's close_notify (*eof = 1).  Returns the count or -1 with an
+ * exception. */
+static Py_ssize_t
+read_records(PyAioPipe *self, char *buf, size_t len, int *eof)
+{
+    size_t done = 0;
+    *eof = 0;
+    while (done < len) {
+        Py_ssize_t n =
+            pyssl_socket_read_some(self->sock, buf + done, len - done);
+        if (n == PYSSL_READ_AGAIN) {
+            break;
+        }
+        if (n < 0) {
+            return -1;
+        }
+        if (n == 0) {
+            *eof = 1;
+            break;
+        }
+        done += (size_t)n;
+    }
+    return (Py_ssize_t)done;
+}
+
+static PyObject *
+read_result(PyObject *data_or_count, int eof)
+{
+    if (data_or_count == NULL) {
+        return NULL;
+    }
+    PyObject *res = PyTuple_Pack(2, data_or_count, eof ? Py_True : Py_False);
+    Py_DECREF(data_or_count);
+    return res;
+}
+
+/* Take the pipe's scratch buffer (NULL if it has none or another read
+ * holds it). */
+static struct scratch *
+scratch_take(PyAioPipe *self)
+{
+    pyssl_ft_mutex_lock(&self->scratch_mutex);
+    struct scratch *sc = self->scratch;
+    self->scratch = NULL;
+    pyssl_ft_mutex_unlock(&self->scratch_mutex);
+    return sc;
+}
+
+/* Keep sc for the next read, or free it: when the incoming BIO is empty
+ * (the connection may stay idle a long time), or when another read put
+ * its own back meanwhile. */
+static void
+scratch_put(PyAioPipe *self, struct scratch *sc)
+{
+    if (sc != NULL && BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) > 0) {
+        pyssl_ft_mutex_lock(&self->scratch_mutex);
+        if (self->scratch == NULL) {
+            self->scratch = sc;
+            sc = NULL;
+        }
+        pyssl_ft_mutex_unlock(&self->scratch_mutex);
+    }
+    PyMem_Free(sc);
+}
+
+/* Make sc hold at least cap bytes, keeping what it holds; NULL
+ * with an exception (sc is then freed). */
+static struct scratch *
+scratch_grow(struct scratch *sc, size_t cap)
+{
+    if (sc != NULL && sc->cap >= cap) {
+        return sc;
+    }
+    if (cap > (size_t)PY_SSIZE_T_MAX - sizeof(struct scratch)) {
+        PyMem_Free(sc);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    struct scratch *bigger = PyMem_Realloc(sc, sizeof(struct scratch) + cap);
+    if (bigger == NULL) {
+        PyMem_Free(sc);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    bigger->cap = cap;
+    return bigger;
+}
+
+/* Every decrypted byte the incoming BIO's complete records hold, as
+ * bytes (b"" if none); *eof once the peer's close_notify was read. */
+static PyObject *
+read_all(PyAioPipe *self, int *eof)
+{
+    size_t cap =
+        BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
+    struct scratch *sc = scratch_grow(scratch_take(self), cap);
+    size_t done = 0;
+    while (sc != NULL) {
+        Py_ssize_t n =
+            read_records(self, sc->data + done, sc->cap - done, eof);
+        if (n < 0) {
+            scratch_put(self, sc);
+            return NULL;
+        }
+        done += (size_t)n;
+        if (done < sc->cap || *eof) {
+            break;
+        }
+        /* Full: more may be waiting.  Grow and go on. */
+        sc = scratch_grow(sc, sc->cap * 2);
+    }
+    if (sc == NULL) {
+        return NULL;
+    }
+    PyObject *data = PyBytes_FromStringAndSize(sc->data, (Py_ssize_t)done);
+    scratch_put(self, sc);
+    return data;
+}
+
+/* read() -> (data, eof): read_all's. */
+static PyObject *
+pipe_read(PyObject *op, PyObject *unused)
+{
+    int eof = 0;
+    PyObject *data = read_all((PyAioPipe *)op, &eof);
+    return read_result(data, eof);
+}
+
+/* What feed_read() reports besides the data. */
+#define PIPE_EOF 1 /* the peer's close_notify was read */
+#define PIPE_OUTGOING 2 /* the outgoing BIO holds records (a reply) */
+#define PIPE_INCOMING 4 /* the incoming BIO still holds bytes */
+
+/* feed_read(nbytes, /) -> (data, flags): feed() and read() in one call,
+ * the whole per-chunk work of a connection that is up; flags are the
+ * PIPE_* bits, so the caller looks at the BIOs only when it must. */
+static PyObject *
+pipe_feed_read(PyObject *op, PyObject *arg)
+{
+    PyAioPipe *self = (PyAioPipe *)op;
+    int eof = 0;
+    if (feed(self, arg) < 0) {
+        return NULL;
+    }
+    PyObject *data = read_all(self, &eof);
+    if (data == NULL) {
+        return NULL;
+    }
+    long flags =
+        (eof ? PIPE_EOF : 0) |
+        (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
+        (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
+    PyObject *res = Py_BuildValue("(Nl)", data, flags);
+    return res;
+}
+
+/* read_into(buffer, /) -> (count, eof): decrypt straight into a
+ * BufferedProtocol's buffer, until it is full or nothing is left. */
+static PyObject *
+pipe_read_into(PyObject *op, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    int eof = 0;
+    Py_ssize_t n =
+        read_records((PyAioPipe *)op, view.buf, (size_t)view.len, &eof);
+    PyBuffer_Release(&view);
+    if (n < 0) {
+        return NULL;
+    }
+    return read_result(PyLong_FromSsize_t(n), eof);
+}
+
+/* Everything the outgoing BIO holds, as bytes (b"" if nothing). */
+static PyObject *
+take_outgoing(PyAioPipe *self)
+{
+    BIO *wbio = SSL_get_wbio(self->sock->ssl);
+    size_t pending = BIO_ctrl_pending(wbio);
+    if (pending > INT_MAX) {
+        pending = INT_MAX;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)pending);
+    if (out == NULL || pending == 0) {
+        return out;
+    }
+    /* Our MemoryBIO hands over all it holds; less only if another thread
+     * took some meanwhile, and then a copy of what came is the answer. */
+    int got = BIO_read(wbio, PyBytes_AS_STRING(out), (int)pending);
+    if ((size_t)got != pending) {
+        PyObject *part = PyBytes_FromStringAndSize(PyBytes_AS_STRING(out),
+                                                   got > 0 ? got : 0);
+        Py_DECREF(out);
+        out = part;
+    }
+    return out;
+}
+
+/* encrypt() writes big buffers this much at a time and takes the records
+ * out after each slice: the outgoing BIO then never grows past one slice
+ * (a 10 MiB write would otherwise grow it by doubling and fault in fresh
+ * pages for it and for its copy, every time). */
+#define PIPE_SEND_SLICE (256 * 1024)
+
+typedef struct {
+    PyAioPipe *self;
+    PyObject *out; /* list of ciphertext bytes, or NULL: leave it in the BIO */
+    Py_ssize_t written; /* plaintext bytes encrypted */
+} encrypt_state;
+
+/* Move what the outgoing BIO holds to e->out (if taking). */
+static int
+encrypt_take(encrypt_state *e)
+{
+    if (e->out == NULL) {
+        return 0;
+    }
+    PyObject *data = take_outgoing(e->self);
+    if (data == NULL) {
+        return -1;
+    }
+    int rc = PyBytes_GET_SIZE(data) ? PyList_Append(e->out, data) : 0;
+    Py_DECREF(data);
+    return rc;
+}
+
+/* Encrypt buf slice by slice.  Returns the bytes done; *again is set when
+ * OpenSSL wants to read first (renegotiation), -1 with an exception. */
+static Py_ssize_t
+encrypt_buffer(encrypt_state *e, const char *buf, Py_ssize_t len, int *again)
+{
+    Py_ssize_t done = 0;
+    pyssl_state *st = e->self->sock->state;
+    *again = 0;
+    while (done < len) {
+        Py_ssize_t n = len - done;
+        if (n > PIPE_SEND_SLICE && e->out != NULL) {
+            n = PIPE_SEND_SLICE;
+        }
+        if (pyssl_socket_write_all(e->self->sock, buf + done, (size_t)n) < 0) {
+            if (PyErr_ExceptionMatches(st->SSLWantReadError) ||
+                PyErr_ExceptionMatches(st->SSLWantWriteError)) {
+                PyErr_Clear();
+                *again = 1;
+                break;
+            }
+            return -1;
+        }
+        done += n;
+        e->written += n;
+        if (done < len && encrypt_take(e) < 0) {
+            return -1;
+        }
+    }
+    return done;
+}
+
+/* Encrypt the backlog's first buffer and drop it from the deque, or leave
+ * what is left of it there when OpenSSL wants to read first (returns 1).
+ * Returns 0, or -1 with an exception. */
+static int
+encrypt_first(encrypt_state *e, PyObject *backlog)
+{
+    PyObject *item = PySequence_GetItem(backlog, 0);
+    if (item == NULL) {
+        return -1;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(item, &view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(item);
+        return -1;
+    }
+    int again = 0;
+    Py_ssize_t done = encrypt_buffer(e, view.buf, view.len, &again);
+    Py_ssize_t len = view.len;
+    PyBuffer_Release(&view);
+    PyObject *r = NULL;
+    if (done >= 0 && !again) {
+        r = PyObject_CallMethod(backlog, "popleft", NULL);
+    }
+    else if (done >= 0) {
+        /* The rest waits at the head of the backlog, as asyncio keeps it. */
+        PyObject *rest = PySequence_GetSlice(item, done, len);
+        if (rest != NULL && PySequence_SetItem(backlog, 0, rest) == 0) {
+            r = Py_NewRef(Py_None);
+        }
+        Py_XDECREF(rest);
+    }
+    Py_DECREF(item);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return again;
+}
+
+/* encrypt(backlog, take, /) -> (written, data): encrypt the buffers of
+ * the deque backlog, removing each one written; written is their total
+ * length.  If take is true, data is the list of ciphertext chunks taken
+ * from the outgoing BIO (which is left empty), for one writelines();
+ * else None, and the ciphertext stays in the BIO. */
+static PyObject *
+pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "encrypt expected 2 arguments, got %zd",
+                     nargs);
+        return NULL;
+    }
+    int take = PyObject_IsTrue(args[1]);
+    if (take < 0) {
+        return NULL;
+    }
+    encrypt_state e = {(PyAioPipe *)op, NULL, 0};
+    if (take && (e.out = PyList_New(0)) == NULL) {
+        return NULL;
+    }
+    for (;;) {
+        Py_ssize_t left = PyObject_Length(args[0]);
+        int rc = left > 0 ? encrypt_first(&e, args[0]) : (int)left;
+        if (rc < 0) {
+            Py_XDECREF(e.out);
+            return NULL;
+        }
+        if (left == 0 || rc == 1) {
+            break;
+        }
+    }
+    if (encrypt_take(&e) < 0) {
+        Py_XDECREF(e.out);
+        return NULL;
+    }
+    return Py_BuildValue("(nN)", e.written,
+                         e.out ? e.out : Py_NewRef(Py_None));
+}
+
+/* encrypt_seq(buffers, /) -> (chunks, index, offset): encrypt a sequence
+ * of buffers that no backlog waits in front of, as one batch; chunks is
+ * the list of ciphertext taken from the outgoing BIO.  index and offset
+ * say where OpenSSL stopped to read first (renegotiation): index is
+ * len(buffers) when all were written. */
+static PyObject *
+pipe_encrypt_seq(PyObject *op, PyObject *arg)
+{
+    PyObject *seq = PySequence_Fast(arg, "encrypt_seq() needs a sequence");
+    if (seq == NULL) {
+        return NULL;
+    }
+    encrypt_state e = {(PyAioPipe *)op, PyList_New(0), 0};
+    Py_ssize_t i = 0, n = PySequence_Fast_GET_SIZE(seq), off = 0;
+    int again = 0;
+    for (; e.out != NULL && i < n && !again; i += !again) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, i), &view,
+                               PyBUF_SIMPLE) < 0) {
+            Py_CLEAR(e.out);
+            break;
+        }
+        off = encrypt_buffer(&e, view.buf, view.len, &again);
+        PyBuffer_Release(&view);
+        if (off < 0) {
+            Py_CLEAR(e.out);
+        }
+    }
+    Py_DECREF(seq);
+    if (e.out == NULL || encrypt_take(&e) < 0) {
+        Py_XDECREF(e.out);
+        return NULL;
+    }
+    return Py_BuildValue("(Nnn)", e.out, i, again ? off : 0);
+}
+
+/* take_outgoing() -> bytes: what the outgoing BIO holds. */
+static PyObject *
+pipe_take_outgoing(PyObject *op, PyObject *unused)
+{
+    return take_outgoing((PyAioPipe *)op);
+}
+
+static PyMethodDef pipe_methods[] = {
+    {"get_buffer", pipe_get_buffer, METH_O,
+     "get_buffer($self, sizehint, /)\n--\n\n"
+     "The receive buffer a transport reads the socket into."},
+    {"feed", pipe_feed, METH_O,
+     "feed($self, nbytes, /)\n--\n\n"
+     "Queue the first nbytes of the receive buffer in the incoming BIO."},
+    {"read", pipe_read, METH_NOARGS,
+     "read($self, /)\n--\n\n"
+     "Decrypt all complete records: (data, eof)."},
+    {"read_into", pipe_read_into, METH_O,
+     "read_into($self, buffer, /)\n--\n\n"
+     "Decrypt complete records into buffer: (count, eof)."},
+    {"encrypt", (PyCFunction)(void (*)(void))pipe_encrypt, METH_FASTCALL,
+     "encrypt($self, backlog, take, /)\n--\n\n"
+     "Encrypt and pop the buffers of the deque backlog: (written, data)."},
+    {"feed_read", pipe_feed_read, METH_O,
+     "feed_read($self, nbytes, /)\n--\n\n"
+     "feed(nbytes) and read() in one: (data, flags)."},
+    {"encrypt_seq", pipe_encrypt_seq, METH_O,
+     "encrypt_seq($self, buffers, /)\n--\n\n"
+     "Encrypt buffers as one batch: (chunks, index, offset)."},
+    {"take_outgoing", pipe_take_outgoing, METH_NOARGS,
+     "take_outgoing($self, /)\n--\n\n"
+     "What the outgoing BIO holds, as bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot pipe_slots[] = {
+    {Py_tp_new, (void *)pipe_new},
+    {Py_tp_dealloc, (void *)pipe_dealloc},
+    {Py_tp_methods, pipe_methods},
+    {0, NULL},
+};
+
+static PyType_Spec pipe_spec = {
+    .name = PYSSL_TYPE_NAME("_AioPipe"),
+    .basicsize = sizeof(PyAioPipe),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = pipe_slots,
+};
+
+int
+pyssl_aioproto_init(PyObject *module, pyssl_state *st)
+{
+    (void)st;
+    PyTypeObject *type = pyssl_new_type(module, &pipe_spec);
+    if (type == NULL) {
+        return -1;
+    }
+    int rc = PyModule_AddObjectRef(module, "_AioPipe", (PyObject *)type);
+    Py_DECREF(type);
+    if (rc == 0) {
+        rc = PyModule_AddIntConstant(module, "_AIOPIPE_EOF", PIPE_EOF) |
+             PyModule_AddIntConstant(module, "_AIOPIPE_OUTGOING",
+                                     PIPE_OUTGOING) |
+             PyModule_AddIntConstant(module, "_AIOPIPE_INCOMING",
+                                     PIPE_INCOMING);
+    }
+    return rc;
+}

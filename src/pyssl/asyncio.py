@@ -1,0 +1,315 @@
+"""pyssl's asyncio TLS protocol: asyncio's state machine over a C data path.
+
+asyncio's default loops wrap every TLS connection in
+``asyncio.sslproto.SSLProtocol``, which moves each chunk through an
+SSLObject and two MemoryBIOs with several Python calls and copies.
+``install()`` replaces that class, for the loops asyncio ships with, by a
+subclass whose data path is pyssl's ``_ssl._AioPipe`` (csrc/aioproto.c): a
+received chunk is lent to the incoming BIO (not copied) and all of its
+records decrypted into one bytes object in one C call (feed_read); a write
+with nothing queued or paused is encrypted and sent at once (encrypt_seq),
+without asyncio's backlog; a ``BufferedProtocol`` application gets the
+plaintext decrypted straight into its own buffer.  Everything else (handshake and its timeout, close_notify
+and its timeout, flow control, the application transport) is asyncio's
+own code, so the behaviour is exactly that of the asyncio in use.
+
+Only connections whose context is pyssl's take the C path (the pipe needs
+pyssl's SSLObject core); any other context gets asyncio's code unchanged.
+
+The hook is checked before it is made: asyncio 3.11+ (the SSLProtocol that
+came from uvloop) with the private methods and constructor this subclass
+relies on.  Anything else (3.8-3.10, a future rewrite) leaves asyncio's
+protocol in place with one RuntimeWarning, and ``install()`` returns False.
+
+Opt-in for now: ``pyssl.asyncio.install()`` / ``uninstall()``, the context
+manager ``pyssl.asyncio.installed()``, or ``PYSSL_ASYNCIO=1`` in the
+environment of a program that injects pyssl (``inject_into_stdlib``,
+``python -m pyssl run``, ``PYSSL_INJECT=1``).
+"""
+
+import contextlib
+import inspect
+import os
+import threading
+import warnings
+
+__all__ = ["install", "uninstall", "installed", "is_installed"]
+
+# What the subclass overrides or reads from asyncio's SSLProtocol.
+_METHODS = (
+    "__init__",
+    "_write_appdata",
+    "_process_outgoing",
+    "_control_ssl_reading",
+    "_fatal_error",
+    "buffer_updated",
+    "get_buffer",
+    "_do_handshake",
+    "_do_flush",
+    "_do_shutdown",
+    "_do_read",
+    "_do_read__copied",
+    "_do_read__buffered",
+    "_do_write",
+    "_call_eof_received",
+    "_start_shutdown",
+    "_control_app_writing",
+    "_get_read_buffer_size",
+)
+_INIT_PARAMS = (
+    "self",
+    "loop",
+    "app_protocol",
+    "sslcontext",
+    "waiter",
+    "server_side",
+    "server_hostname",
+    "call_connection_made",
+    "ssl_handshake_timeout",
+    "ssl_shutdown_timeout",
+)
+_STATES = ("UNWRAPPED", "DO_HANDSHAKE", "WRAPPED", "FLUSHING", "SHUTDOWN")
+
+_lock = threading.Lock()
+_installed = None  # (module, the class replaced) while installed
+_warned = False
+_protocol_class = None
+
+
+def _mismatch(sslproto):
+    """Why asyncio's SSLProtocol cannot be hooked, or None if it can."""
+    cls = getattr(sslproto, "SSLProtocol", None)
+    if not isinstance(cls, type):
+        return "asyncio.sslproto.SSLProtocol is not a class"
+    if cls.__module__ != sslproto.__name__:
+        # Another library's replacement: extending it is not ours to do.
+        return "asyncio.sslproto.SSLProtocol is %s.%s, not asyncio's" % (
+            cls.__module__,
+            cls.__qualname__,
+        )
+    states = getattr(sslproto, "SSLProtocolState", None)
+    if states is None or any(not hasattr(states, s) for s in _STATES):
+        return "asyncio.sslproto has no SSLProtocolState (asyncio before 3.11)"
+    for name in _METHODS:
+        if not callable(getattr(cls, name, None)):
+            return "asyncio.sslproto.SSLProtocol has no %s()" % name
+    try:
+        params = tuple(inspect.signature(cls.__init__).parameters)
+    except (TypeError, ValueError):
+        return "the signature of SSLProtocol.__init__ cannot be read"
+    if params != _INIT_PARAMS:
+        return "SSLProtocol.__init__%s is not the one expected" % (params,)
+    return None
+
+
+def _make_class(base, sslproto):
+    """The subclass of asyncio's SSLProtocol with the C data path."""
+    from . import _ssl
+
+    State = sslproto.SSLProtocolState
+    WRAPPED = State.WRAPPED
+    DO_HANDSHAKE = State.DO_HANDSHAKE
+    FLUSHING = State.FLUSHING
+    SHUTDOWN = State.SHUTDOWN
+    Pipe = _ssl._AioPipe
+    EOF = _ssl._AIOPIPE_EOF
+    OUTGOING = _ssl._AIOPIPE_OUTGOING
+    INCOMING = _ssl._AIOPIPE_INCOMING
+
+    class SSLProtocol(base):
+        __doc__ = base.__doc__
+        _pyssl_pipe = None
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            core = getattr(self._sslobj, "_sslobj", None)
+            try:
+                pipe = Pipe(core, self._incoming, self._outgoing)
+            except TypeError:
+                return  # not pyssl's context: asyncio's own data path
+            self._pyssl_pipe = pipe
+            # One receive buffer, the pipe's: asyncio's own code (and a
+            # BufferedProtocol transport) sees the same one.
+            self._ssl_buffer_view = pipe.get_buffer(0)
+            self._ssl_buffer = self._ssl_buffer_view.obj
+            self.get_buffer = pipe.get_buffer
+
+        def buffer_updated(self, nbytes):
+            pipe = self._pyssl_pipe
+            if pipe is None:
+                return super().buffer_updated(nbytes)
+            state = self._state
+            if (
+                state is WRAPPED
+                and not self._app_reading_paused
+                and not self._app_protocol_is_buffer
+            ):
+                # What _do_read() does, in one C call, looking at the BIOs
+                # and the flow control only when the pipe says so.
+                try:
+                    data, flags = pipe.feed_read(nbytes)
+                    if data:
+                        self._app_protocol.data_received(data)
+                    if flags & EOF:
+                        self._call_eof_received()
+                        self._start_shutdown()
+                    if self._write_backlog:
+                        self._do_write()
+                    elif flags & OUTGOING or self._app_writing_paused:
+                        self._process_outgoing()
+                    if flags & INCOMING or self._ssl_reading_paused:
+                        self._control_ssl_reading()
+                except Exception as ex:
+                    self._fatal_error(ex, "Fatal error on SSL protocol")
+                return
+            pipe.feed(nbytes)
+            if state is WRAPPED:
+                self._do_read()
+            elif state is DO_HANDSHAKE:
+                self._do_handshake()
+            elif state is FLUSHING:
+                self._do_flush()
+            elif state is SHUTDOWN:
+                self._do_shutdown()
+
+        def _do_read__copied(self):
+            pipe = self._pyssl_pipe
+            if pipe is None:
+                return super()._do_read__copied()
+            data, eof = pipe.read()
+            if data:
+                self._app_protocol.data_received(data)
+            if eof:
+                self._call_eof_received()
+                self._start_shutdown()
+
+        def _do_read__buffered(self):
+            pipe = self._pyssl_pipe
+            if pipe is None:
+                return super()._do_read__buffered()
+            buf = self._app_protocol_get_buffer(self._get_read_buffer_size())
+            wants = len(buf)
+            count, eof = pipe.read_into(buf)
+            if count == wants and wants and not eof:
+                # The buffer is full: the rest on the next turn.
+                self._loop.call_soon(self._do_read)
+            if count:
+                self._app_protocol_buffer_updated(count)
+            if eof:
+                self._call_eof_received()
+                self._start_shutdown()
+
+        def _write_appdata(self, list_of_data):
+            pipe = self._pyssl_pipe
+            if (
+                pipe is None
+                or self._state is not WRAPPED
+                or self._write_backlog
+                or self._ssl_writing_paused
+                or self._app_writing_paused
+                or self._outgoing_high_water <= 0
+            ):
+                return super()._write_appdata(list_of_data)
+            # Nothing waits and nothing is paused: encrypt and send now,
+            # without the backlog (which asyncio would fill and drain at
+            # once).  Whatever OpenSSL cannot take yet goes the usual way.
+            try:
+                chunks, index, offset = pipe.encrypt_seq(list_of_data)
+                write = self._transport.write
+                for chunk in chunks:
+                    write(chunk)
+            except Exception as ex:
+                self._fatal_error(ex, "Fatal error on SSL protocol")
+                return
+            if index < len(list_of_data):
+                rest = [memoryview(list_of_data[index])[offset:]]
+                super()._write_appdata(rest + list(list_of_data[index + 1 :]))
+
+        def _do_write(self):
+            pipe = self._pyssl_pipe
+            if pipe is None:
+                return super()._do_write()
+            written, chunks = pipe.encrypt(self._write_backlog, not self._ssl_writing_paused)
+            self._write_buffer_size -= written
+            if chunks:
+                # One write per 256 KiB slice: writelines() joins them on
+                # 3.11 (a copy) and measured slower on 3.13.
+                write = self._transport.write
+                for chunk in chunks:
+                    write(chunk)
+            self._control_app_writing()
+
+    SSLProtocol.__qualname__ = SSLProtocol.__name__ = "SSLProtocol"
+    SSLProtocol.__module__ = __name__
+    return SSLProtocol
+
+
+def _warn_once(reason):
+    global _warned
+    if not _warned:
+        _warned = True
+        warnings.warn(
+            "pyssl.asyncio: keeping asyncio's own TLS protocol: %s" % reason,
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def install():
+    """Make asyncio's default loops use pyssl's TLS protocol.
+
+    Returns True if it is (now) in use; False, with one RuntimeWarning per
+    process, if this asyncio's SSLProtocol is not the one it knows how to
+    extend.  Connections made earlier keep the protocol they have.
+    """
+    global _installed, _protocol_class
+    from asyncio import sslproto
+
+    with _lock:
+        if _installed is not None:
+            return True
+        reason = _mismatch(sslproto)
+        if reason is not None:
+            _warn_once(reason)
+            return False
+        base = sslproto.SSLProtocol
+        if _protocol_class is None or _protocol_class.__bases__[0] is not base:
+            _protocol_class = _make_class(base, sslproto)
+        sslproto.SSLProtocol = _protocol_class
+        _installed = (sslproto, base)
+        return True
+
+
+def uninstall():
+    """Give asyncio its own TLS protocol back (if nobody replaced ours)."""
+    global _installed
+    with _lock:
+        if _installed is None:
+            return
+        sslproto, base = _installed
+        if sslproto.SSLProtocol is _protocol_class:
+            sslproto.SSLProtocol = base
+        _installed = None
+
+
+def is_installed():
+    """Whether asyncio's default loops use pyssl's TLS protocol."""
+    return _installed is not None
+
+
+@contextlib.contextmanager
+def installed():
+    """install() for the length of a with block; yields install()'s result."""
+    was = is_installed()
+    ok = install()
+    try:
+        yield ok
+    finally:
+        if not was:
+            uninstall()
+
+
+def _install_from_environment():
+    """PYSSL_ASYNCIO=1: install() where pyssl is injected."""
+    if os.environ.get("PYSSL_ASYNCIO") == "1":
+        install()

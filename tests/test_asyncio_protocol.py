@@ -1,0 +1,811 @@
+"""pyssl's asyncio TLS protocol (pyssl.asyncio, issue 17 part 4).
+
+Every test runs real TLS connections over 127.0.0.1 on the default asyncio
+loop with pyssl injected and its protocol installed, and checks that the
+connection really went through the C data path (_AioPipe).
+"""
+
+import asyncio
+import gc
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import pytest
+
+from conftest import HOST, TIMEOUT, UNDER_STDLIB
+
+pytestmark = pytest.mark.skipif(UNDER_STDLIB, reason="pyssl's own asyncio protocol")
+# Before 3.11 asyncio's SSLProtocol is the older design, which install()
+# does not hook (yet): there it must decline, which the last test checks.
+NEEDS_311 = pytest.mark.skipif(sys.version_info < (3, 11), reason="install() declines before 3.11")
+
+
+@pytest.fixture(scope="module")
+def tls():
+    import pyssl
+    import pyssl.asyncio as pa
+
+    if sys.version_info < (3, 11):
+        pytest.skip("install() declines before 3.11 (test_declines_before_311)")
+    pyssl.inject_into_stdlib()
+    assert pa.install()
+    try:
+        yield pyssl
+    finally:
+        pa.uninstall()
+        pyssl.extract_from_stdlib()
+
+
+@pytest.fixture
+def ctxs(tls, certs):
+    server = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(certs.server_certfile, certs.server_keyfile)
+    client = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    client.load_verify_locations(cafile=certs.cafile)
+    return server, client
+
+
+def run(coro):
+    async def bounded():
+        return await asyncio.wait_for(coro, TIMEOUT)
+
+    return asyncio.run(bounded())
+
+
+def assert_ours(writer):
+    proto = writer.transport._ssl_protocol
+    assert type(proto).__module__ == "pyssl.asyncio"
+    assert proto._pyssl_pipe is not None
+
+
+async def echo_server(server_ctx, **kw):
+    async def handle(reader, writer):
+        while True:
+            data = await reader.read(1 << 20)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, HOST, 0, ssl=server_ctx, **kw)
+
+
+async def connect(srv, client_ctx, **kw):
+    port = srv.sockets[0].getsockname()[1]
+    return await asyncio.open_connection(
+        HOST, port, ssl=client_ctx, server_hostname="localhost", **kw
+    )
+
+
+SIZES = [1, 2, 255, 256, 1000, 16383, 16384, 16385, 65536, 100000, 1 << 20]
+
+
+def test_echo_byte_exact(ctxs):
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        srv = await echo_server(server_ctx)
+        reader, writer = await connect(srv, client_ctx)
+        assert_ours(writer)
+        for n in SIZES:
+            payload = os.urandom(n)
+            writer.write(payload)
+            await writer.drain()
+            assert await reader.readexactly(n) == payload
+        # Many small writes in one turn: one batch, every byte in order.
+        parts = [os.urandom(i % 300 + 1) for i in range(500)]
+        writer.writelines(parts)
+        await writer.drain()
+        total = b"".join(parts)
+        assert await reader.readexactly(len(total)) == total
+        writer.close()
+        await writer.wait_closed()
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())
+
+
+def test_server_side_uses_pipe_and_sees_eof(ctxs):
+    server_ctx, client_ctx = ctxs
+    seen = []
+
+    async def main():
+        done = asyncio.get_running_loop().create_future()
+
+        async def handle(reader, writer):
+            assert_ours(writer)
+            seen.append(await reader.read())  # to the peer's close_notify
+            writer.write(b"bye")
+            await writer.drain()
+            writer.close()
+            done.set_result(None)
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        reader, writer = await connect(srv, client_ctx)
+        writer.write(b"a" * 70000)
+        await writer.drain()
+        # TLS has no half close: the client closes, the server reads EOF.
+        writer.close()
+        await writer.wait_closed()
+        await done
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())
+    assert seen == [b"a" * 70000]
+
+
+def test_server_close_notify_reaches_client(ctxs):
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        async def handle(reader, writer):
+            writer.write(b"x" * 1000)
+            writer.close()
+            await writer.wait_closed()
+
+        srv = await asyncio.start_server(
+            handle, HOST, 0, ssl=server_ctx, ssl_shutdown_timeout=TIMEOUT
+        )
+        reader, writer = await connect(srv, client_ctx)
+        assert await reader.read() == b"x" * 1000  # ends at close_notify
+        writer.close()
+        await writer.wait_closed()
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())
+
+
+class BufferedApp(asyncio.BufferedProtocol):
+    """Collects plaintext through a small buffer of its own."""
+
+    def __init__(self, bufsize):
+        self.buf = bytearray(bufsize)
+        self.got = bytearray()
+        self.sizes = []
+        self.eof = None
+        self.made = None
+        self.lost = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        loop = asyncio.get_running_loop()
+        self.eof = loop.create_future()
+        self.made_fut = loop.create_future()
+        self.made_fut.set_result(None)
+
+    def get_buffer(self, sizehint):
+        return self.buf
+
+    def buffer_updated(self, nbytes):
+        self.sizes.append(nbytes)
+        self.got += self.buf[:nbytes]
+
+    def eof_received(self):
+        self.eof.set_result(bytes(self.got))
+
+    def connection_lost(self, exc):
+        if not self.eof.done():
+            self.eof.set_exception(exc or ConnectionError("lost"))
+
+
+def test_buffered_protocol_gets_plaintext_in_its_buffer(ctxs):
+    server_ctx, client_ctx = ctxs
+    payload = os.urandom(300000)
+
+    async def main():
+        async def handle(reader, writer):
+            writer.write(payload)
+            await writer.drain()
+            writer.close()
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        port = srv.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        transport, app = await loop.create_connection(
+            lambda: BufferedApp(4096), HOST, port, ssl=client_ctx, server_hostname="localhost"
+        )
+        assert transport._ssl_protocol._pyssl_pipe is not None
+        got = await app.eof
+        transport.close()
+        srv.close()
+        await srv.wait_closed()
+        return got, app.sizes
+
+    got, sizes = run(main())
+    assert got == payload
+    assert max(sizes) <= 4096
+
+
+def test_pause_and_resume_writing_with_water_marks(ctxs):
+    server_ctx, client_ctx = ctxs
+    events = []
+
+    class Writer(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def pause_writing(self):
+            events.append(("pause", self.transport.get_write_buffer_size()))
+
+        def resume_writing(self):
+            events.append(("resume", self.transport.get_write_buffer_size()))
+
+    async def main():
+        release = asyncio.Event()
+        total = 4 << 20
+        got = asyncio.get_running_loop().create_future()
+
+        async def handle(reader, writer):
+            await release.wait()  # nobody reads: the client's buffers fill
+            n = 0
+            while n < total:
+                data = await reader.read(1 << 16)
+                if not data:
+                    break
+                n += len(data)
+            got.set_result(n)
+            writer.close()
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        port = srv.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_connection(
+            Writer, HOST, port, ssl=client_ctx, server_hostname="localhost"
+        )
+        transport.set_write_buffer_limits(high=65536, low=16384)
+        assert transport.get_write_buffer_limits() == (16384, 65536)
+        for _ in range(total // 65536):
+            transport.write(b"w" * 65536)
+        await asyncio.sleep(0.2)
+        assert events and events[0][0] == "pause" and events[0][1] >= 65536
+        release.set()
+        assert await got == total
+        transport.close()
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())
+    assert "resume" in [e[0] for e in events]
+    resumed = [size for what, size in events if what == "resume"]
+    assert all(size <= 16384 for size in resumed)
+
+
+def test_pause_reading_stops_delivery(ctxs):
+    server_ctx, client_ctx = ctxs
+
+    class Reader(asyncio.Protocol):
+        def __init__(self):
+            self.got = bytearray()
+
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def data_received(self, data):
+            self.got += data
+
+    async def main():
+        async def handle(reader, writer):
+            writer.write(b"1" * 1000)
+            await writer.drain()
+            await asyncio.sleep(0.1)
+            writer.write(b"2" * 1000)
+            await writer.drain()
+            await reader.read()
+            writer.close()
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        port = srv.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        transport, app = await loop.create_connection(
+            Reader, HOST, port, ssl=client_ctx, server_hostname="localhost"
+        )
+        while len(app.got) < 1000:
+            await asyncio.sleep(0.01)
+        transport.pause_reading()
+        assert not transport.is_reading()
+        await asyncio.sleep(0.3)
+        assert bytes(app.got) == b"1" * 1000
+        transport.resume_reading()
+        while len(app.got) < 2000:
+            await asyncio.sleep(0.01)
+        assert bytes(app.got) == b"1" * 1000 + b"2" * 1000
+        transport.close()
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())
+
+
+def test_start_tls_upgrades_a_plain_connection(ctxs):
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        async def handle(reader, writer):
+            assert await reader.readexactly(8) == b"STARTTLS"
+            writer.write(b"OK")
+            await writer.drain()
+            await writer.start_tls(server_ctx)
+            assert_ours(writer)
+            data = await reader.readexactly(5)
+            writer.write(data.upper())
+            await writer.drain()
+            writer.close()
+
+        srv = await asyncio.start_server(handle, HOST, 0)
+        port = srv.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection(HOST, port)
+        writer.write(b"STARTTLS")
+        assert await reader.readexactly(2) == b"OK"
+        await writer.start_tls(client_ctx, server_hostname="localhost")
+        assert_ours(writer)
+        writer.write(b"hello")
+        assert await reader.readexactly(5) == b"HELLO"
+        writer.close()
+        srv.close()
+        await srv.wait_closed()
+
+    if sys.version_info < (3, 11):
+        pytest.skip("StreamWriter.start_tls is 3.11+")
+    run(main())
+
+
+def test_tls_over_tls(ctxs):
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        async def handle(reader, writer):
+            assert await reader.readexactly(5) == b"INNER"
+            await writer.start_tls(server_ctx)
+            data = await reader.readexactly(100000)
+            writer.write(data[::-1])
+            await writer.drain()
+            writer.close()
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        reader, writer = await connect(srv, client_ctx)
+        writer.write(b"INNER")
+        await writer.drain()
+        await writer.start_tls(client_ctx, server_hostname="localhost")
+        assert_ours(writer)
+        payload = os.urandom(100000)
+        writer.write(payload)
+        assert await reader.readexactly(100000) == payload[::-1]
+        writer.close()
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())
+
+
+def test_bad_certificate_reaches_the_caller(ctxs, tls):
+    server_ctx, _ = ctxs
+    untrusting = tls.create_default_context()  # does not know our test CA
+
+    async def main():
+        srv = await echo_server(server_ctx)
+        try:
+            with pytest.raises(tls.SSLCertVerificationError):
+                await connect(srv, untrusting)
+        finally:
+            srv.close()
+            await srv.wait_closed()
+
+    run(main())
+
+
+def test_handshake_timeout(ctxs):
+    _, client_ctx = ctxs
+
+    async def main():
+        async def silent(reader, writer):
+            await reader.read()  # never answers the ClientHello
+            writer.close()
+
+        srv = await asyncio.start_server(silent, HOST, 0)
+        port = srv.sockets[0].getsockname()[1]
+        with pytest.raises((ConnectionAbortedError, asyncio.TimeoutError, TimeoutError)):
+            await asyncio.open_connection(
+                HOST, port, ssl=client_ctx, server_hostname="localhost", ssl_handshake_timeout=0.3
+            )
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())
+
+
+def handshaken_peer(lsock, server_ctx, tls):
+    """Accept one connection and do the server handshake over memory BIOs
+    on the raw socket: returns (sock, sslobj, outgoing) for the test to
+    send records, or half of one, by hand."""
+    conn, _ = lsock.accept()
+    conn.settimeout(TIMEOUT)
+    inc, out = tls.MemoryBIO(), tls.MemoryBIO()
+    obj = server_ctx.wrap_bio(inc, out, server_side=True)
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except tls.SSLWantReadError:
+            if out.pending:
+                conn.sendall(out.read())
+            data = conn.recv(65536)
+            if not data:
+                raise ConnectionError("client left during the handshake")
+            inc.write(data)
+    if out.pending:
+        conn.sendall(out.read())
+    return conn, obj, out
+
+
+class Recorder(asyncio.Protocol):
+    def __init__(self):
+        self.got = bytearray()
+        self.lost = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data):
+        self.got += data
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+
+async def with_raw_peer(server_ctx, client_ctx, tls, peer_actions, **kw):
+    lsock = socket.socket()
+    lsock.bind((HOST, 0))
+    lsock.listen(1)
+    loop = asyncio.get_running_loop()
+
+    def peer():
+        conn, obj, out = handshaken_peer(lsock, server_ctx, tls)
+        return peer_actions(conn, obj, out)
+
+    peer_fut = loop.run_in_executor(None, peer)
+    try:
+        transport, app = await loop.create_connection(
+            Recorder,
+            HOST,
+            lsock.getsockname()[1],
+            ssl=client_ctx,
+            server_hostname="localhost",
+            **kw,
+        )
+        conn = await peer_fut
+        return transport, app, conn
+    finally:
+        lsock.close()
+
+
+def test_shutdown_timeout_when_peer_never_answers(ctxs, tls):
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        transport, app, conn = await with_raw_peer(
+            server_ctx, client_ctx, tls, lambda conn, obj, out: conn, ssl_shutdown_timeout=0.3
+        )
+        transport.close()  # sends close_notify; the peer never answers
+        try:
+            return await app.lost
+        finally:
+            conn.close()
+
+    exc = run(main())
+    assert isinstance(exc, TimeoutError), exc
+
+
+def test_peer_vanishes_mid_record(ctxs, tls):
+    server_ctx, client_ctx = ctxs
+
+    def send_and_vanish(conn, obj, out):
+        obj.write(b"complete")
+        conn.sendall(out.read())
+        obj.write(b"x" * 5000)
+        record = out.read()
+        conn.sendall(record[: len(record) // 2])
+        conn.close()
+        return conn
+
+    async def main():
+        transport, app, _ = await with_raw_peer(server_ctx, client_ctx, tls, send_and_vanish)
+        exc = await app.lost
+        transport.close()
+        return bytes(app.got), exc, transport.is_closing()
+
+    got, exc, closing = run(main())
+    assert got == b"complete"
+    assert closing
+
+
+def test_many_connections_leak_no_fds(ctxs):
+    server_ctx, client_ctx = ctxs
+    fd_dir = "/proc/self/fd"
+    if not os.path.isdir(fd_dir):
+        pytest.skip("needs /proc/self/fd")
+
+    async def main():
+        srv = await echo_server(server_ctx)
+        for _ in range(150):
+            reader, writer = await connect(srv, client_ctx)
+            writer.write(b"ping")
+            assert await reader.readexactly(4) == b"ping"
+            writer.close()
+            await writer.wait_closed()
+        srv.close()
+        await srv.wait_closed()
+
+    run(main())  # warm up: lazily opened files (urandom, the loop's)
+    gc.collect()
+    before = len(os.listdir(fd_dir))
+    run(main())
+    gc.collect()
+    assert len(os.listdir(fd_dir)) <= before
+
+
+def test_install_is_idempotent_and_uninstall_restores(tls):
+    import asyncio.sslproto as sslproto
+
+    import pyssl.asyncio as pa
+
+    ours = sslproto.SSLProtocol
+    assert pa.install() is True
+    assert sslproto.SSLProtocol is ours
+    pa.uninstall()
+    assert sslproto.SSLProtocol is ours.__bases__[0]
+    with pa.installed() as ok:
+        assert ok and sslproto.SSLProtocol is ours
+    assert sslproto.SSLProtocol is ours.__bases__[0]
+    pa.install()
+
+
+def test_unknown_sslproto_falls_back_with_one_warning(tls, monkeypatch):
+    import asyncio.sslproto as sslproto
+
+    import pyssl.asyncio as pa
+
+    pa.uninstall()
+    try:
+
+        class Other(sslproto.SSLProtocol):  # another library's, same shape
+            pass
+
+        monkeypatch.setattr(sslproto, "SSLProtocol", Other)
+        monkeypatch.setattr(pa, "_warned", False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert pa.install() is False
+            assert pa.install() is False
+        assert len(caught) == 1 and issubclass(caught[0].category, RuntimeWarning)
+        assert sslproto.SSLProtocol is Other
+        assert not pa.is_installed()
+    finally:
+        monkeypatch.undo()
+        assert pa.install()
+
+
+def test_pipe_refuses_what_it_cannot_drive(tls):
+    from pyssl import _ssl
+
+    with pytest.raises(TypeError):
+        _ssl._AioPipe(object(), tls.MemoryBIO(), tls.MemoryBIO())
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    inc, out = tls.MemoryBIO(), tls.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname="x")
+    with pytest.raises(TypeError):
+        _ssl._AioPipe(obj._sslobj, out, inc)  # swapped
+    pipe = _ssl._AioPipe(obj._sslobj, inc, out)
+    with pytest.raises(ValueError):
+        pipe.feed(-1)
+    with pytest.raises(ValueError):
+        pipe.feed(len(pipe.get_buffer(0)) + 1)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 11), reason="3.11+ is hooked")
+def test_declines_before_311(monkeypatch):
+    import asyncio.sslproto as sslproto
+
+    import pyssl.asyncio as pa
+
+    monkeypatch.setattr(pa, "_warned", False)
+    before = sslproto.SSLProtocol
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert pa.install() is False
+        assert pa.install() is False
+    assert [w.category for w in caught] == [RuntimeWarning]
+    assert "before 3.11" in str(caught[0].message)
+    assert sslproto.SSLProtocol is before
+
+
+def pipe_pair(tls, ctxs):
+    """A client SSLObject and, on the server side, an _AioPipe, handshaken."""
+    from pyssl import _ssl
+
+    server_ctx, client_ctx = ctxs
+    c_in, c_out, s_in, s_out = (tls.MemoryBIO() for _ in range(4))
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    for _ in range(10):
+        for obj in (client, server):
+            try:
+                obj.do_handshake()
+            except tls.SSLWantReadError:
+                pass
+        s_in.write(c_out.read())
+        c_in.write(s_out.read())
+    pipe = _ssl._AioPipe(server._sslobj, s_in, s_out)
+    assert pipe.read() == (b"", False)  # the client's tickets ack, if any
+    return client, c_in, c_out, pipe
+
+
+def test_pipe_keeps_bytes_it_was_lent(tls, ctxs):
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    client.write(b"hello world " * 1000)
+    wire = c_out.read()
+    half = len(wire) // 2
+    buf = pipe.get_buffer(0)
+    buf[:half] = wire[:half]
+    pipe.feed(half)  # lent to the incoming BIO, not read yet
+    buf = pipe.get_buffer(0)  # takes the buffer back: the BIO copies its rest
+    buf[: len(buf)] = b"\xff" * len(buf)  # the transport reuses it
+    rest = len(wire) - half
+    buf[:rest] = wire[half:]
+    data, flags = pipe.feed_read(rest)
+    assert data == b"hello world " * 1000
+    assert flags == 0
+
+
+def test_pipe_reports_close_notify_and_encrypts_batches(tls, ctxs):
+    import collections
+
+    client, c_in, c_out, pipe = pipe_pair(tls, ctxs)
+    backlog = collections.deque([b"a" * 10, bytearray(b"b" * 300000), memoryview(b"c" * 5)])
+    written, chunks = pipe.encrypt(backlog, True)
+    assert written == 300015 and not backlog
+    assert len(chunks) > 1  # 256 KiB slices
+    for chunk in chunks:
+        c_in.write(chunk)
+    got = b""
+    while len(got) < written:
+        got += client.read(1 << 20)
+    assert got == b"a" * 10 + b"b" * 300000 + b"c" * 5
+    try:
+        client.unwrap()
+    except tls.SSLWantReadError:
+        pass
+    wire = c_out.read()
+    buf = pipe.get_buffer(0)
+    buf[: len(wire)] = wire
+    data, flags = pipe.feed_read(len(wire))
+    assert data == b""
+    assert flags & _ssl_flag("EOF")
+
+
+def test_pipe_reads_from_two_threads_lose_no_byte(tls, ctxs):
+    # read() decrypts into a buffer the pipe keeps between reads: two
+    # threads reading one pipe at once must not decrypt into the same one.
+    import collections
+    import threading
+
+    for _ in range(5):
+        client, _, c_out, pipe = pipe_pair(tls, ctxs)
+        for i in range(1000):
+            client.write(bytes([i % 256]) * 1024)
+        wire = c_out.read()
+        got, errors, start = [], [], threading.Barrier(2)
+
+        def reader():
+            start.wait()
+            try:
+                while True:
+                    data, eof = pipe.read()
+                    if not data:
+                        return
+                    got.append(data)
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=reader) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for pos in range(0, len(wire), 16384):
+            buf = pipe.get_buffer(0)  # the one feeder; readers race it
+            piece = wire[pos : pos + 16384]
+            buf[: len(piece)] = piece
+            pipe.feed(len(piece))
+        for t in threads:
+            t.join(60)
+            assert not t.is_alive()
+        assert errors == []
+        got.append(pipe.read()[0])
+        expected = collections.Counter(bytes(i % 256 for i in range(1000)))
+        assert collections.Counter(b"".join(got)) == {b: n * 1024 for b, n in expected.items()}
+
+
+def test_pipe_reads_a_stream_fed_in_odd_pieces(tls, ctxs):
+    # Records split across feeds: the pipe keeps its read buffer while
+    # ciphertext waits and lets it go when none does; no byte is lost.
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    sent = bytes(range(256)) * 2000
+    client.write(sent)
+    wire = c_out.read()
+    got, pos, step = [], 0, 1
+    while pos < len(wire):
+        buf = pipe.get_buffer(0)
+        piece = wire[pos : pos + min(step, len(buf))]
+        buf[: len(piece)] = piece
+        data, flags = pipe.feed_read(len(piece))
+        got.append(data)
+        pos += len(piece)
+        step = step * 3 + 7
+    assert b"".join(got) == sent
+    assert pipe.read() == (b"", False)
+
+
+def _ssl_flag(name):
+    from pyssl import _ssl
+
+    return getattr(_ssl, "_AIOPIPE_" + name)
+
+
+AIOHTTP_PROGRAM = textwrap.dedent("""
+    import asyncio, os, sys
+    os.environ["PYSSL_ASYNCIO"] = "1"
+    import pyssl
+    pyssl.inject_into_stdlib()          # and, with PYSSL_ASYNCIO=1, install()
+    import pyssl.asyncio
+    assert pyssl.asyncio.is_installed()
+    import ssl
+    from aiohttp import web, ClientSession
+    cafile, certfile, keyfile = sys.argv[1:]
+    body = os.urandom(300000)
+    used = []
+
+    async def handler(request):
+        used.append(request.transport._ssl_protocol._pyssl_pipe is not None)
+        data = await request.read()
+        return web.Response(body=data[::-1] + body)
+
+    async def main():
+        sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        sctx.load_cert_chain(certfile, keyfile)
+        cctx = ssl.create_default_context(cafile=cafile)
+        app = web.Application(client_max_size=4 << 20)
+        app.router.add_post("/", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=sctx)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        async with ClientSession() as session:
+            for size in (0, 1, 5000, 1 << 20):
+                sent = os.urandom(size)
+                async with session.post("https://localhost:%d/" % port, data=sent, ssl=cctx) as resp:
+                    assert resp.status == 200
+                    assert await resp.read() == sent[::-1] + body
+        await runner.cleanup()
+        print("pipe used:", all(used) and len(used) == 4)
+
+    asyncio.run(main())
+""")
+
+
+@NEEDS_311
+def test_aiohttp_client_and_server_over_it(certs, tmp_path):
+    pytest.importorskip("aiohttp", reason="aiohttp is not installed")
+    script = tmp_path / "aiohttp_tls.py"
+    script.write_text(AIOHTTP_PROGRAM)
+    proc = subprocess.run(
+        [sys.executable, str(script), certs.cafile, certs.server_certfile, certs.server_keyfile],
+        capture_output=True,
+        text=True,
+        timeout=6 * TIMEOUT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "pipe used: True" in proc.stdout
