@@ -62,7 +62,9 @@ membuf_assert_ok(membuf *m)
     assert(pyssl_mutex_held(&m->lock));
     assert(m->start <= m->end);
     assert(m->borrowed != NULL
-               ? m->end <= (size_t)PyBytes_GET_SIZE(m->borrowed)
+               /* a bytes, or the bytearray aioproto.c lends: both keep
+                * their length in ob_size */
+               ? m->end <= (size_t)Py_SIZE(m->borrowed)
                : m->end <= m->cap);
     assert(m->buf != NULL || m->cap == 0);
     assert(m->borrowed == NULL || m->spent == NULL); /* at most one held */
@@ -308,7 +310,11 @@ pyssl_membio_lend(BIO *bio, PyObject *owner, const char *data, size_t n)
     membuf_reap(m);
     membuf_lock(m);
     int rc = 0;
-    if (m->start == m->end && m->borrowed == NULL && n > 0) {
+    /* As write() does: lend only when no drained object still waits for
+     * the GIL to be dropped (one can be left between reap and lock), else
+     * draining this one would overwrite it and leak it. */
+    if (m->start == m->end && m->borrowed == NULL && m->spent == NULL &&
+        n > 0) {
         m->borrowed = Py_NewRef(owner);
         m->borrowed_base = data;
         m->start = 0;
