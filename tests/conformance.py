@@ -11,8 +11,10 @@ suite), with the ssl modules replaced *before anything imports ssl*:
           then runs on pyssl's C core
   full    sys.modules["ssl"] = pyssl; sys.modules["_ssl"] = pyssl._ssl
 
-With PYSSL_ASYNCIO=1 in the environment, the core and full modes also put
-pyssl's asyncio TLS protocol (pyssl.asyncio.install()) in asyncio's place.
+The core and full modes also put pyssl's asyncio TLS protocol in asyncio's
+place as injecting pyssl does (pyssl/asyncio.py: on 3.11+, when asyncio is
+imported), unless PYSSL_ASYNCIO=0; with PYSSL_ASYNCIO=1 it is installed at
+once, and a refusal is an error.
 
 The parent compares every test's outcome with the stdlib run of the same
 suite on the same interpreter in the same invocation: a test that passes on
@@ -148,12 +150,15 @@ def _install_mode(mode, stock_ssl=None):
     import ssl
     import _ssl
 
-    if mode in ("core", "full") and os.environ.get("PYSSL_ASYNCIO") == "1":
+    if mode in ("core", "full"):
         # pyssl's asyncio TLS protocol in asyncio's place (pyssl/asyncio.py)
         import pyssl.asyncio
 
-        if not pyssl.asyncio.install():
-            raise RuntimeError("PYSSL_ASYNCIO=1: pyssl.asyncio.install() declined")
+        if os.environ.get("PYSSL_ASYNCIO") == "1":
+            if not pyssl.asyncio.install():
+                raise RuntimeError("PYSSL_ASYNCIO=1: pyssl.asyncio.install() declined")
+        else:
+            pyssl.asyncio._on_inject()
     if mode == "core":
         import pyssl._ssl
 

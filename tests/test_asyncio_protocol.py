@@ -623,6 +623,132 @@ def test_declines_before_311(monkeypatch):
     assert sslproto.SSLProtocol is before
 
 
+def run_program(program, env_value, *args):
+    """program in a fresh interpreter, PYSSL_ASYNCIO set to env_value (None:
+    unset), warnings as errors; returns its stdout's lines."""
+    env = dict(os.environ)
+    env.pop("PYSSL_ASYNCIO", None)
+    if env_value is not None:
+        env["PYSSL_ASYNCIO"] = env_value
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", textwrap.dedent(program), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=6 * TIMEOUT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == ""
+    return proc.stdout.splitlines()
+
+
+# Injecting, then asyncio imported for the first time: an echo over
+# asyncio's default loop, and which protocol class carried it.
+INJECT_THEN_ASYNCIO = """
+    import sys
+    import pyssl
+    pyssl.inject_into_stdlib()
+    print("asyncio imported by inject:", "asyncio" in sys.modules)
+    import asyncio, ssl
+    import asyncio.sslproto as sslproto
+    import pyssl.asyncio as pa
+    cafile, certfile, keyfile = sys.argv[1:]
+
+    async def main():
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.load_cert_chain(certfile, keyfile)
+        cctx = ssl.create_default_context(cafile=cafile)
+        async def handle(reader, writer):
+            writer.write(await reader.read(100))
+            await writer.drain()
+            writer.close()
+        srv = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=sctx)
+        port = srv.sockets[0].getsockname()[1]
+        r, w = await asyncio.open_connection("127.0.0.1", port, ssl=cctx,
+                                             server_hostname="localhost")
+        w.write(b"ping")
+        got = await r.read()
+        print("echo:", got, "pipe:", getattr(w.transport._ssl_protocol, "_pyssl_pipe", None) is not None)
+        w.close()
+        srv.close()
+        await srv.wait_closed()
+
+    asyncio.run(main())
+    print("class:", sslproto.SSLProtocol.__module__, "installed:", pa.is_installed())
+    print("loader restored:", type(sslproto.__loader__).__name__ == "SourceFileLoader"
+          and sslproto.__spec__.loader is sslproto.__loader__)
+    print("hooks left:", sum(type(f).__name__ == "_AfterImport" for f in sys.meta_path))
+    pyssl.extract_from_stdlib()
+    print("after extract:", sslproto.SSLProtocol.__module__, pa.is_installed())
+"""
+
+
+@NEEDS_311
+def test_injecting_installs_it_when_asyncio_is_imported(certs):
+    out = run_program(
+        INJECT_THEN_ASYNCIO, None, certs.cafile, certs.server_certfile, certs.server_keyfile
+    )
+    assert out == [
+        "asyncio imported by inject: False",
+        "echo: b'ping' pipe: True",
+        "class: pyssl.asyncio installed: True",
+        "loader restored: True",
+        "hooks left: 0",
+        "after extract: asyncio.sslproto False",
+    ]
+
+
+def test_pyssl_asyncio_0_keeps_asyncios_protocol(certs):
+    out = run_program(
+        INJECT_THEN_ASYNCIO, "0", certs.cafile, certs.server_certfile, certs.server_keyfile
+    )
+    assert out == [
+        "asyncio imported by inject: False",
+        "echo: b'ping' pipe: False",
+        "class: asyncio.sslproto installed: False",
+        "loader restored: True",
+        "hooks left: 0",
+        "after extract: asyncio.sslproto False",
+    ]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 11), reason="3.11+ is hooked")
+def test_injecting_before_311_leaves_asyncio_alone_quietly(certs):
+    # Nothing to hook there yet: no warning (-W error), no hook left behind.
+    out = run_program(
+        INJECT_THEN_ASYNCIO, None, certs.cafile, certs.server_certfile, certs.server_keyfile
+    )
+    assert out[1:4] == [
+        "echo: b'ping' pipe: False",
+        "class: asyncio.sslproto installed: False",
+        "loader restored: True",
+    ]
+    assert out[4] == "hooks left: 0"
+
+
+ASYNCIO_THEN_INJECT = """
+    import asyncio.sslproto as sslproto
+    import pyssl, pyssl.asyncio as pa
+    mine = sys.argv[1] == "mine"
+    if mine:
+        assert pa.install()
+    pyssl.inject_into_stdlib()
+    print("injected:", sslproto.SSLProtocol.__module__)
+    pyssl.extract_from_stdlib()
+    print("extracted:", sslproto.SSLProtocol.__module__)
+"""
+
+
+@NEEDS_311
+@pytest.mark.parametrize("who", ["inject", "mine"])
+def test_asyncio_imported_first_and_extract_keeps_an_explicit_install(who):
+    out = run_program("import sys\n" + textwrap.dedent(ASYNCIO_THEN_INJECT), None, who)
+    # What inject installed, extract takes back; what the program installed
+    # itself stays.
+    after = "pyssl.asyncio" if who == "mine" else "asyncio.sslproto"
+    assert out == ["injected: pyssl.asyncio", "extracted: " + after]
+
+
 def pipe_pair(tls, ctxs):
     """A client SSLObject and, on the server side, an _AioPipe, handshaken."""
     from pyssl import _ssl
@@ -756,9 +882,8 @@ def _ssl_flag(name):
 
 AIOHTTP_PROGRAM = textwrap.dedent("""
     import asyncio, os, sys
-    os.environ["PYSSL_ASYNCIO"] = "1"
     import pyssl
-    pyssl.inject_into_stdlib()          # and, with PYSSL_ASYNCIO=1, install()
+    pyssl.inject_into_stdlib()          # and so, on 3.11+, install()
     import pyssl.asyncio
     assert pyssl.asyncio.is_installed()
     import ssl

@@ -39,7 +39,6 @@ What cannot be switched, and stays on the stdlib's ssl:
   that asked for pyssl by name).
 """
 
-import os
 import sys
 import threading
 from types import BuiltinFunctionType, FunctionType, ModuleType
@@ -255,11 +254,10 @@ def inject_into_stdlib():
             _rebind(mapping, state.changes, skip)
             _rebuild_import_time_contexts(old_ssl, state.changes)
         _state = state
-    if os.environ.get("PYSSL_ASYNCIO") == "1":
-        # Opt-in for now: pyssl's asyncio TLS protocol (pyssl/asyncio.py).
-        from .asyncio import install
+    # pyssl's asyncio TLS protocol, unless PYSSL_ASYNCIO=0 (pyssl/asyncio.py)
+    from .asyncio import _on_inject
 
-        install()
+    _on_inject()
 
 
 def extract_from_stdlib():
@@ -287,3 +285,6 @@ def extract_from_stdlib():
             else:
                 sys.modules[name] = old
         _state = None
+        from .asyncio import _on_extract
+
+        _on_extract()

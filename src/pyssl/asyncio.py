@@ -21,15 +21,18 @@ came from uvloop) with the private methods and constructor this subclass
 relies on.  Anything else (3.8-3.10, a future rewrite) leaves asyncio's
 protocol in place with one RuntimeWarning, and ``install()`` returns False.
 
-Opt-in for now: ``pyssl.asyncio.install()`` / ``uninstall()``, the context
-manager ``pyssl.asyncio.installed()``, or ``PYSSL_ASYNCIO=1`` in the
-environment of a program that injects pyssl (``inject_into_stdlib``,
-``python -m pyssl run``, ``PYSSL_INJECT=1``).
+On by default where pyssl is switched in (``inject_into_stdlib``, so also
+``python -m pyssl run`` and ``PYSSL_INJECT=1``) on 3.11+: the hook is made
+when asyncio.sslproto is first imported (injecting does not import asyncio),
+or at once if it already is.  ``PYSSL_ASYNCIO=0`` keeps asyncio's own
+protocol; ``PYSSL_ASYNCIO=1`` asks for it where the default would not (before
+3.11 it then says, with the warning, why it cannot).  ``extract_from_stdlib``
+takes back what injecting installed.  A program that imports pyssl by name
+uses ``install()`` / ``uninstall()`` or the context manager ``installed()``.
 """
 
-import contextlib
-import inspect
 import os
+import sys
 import threading
 import warnings
 
@@ -70,14 +73,18 @@ _INIT_PARAMS = (
 )
 _STATES = ("UNWRAPPED", "DO_HANDSHAKE", "WRAPPED", "FLUSHING", "SHUTDOWN")
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _installed = None  # (module, the class replaced) while installed
 _warned = False
 _protocol_class = None
+_by_inject = False  # installed by _on_inject(): _on_extract() uninstalls
+_hook = None  # the armed _AfterImport, if any
 
 
 def _mismatch(sslproto):
     """Why asyncio's SSLProtocol cannot be hooked, or None if it can."""
+    import inspect  # here, not at the top: injecting must stay cheap
+
     cls = getattr(sslproto, "SSLProtocol", None)
     if not isinstance(cls, type):
         return "asyncio.sslproto.SSLProtocol is not a class"
@@ -262,9 +269,13 @@ def install():
     process, if this asyncio's SSLProtocol is not the one it knows how to
     extend.  Connections made earlier keep the protocol they have.
     """
-    global _installed, _protocol_class
     from asyncio import sslproto
 
+    return _install(sslproto)
+
+
+def _install(sslproto):
+    global _installed, _protocol_class
     with _lock:
         if _installed is not None:
             return True
@@ -282,8 +293,9 @@ def install():
 
 def uninstall():
     """Give asyncio its own TLS protocol back (if nobody replaced ours)."""
-    global _installed
+    global _installed, _by_inject
     with _lock:
+        _by_inject = False
         if _installed is None:
             return
         sslproto, base = _installed
@@ -297,19 +309,106 @@ def is_installed():
     return _installed is not None
 
 
-@contextlib.contextmanager
 def installed():
     """install() for the length of a with block; yields install()'s result."""
-    was = is_installed()
-    ok = install()
-    try:
-        yield ok
-    finally:
-        if not was:
+    return _Installed()
+
+
+class _Installed(object):
+    # A class, not contextlib: injecting imports this module, and contextlib
+    # would be one more import for every program that injects pyssl.
+    def __enter__(self):
+        self._was = is_installed()
+        return install()
+
+    def __exit__(self, *exc_info):
+        if not self._was:
             uninstall()
 
 
-def _install_from_environment():
-    """PYSSL_ASYNCIO=1: install() where pyssl is injected."""
-    if os.environ.get("PYSSL_ASYNCIO") == "1":
-        install()
+# What injecting pyssl does here (pyssl/_inject.py calls these two).
+
+
+def _on_inject():
+    """Install where pyssl is switched in, as the module docstring says:
+    now if asyncio.sslproto is loaded, else right after it is."""
+    global _hook
+    setting = os.environ.get("PYSSL_ASYNCIO", "")
+    if setting == "0" or (setting != "1" and sys.version_info < (3, 11)):
+        return
+    with _lock:
+        sslproto = sys.modules.get("asyncio.sslproto")
+        if sslproto is not None:
+            _install_for_inject(sslproto)
+        elif _hook is None:
+            _hook = _AfterImport()
+            sys.meta_path.insert(0, _hook)
+
+
+def _on_extract():
+    """Undo _on_inject(): the pending hook, and the install it made."""
+    with _lock:
+        _disarm()
+        if _by_inject:
+            uninstall()
+
+
+def _install_for_inject(sslproto):
+    global _by_inject
+    with _lock:
+        if _installed is None and _install(sslproto):
+            _by_inject = True
+
+
+def _disarm():
+    global _hook
+    with _lock:
+        if _hook is not None:
+            try:
+                sys.meta_path.remove(_hook)
+            except ValueError:  # someone rebuilt sys.meta_path
+                pass
+            _hook = None
+
+
+class _AfterImport(object):
+    """A sys.meta_path entry that waits for asyncio.sslproto: it finds the
+    module's spec the usual way and has its loader install() right after
+    the module has run.  It takes itself out of sys.meta_path at once."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "asyncio.sslproto":
+            return None
+        _disarm()
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if callable(getattr(spec.loader, "exec_module", None)):
+            spec.loader = _InstallAfterLoad(spec.loader)
+        return spec
+
+
+class _InstallAfterLoad(object):
+    """Wraps asyncio.sslproto's loader for its one exec_module() call."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        # The module gets its real loader back before its code runs.
+        module.__loader__ = module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        try:
+            _install_for_inject(module)
+        except Exception as exc:  # importing asyncio must not fail for us
+            _warn_once("installing failed: %r" % (exc,))

@@ -452,7 +452,7 @@ def legacy_helpers(host: str, port: int, cafile: str) -> str:
 
 
 def with_pyssl_asyncio() -> bool:
-    # The opt-in asyncio TLS protocol: for a block, or for good.
+    # The asyncio TLS protocol by hand: for a block, or for good.
     with pyssl.asyncio.installed() as ok:
         hooked = ok and pyssl.asyncio.is_installed()
     if pyssl.asyncio.install():
