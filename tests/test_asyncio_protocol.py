@@ -548,6 +548,129 @@ def test_many_connections_leak_no_fds(ctxs):
     assert len(os.listdir(fd_dir)) <= before
 
 
+def live_protocols():
+    gc.collect()
+    return [o for o in gc.get_objects() if type(o).__name__ == "SSLProtocol"]
+
+
+def test_cancelling_at_every_step_leaks_nothing(ctxs, tls):
+    """A client's whole life (handshake, write and drain, read, close and
+    wait_closed) cancelled after 0, 1, 2, ... turns of the loop, until one
+    run completes: each await point in turn receives the CancelledError.
+    Afterwards no descriptor and no SSLProtocol is left."""
+    server_ctx, client_ctx = ctxs
+    fd_dir = "/proc/self/fd"
+    if not os.path.isdir(fd_dir):
+        pytest.skip("needs /proc/self/fd")
+    payload = os.urandom(200000)
+
+    async def life(srv):
+        reader, writer = await connect(srv, client_ctx)
+        try:
+            writer.write(payload)
+            await writer.drain()
+            assert await reader.readexactly(len(payload)) == payload
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async def main():
+        errors = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: errors.append(ctx))
+        srv = await echo_server(server_ctx)
+        cancelled = 0
+        for turns in range(10000):
+            task = asyncio.ensure_future(life(srv))
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            task.cancel()
+            try:
+                await task
+                break  # it finished before the cancel came
+            except asyncio.CancelledError:
+                cancelled += 1
+            except tls.SSLError as exc:
+                # Cancelled in readexactly(), the close_notify goes out
+                # while the echo still comes in: wait_closed() reports
+                # OpenSSL's error, as it does on the stdlib.
+                assert "APPLICATION_DATA_AFTER_CLOSE_NOTIFY" in str(exc)
+                cancelled += 1
+        # Transports closed by a cancel finish their close_notify (or its
+        # timeout) on their own: give them the turns they need.
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if not any(
+                type(p).__module__ == "pyssl.asyncio" and p._transport for p in live_protocols()
+            ):
+                break
+        srv.close()
+        await srv.wait_closed()
+        return cancelled, errors
+
+    run(main())  # warm up: lazily opened files (urandom, the loop's)
+    gc.collect()
+    before = len(os.listdir(fd_dir))
+    cancelled, _ = run(main())
+    assert cancelled > 10  # the life has that many await points at least
+    assert live_protocols() == []
+    assert len(os.listdir(fd_dir)) <= before
+
+
+def test_event_loops_in_several_threads(ctxs):
+    """Four threads, each with its own event loop and server, all on the
+    same two contexts; each thread's clients talk to the next thread's
+    server, so every connection has its ends in two loops on two threads.
+    Run under ASAN (ci/asan.sh) and on 3.13t (ci/ft-check.sh) too."""
+    import threading
+
+    server_ctx, client_ctx = ctxs
+    n_threads, conns = 4, 12
+    ports = [None] * n_threads
+    servers_up = threading.Barrier(n_threads)
+    clients_done = threading.Barrier(n_threads)
+    errors = []
+
+    async def client(i, port, k):
+        reader, writer = await asyncio.open_connection(
+            HOST, port, ssl=client_ctx, server_hostname="localhost"
+        )
+        assert_ours(writer)
+        payload = os.urandom(1 + (k * 7919 + i * 104729) % 100000)
+        writer.write(payload)
+        await writer.drain()
+        assert await reader.readexactly(len(payload)) == payload
+        writer.close()
+        await writer.wait_closed()
+
+    async def life(i):
+        srv = await echo_server(server_ctx)
+        ports[i] = srv.sockets[0].getsockname()[1]
+        await asyncio.to_thread(servers_up.wait, TIMEOUT)
+        port = ports[(i + 1) % n_threads]
+        for k in range(0, conns, 3):  # three at a time
+            await asyncio.gather(*(client(i, port, k + j) for j in range(3)))
+        # The next thread's clients may still need this server.
+        await asyncio.to_thread(clients_done.wait, 3 * TIMEOUT)
+        srv.close()
+        await srv.wait_closed()
+
+    def thread_main(i):
+        try:
+            asyncio.run(asyncio.wait_for(life(i), 4 * TIMEOUT))
+        except BaseException as exc:  # reported by the test
+            errors.append((i, repr(exc)))
+            servers_up.abort()
+            clients_done.abort()
+
+    threads = [threading.Thread(target=thread_main, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(6 * TIMEOUT)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+
+
 def test_install_is_idempotent_and_uninstall_restores(tls):
     import asyncio.sslproto as sslproto
 
