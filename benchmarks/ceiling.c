@@ -5,6 +5,13 @@
  *                                         (TLS 1.3); prints MB/s
  *   ceiling hs   CAFILE SERVERPEM COUNT   COUNT full handshakes, one client;
  *                                         prints handshakes/s
+ *   ceiling hs-bio1|hs-bio2 CAFILE SERVERPEM COUNT
+ *                                         1 or 2 threads, each doing COUNT
+ *                                         full handshakes between two SSLs
+ *                                         over memory BIOs, all threads
+ *                                         sharing one client and one server
+ *                                         SSL_CTX, as run.py's threadsN_hs;
+ *                                         prints handshakes/s over all
  *
  * The server is a forked child over loopback TCP, as run.py's is a separate
  * process. The client verifies the chain and the name "localhost", the way
@@ -12,6 +19,7 @@
  * SSLSocket.close() does, so both sides do the same work as in Python.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -203,6 +211,114 @@ client_handshakes(SSL_CTX *ctx, int port, long long count)
     return (double)count / (now() - t0);
 }
 
+/* Moves what one side wrote to the other side's incoming BIO. */
+static void
+pump(BIO *from, BIO *to)
+{
+    char buf[CHUNK];
+    int n;
+    while ((n = BIO_read(from, buf, sizeof(buf))) > 0) {
+        if (BIO_write(to, buf, n) != n) {
+            die("BIO_write");
+        }
+    }
+}
+
+/* 1 when SSL_do_handshake has finished, 0 when it waits for the peer. */
+static int
+step(SSL *ssl)
+{
+    int r = SSL_do_handshake(ssl);
+    if (r == 1) {
+        return 1;
+    }
+    if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ) {
+        die("SSL_do_handshake");
+    }
+    return 0;
+}
+
+/* One handshake between fresh SSLs over memory BIOs, as run.py's
+ * bio_handshake(): the client verifies the chain and "localhost". */
+static void
+bio_handshake(SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+    BIO *cin = BIO_new(BIO_s_mem()), *cout = BIO_new(BIO_s_mem());
+    BIO *sin = BIO_new(BIO_s_mem()), *sout = BIO_new(BIO_s_mem());
+    int round;
+    if (c == NULL || s == NULL || !cin || !cout || !sin || !sout) {
+        die("SSL_new/BIO_new");
+    }
+    SSL_set_bio(c, cin, cout);
+    SSL_set_bio(s, sin, sout);
+    BIO_up_ref(cout); /* the pumps below read them after SSL_free too */
+    BIO_up_ref(sout);
+    SSL_set_connect_state(c);
+    SSL_set_accept_state(s);
+    SSL_set_tlsext_host_name(c, "localhost");
+    SSL_set1_host(c, "localhost");
+    for (round = 0; round < 20; round++) {
+        int done = step(c);
+        pump(cout, sin);
+        pump(sout, cin);
+        done += step(s);
+        pump(cout, sin);
+        pump(sout, cin);
+        if (done == 2) {
+            break;
+        }
+    }
+    if (round == 20) {
+        die("memory-BIO handshake did not finish");
+    }
+    SSL_free(c);
+    SSL_free(s);
+    BIO_free(cout);
+    BIO_free(sout);
+}
+
+struct hs_job {
+    SSL_CTX *cctx, *sctx;
+    long long count;
+    pthread_barrier_t *start;
+};
+
+static void *
+hs_thread(void *arg)
+{
+    struct hs_job *job = arg;
+    pthread_barrier_wait(job->start);
+    for (long long i = 0; i < job->count; i++) {
+        bio_handshake(job->cctx, job->sctx);
+    }
+    return NULL;
+}
+
+/* nthreads threads, each job->count handshakes; handshakes/s over all. */
+static double
+threads_handshakes(SSL_CTX *cctx, SSL_CTX *sctx, long long count, int nthreads)
+{
+    pthread_t t[2];
+    pthread_barrier_t start;
+    struct hs_job job = {cctx, sctx, count, &start};
+    double t0;
+    bio_handshake(cctx, sctx); /* warm-up */
+    pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1);
+    for (int i = 0; i < nthreads; i++) {
+        if (pthread_create(&t[i], NULL, hs_thread, &job) != 0) {
+            die("pthread_create");
+        }
+    }
+    pthread_barrier_wait(&start);
+    t0 = now();
+    for (int i = 0; i < nthreads; i++) {
+        pthread_join(t[i], NULL);
+    }
+    pthread_barrier_destroy(&start);
+    return (double)(count * nthreads) / (now() - t0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -212,8 +328,9 @@ main(int argc, char **argv)
     double result;
     SSL_CTX *sctx, *cctx;
 
-    if (argc != 5 || (strcmp(argv[1], "bulk") && strcmp(argv[1], "hs"))) {
-        fprintf(stderr, "usage: ceiling bulk|hs CAFILE SERVERPEM N\n");
+    if (argc != 5 || (strcmp(argv[1], "bulk") && strcmp(argv[1], "hs") &&
+                      strcmp(argv[1], "hs-bio1") && strcmp(argv[1], "hs-bio2"))) {
+        fprintf(stderr, "usage: ceiling bulk|hs|hs-bio1|hs-bio2 CAFILE SERVERPEM N\n");
         return 2;
     }
     bulk = strcmp(argv[1], "bulk") == 0;
@@ -221,6 +338,12 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     sctx = make_ctx(1, NULL, argv[3], bulk);
     cctx = make_ctx(0, argv[2], NULL, bulk);
+    if (strncmp(argv[1], "hs-bio", 6) == 0) {
+        printf("%.1f\n", threads_handshakes(cctx, sctx, n, argv[1][6] - '0'));
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+        return 0;
+    }
     lfd = listen_any(&port);
     child = fork();
     if (child == 0) {

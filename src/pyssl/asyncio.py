@@ -155,11 +155,7 @@ def _make_class(base, sslproto):
                 # and the flow control only when the pipe says so.
                 try:
                     data, flags = pipe.feed_read(nbytes)
-                    if data:
-                        self._app_protocol.data_received(data)
-                    if flags & EOF:
-                        self._call_eof_received()
-                        self._start_shutdown()
+                    self._pyssl_deliver(data, flags & EOF)
                     if self._write_backlog:
                         self._do_write()
                     elif flags & OUTGOING or self._app_writing_paused:
@@ -183,7 +179,10 @@ def _make_class(base, sslproto):
             pipe = self._pyssl_pipe
             if pipe is None:
                 return super()._do_read__copied()
-            data, eof = pipe.read()
+            self._pyssl_deliver(*pipe.read())
+
+        def _pyssl_deliver(self, data, eof):
+            """Plaintext to the application, then the peer's close_notify."""
             if data:
                 self._app_protocol.data_received(data)
             if eof:
@@ -202,9 +201,7 @@ def _make_class(base, sslproto):
                 self._loop.call_soon(self._do_read)
             if count:
                 self._app_protocol_buffer_updated(count)
-            if eof:
-                self._call_eof_received()
-                self._start_shutdown()
+            self._pyssl_deliver(None, eof)
 
         def _write_appdata(self, list_of_data):
             pipe = self._pyssl_pipe
