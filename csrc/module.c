@@ -483,6 +483,12 @@ import_socket_type(pyssl_state *st)
         return -1;
     }
     st->sock_type = (PyTypeObject *)type;
+    /* socket.c calls these on every operation: looked up here once. */
+    st->sock_fileno = PyObject_GetAttr(type, st->str_fileno);
+    st->sock_gettimeout = PyObject_GetAttr(type, st->str_gettimeout);
+    if (st->sock_fileno == NULL || st->sock_gettimeout == NULL) {
+        return -1;
+    }
     return 0;
 }
 
@@ -544,6 +550,8 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->err_codes_to_names);
     Py_VISIT(st->err_names_to_codes);
     Py_VISIT(st->lib_codes_to_names);
+    Py_VISIT(st->sock_fileno);
+    Py_VISIT(st->sock_gettimeout);
     return 0;
 }
 
@@ -573,6 +581,8 @@ module_clear(PyObject *module)
     Py_CLEAR(st->lib_codes_to_names);
     Py_CLEAR(st->str_fileno);
     Py_CLEAR(st->str_gettimeout);
+    Py_CLEAR(st->sock_fileno);
+    Py_CLEAR(st->sock_gettimeout);
     return 0;
 }
 

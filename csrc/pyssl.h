@@ -179,9 +179,12 @@ typedef struct {
     PyObject *lib_codes_to_names;
     /* keylog lines from several threads must not interleave */
     PyThread_type_lock keylog_lock;
-    /* method names socket.c calls on every read and write, interned once */
+    /* method names socket.c calls on every read and write, interned once,
+     * and _socket.socket's own methods of those names (module.c) */
     PyObject *str_fileno;
     PyObject *str_gettimeout;
+    PyObject *sock_fileno;
+    PyObject *sock_gettimeout;
     /* The (errno, message) argument tuples of errors that carry no OpenSSL
      * code, such as the SSLWantReadError every non-blocking read that finds
      * no data raises: formatted once per call site, not once per raise.

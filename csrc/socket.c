@@ -98,11 +98,26 @@ raise_timeout(const char *msg)
     return NULL;
 }
 
+/* sock.fileno() or sock.gettimeout().  A socket.socket (any subclass) gets
+ * _socket.socket's own method, called directly: the stdlib's _ssl reads
+ * those two C fields without calling anything, so an override was never
+ * seen there either, and the lookup through the instance and a Python
+ * subclass's MRO cost a non-blocking write that would block half again
+ * as much as the write itself.  Anything else: by name. */
+static PyObject *
+sock_call(pyssl_state *st, PyObject *sock, PyObject *method, PyObject *name)
+{
+    if (PyObject_TypeCheck(sock, st->sock_type)) {
+        return PyObject_Vectorcall(method, &sock, 1, NULL);
+    }
+    return PyObject_CallMethodObjArgs(sock, name, NULL);
+}
+
 /* The socket's fd through its own fileno(); -1 without an error if closed. */
 static int
 socket_fileno(pyssl_state *st, PyObject *sock)
 {
-    PyObject *res = PyObject_CallMethodObjArgs(sock, st->str_fileno, NULL);
+    PyObject *res = sock_call(st, sock, st->sock_fileno, st->str_fileno);
     if (res == NULL) {
         return -1;
     }
@@ -131,26 +146,24 @@ io_begin(PySSLSocket *self, io_ctx *io)
     return 0;
 }
 
-/* Read the socket's fd (it must still be open) and its timeout, which
- * starts the deadline.  Returns -1 with an exception. */
+/* The socket's timeout mode, which starts the deadline, and its fd (which
+ * must still be open).  A non-blocking socket's fd is only read if need_fd:
+ * after a WANT_* it is not waited on, and a closed fd would have failed the
+ * operation with EBADF before it got this far.  Returns -1 with an
+ * exception. */
 static int
-io_learn(PySSLSocket *self, io_ctx *io)
+io_learn(PySSLSocket *self, io_ctx *io, int need_fd)
 {
-    io->fd = socket_fileno(self->state, io->sock);
-    if (io->fd < 0) {
-        if (!PyErr_Occurred()) {
-            raise_socket_closed(self);
-        }
-        return -1;
-    }
-    PyObject *t = PyObject_CallMethodObjArgs(
-        io->sock, self->state->str_gettimeout, NULL);
+    pyssl_state *st = self->state;
+    PyObject *t =
+        sock_call(st, io->sock, st->sock_gettimeout, st->str_gettimeout);
     if (t == NULL) {
         return -1;
     }
-    io->mode = IO_NONBLOCKING;
+    int64_t deadline = 0;
+    int mode = IO_NONBLOCKING;
     if (t == Py_None) {
-        io->mode = IO_BLOCKING;
+        mode = IO_BLOCKING;
     }
     else {
         double secs = PyFloat_AsDouble(t);
@@ -163,11 +176,22 @@ io_learn(PySSLSocket *self, io_ctx *io)
             if (secs > 1e9) {
                 secs = 1e9;
             }
-            io->mode = IO_TIMEOUT;
-            io->deadline = pyssl_monotonic_ns() + (int64_t)(secs * 1e9);
+            mode = IO_TIMEOUT;
+            deadline = pyssl_monotonic_ns() + (int64_t)(secs * 1e9);
         }
     }
     Py_DECREF(t);
+    if (mode != IO_NONBLOCKING || need_fd) {
+        io->fd = socket_fileno(st, io->sock);
+        if (io->fd < 0) {
+            if (!PyErr_Occurred()) {
+                raise_socket_closed(self);
+            }
+            return -1;
+        }
+    }
+    io->mode = mode;
+    io->deadline = deadline;
     return 0;
 }
 
@@ -291,7 +315,7 @@ poll_fd(int fd, int writing, int ms, int *e)
 static int
 io_wait(PySSLSocket *self, io_ctx *io, int writing)
 {
-    if (io->mode == IO_UNKNOWN && io_learn(self, io) < 0) {
+    if (io->mode == IO_UNKNOWN && io_learn(self, io, 0) < 0) {
         return WAIT_ERROR;
     }
     assert(io->mode != IO_UNKNOWN);
@@ -1019,7 +1043,7 @@ sslsock_shutdown(PySSLSocket *self, PyObject *unused)
     int ret = 0;
     /* Unlike a read, shutdown checks the fd before it starts. */
     if (io_begin(self, &io) < 0 ||
-        (io.sock != NULL && io_learn(self, &io) < 0)) {
+        (io.sock != NULL && io_learn(self, &io, 1) < 0)) {
         io_end(&io);
         if (self->sock != NULL &&
             PyErr_ExceptionMatches(self->state->SSLError)) {
