@@ -80,6 +80,9 @@ SCENARIOS = {
     "aio_idle": ("asyncio idle connection pair (RSS): pyssl.asyncio", "KiB", False, None),
     # gh-123954: what an event loop pays for each read that finds nothing.
     "wantread": ("SSLObject.read() raising SSLWantReadError", "ns", False, None),
+    # A non-blocking SSLSocket.send() on a socket whose buffers are full:
+    # the failed send() is in both sides' figure (it is most of it).
+    "wantwrite": ("SSLSocket.send() raising SSLWantWriteError", "ns", False, None),
     # One record through SSLObject over MemoryBIO, as an event loop moves
     # it: read = feed the record to the incoming BIO and read() it;
     # write = write() it and take it from the outgoing BIO.
@@ -464,6 +467,40 @@ def run_threads(ssl, args):
     return total / dt / 1e6 if bulk else total / dt
 
 
+def run_wantwrite(ssl, args):
+    """ns per non-blocking SSLSocket.send() that raises SSLWantWriteError:
+    a socketpair whose reading end never reads, filled first."""
+    import socket
+    import threading
+
+    cctx, sctx = client_ctx(ssl, args.certs), server_ctx(ssl, args.certs)
+    a, b = socket.socketpair()
+    server = sctx.wrap_socket(b, server_side=True, do_handshake_on_connect=False)
+    t = threading.Thread(target=server.do_handshake)
+    t.start()
+    client = cctx.wrap_socket(a, server_hostname="localhost")
+    t.join()
+    client.setblocking(False)
+    chunk = b"x" * 1024
+    want = ssl.SSLWantWriteError
+    try:
+        while True:
+            client.send(chunk)
+    except want:
+        pass
+    n = args.size
+    t0 = time.perf_counter()
+    for _ in range(n):
+        try:
+            client.send(chunk)
+        except want:
+            pass
+    dt = time.perf_counter() - t0
+    client.close()
+    server.close()
+    return dt / n * 1e9
+
+
 def run_wantread(ssl, args):
     """ns per SSLObject.read() on an empty incoming BIO, as an event loop
     calls it after the last record of a burst."""
@@ -810,6 +847,7 @@ RUNNERS = {
     "asyncio": run_asyncio,
     "pingpong": run_pingpong,
     "wantread": run_wantread,
+    "wantwrite": run_wantwrite,
     "ctx": run_ctx,
     "rec_read64": run_records,
     "rec_read1k": run_records,
@@ -887,6 +925,7 @@ def size_for(scenario, quick):
         "idle_used": "idle_conns",
         "import": "import_runs",
         "wantread": "wantread_calls",
+        "wantwrite": "wantread_calls",
         "startup": "startup_runs",
         "rec_read64": "record_calls",
         "rec_read1k": "record_calls",
