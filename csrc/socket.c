@@ -108,7 +108,11 @@ static PyObject *
 sock_call(pyssl_state *st, PyObject *sock, PyObject *method, PyObject *name)
 {
     if (PyObject_TypeCheck(sock, st->sock_type)) {
+#ifdef PYSSL_HAVE_VECTORCALL
         return PyObject_Vectorcall(method, &sock, 1, NULL);
+#else
+        return PyObject_CallFunctionObjArgs(method, sock, NULL);
+#endif
     }
     return PyObject_CallMethodObjArgs(sock, name, NULL);
 }
