@@ -17,8 +17,9 @@
 # (under a lock, so variants can build side by side) and never built in:
 # each variant builds out of tree in $CACHE/build-cpython-3.13-VARIANT and
 # installs into $CACHE/cpython-3.13-VARIANT. A finished prefix (marked by
-# .done) is reused, so CI pays for a build once per machine. Never touches
-# the system's or pyenv's interpreters.
+# .done) is reused, so CI pays for a build once per machine; a variant
+# builds under its own lock, so a second call waits for the first (see
+# ci/prefetch.sh). Never touches the system's or pyenv's interpreters.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${PYSSL_CACHE:-$HOME/.cache/pyssl}
@@ -40,8 +41,11 @@ src=$CACHE/src-cpython-3.13
 # The stamp in .done: a free-threaded prefix built by an older version of
 # this script (before the site.py fix below) is built again.
 stamp=site-abi-thread
-if [ -f "$prefix/.done" ] &&
-   { [ "$variant" = debug ] || grep -qx "$stamp" "$prefix/.done"; }; then
+built() {
+    [ -f "$prefix/.done" ] &&
+        { [ "$variant" = debug ] || grep -qx "$stamp" "$prefix/.done"; }
+}
+if built; then
     echo "$prefix"
     exit 0
 fi
@@ -93,6 +97,14 @@ if [ "$variant" = source ]; then
     exit 0
 fi
 
+# One build of a variant at a time: ci/prefetch.sh may be building this one
+# in the background.  Wait for it, then take what it made.
+exec 8>"$CACHE/cpython-3.13-$variant.lock"
+flock 8
+if built; then
+    echo "$prefix"
+    exit 0
+fi
 rm -rf "$build" "$prefix"
 mkdir -p "$build"
 cd "$build"

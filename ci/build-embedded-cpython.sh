@@ -73,6 +73,10 @@ CONFIGURE_313=(--with-ensurepip=no --disable-test-modules)
 build_313() {
     local build=$CACHE/build-cpython-3.13-pyssl tree
     tree=$("$HERE/ci/build-cpython-3.13.sh" source | tail -n 1)
+    # One make in the tree at a time: ci/prefetch.sh may be building it in
+    # the background; this call then waits and only relinks what changed.
+    exec 8>"$build.lock"
+    flock 8
     if [ "$(cat "$build/.configured" 2>/dev/null)" != "${CONFIGURE_313[*]}" ]; then
         rm -rf "$build"
         mkdir -p "$build/Modules/_pyssl"
