@@ -12,6 +12,12 @@
  *                                         sharing one client and one server
  *                                         SSL_CTX, as run.py's threadsN_hs;
  *                                         prints handshakes/s over all
+ *   ceiling bulk-bio1|bulk-bio2 CAFILE SERVERPEM BYTES
+ *                                         1 or 2 threads, each sending BYTES
+ *                                         in 64 KiB writes through its own
+ *                                         SSL pair over memory BIOs, as
+ *                                         run.py's threadsN_bulk; prints
+ *                                         MB/s over all
  *
  * The server is a forked child over loopback TCP, as run.py's is a separate
  * process. The client verifies the chain and the name "localhost", the way
@@ -91,12 +97,13 @@ connect_to(int port)
 static SSL_CTX *
 make_ctx(int server, const char *cafile, const char *pem, int tls13)
 {
-    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method()
-                                      : TLS_client_method());
+    SSL_CTX *ctx =
+        SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (ctx == NULL) {
         die("SSL_CTX_new");
     }
-    SSL_CTX_set_min_proto_version(ctx, tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    SSL_CTX_set_min_proto_version(ctx,
+                                  tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (server) {
         if (SSL_CTX_use_certificate_chain_file(ctx, pem) != 1 ||
@@ -238,10 +245,11 @@ step(SSL *ssl)
     return 0;
 }
 
-/* One handshake between fresh SSLs over memory BIOs, as run.py's
- * bio_handshake(): the client verifies the chain and "localhost". */
+/* A handshake between fresh SSLs over memory BIOs, as run.py's
+ * bio_handshake(): the client verifies the chain and "localhost".  The
+ * pair is left in *pc and *ps, each SSL owning its BIOs. */
 static void
-bio_handshake(SSL_CTX *cctx, SSL_CTX *sctx)
+bio_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **pc, SSL **ps)
 {
     SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
     BIO *cin = BIO_new(BIO_s_mem()), *cout = BIO_new(BIO_s_mem());
@@ -272,41 +280,87 @@ bio_handshake(SSL_CTX *cctx, SSL_CTX *sctx)
     if (round == 20) {
         die("memory-BIO handshake did not finish");
     }
-    SSL_free(c);
-    SSL_free(s);
     BIO_free(cout);
     BIO_free(sout);
+    *pc = c;
+    *ps = s;
 }
 
-struct hs_job {
+static void
+bio_handshake(SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    SSL *c, *s;
+    bio_pair(cctx, sctx, &c, &s);
+    SSL_free(c);
+    SSL_free(s);
+}
+
+/* bytes from client to server over a fresh pair, as run.py's bio_bulk(). */
+static void
+bio_bulk(SSL_CTX *cctx, SSL_CTX *sctx, long long bytes)
+{
+    SSL *c, *s;
+    char *out = malloc(CHUNK), *in = malloc(CHUNK);
+    if (out == NULL || in == NULL) {
+        die("malloc");
+    }
+    memset(out, 'x', CHUNK);
+    bio_pair(cctx, sctx, &c, &s);
+    for (long long left = bytes; left > 0;) {
+        size_t n;
+        if (!SSL_write_ex(c, out, CHUNK, &n)) {
+            die("SSL_write_ex");
+        }
+        pump(SSL_get_wbio(c), SSL_get_rbio(s));
+        while (SSL_read_ex(s, in, CHUNK, &n)) {
+            left -= (long long)n;
+        }
+        if (SSL_get_error(s, 0) != SSL_ERROR_WANT_READ) {
+            die("SSL_read_ex");
+        }
+    }
+    SSL_free(c);
+    SSL_free(s);
+    free(out);
+    free(in);
+}
+
+struct bio_job {
     SSL_CTX *cctx, *sctx;
-    long long count;
+    long long n; /* handshakes, or bytes if bulk */
+    int bulk;
     pthread_barrier_t *start;
 };
 
 static void *
-hs_thread(void *arg)
+bio_thread(void *arg)
 {
-    struct hs_job *job = arg;
+    struct bio_job *job = arg;
     pthread_barrier_wait(job->start);
-    for (long long i = 0; i < job->count; i++) {
-        bio_handshake(job->cctx, job->sctx);
+    if (job->bulk) {
+        bio_bulk(job->cctx, job->sctx, job->n);
+    }
+    else {
+        for (long long i = 0; i < job->n; i++) {
+            bio_handshake(job->cctx, job->sctx);
+        }
     }
     return NULL;
 }
 
-/* nthreads threads, each job->count handshakes; handshakes/s over all. */
+/* nthreads threads, each n handshakes (or n bytes if bulk): handshakes/s
+ * (MB/s) over all, from the start barrier until the last is done. */
 static double
-threads_handshakes(SSL_CTX *cctx, SSL_CTX *sctx, long long count, int nthreads)
+threads_run(SSL_CTX *cctx, SSL_CTX *sctx, long long n, int bulk, int nthreads)
 {
     pthread_t t[2];
     pthread_barrier_t start;
-    struct hs_job job = {cctx, sctx, count, &start};
+    struct bio_job job = {cctx, sctx, n, bulk, &start};
     double t0;
     bio_handshake(cctx, sctx); /* warm-up */
     pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1);
     for (int i = 0; i < nthreads; i++) {
-        if (pthread_create(&t[i], NULL, hs_thread, &job) != 0) {
+        if (pthread_create(&t[i], NULL, bio_thread, &job) != 0) {
             die("pthread_create");
         }
     }
@@ -316,7 +370,8 @@ threads_handshakes(SSL_CTX *cctx, SSL_CTX *sctx, long long count, int nthreads)
         pthread_join(t[i], NULL);
     }
     pthread_barrier_destroy(&start);
-    return (double)(count * nthreads) / (now() - t0);
+    double total = (double)(n * nthreads);
+    return (bulk ? total / 1e6 : total) / (now() - t0);
 }
 
 int
@@ -328,9 +383,14 @@ main(int argc, char **argv)
     double result;
     SSL_CTX *sctx, *cctx;
 
-    if (argc != 5 || (strcmp(argv[1], "bulk") && strcmp(argv[1], "hs") &&
-                      strcmp(argv[1], "hs-bio1") && strcmp(argv[1], "hs-bio2"))) {
-        fprintf(stderr, "usage: ceiling bulk|hs|hs-bio1|hs-bio2 CAFILE SERVERPEM N\n");
+    int bio = argc == 5 &&
+              (!strcmp(argv[1], "hs-bio1") || !strcmp(argv[1], "hs-bio2") ||
+               !strcmp(argv[1], "bulk-bio1") || !strcmp(argv[1], "bulk-bio2"));
+    if (argc != 5 ||
+        (strcmp(argv[1], "bulk") && strcmp(argv[1], "hs") && !bio)) {
+        fprintf(
+            stderr,
+            "usage: ceiling bulk|hs|{hs,bulk}-bio{1,2} CAFILE SERVERPEM N\n");
         return 2;
     }
     bulk = strcmp(argv[1], "bulk") == 0;
@@ -338,8 +398,15 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     sctx = make_ctx(1, NULL, argv[3], bulk);
     cctx = make_ctx(0, argv[2], NULL, bulk);
-    if (strncmp(argv[1], "hs-bio", 6) == 0) {
-        printf("%.1f\n", threads_handshakes(cctx, sctx, n, argv[1][6] - '0'));
+    if (bio) {
+        /* Both as run.py's threads scenarios: default versions (TLS 1.3). */
+        const char *mode = argv[1];
+        int threads = mode[strlen(mode) - 1] - '0';
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+        sctx = make_ctx(1, NULL, argv[3], 0);
+        cctx = make_ctx(0, argv[2], NULL, 0);
+        printf("%.1f\n", threads_run(cctx, sctx, n, mode[0] == 'b', threads));
         SSL_CTX_free(sctx);
         SSL_CTX_free(cctx);
         return 0;
@@ -351,7 +418,8 @@ main(int argc, char **argv)
         _exit(0);
     }
     close(lfd);
-    result = bulk ? client_bulk(cctx, port, n) : client_handshakes(cctx, port, n);
+    result =
+        bulk ? client_bulk(cctx, port, n) : client_handshakes(cctx, port, n);
     if (!bulk) {
         kill(child, SIGTERM);
     }
