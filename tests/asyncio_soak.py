@@ -23,16 +23,10 @@ import os
 import sys
 import tempfile
 
+from soak import rss_kb  # tests/soak.py, beside this file
+
 TIMEOUT = 20.0
 PAYLOAD = os.urandom(1024)
-
-
-def rss_kb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def live_tls_objects():
