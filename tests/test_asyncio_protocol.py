@@ -835,6 +835,34 @@ def test_pyssl_asyncio_0_keeps_asyncios_protocol(certs):
     ]
 
 
+# A look-up of asyncio.sslproto that loads nothing (a tool probing the
+# import system) must leave the hook armed for the real import.
+LOOKUP_THEN_IMPORT = """
+    import sys
+    import pyssl
+    pyssl.inject_into_stdlib()
+    hooks = [f for f in sys.meta_path if type(f).__name__ == "_AfterImport"]
+    print("hooks:", len(hooks))
+    print("probe:", hooks[0].find_spec("asyncio.sslproto", None))
+    print("still armed:", hooks[0] in sys.meta_path)
+    import asyncio
+    import pyssl.asyncio as pa
+    print("installed:", pa.is_installed())
+    print("hooks left:", sum(type(f).__name__ == "_AfterImport" for f in sys.meta_path))
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="hooked on 3.11+ only")
+def test_a_lookup_before_the_import_keeps_the_hook():
+    assert run_program(LOOKUP_THEN_IMPORT, None) == [
+        "hooks: 1",
+        "probe: None",
+        "still armed: True",
+        "installed: True",
+        "hooks left: 0",
+    ]
+
+
 @pytest.mark.skipif(sys.version_info >= (3, 11), reason="3.11+ is hooked")
 def test_injecting_before_311_leaves_asyncio_alone_quietly(certs):
     # Nothing to hook there yet: no warning (-W error), no hook left behind.

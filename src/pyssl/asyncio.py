@@ -371,13 +371,16 @@ def _disarm():
 class _AfterImport(object):
     """A sys.meta_path entry that waits for asyncio.sslproto: it finds the
     module's spec the usual way and has its loader install() right after
-    the module has run.  It takes itself out of sys.meta_path at once."""
+    the module has run.  It leaves sys.meta_path when the module runs, not
+    at the first look-up: importlib.util.find_spec("asyncio.sslproto")
+    before the import must not cost asyncio its install."""
 
     def find_spec(self, name, path=None, target=None):
         if name != "asyncio.sslproto":
             return None
-        _disarm()
         for finder in list(sys.meta_path):
+            if finder is self:
+                continue
             find = getattr(finder, "find_spec", None)
             spec = find(name, path, target) if find is not None else None
             if spec is not None:
@@ -402,6 +405,7 @@ class _InstallAfterLoad(object):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
+        _disarm()
         # The module gets its real loader back before its code runs.
         module.__loader__ = module.__spec__.loader = self._loader
         self._loader.exec_module(module)
