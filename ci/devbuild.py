@@ -17,7 +17,8 @@ The flags are setup.py's, from csrc/build_flags.py (PYSSL_ASAN=1,
 PYSSL_UBSAN=1, PYSSL_SANITIZE=LIST, PYSSL_DEBUG=1 mean the same here), with
 -Werror always on; PYSSL_CC picks the compiler (default cc) and PYSSL_OPT
 the optimisation level when no switch asks for -O0 (default -O1).
-PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).  Asserts are on
+PYSSL_COVERAGE=1 adds gcov's counters (ci/coverage.sh).  PYSSL_OPENSSL_DIR
+builds against the OpenSSL in that prefix, as setup.py does (with an rpath).  Asserts are on
 only with PYSSL_DEBUG=1 or a sanitizer switch, as in setup.py's builds.
 """
 
@@ -83,6 +84,16 @@ def main():
     if coverage:
         flags += ["--coverage", "-O0"]
     cc = os.environ.get("PYSSL_CC", "cc")
+    # PYSSL_OPENSSL_DIR means what it means to setup.py: build and run
+    # against the OpenSSL in that prefix, not the system's.
+    openssl = os.environ.get("PYSSL_OPENSSL_DIR")
+    link_openssl = []
+    if openssl:
+        flags.insert(0, "-I" + os.path.join(openssl, "include"))
+        for lib in ("lib64", "lib"):
+            d = os.path.join(openssl, lib)
+            if os.path.isdir(d):
+                link_openssl += ["-L" + d, "-Wl,-rpath," + d]
     objects, failed = [], False
     for name in sorted(os.listdir(CSRC)):
         if not name.endswith(".c"):
@@ -103,7 +114,13 @@ def main():
     if failed:
         sys.exit(1)
     so = os.path.join(pkg, "_ssl" + suffix)
-    ld = [cc, "-shared", "-o", so + ".new"] + objects + ["-lssl", "-lcrypto"] + ldflags
+    ld = (
+        [cc, "-shared", "-o", so + ".new"]
+        + objects
+        + link_openssl
+        + ["-lssl", "-lcrypto"]
+        + ldflags
+    )
     if coverage:
         ld.append("--coverage")
     subprocess.run(ld, check=True)
