@@ -16,9 +16,10 @@
  *    reader's, or the handshake's);
  *  - read() decrypts every complete record into a scratch buffer sized
  *    from what the BIO holds, then makes one bytes object of exactly what
- *    was read (public API has no way to shrink a bytes object); the
- *    scratch is kept while ciphertext waits and freed once a read leaves
- *    the BIO empty, so an idle connection holds none.  read_into()
+ *    was read (public API has no way to shrink a bytes object); a small
+ *    chunk's scratch is on the stack, a big one's is kept while ciphertext
+ *    waits and freed once a read leaves the BIO empty, so an idle
+ *    connection holds none.  read_into()
  *    decrypts straight into a BufferedProtocol's buffer;
  *  - encrypt() writes every buffer of the write backlog and takes what the
  *    outgoing BIO then holds in one bytes object.
@@ -41,6 +42,9 @@
 /* What a read allocates beyond the ciphertext the incoming BIO holds: the
  * rest of a record OpenSSL took in earlier may complete now. */
 #define PIPE_READ_SLACK 1024
+
+/* Reads of at most this much decrypt into a buffer on the stack. */
+#define PIPE_STACK_READ 4096
 
 typedef struct {
     PyObject_HEAD
@@ -210,15 +214,37 @@ read_records(PyAioPipe *self, char *buf, size_t len, int *eof)
     return (Py_ssize_t)done;
 }
 
+/* A tuple of the n objects in items, whose references it takes (all of
+ * them, also on failure: a NULL item means the caller's failure, with its
+ * exception set).  Py_BuildValue's format parsing costs more than the
+ * tuple does, and these return once per chunk. */
+static PyObject *
+steal_tuple(Py_ssize_t n, PyObject **items)
+{
+    PyObject *res = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (items[i] == NULL) {
+            goto done;
+        }
+    }
+    res = PyTuple_New(n);
+done:
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (res != NULL) {
+            PyTuple_SET_ITEM(res, i, items[i]);
+        }
+        else {
+            Py_XDECREF(items[i]);
+        }
+    }
+    return res;
+}
+
 static PyObject *
 read_result(PyObject *data_or_count, int eof)
 {
-    if (data_or_count == NULL) {
-        return NULL;
-    }
-    PyObject *res = PyTuple_Pack(2, data_or_count, eof ? Py_True : Py_False);
-    Py_DECREF(data_or_count);
-    return res;
+    PyObject *items[2] = {data_or_count, PyBool_FromLong(eof)};
+    return steal_tuple(2, items);
 }
 
 /* Take the pipe's scratch buffer (NULL if it has none or another read
@@ -273,15 +299,17 @@ scratch_grow(struct scratch *sc, size_t cap)
     return bigger;
 }
 
-/* Every decrypted byte the incoming BIO's complete records hold, as
- * bytes (b"" if none); *eof once the peer's close_notify was read. */
+/* read_all() for what does not fit on the stack: decrypt into the
+ * scratch buffer, which starts with the first have bytes of done_buf. */
 static PyObject *
-read_all(PyAioPipe *self, int *eof)
+read_all_heap(PyAioPipe *self, size_t cap, const char *done_buf, size_t have,
+              int *eof)
 {
-    size_t cap =
-        BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
     struct scratch *sc = scratch_grow(scratch_take(self), cap);
-    size_t done = 0;
+    size_t done = have;
+    if (sc != NULL && have > 0) {
+        memcpy(sc->data, done_buf, have);
+    }
     while (sc != NULL) {
         Py_ssize_t n =
             read_records(self, sc->data + done, sc->cap - done, eof);
@@ -302,6 +330,31 @@ read_all(PyAioPipe *self, int *eof)
     PyObject *data = PyBytes_FromStringAndSize(sc->data, (Py_ssize_t)done);
     scratch_put(self, sc);
     return data;
+}
+
+/* Every decrypted byte the incoming BIO's complete records hold, as
+ * bytes (b"" if none); *eof once the peer's close_notify was read.
+ * A chunk of small records (most of what an event loop reads) is
+ * decrypted on the stack: the heap scratch would be allocated and freed
+ * again for each, since the incoming BIO is empty afterwards. */
+static PyObject *
+read_all(PyAioPipe *self, int *eof)
+{
+    size_t cap =
+        BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
+    if (cap > PIPE_STACK_READ) {
+        return read_all_heap(self, cap, NULL, 0, eof);
+    }
+    char buf[PIPE_STACK_READ];
+    Py_ssize_t n = read_records(self, buf, sizeof(buf), eof);
+    if (n < 0) {
+        return NULL;
+    }
+    if ((size_t)n < sizeof(buf) || *eof) {
+        return PyBytes_FromStringAndSize(buf, n);
+    }
+    /* A record OpenSSL had half of earlier filled it: go on in the heap. */
+    return read_all_heap(self, 4 * sizeof(buf), buf, sizeof(buf), eof);
 }
 
 /* read() -> (data, eof): read_all's. */
@@ -337,8 +390,8 @@ pipe_feed_read(PyObject *op, PyObject *arg)
         (eof ? PIPE_EOF : 0) |
         (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
         (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
-    PyObject *res = Py_BuildValue("(Nl)", data, flags);
-    return res;
+    PyObject *items[2] = {data, PyLong_FromLong(flags)};
+    return steal_tuple(2, items);
 }
 
 /* read_into(buffer, /) -> (count, eof): decrypt straight into a
@@ -519,8 +572,9 @@ pipe_encrypt(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
         Py_XDECREF(e.out);
         return NULL;
     }
-    return Py_BuildValue("(nN)", e.written,
-                         e.out ? e.out : Py_NewRef(Py_None));
+    PyObject *items[2] = {PyLong_FromSsize_t(e.written),
+                          e.out ? e.out : Py_NewRef(Py_None)};
+    return steal_tuple(2, items);
 }
 
 /* encrypt_seq(buffers, /) -> (chunks, index, offset): encrypt a sequence
@@ -556,7 +610,9 @@ pipe_encrypt_seq(PyObject *op, PyObject *arg)
         Py_XDECREF(e.out);
         return NULL;
     }
-    return Py_BuildValue("(Nnn)", e.out, i, again ? off : 0);
+    PyObject *items[3] = {e.out, PyLong_FromSsize_t(i),
+                          PyLong_FromSsize_t(again ? off : 0)};
+    return steal_tuple(3, items);
 }
 
 /* take_outgoing() -> bytes: what the outgoing BIO holds. */

@@ -1025,6 +1025,28 @@ def test_pipe_reads_a_stream_fed_in_odd_pieces(tls, ctxs):
     assert pipe.read() == (b"", False)
 
 
+def test_pipe_finishes_a_big_record_from_a_small_chunk(tls, ctxs):
+    # OpenSSL holds most of a 16 KiB record from the first chunk; the second
+    # is a few bytes (its end and a short record), yet decrypts to more than
+    # a small chunk's buffer holds.  All of it comes back, in order.
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    big = bytes(range(256)) * 64
+    client.write(big)
+    first = c_out.read()
+    client.write(b"tail")
+    wire = first + c_out.read()
+    cut = len(first) - 100
+    got = []
+    for piece in (wire[:cut], wire[cut:]):
+        buf = pipe.get_buffer(0)
+        buf[: len(piece)] = piece
+        data, flags = pipe.feed_read(len(piece))
+        got.append(data)
+    assert got == [b"", big + b"tail"]
+    assert flags == 0
+    assert pipe.read() == (b"", False)
+
+
 def _ssl_flag(name):
     from pyssl import _ssl
 
