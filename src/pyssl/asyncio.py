@@ -155,7 +155,10 @@ def _make_class(base, sslproto):
                 # and the flow control only when the pipe says so.
                 try:
                     data, flags = pipe.feed_read(nbytes)
-                    self._pyssl_deliver(data, flags & EOF)
+                    if data:  # _pyssl_deliver's first step, without a call
+                        self._app_protocol.data_received(data)
+                    if flags & EOF:
+                        self._pyssl_deliver(None, True)
                     if self._write_backlog:
                         self._do_write()
                     elif flags & OUTGOING or self._app_writing_paused:
