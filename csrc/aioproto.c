@@ -188,25 +188,51 @@ pipe_feed(PyObject *op, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* What the reads report besides the data (read(), read_into() and
+ * feed_read(); the last two bits are feed_read()'s only). */
+#define PIPE_EOF 1 /* the peer's close_notify was read */
+#define PIPE_OUTGOING 2 /* the outgoing BIO holds records (a reply) */
+#define PIPE_INCOMING 4 /* the incoming BIO still holds bytes */
+#define PIPE_FAILED 8 /* a record after the data failed: the next read
+                         raises its error */
+
+/* A read that failed after it had data: its error waits in the socket's
+ * read_exc for the next read, as a socket's read-on does (socket.c). */
+static void
+park_failure(PyAioPipe *self, int *stop)
+{
+    PyObject *owner = (PyObject *)self->sock;
+    Py_XDECREF(pyssl_field_swap(owner, &self->sock->read_exc,
+                                PyErr_GetRaisedException()));
+    *stop = PIPE_FAILED;
+}
+
 /* Decrypt into buf until it is full, nothing complete is left, or the
- * peer's close_notify (*eof = 1).  Returns the count or -1 with an
- * exception. */
+ * peer's close_notify (*stop = PIPE_EOF).  Returns the count or -1 with
+ * an exception.  A record that fails after others were decrypted (a bad
+ * one behind good ones in the same chunk) does not cost their plaintext:
+ * its error waits in the socket's read_exc for the next read, and *stop
+ * says PIPE_FAILED so that the caller makes that read at once. */
 static Py_ssize_t
-read_records(PyAioPipe *self, char *buf, size_t len, int *eof)
+read_records(PyAioPipe *self, char *buf, size_t len, int *stop)
 {
     size_t done = 0;
-    *eof = 0;
+    *stop = 0;
     while (done < len) {
         Py_ssize_t n =
             pyssl_socket_read_some(self->sock, buf + done, len - done);
         if (n == PYSSL_READ_AGAIN) {
             break;
         }
-        if (n < 0) {
+        if (n < 0 && done == 0) {
             return -1;
         }
+        if (n < 0) {
+            park_failure(self, stop);
+            break;
+        }
         if (n == 0) {
-            *eof = 1;
+            *stop = PIPE_EOF;
             break;
         }
         done += (size_t)n;
@@ -241,9 +267,9 @@ done:
 }
 
 static PyObject *
-read_result(PyObject *data_or_count, int eof)
+read_result(PyObject *data_or_count, int stop)
 {
-    PyObject *items[2] = {data_or_count, PyBool_FromLong(eof)};
+    PyObject *items[2] = {data_or_count, PyLong_FromLong(stop)};
     return steal_tuple(2, items);
 }
 
@@ -303,7 +329,7 @@ scratch_grow(struct scratch *sc, size_t cap)
  * scratch buffer, which starts with the first have bytes of done_buf. */
 static PyObject *
 read_all_heap(PyAioPipe *self, size_t cap, const char *done_buf, size_t have,
-              int *eof)
+              int *stop)
 {
     struct scratch *sc = scratch_grow(scratch_take(self), cap);
     size_t done = have;
@@ -312,13 +338,17 @@ read_all_heap(PyAioPipe *self, size_t cap, const char *done_buf, size_t have,
     }
     while (sc != NULL) {
         Py_ssize_t n =
-            read_records(self, sc->data + done, sc->cap - done, eof);
-        if (n < 0) {
+            read_records(self, sc->data + done, sc->cap - done, stop);
+        if (n < 0 && done == 0) {
             scratch_put(self, sc);
             return NULL;
         }
+        if (n < 0) { /* after the stack's bytes, or the last round's */
+            park_failure(self, stop);
+            break;
+        }
         done += (size_t)n;
-        if (done < sc->cap || *eof) {
+        if (done < sc->cap || *stop) {
             break;
         }
         /* Full: more may be waiting.  Grow and go on. */
@@ -333,43 +363,38 @@ read_all_heap(PyAioPipe *self, size_t cap, const char *done_buf, size_t have,
 }
 
 /* Every decrypted byte the incoming BIO's complete records hold, as
- * bytes (b"" if none); *eof once the peer's close_notify was read.
+ * bytes (b"" if none); *stop as read_records says.
  * A chunk of small records (most of what an event loop reads) is
  * decrypted on the stack: the heap scratch would be allocated and freed
  * again for each, since the incoming BIO is empty afterwards. */
 static PyObject *
-read_all(PyAioPipe *self, int *eof)
+read_all(PyAioPipe *self, int *stop)
 {
     size_t cap =
         BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
     if (cap > PIPE_STACK_READ) {
-        return read_all_heap(self, cap, NULL, 0, eof);
+        return read_all_heap(self, cap, NULL, 0, stop);
     }
     char buf[PIPE_STACK_READ];
-    Py_ssize_t n = read_records(self, buf, sizeof(buf), eof);
+    Py_ssize_t n = read_records(self, buf, sizeof(buf), stop);
     if (n < 0) {
         return NULL;
     }
-    if ((size_t)n < sizeof(buf) || *eof) {
+    if ((size_t)n < sizeof(buf) || *stop) {
         return PyBytes_FromStringAndSize(buf, n);
     }
     /* A record OpenSSL had half of earlier filled it: go on in the heap. */
-    return read_all_heap(self, 4 * sizeof(buf), buf, sizeof(buf), eof);
+    return read_all_heap(self, 4 * sizeof(buf), buf, sizeof(buf), stop);
 }
 
-/* read() -> (data, eof): read_all's. */
+/* read() -> (data, stop): read_all's. */
 static PyObject *
 pipe_read(PyObject *op, PyObject *unused)
 {
-    int eof = 0;
-    PyObject *data = read_all((PyAioPipe *)op, &eof);
-    return read_result(data, eof);
+    int stop = 0;
+    PyObject *data = read_all((PyAioPipe *)op, &stop);
+    return read_result(data, stop);
 }
-
-/* What feed_read() reports besides the data. */
-#define PIPE_EOF 1 /* the peer's close_notify was read */
-#define PIPE_OUTGOING 2 /* the outgoing BIO holds records (a reply) */
-#define PIPE_INCOMING 4 /* the incoming BIO still holds bytes */
 
 /* feed_read(nbytes, /) -> (data, flags): feed() and read() in one call,
  * the whole per-chunk work of a connection that is up; flags are the
@@ -378,23 +403,23 @@ static PyObject *
 pipe_feed_read(PyObject *op, PyObject *arg)
 {
     PyAioPipe *self = (PyAioPipe *)op;
-    int eof = 0;
+    int stop = 0;
     if (feed(self, arg) < 0) {
         return NULL;
     }
-    PyObject *data = read_all(self, &eof);
+    PyObject *data = read_all(self, &stop);
     if (data == NULL) {
         return NULL;
     }
     long flags =
-        (eof ? PIPE_EOF : 0) |
+        stop |
         (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
         (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
     PyObject *items[2] = {data, PyLong_FromLong(flags)};
     return steal_tuple(2, items);
 }
 
-/* read_into(buffer, /) -> (count, eof): decrypt straight into a
+/* read_into(buffer, /) -> (count, flags): decrypt straight into a
  * BufferedProtocol's buffer, until it is full or nothing is left. */
 static PyObject *
 pipe_read_into(PyObject *op, PyObject *arg)
@@ -403,14 +428,14 @@ pipe_read_into(PyObject *op, PyObject *arg)
     if (PyObject_GetBuffer(arg, &view, PyBUF_WRITABLE) < 0) {
         return NULL;
     }
-    int eof = 0;
+    int stop = 0;
     Py_ssize_t n =
-        read_records((PyAioPipe *)op, view.buf, (size_t)view.len, &eof);
+        read_records((PyAioPipe *)op, view.buf, (size_t)view.len, &stop);
     PyBuffer_Release(&view);
     if (n < 0) {
         return NULL;
     }
-    return read_result(PyLong_FromSsize_t(n), eof);
+    return read_result(PyLong_FromSsize_t(n), stop);
 }
 
 /* Everything the outgoing BIO holds, as bytes (b"" if nothing). */
@@ -631,10 +656,10 @@ static PyMethodDef pipe_methods[] = {
      "Queue the first nbytes of the receive buffer in the incoming BIO."},
     {"read", pipe_read, METH_NOARGS,
      "read($self, /)\n--\n\n"
-     "Decrypt all complete records: (data, eof)."},
+     "Decrypt all complete records: (data, flags)."},
     {"read_into", pipe_read_into, METH_O,
      "read_into($self, buffer, /)\n--\n\n"
-     "Decrypt complete records into buffer: (count, eof)."},
+     "Decrypt complete records into buffer: (count, flags)."},
     {"encrypt", (PyCFunction)(void (*)(void))pipe_encrypt, METH_FASTCALL,
      "encrypt($self, backlog, take, /)\n--\n\n"
      "Encrypt and pop the buffers of the deque backlog: (written, data)."},
@@ -679,7 +704,8 @@ pyssl_aioproto_init(PyObject *module, pyssl_state *st)
              PyModule_AddIntConstant(module, "_AIOPIPE_OUTGOING",
                                      PIPE_OUTGOING) |
              PyModule_AddIntConstant(module, "_AIOPIPE_INCOMING",
-                                     PIPE_INCOMING);
+                                     PIPE_INCOMING) |
+             PyModule_AddIntConstant(module, "_AIOPIPE_FAILED", PIPE_FAILED);
     }
     return rc;
 }

@@ -457,7 +457,7 @@ class Recorder(asyncio.Protocol):
         self.lost.set_result(exc)
 
 
-async def with_raw_peer(server_ctx, client_ctx, tls, peer_actions, **kw):
+async def with_raw_peer(server_ctx, client_ctx, tls, peer_actions, app_class=Recorder, **kw):
     lsock = socket.socket()
     lsock.bind((HOST, 0))
     lsock.listen(1)
@@ -470,7 +470,7 @@ async def with_raw_peer(server_ctx, client_ctx, tls, peer_actions, **kw):
     peer_fut = loop.run_in_executor(None, peer)
     try:
         transport, app = await loop.create_connection(
-            Recorder,
+            app_class,
             HOST,
             lsock.getsockname()[1],
             ssl=client_ctx,
@@ -520,6 +520,65 @@ def test_peer_vanishes_mid_record(ctxs, tls):
 
     got, exc, closing = run(main())
     assert got == b"complete"
+    assert closing
+
+
+# After a good record, bytes that are not the peer's records: a forged
+# application-data record (right header, random body: the MAC fails) and
+# plain text where a record header should be.
+GARBAGE = {
+    "forged_record": b"\x17\x03\x03\x00\x40" + os.urandom(64),
+    "not_tls": b"HTTP/1.1 400 Bad Request\r\n\r\n",
+}
+
+
+class BufferedRecorder(asyncio.BufferedProtocol):
+    """Recorder for a BufferedProtocol application (read_into's path)."""
+
+    def __init__(self):
+        self.got = bytearray()
+        self.buf = bytearray(100)
+        self.lost = asyncio.get_running_loop().create_future()
+
+    def get_buffer(self, sizehint):
+        return self.buf
+
+    def buffer_updated(self, nbytes):
+        self.got += self.buf[:nbytes]
+
+    def connection_lost(self, exc):
+        self.lost.set_result(exc)
+
+
+@pytest.mark.parametrize("app_class", [Recorder, BufferedRecorder])
+@pytest.mark.parametrize("garbage", sorted(GARBAGE))
+def test_garbage_after_good_data_fails_the_connection_cleanly(ctxs, tls, garbage, app_class):
+    # The data before the garbage is delivered, then the connection ends
+    # with an SSLError in connection_lost: no hang (the peer keeps its end
+    # open), no crash, and the transport closes.  asyncio's own protocol
+    # drops the plaintext read before the error in the same chunk; a
+    # byte that was authenticated is delivered here, as a socket's recv()
+    # would return it before raising.
+    server_ctx, client_ctx = ctxs
+
+    def good_then_garbage(conn, obj, out):
+        obj.write(b"complete")
+        conn.sendall(out.read() + GARBAGE[garbage])
+        return conn
+
+    async def main():
+        transport, app, conn = await with_raw_peer(
+            server_ctx, client_ctx, tls, good_then_garbage, app_class=app_class
+        )
+        try:
+            exc = await app.lost
+        finally:
+            conn.close()
+        return bytes(app.got), exc, transport.is_closing()
+
+    got, exc, closing = run(main())
+    assert got == b"complete"
+    assert isinstance(exc, tls.SSLError), repr(exc)
     assert closing
 
 
@@ -1045,6 +1104,20 @@ def test_pipe_finishes_a_big_record_from_a_small_chunk(tls, ctxs):
     assert got == [b"", big + b"tail"]
     assert flags == 0
     assert pipe.read() == (b"", False)
+
+
+def test_pipe_returns_the_data_before_a_bad_record_then_raises(tls, ctxs):
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    client.write(b"good")
+    wire = c_out.read() + b"\x17\x03\x03\x00\x20" + bytes(32)
+    buf = pipe.get_buffer(0)
+    buf[: len(wire)] = wire
+    data, flags = pipe.feed_read(len(wire))
+    assert data == b"good"
+    assert flags & _ssl_flag("FAILED")
+    with pytest.raises(tls.SSLError) as info:
+        pipe.read()
+    assert info.value.reason == "DECRYPTION_FAILED_OR_BAD_RECORD_MAC"
 
 
 def _ssl_flag(name):

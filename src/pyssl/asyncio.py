@@ -120,6 +120,7 @@ def _make_class(base, sslproto):
     SHUTDOWN = State.SHUTDOWN
     Pipe = _ssl._AioPipe
     EOF = _ssl._AIOPIPE_EOF
+    FAILED = _ssl._AIOPIPE_FAILED
     OUTGOING = _ssl._AIOPIPE_OUTGOING
     INCOMING = _ssl._AIOPIPE_INCOMING
 
@@ -157,8 +158,8 @@ def _make_class(base, sslproto):
                     data, flags = pipe.feed_read(nbytes)
                     if data:  # _pyssl_deliver's first step, without a call
                         self._app_protocol.data_received(data)
-                    if flags & EOF:
-                        self._pyssl_deliver(None, True)
+                    if flags & (EOF | FAILED):
+                        self._pyssl_deliver(None, flags)
                     if self._write_backlog:
                         self._do_write()
                     elif flags & OUTGOING or self._app_writing_paused:
@@ -184,11 +185,15 @@ def _make_class(base, sslproto):
                 return super()._do_read__copied()
             self._pyssl_deliver(*pipe.read())
 
-        def _pyssl_deliver(self, data, eof):
-            """Plaintext to the application, then the peer's close_notify."""
+        def _pyssl_deliver(self, data, flags):
+            """Plaintext to the application, then the peer's close_notify,
+            or the error of the record that followed the plaintext (FAILED:
+            the next read raises it, for the caller's _fatal_error)."""
             if data:
                 self._app_protocol.data_received(data)
-            if eof:
+            if flags & FAILED:
+                self._pyssl_deliver(*self._pyssl_pipe.read())
+            elif flags & EOF:
                 self._call_eof_received()
                 self._start_shutdown()
 
@@ -198,13 +203,13 @@ def _make_class(base, sslproto):
                 return super()._do_read__buffered()
             buf = self._app_protocol_get_buffer(self._get_read_buffer_size())
             wants = len(buf)
-            count, eof = pipe.read_into(buf)
-            if count == wants and wants and not eof:
+            count, flags = pipe.read_into(buf)
+            if count == wants and wants and not flags:
                 # The buffer is full: the rest on the next turn.
                 self._loop.call_soon(self._do_read)
             if count:
                 self._app_protocol_buffer_updated(count)
-            self._pyssl_deliver(None, eof)
+            self._pyssl_deliver(None, flags)
 
         def _write_appdata(self, list_of_data):
             pipe = self._pyssl_pipe
