@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 
 import pytest
@@ -580,6 +581,131 @@ def test_garbage_after_good_data_fails_the_connection_cleanly(ctxs, tls, garbage
     assert got == b"complete"
     assert isinstance(exc, tls.SSLError), repr(exc)
     assert closing
+
+
+# Wire scripts for a raw peer after the handshake: what the client's
+# application sees must be what asyncio's own protocol makes it see.
+# ("data", b) encrypts a record, ("garbage", b) appends raw bytes,
+# ("notify",) a close_notify, ("cut",) drops the second half of what is
+# pending, ("flush",) sends it all in one sendall, ("sleep", s), ("fin",)
+# half-closes and ("close",) closes the socket.
+_D = ("data", b"d" * 1000)
+_BIG = ("data", b"b" * 100000)
+WIRE_SCRIPTS = {
+    "data_then_close_notify": [_D, ("flush",), ("sleep", 0.1), ("notify",), ("flush",)],
+    "data_and_close_notify_in_one_chunk": [_D, ("notify",), ("flush",)],
+    "garbage_after_close_notify": [_D, ("notify",), ("garbage", b"xxxx"), ("flush",)],
+    "data_then_fin": [_D, ("flush",), ("sleep", 0.1), ("fin",)],
+    "data_and_fin_at_once": [_D, ("flush",), ("fin",)],
+    "data_then_close": [_D, ("flush",), ("close",)],
+    "big_data_and_close_notify": [_BIG, ("notify",), ("flush",)],
+    "close_notify_alone": [("notify",), ("flush",), ("sleep", 0.1), ("fin",)],
+    "half_a_record_then_fin": [_D, ("cut",), ("flush",), ("sleep", 0.1), ("fin",)],
+    "forged_record_alone": [("garbage", b"\x17\x03\x03\x00\x10" + bytes(16)), ("flush",)],
+    "garbage_in_a_later_chunk": [
+        _D,
+        ("flush",),
+        ("sleep", 0.1),
+        ("garbage", b"GET / HTTP/1.0\r\n\r\n"),
+        ("flush",),
+    ],
+    "two_big_records_then_close_notify": [
+        _BIG,
+        _BIG,
+        ("flush",),
+        ("sleep", 0.1),
+        ("notify",),
+        ("flush",),
+    ],
+}
+
+
+def play(conn, obj, out, script, tls):
+    pending = b""
+    for step in script:
+        kind = step[0]
+        if kind == "data":
+            obj.write(step[1])
+            pending += out.read()
+        elif kind == "garbage":
+            pending += step[1]
+        elif kind == "notify":
+            try:
+                obj.unwrap()
+            except tls.SSLWantReadError:
+                pass
+            pending += out.read()
+        elif kind == "cut":
+            pending = pending[: len(pending) // 2]
+        elif kind == "flush":
+            conn.sendall(pending)
+            pending = b""
+        elif kind == "sleep":
+            time.sleep(step[1])
+        elif kind == "fin":
+            conn.shutdown(socket.SHUT_WR)
+        elif kind == "close":
+            conn.close()
+    return conn
+
+
+class EventRecorder(asyncio.Protocol):
+    """What an application sees: data (merged), eof, and how it ended."""
+
+    def __init__(self):
+        self.events = []
+        self.lost = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data):
+        if self.events and self.events[-1][0] == "data":
+            self.events[-1] = ("data", self.events[-1][1] + len(data))
+        else:
+            self.events.append(("data", len(data)))
+
+    def eof_received(self):
+        self.events.append(("eof",))
+
+    def connection_lost(self, exc):
+        reason = getattr(exc, "reason", None)
+        self.events.append(("lost", type(exc).__name__ if exc else None, reason))
+        self.lost.set_result(None)
+
+
+def wire_events(ctxs, tls, script):
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        transport, app, conn = await with_raw_peer(
+            server_ctx,
+            client_ctx,
+            tls,
+            lambda conn, obj, out: play(conn, obj, out, script, tls),
+            app_class=EventRecorder,
+            ssl_shutdown_timeout=TIMEOUT / 2,
+        )
+        try:
+            await app.lost
+        finally:
+            conn.close()
+        return type(transport._ssl_protocol).__module__, app.events
+
+    return run(main())
+
+
+@pytest.mark.parametrize("name", sorted(WIRE_SCRIPTS))
+def test_the_application_sees_what_asyncios_protocol_shows(ctxs, tls, name):
+    import pyssl.asyncio as pa
+
+    by, ours = wire_events(ctxs, tls, WIRE_SCRIPTS[name])
+    assert by == "pyssl.asyncio"
+    pa.uninstall()
+    try:
+        by, theirs = wire_events(ctxs, tls, WIRE_SCRIPTS[name])
+        assert by == "asyncio.sslproto"
+    finally:
+        assert pa.install()
+    assert ours == theirs
+    assert ours[-1][0] == "lost"
 
 
 def test_many_connections_leak_no_fds(ctxs):
