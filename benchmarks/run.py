@@ -17,7 +17,7 @@ ceiling for bulk transfer and handshakes.
     PYTHONPATH=/tmp/h10o python3 benchmarks/run.py # pyssl from a build dir
     python3 benchmarks/run.py -s startup --wheel dist/pyssl_core-*.whl
     PYPERFORMANCE_WHEEL=pyperformance-1.14.0-py3-none-any.whl \
-        python3 benchmarks/run.py -s aio          # asyncio (needs uvloop too)
+        python3 benchmarks/run.py -s aio          # asyncio (needs uvloop, aiofastnet)
 
 The startup scenario is the cost of the wheel's start-up hook
 (pyssl-core.pth) to every program: `python -c pass` in a venv with the
@@ -64,17 +64,21 @@ SCENARIOS = {
     # (its benchmark code run as it is: 100 x 10 MiB over asyncio streams,
     # both ends in one loop) and a 256-byte request/response echo.  The
     # pyssl column is pyssl with its own protocol (pyssl.asyncio), or
-    # pyssl under asyncio's SSLProtocol (_sslproto), or, as the anchor,
-    # uvloop with the stdlib ssl (_uvloop).  "-s aio" runs these and aio_idle.  Both
+    # pyssl under asyncio's SSLProtocol (_sslproto), or, as the anchors,
+    # uvloop with the stdlib ssl (_uvloop) and aiofastnet 1.2's transports
+    # (its install_policy(), on asyncio's loop) with the stdlib ssl
+    # (_aiofastnet).  "-s aio" runs these and aio_idle.  Both
     # ends run in one process, so these are measured in its CPU time
     # (user + system): on a loaded machine wall time mostly measured the
     # other processes.
     "aio_bulk": ("asyncio_tcp_ssl: pyssl.asyncio", "MB/cpu-s", True, None),
     "aio_bulk_sslproto": ("asyncio_tcp_ssl: pyssl, asyncio's SSLProtocol", "MB/cpu-s", True, None),
     "aio_bulk_uvloop": ("asyncio_tcp_ssl: uvloop + stdlib ssl", "MB/cpu-s", True, None),
+    "aio_bulk_aiofastnet": ("asyncio_tcp_ssl: aiofastnet + stdlib ssl", "MB/cpu-s", True, None),
     "aio_echo": ("256 B echo, asyncio streams: pyssl.asyncio", "rt/cpu-s", True, None),
     "aio_echo_sslproto": ("256 B echo: pyssl, asyncio's SSLProtocol", "rt/cpu-s", True, None),
     "aio_echo_uvloop": ("256 B echo: uvloop + stdlib ssl", "rt/cpu-s", True, None),
+    "aio_echo_aiofastnet": ("256 B echo: aiofastnet + stdlib ssl", "rt/cpu-s", True, None),
     # Both ends of an idle asyncio TLS connection after one 1-byte exchange
     # (server and client in one process): RSS per connection pair.
     "aio_idle": ("asyncio idle connection pair (RSS): pyssl.asyncio", "KiB", False, None),
@@ -640,9 +644,11 @@ AIO = [
     "aio_bulk",
     "aio_bulk_sslproto",
     "aio_bulk_uvloop",
+    "aio_bulk_aiofastnet",
     "aio_echo",
     "aio_echo_sslproto",
     "aio_echo_uvloop",
+    "aio_echo_aiofastnet",
     "aio_idle",
 ]
 
@@ -656,6 +662,11 @@ def load_aio(impl, scenario):
         import uvloop
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        return load_impl("stdlib")
+    if impl == "pyssl" and scenario.endswith("_aiofastnet"):
+        import aiofastnet
+
+        aiofastnet.install_policy()
         return load_impl("stdlib")
     ssl = load_impl(impl, inject=True)
     if impl == "pyssl" and not scenario.endswith("_sslproto"):
@@ -922,9 +933,11 @@ def size_for(scenario, quick):
         "aio_bulk": "aio_bulk_chunk",
         "aio_bulk_sslproto": "aio_bulk_chunk",
         "aio_bulk_uvloop": "aio_bulk_chunk",
+        "aio_bulk_aiofastnet": "aio_bulk_chunk",
         "aio_echo": "aio_echo_rt",
         "aio_echo_sslproto": "aio_echo_rt",
         "aio_echo_uvloop": "aio_echo_rt",
+        "aio_echo_aiofastnet": "aio_echo_rt",
         "aio_idle": "aio_idle_conns",
         "memorybio": "bio_bytes",
         "threads1_bulk": "bio_bytes",
