@@ -189,12 +189,12 @@ pipe_feed(PyObject *op, PyObject *arg)
 }
 
 /* What the reads report besides the data (read(), read_into() and
- * feed_read(); the last two bits are feed_read()'s only). */
+ * feed_read(); OUTGOING and INCOMING are feed_read()'s only). */
 #define PIPE_EOF 1 /* the peer's close_notify was read */
 #define PIPE_OUTGOING 2 /* the outgoing BIO holds records (a reply) */
 #define PIPE_INCOMING 4 /* the incoming BIO still holds bytes */
-#define PIPE_FAILED 8 /* a record after the data failed: the next read
-                         raises its error */
+/* A record after the data failed: the next read raises its error. */
+#define PIPE_FAILED 8
 
 /* A read that failed after it had data: its error waits in the socket's
  * read_exc for the next read, as a socket's read-on does (socket.c). */
