@@ -209,12 +209,13 @@ park_failure(PyAioPipe *self, int *stop)
 
 /* Decrypt into buf until it is full, nothing complete is left, or the
  * peer's close_notify (*stop = PIPE_EOF).  Returns the count or -1 with
- * an exception.  A record that fails after others were decrypted (a bad
- * one behind good ones in the same chunk) does not cost their plaintext:
- * its error waits in the socket's read_exc for the next read, and *stop
- * says PIPE_FAILED so that the caller makes that read at once. */
+ * an exception.  held: plaintext the caller already has from this batch.
+ * A record that fails after others were decrypted (a bad one behind good
+ * ones in the same chunk) does not cost their plaintext: its error waits
+ * in the socket's read_exc for the next read, and *stop says PIPE_FAILED
+ * so that the caller makes that read at once. */
 static Py_ssize_t
-read_records(PyAioPipe *self, char *buf, size_t len, int *stop)
+read_records(PyAioPipe *self, char *buf, size_t len, size_t held, int *stop)
 {
     size_t done = 0;
     *stop = 0;
@@ -224,7 +225,7 @@ read_records(PyAioPipe *self, char *buf, size_t len, int *stop)
         if (n == PYSSL_READ_AGAIN) {
             break;
         }
-        if (n < 0 && done == 0) {
+        if (n < 0 && held + done == 0) {
             return -1;
         }
         if (n < 0) {
@@ -338,14 +339,10 @@ read_all_heap(PyAioPipe *self, size_t cap, const char *done_buf, size_t have,
     }
     while (sc != NULL) {
         Py_ssize_t n =
-            read_records(self, sc->data + done, sc->cap - done, stop);
-        if (n < 0 && done == 0) {
+            read_records(self, sc->data + done, sc->cap - done, done, stop);
+        if (n < 0) {
             scratch_put(self, sc);
             return NULL;
-        }
-        if (n < 0) { /* after the stack's bytes, or the last round's */
-            park_failure(self, stop);
-            break;
         }
         done += (size_t)n;
         if (done < sc->cap || *stop) {
@@ -376,7 +373,7 @@ read_all(PyAioPipe *self, int *stop)
         return read_all_heap(self, cap, NULL, 0, stop);
     }
     char buf[PIPE_STACK_READ];
-    Py_ssize_t n = read_records(self, buf, sizeof(buf), stop);
+    Py_ssize_t n = read_records(self, buf, sizeof(buf), 0, stop);
     if (n < 0) {
         return NULL;
     }
@@ -387,7 +384,7 @@ read_all(PyAioPipe *self, int *stop)
     return read_all_heap(self, 4 * sizeof(buf), buf, sizeof(buf), stop);
 }
 
-/* read() -> (data, stop): read_all's. */
+/* read() -> (data, flags): read_all's. */
 static PyObject *
 pipe_read(PyObject *op, PyObject *unused)
 {
@@ -430,7 +427,7 @@ pipe_read_into(PyObject *op, PyObject *arg)
     }
     int stop = 0;
     Py_ssize_t n =
-        read_records((PyAioPipe *)op, view.buf, (size_t)view.len, &stop);
+        read_records((PyAioPipe *)op, view.buf, (size_t)view.len, 0, &stop);
     PyBuffer_Release(&view);
     if (n < 0) {
         return NULL;
