@@ -1763,6 +1763,11 @@ typedef struct {
     int which; /* FWD_* */
     PyTypeObject *target; /* _SSLSocket; strong */
     PyObject *attr; /* "_sslobj" */
+    /* The class's __slots__ member for _sslobj, or NULL: for an instance
+     * of exactly `owner` it is read in place, where a getattr would look
+     * through the class's MRO and then the instance. */
+    PyObject *member; /* the member descriptor; strong */
+    PyTypeObject *owner; /* the class that defines it; borrowed from it */
     PyObject *wrapped; /* the Python function, for every other call */
     PyObject *dict; /* __doc__, __name__, __wrapped__... */
 } sslobj_method;
@@ -1834,7 +1839,11 @@ fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
         !fwd_is_fast_shape(f->which, nargs - 1)) {
         return fwd_call_wrapped(f, args, nargsf, kwnames);
     }
-    PyObject *sock = PyObject_GetAttr(args[0], f->attr);
+    PyObject *sock =
+        f->member != NULL && Py_TYPE(args[0]) == f->owner
+            ? PyMember_GetOne((const char *)args[0],
+                              ((PyMemberDescrObject *)f->member)->d_member)
+            : PyObject_GetAttr(args[0], f->attr);
     if (sock == NULL) {
         return NULL;
     }
@@ -1883,6 +1892,7 @@ fwd_traverse(sslobj_method *f, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(f));
     Py_VISIT(f->target);
+    Py_VISIT(f->member);
     Py_VISIT(f->wrapped);
     Py_VISIT(f->dict);
     return 0;
@@ -1892,6 +1902,8 @@ static int
 fwd_clear(sslobj_method *f)
 {
     Py_CLEAR(f->target);
+    Py_CLEAR(f->member);
+    f->owner = NULL;
     Py_CLEAR(f->wrapped);
     Py_CLEAR(f->dict);
     return 0;
@@ -1942,20 +1954,38 @@ static PyType_Spec fwd_spec = {
     .slots = fwd_slots,
 };
 
-/* _sslobject_method(name, function): the forwarder for SSLObject.<name>
- * (read, write or pending), falling back on function. */
+/* The member descriptor of a __slots__ entry holding an object, or NULL
+ * (no exception) for anything else. */
+static PyObject *
+slot_member(PyObject *obj)
+{
+    if (obj == NULL || !PyObject_TypeCheck(obj, &PyMemberDescr_Type)) {
+        return NULL;
+    }
+    PyMemberDef *def = ((PyMemberDescrObject *)obj)->d_member;
+    if (def->type != T_OBJECT_EX || (def->flags & READONLY)) {
+        return NULL;
+    }
+    return obj;
+}
+
+/* _sslobject_method(name, function[, member]): the forwarder for
+ * SSLObject.<name> (read, write or pending), falling back on function;
+ * member is the class's _sslobj slot, if it has one. */
 static PyObject *
 sslobject_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     static const char *const names[] = {"read", "write", "pending"};
     pyssl_state *st = pyssl_get_state(module);
-    if (nargs != 2 || !PyUnicode_Check(args[0]) ||
+    if (nargs < 2 || nargs > 3 || !PyUnicode_Check(args[0]) ||
         !PyCallable_Check(args[1])) {
         PyErr_SetString(PyExc_TypeError,
-                        "_sslobject_method(name, function) takes a method "
-                        "name and the function it stands in for");
+                        "_sslobject_method(name, function[, member]) takes "
+                        "a method name, the function it stands in for and "
+                        "the class's _sslobj slot");
         return NULL;
     }
+    PyObject *member = slot_member(nargs == 3 ? args[2] : NULL);
     int which = -1;
     for (int i = 0; i < 3; i++) {
         if (PyUnicode_CompareWithASCIIString(args[0], names[i]) == 0) {
@@ -1974,6 +2004,8 @@ sslobject_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     f->which = which;
     f->target = (PyTypeObject *)Py_NewRef((PyObject *)st->socket_type);
     f->attr = PyUnicode_InternFromString("_sslobj");
+    f->member = Py_XNewRef(member);
+    f->owner = member != NULL ? PyDescr_TYPE(member) : NULL;
     f->wrapped = Py_NewRef(args[1]);
     f->dict = NULL;
     PyObject_GC_Track(f);
@@ -1987,9 +2019,10 @@ sslobject_method(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef fwd_module_methods[] = {
     {"_sslobject_method", (PyCFunction)(void (*)(void))sslobject_method,
      METH_FASTCALL,
-     "_sslobject_method($module, name, function, /)\n--\n\n"
+     "_sslobject_method($module, name, function, member=None, /)\n--\n\n"
      "SSLObject.<name> (read, write or pending) calling the _SSLSocket\n"
-     "directly, and function for any other call."},
+     "directly, and function for any other call; member is the class's\n"
+     "_sslobj slot."},
     {NULL, NULL, 0, NULL},
 };
 

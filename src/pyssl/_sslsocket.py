@@ -54,6 +54,9 @@ class SSLObject:
     do_handshake_on_connect or suppress_ragged_eofs handling.
     """
 
+    # _sslobj as a slot: the read/write/pending forwarders (_fast_methods)
+    # read it in place. Instances keep their __dict__ and weak references.
+    __slots__ = ("_sslobj", "__dict__", "__weakref__")
     _factory = "wrap_bio"
     __init__ = _no_public_constructor
 
@@ -218,9 +221,10 @@ def _fast_methods(cls):
     it stands in for (its __wrapped__) for any other, so that function
     still says what a call means."""
     make = _ssl._sslobject_method
+    member = cls.__dict__.get("_sslobj")
     for name in ("read", "write", "pending"):
         func = cls.__dict__[name]
-        fast = make(name, func)
+        fast = make(name, func, member)
         for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(fast, attr, getattr(func, attr))
         fast.__wrapped__ = func
