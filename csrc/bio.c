@@ -303,6 +303,22 @@ pyssl_membio_is_empty_and_open(BIO *bio)
     return res;
 }
 
+/* How many bytes a MemoryBIO's queue holds; 0 for any other BIO.  The
+ * same answer as BIO_ctrl_pending() without OpenSSL's dispatch: socket.c
+ * asks before every SSLObject read. */
+size_t
+pyssl_membio_pending(BIO *bio)
+{
+    if (BIO_method_type(bio) != membio_type) {
+        return 0;
+    }
+    membuf *m = BIO_get_data(bio);
+    membuf_lock(m);
+    size_t n = m->end - m->start;
+    membuf_unlock(m);
+    return n;
+}
+
 int
 pyssl_membio_lend(BIO *bio, PyObject *owner, const char *data, size_t n)
 {

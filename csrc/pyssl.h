@@ -577,6 +577,9 @@ int pyssl_membio_holds_record_and_more(BIO *bio);
 /* Whether bio, a MemoryBIO's, is empty and not at EOF (0 for any other
  * BIO).  No GIL needed. */
 int pyssl_membio_is_empty_and_open(BIO *bio);
+/* How many bytes bio, a MemoryBIO's, holds (0 for any other BIO).  No GIL
+ * needed. */
+size_t pyssl_membio_pending(BIO *bio);
 
 /* For aioproto.c, with the GIL, on a MemoryBIO's bio: queue n bytes at
  * data, which owner keeps alive, without a copy when the queue is empty

@@ -651,11 +651,13 @@ read_more_records(PySSLSocket *self, rw_arg *a)
  * close_notify has come, and the incoming BIO is empty and open.  Event
  * loops read until SSLWantReadError, so this is half of all their reads,
  * and the stdlib spends as long on it as on decrypting a small record
- * (gh-123954): here OpenSSL is not asked and the GIL is kept. */
+ * (gh-123954): here OpenSSL is not asked and the GIL is kept.
+ * nothing_to_read_idle is the part after the caller found the incoming
+ * BIO empty. */
 static int
-nothing_to_read(PySSLSocket *self)
+nothing_to_read_idle(PySSLSocket *self)
 {
-    if (self->sock != NULL || PYSSL_LOAD_FLAG(&self->read_exc) != NULL) {
+    if (PYSSL_LOAD_FLAG(&self->read_exc) != NULL) {
         return 0;
     }
     SSL *ssl = self->ssl;
@@ -671,6 +673,16 @@ nothing_to_read(PySSLSocket *self)
     }
     conn_unlock(self, taken);
     return none;
+}
+
+/* Ciphertext in the incoming BIO means no at once (the read will tell
+ * what it holds): the BIO's own lock is enough to see that. */
+static int
+nothing_to_read(PySSLSocket *self)
+{
+    return self->sock == NULL &&
+           pyssl_membio_pending(SSL_get_rbio(self->ssl)) == 0 &&
+           nothing_to_read_idle(self);
 }
 
 /* What a read that nothing_to_read turned away raises: one call site, so
@@ -740,12 +752,80 @@ pyssl_socket_read_some(PySSLSocket *self, void *buf, size_t len)
     return read_into_ex(self, buf, len, 0, 1);
 }
 
+/* A read over memory BIOs whose plaintext fits in READ_STACK bytes (what
+ * the incoming BIO holds, plus READ_SLACK for the rest of a record OpenSSL
+ * took in earlier) decrypts into the stack and makes one bytes object of
+ * exactly that: an event loop asks for 64 KiB and mostly gets one small
+ * record, and allocating 64 KiB to copy the record out of it cost more
+ * than the rest of the call. */
+#define READ_STACK 4096
+#define READ_SLACK 1024
+
+/* The stack buffer came back full: more plaintext may wait in OpenSSL
+ * (what a read smaller than its record left there), and this read still
+ * returns all it can, up to len, as before.  A failure now keeps what was
+ * read: an SSL error waits in read_exc for the next read, as reading on
+ * keeps it (read_on_failed). */
+static PyObject *
+read_bytes_more(PySSLSocket *self, const char *head, size_t n, size_t len)
+{
+    PyObject *dest = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len);
+    if (dest == NULL) {
+        return NULL;
+    }
+    char *out = PyBytes_AS_STRING(dest);
+    memcpy(out, head, n);
+    Py_ssize_t more = read_into_ex(self, out + n, len - n, 1, 1);
+    if (more == -1) {
+        if (!PyErr_ExceptionMatches(self->state->SSLError)) {
+            Py_DECREF(dest); /* a signal handler's, say: raised now */
+            return NULL;
+        }
+        Py_XDECREF(pyssl_field_swap((PyObject *)self, &self->read_exc,
+                                    PyErr_GetRaisedException()));
+    }
+    if (more > 0) {
+        n += (size_t)more;
+    }
+    PyObject *res = PyBytes_FromStringAndSize(out, (Py_ssize_t)n);
+    Py_DECREF(dest);
+    return res;
+}
+
+/* A read over memory BIOs whose incoming BIO holds at most
+ * READ_STACK - READ_SLACK bytes. */
+static PyObject *
+read_bytes_small(PySSLSocket *self, Py_ssize_t len)
+{
+    char buf[READ_STACK];
+    size_t want = len < READ_STACK ? (size_t)len : READ_STACK;
+    Py_ssize_t n = read_into(self, buf, want, 1);
+    if (n < 0) {
+        return NULL;
+    }
+    if ((size_t)n == want && want < (size_t)len) {
+        return read_bytes_more(self, buf, want, (size_t)len);
+    }
+    return PyBytes_FromStringAndSize(buf, n);
+}
+
 static PyObject *
 read_bytes(PySSLSocket *self, Py_ssize_t len)
 {
     if (len < 0) {
         PyErr_SetString(PyExc_ValueError, "size should not be negative");
         return NULL;
+    }
+    if (len > 0 && self->sock == NULL) {
+        /* Over memory BIOs: what the incoming BIO holds, asked once. */
+        size_t held = pyssl_membio_pending(SSL_get_rbio(self->ssl));
+        if (held == 0 && nothing_to_read_idle(self)) {
+            raise_nothing_to_read(self);
+            return NULL;
+        }
+        if (held <= READ_STACK - READ_SLACK) {
+            return read_bytes_small(self, len);
+        }
     }
     PyObject *dest = PyBytes_FromStringAndSize(NULL, len);
     if (dest == NULL || len == 0) {
@@ -801,10 +881,6 @@ sslsock_read(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     if (nargs == 1 || args[1] == Py_None) {
-        if (len > 0 && nothing_to_read(self)) {
-            raise_nothing_to_read(self);
-            return NULL;
-        }
         return read_bytes(self, len);
     }
     return read_buffer(self, len, args[1]);

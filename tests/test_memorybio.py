@@ -240,6 +240,44 @@ def test_small_reads_of_big_records_interleaved_with_writes(client_ctx, server_c
     assert got == expected
 
 
+def test_a_read_after_a_short_one_returns_all_its_record_left(client_ctx, server_ctx):
+    # A read smaller than its record leaves the rest decrypted in OpenSSL
+    # and the incoming BIO empty; the next big read returns all of it, also
+    # past the 4 KiB that pyssl first decrypts small reads into.
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    for size in (100, 4096 + 10, 16384):
+        data = os.urandom(size)
+        pair.client.write(data)
+        pair.pump()
+        head = pair.server.read(10)
+        assert pair.server.pending() == size - 10
+        assert head + pair.server.read(65536) == data
+        assert pair.server.pending() == 0
+
+
+def test_a_bad_record_after_the_rest_of_a_record_fails_the_next_read(client_ctx, server_ctx):
+    pair = BioPair(client_ctx, server_ctx).handshake()
+    good, bad = _records(pair, b"a" * (4096 + 10), b"b" * 100)
+    bad = bad[:20] + bytes([bad[20] ^ 0xFF]) + bad[21:]
+    pair.s_in.write(good)
+    assert pair.server.read(10) == b"a" * 10
+    pair.s_in.write(bad)
+    assert pair.server.read(65536) == b"a" * 4096
+    with pytest.raises(ssl.SSLError) as info:
+        pair.server.read(65536)
+    assert info.value.library == "SSL"
+    assert not isinstance(info.value, (ssl.SSLWantReadError, ssl.SSLZeroReturnError))
+
+
+def test_sslobjects_take_attributes_and_weak_references(client_ctx, server_ctx):
+    import weakref
+
+    pair = BioPair(client_ctx, server_ctx)
+    pair.client.note = "mine"
+    assert pair.client.note == "mine"
+    assert weakref.ref(pair.client)() is pair.client
+
+
 def _read_while_pending(obj, incoming):
     """The loop uvloop (and C consumers that copied it) runs: read until
     neither the incoming BIO nor the SSLObject has bytes left, without
