@@ -46,17 +46,6 @@
 /* Reads of at most this much decrypt into a buffer on the stack. */
 #define PIPE_STACK_READ 4096
 
-typedef struct {
-    PyObject_HEAD
-    PySSLSocket *sock; /* strong; over memory BIOs */
-    PyObject *incoming; /* the MemoryBIOs, strong */
-    PyObject *outgoing;
-    PyObject *recv_buf; /* bytearray of PIPE_RECV_SIZE */
-    PyObject *recv_view; /* memoryview of it, what get_buffer() returns */
-    struct scratch *scratch; /* read()'s plaintext buffer, or NULL */
-    pyssl_ft_mutex scratch_mutex;
-} PyAioPipe;
-
 /* A PyMem block read() decrypts into. */
 struct scratch {
     size_t cap;
@@ -104,6 +93,7 @@ pipe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL) {
         return NULL;
     }
+    self->fd = -1;
     self->sock = (PySSLSocket *)Py_NewRef(sock);
     self->incoming = Py_NewRef(in);
     self->outgoing = Py_NewRef(out);
@@ -137,6 +127,8 @@ pipe_dealloc(PyObject *op)
     Py_XDECREF(self->sock);
     Py_XDECREF(self->incoming);
     Py_XDECREF(self->outgoing);
+    Py_XDECREF(self->protocol_ref);
+    Py_XDECREF(self->wrapped);
     type->tp_free(op);
     Py_DECREF(type);
 }
@@ -393,25 +385,33 @@ pipe_read(PyObject *op, PyObject *unused)
     return read_result(data, stop);
 }
 
+/* feed() and read_all() in one, with the PIPE_* flags in *flags. */
+PyObject *
+pyssl_aiopipe_feed_read(PyAioPipe *self, PyObject *nbytes, long *flags)
+{
+    int stop = 0;
+    if (feed(self, nbytes) < 0) {
+        return NULL;
+    }
+    PyObject *data = read_all(self, &stop);
+    *flags =
+        stop |
+        (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
+        (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
+    return data;
+}
+
 /* feed_read(nbytes, /) -> (data, flags): feed() and read() in one call,
  * the whole per-chunk work of a connection that is up; flags are the
  * PIPE_* bits, so the caller looks at the BIOs only when it must. */
 static PyObject *
 pipe_feed_read(PyObject *op, PyObject *arg)
 {
-    PyAioPipe *self = (PyAioPipe *)op;
-    int stop = 0;
-    if (feed(self, arg) < 0) {
-        return NULL;
-    }
-    PyObject *data = read_all(self, &stop);
+    long flags = 0;
+    PyObject *data = pyssl_aiopipe_feed_read((PyAioPipe *)op, arg, &flags);
     if (data == NULL) {
         return NULL;
     }
-    long flags =
-        stop |
-        (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
-        (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
     PyObject *items[2] = {data, PyLong_FromLong(flags)};
     return steal_tuple(2, items);
 }
@@ -637,6 +637,25 @@ pipe_encrypt_seq(PyObject *op, PyObject *arg)
     return steal_tuple(3, items);
 }
 
+/* Encrypt buf as encrypt_seq() does one buffer: the list of ciphertext
+ * chunks taken from the outgoing BIO, with *done the bytes encrypted and
+ * *again set if OpenSSL stopped to read first; NULL with an exception. */
+PyObject *
+pyssl_aiopipe_encrypt(PyAioPipe *self, const char *buf, Py_ssize_t len,
+                      Py_ssize_t *done, int *again)
+{
+    encrypt_state e = {self, PyList_New(0), 0};
+    if (e.out == NULL) {
+        return NULL;
+    }
+    *done = encrypt_buffer(&e, buf, len, again);
+    if (*done < 0 || encrypt_take(&e) < 0) {
+        Py_DECREF(e.out);
+        return NULL;
+    }
+    return e.out;
+}
+
 /* take_outgoing() -> bytes: what the outgoing BIO holds. */
 static PyObject *
 pipe_take_outgoing(PyObject *op, PyObject *unused)
@@ -669,6 +688,23 @@ static PyMethodDef pipe_methods[] = {
     {"take_outgoing", pipe_take_outgoing, METH_NOARGS,
      "take_outgoing($self, /)\n--\n\n"
      "What the outgoing BIO holds, as bytes."},
+    {"link", (PyCFunction)(void (*)(void))pyssl_aiopipe_link, METH_FASTCALL,
+     "link($self, protocol, wrapped, /)\n--\n\n"
+     "The SSLProtocol the pipe serves (a weak reference) and its WRAPPED "
+     "state."},
+    {"set_fd", pyssl_aiopipe_set_fd, METH_O,
+     "set_fd($self, fd, /)\n--\n\n"
+     "The socket transport's descriptor, for read_ready() and write()."},
+    {"deliver", pyssl_aiopipe_deliver, METH_O,
+     "deliver($self, nbytes, /)\n--\n\n"
+     "Decrypt nbytes of the receive buffer and hand the data to the "
+     "application."},
+    {"read_ready", pyssl_aiopipe_read_ready, METH_NOARGS,
+     "read_ready($self, /)\n--\n\n"
+     "The socket transport's _read_ready_cb."},
+    {"write", pyssl_aiopipe_write, METH_O,
+     "write($self, data, /)\n--\n\n"
+     "The application transport's write()."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -689,7 +725,9 @@ static PyType_Spec pipe_spec = {
 int
 pyssl_aioproto_init(PyObject *module, pyssl_state *st)
 {
-    (void)st;
+    if (pyssl_aiotransport_init(st) < 0) {
+        return -1;
+    }
     PyTypeObject *type = pyssl_new_type(module, &pipe_spec);
     if (type == NULL) {
         return -1;

@@ -46,6 +46,18 @@ Py_XNewRef(PyObject *o)
 }
 #endif
 
+/* PyDict_GetItemRef() is 3.13: 1 and a new reference in *result, 0 with
+ * *result NULL if the key is missing, -1 on error. */
+#if PY_VERSION_HEX < 0x030D0000
+static inline int
+PyDict_GetItemRef(PyObject *dict, PyObject *key, PyObject **result)
+{
+    PyObject *v = PyDict_GetItemWithError(dict, key);
+    *result = Py_XNewRef(v);
+    return v != NULL ? 1 : (PyErr_Occurred() ? -1 : 0);
+}
+#endif
+
 /* PyWeakref_GetRef() is 3.13; PyWeakref_GetObject() is deprecated there.
  * Returns 1 and a new reference in *pobj, 0 with *pobj NULL if dead,
  * -1 on error. */

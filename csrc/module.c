@@ -583,6 +583,9 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_gettimeout);
     Py_CLEAR(st->sock_fileno);
     Py_CLEAR(st->sock_gettimeout);
+    for (int i = 0; i < PYSSL_AIO_NAMES; i++) {
+        Py_CLEAR(st->aio_names[i]);
+    }
     return 0;
 }
 

@@ -154,6 +154,8 @@ enum py_ssl_cert_requirements {
 /* Module state                                                             */
 
 #define PYSSL_PLAIN_ERROR_SLOTS 32
+/* How many names aioproto.c interns (its enum aio_name). */
+#define PYSSL_AIO_NAMES 24
 
 typedef struct {
     /* types */
@@ -185,6 +187,9 @@ typedef struct {
     PyObject *str_gettimeout;
     PyObject *sock_fileno;
     PyObject *sock_gettimeout;
+    /* the asyncio attribute and method names aioproto.c's data path uses,
+     * interned once (its enum says which is which) */
+    PyObject *aio_names[PYSSL_AIO_NAMES];
     /* The (errno, message) argument tuples of errors that carry no OpenSSL
      * code, such as the SSLWantReadError every non-blocking read that finds
      * no data raises: formatted once per call site, not once per raise.
@@ -635,6 +640,35 @@ int pyssl_errors_init(PyObject *module, pyssl_state *st);
 int pyssl_context_init(PyObject *module, pyssl_state *st);
 int pyssl_socket_init(PyObject *module, pyssl_state *st);
 int pyssl_bio_init(PyObject *module, pyssl_state *st);
+/* aioproto.c: _AioPipe, the data path of pyssl's asyncio TLS protocol;
+ * aiotransport.c: its methods that stand in for asyncio's transports. */
+struct scratch;
+typedef struct {
+    PyObject_HEAD
+    PySSLSocket *sock; /* strong; over memory BIOs */
+    PyObject *incoming; /* the MemoryBIOs, strong */
+    PyObject *outgoing;
+    PyObject *recv_buf; /* bytearray of PIPE_RECV_SIZE */
+    PyObject *recv_view; /* memoryview of it, what get_buffer() returns */
+    struct scratch *scratch; /* read()'s plaintext buffer, or NULL */
+    pyssl_ft_mutex scratch_mutex;
+    /* Set once by link(): a weak reference to the SSLProtocol the pipe
+     * serves (it holds the pipe) and its SSLProtocolState.WRAPPED. */
+    PyObject *protocol_ref;
+    PyObject *wrapped;
+    int fd; /* the socket's descriptor (set_fd), or -1 */
+} PyAioPipe;
+PyObject *pyssl_aiopipe_feed_read(PyAioPipe *self, PyObject *nbytes,
+                                  long *flags);
+PyObject *pyssl_aiopipe_encrypt(PyAioPipe *self, const char *buf,
+                                Py_ssize_t len, Py_ssize_t *done, int *again);
+PyObject *pyssl_aiopipe_link(PyObject *op, PyObject *const *args,
+                             Py_ssize_t nargs);
+PyObject *pyssl_aiopipe_set_fd(PyObject *op, PyObject *arg);
+PyObject *pyssl_aiopipe_deliver(PyObject *op, PyObject *nbytes);
+PyObject *pyssl_aiopipe_read_ready(PyObject *op, PyObject *unused);
+PyObject *pyssl_aiopipe_write(PyObject *op, PyObject *data);
+int pyssl_aiotransport_init(pyssl_state *st);
 int pyssl_aioproto_init(PyObject *module, pyssl_state *st);
 int pyssl_session_init(PyObject *module, pyssl_state *st);
 int pyssl_cert_init(PyObject *module, pyssl_state *st);

@@ -9,11 +9,13 @@ import asyncio
 import gc
 import os
 import socket
+import struct
 import subprocess
 import sys
 import textwrap
 import time
 import warnings
+import weakref
 
 import pytest
 
@@ -60,7 +62,13 @@ def run(coro):
 def assert_ours(writer):
     proto = writer.transport._ssl_protocol
     assert type(proto).__module__ == "pyssl.asyncio"
-    assert proto._pyssl_pipe is not None
+    pipe = proto._pyssl_pipe
+    assert pipe is not None
+    # The data phase runs in C: the pipe takes the application's writes
+    # and, over a socket, reads the socket itself.
+    assert writer.transport.write == pipe.write
+    if isinstance(proto._transport, asyncio.selector_events._SelectorSocketTransport):
+        assert proto._transport._read_ready_cb == pipe.read_ready
 
 
 async def echo_server(server_ctx, **kw):
@@ -283,6 +291,114 @@ def test_pause_and_resume_writing_with_water_marks(ctxs):
     assert "resume" in [e[0] for e in events]
     resumed = [size for what, size in events if what == "resume"]
     assert all(size <= 16384 for size in resumed)
+
+
+def test_writes_are_checked_and_sent_as_asyncios_protocol_does(ctxs, tls):
+    import pyssl.asyncio as pa
+
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        got = asyncio.get_running_loop().create_future()
+
+        async def handle(reader, writer):
+            got.set_result(await reader.read())
+            writer.close()
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        reader, writer = await connect(srv, client_ctx)
+        transport = writer.transport
+        outcomes = []
+        for bad in ("text", 7, None, [b"x"]):
+            try:
+                transport.write(bad)
+            except TypeError as exc:
+                outcomes.append(str(exc))
+        transport.write(b"")
+        transport.write(b"bytes,")
+        transport.write(bytearray(b"bytearray,"))
+        transport.write(memoryview(b"..memoryview")[2:])
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        transport.write(b"after close")  # counted and dropped, no error
+        srv.close()
+        await srv.wait_closed()
+        module = type(transport._ssl_protocol).__module__
+        return module, outcomes, await got
+
+    ours = run(main())
+    pa.uninstall()
+    try:
+        theirs = run(main())
+    finally:
+        assert pa.install()
+    assert ours[0] == "pyssl.asyncio" and theirs[0] == "asyncio.sslproto"
+    assert ours[1:] == theirs[1:]
+    assert ours[2] == b"bytes,bytearray,memoryview"
+    assert ours[1][0] == "data: expecting a bytes-like instance, got str"
+
+
+def test_the_context_goes_when_the_connection_does(ctxs, tls):
+    # An application may keep its transport (in its protocol, say) after
+    # the connection is closed; once asyncio's transport lets go of the
+    # protocol (a second close() does), the SSL object and its context
+    # must not stay with it.  CPython's test_asyncio checks the same,
+    # without a gc.collect(): no reference cycle may hold them either.
+    import pyssl.asyncio as pa
+
+    server_ctx, _ = ctxs
+    ca = ctxs[1]
+
+    class Keeper(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def data_received(self, data):
+            self.got = data
+
+    async def main():
+        client_ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+        client_ctx.load_verify_locations(cadata=ca.get_ca_certs(binary_form=True)[0])
+
+        async def handle(reader, writer):
+            writer.write(b"hello")
+            await reader.read()
+            writer.close()
+
+        srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        port = srv.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        transport, app = await loop.create_connection(
+            Keeper, HOST, port, ssl=client_ctx, server_hostname="localhost"
+        )
+        while not getattr(app, "got", None):
+            await asyncio.sleep(0.01)
+        transport.write(b"bye")
+        lost = loop.create_future()
+        app.connection_lost = lambda exc: lost.set_result(exc)
+        transport.close()
+        await lost
+        transport.close()
+        await asyncio.sleep(0.05)
+        srv.close()
+        await srv.wait_closed()
+        return type(transport).__module__, weakref.ref(client_ctx), app
+
+    gc.collect()
+    gc.disable()
+    try:
+        results = [run(main())]
+        pa.uninstall()
+        try:
+            results.append(run(main()))
+        finally:
+            assert pa.install()
+    finally:
+        gc.enable()
+    for module, ref, app in results:
+        assert app.transport is not None  # still kept
+        assert ref() is None, module
 
 
 def test_pause_reading_stops_delivery(ctxs):
@@ -604,6 +720,7 @@ WIRE_SCRIPTS = {
     "data_then_fin": [_D, ("flush",), ("sleep", 0.1), ("fin",)],
     "data_and_fin_at_once": [_D, ("flush",), ("fin",)],
     "data_then_close": [_D, ("flush",), ("close",)],
+    "data_then_reset": [_D, ("flush",), ("sleep", 0.1), ("reset",)],
     "big_data_and_close_notify": [_BIG, ("notify",), ("flush",)],
     "close_notify_alone": [("notify",), ("flush",), ("sleep", 0.1), ("fin",)],
     "half_a_record_then_fin": [_D, ("cut",), ("flush",), ("sleep", 0.1), ("fin",)],
@@ -651,6 +768,9 @@ def play(conn, obj, out, script, tls):
         elif kind == "fin":
             conn.shutdown(socket.SHUT_WR)
         elif kind == "close":
+            conn.close()
+        elif kind == "reset":  # close with an RST
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
     return conn
 

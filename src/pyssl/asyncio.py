@@ -6,10 +6,15 @@ SSLObject and two MemoryBIOs with several Python calls and copies.
 ``install()`` replaces that class, for the loops asyncio ships with, by a
 subclass whose data path is pyssl's ``_ssl._AioPipe`` (csrc/aioproto.c): a
 received chunk is lent to the incoming BIO (not copied) and all of its
-records decrypted into one bytes object in one C call (feed_read); a write
-with nothing queued or paused is encrypted and sent at once (encrypt_seq),
-without asyncio's backlog; a ``BufferedProtocol`` application gets the
-plaintext decrypted straight into its own buffer.  Everything else (handshake and its timeout, close_notify
+records decrypted into one bytes object in one C call; a write with
+nothing queued or paused is encrypted and sent at once, without asyncio's
+backlog; a ``BufferedProtocol`` application gets the plaintext decrypted
+straight into its own buffer.  While the connection is up, the pipe also
+stands in for the Python methods around those calls
+(csrc/aiotransport.c): it reads the socket for the selector loop's socket
+transport (as its ``_read_ready_cb``) and takes the application's writes
+(as its transport's ``write``), and calls asyncio's own methods in any
+other state.  Everything else (handshake and its timeout, close_notify
 and its timeout, flow control, the application transport) is asyncio's
 own code, so the behaviour is exactly that of the asyncio in use.
 
@@ -109,6 +114,25 @@ def _mismatch(sslproto):
     return None
 
 
+_socket_transport = None  # see _socket_transport_class()
+
+
+def _socket_transport_class():
+    """The selector loop's socket transport class, if it has what the pipe's
+    read_ready stands in for, else False.  Looked up at the first
+    connection, not when the hook is made: asyncio.sslproto is imported
+    while asyncio itself is half-imported."""
+    global _socket_transport
+    if _socket_transport is None:
+        module = sys.modules.get("asyncio.selector_events")
+        cls = getattr(module, "_SelectorSocketTransport", None)
+        needs = ("_read_ready", "_read_ready__get_buffer", "_read_ready__on_eof", "_fatal_error")
+        if not isinstance(cls, type) or any(not callable(getattr(cls, n, None)) for n in needs):
+            cls = False
+        _socket_transport = cls
+    return _socket_transport
+
+
 def _make_class(base, sslproto):
     """The subclass of asyncio's SSLProtocol with the C data path."""
     from . import _ssl
@@ -118,7 +142,13 @@ def _make_class(base, sslproto):
     DO_HANDSHAKE = State.DO_HANDSHAKE
     FLUSHING = State.FLUSHING
     SHUTDOWN = State.SHUTDOWN
+    import socket
+
     Pipe = _ssl._AioPipe
+    app_transport = getattr(sslproto, "_SSLProtocolTransport", None)
+    app_write_hook = isinstance(app_transport, type) and callable(
+        getattr(app_transport, "write", None)
+    )
     EOF = _ssl._AIOPIPE_EOF
     FAILED = _ssl._AIOPIPE_FAILED
     OUTGOING = _ssl._AIOPIPE_OUTGOING
@@ -136,11 +166,45 @@ def _make_class(base, sslproto):
             except TypeError:
                 return  # not pyssl's context: asyncio's own data path
             self._pyssl_pipe = pipe
+            pipe.link(self, WRAPPED)
             # One receive buffer, the pipe's: asyncio's own code (and a
             # BufferedProtocol transport) sees the same one.
             self._ssl_buffer_view = pipe.get_buffer(0)
             self._ssl_buffer = self._ssl_buffer_view.obj
             self.get_buffer = pipe.get_buffer
+            if app_write_hook:
+                # The application's writes go to the pipe's write(), which
+                # calls _write_appdata itself whenever it cannot send now.
+                self._app_transport.write = pipe.write
+
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            pipe = self._pyssl_pipe
+            if (
+                pipe is not None
+                and type(transport) is _socket_transport_class()
+                and transport._read_ready_cb == transport._read_ready__get_buffer
+            ):
+                # Chunks received while the connection is up go straight
+                # to the pipe (see csrc/aioproto.c, read_ready); in any
+                # other state it calls _read_ready__get_buffer as before.
+                transport._read_ready_cb = pipe.read_ready
+                if type(transport._sock) is socket.socket:
+                    pipe.set_fd(transport._sock_fd)
+
+        def connection_lost(self, exc):
+            # Give both transports their own methods back: the pipe keeps
+            # the connection's SSL object (and its context) alive, and an
+            # application may keep its transport long after this.
+            pipe = self._pyssl_pipe
+            if pipe is not None:
+                app = self._app_transport
+                if app is not None:
+                    vars(app).pop("write", None)
+                transport = self._transport
+                if transport is not None and transport._read_ready_cb == pipe.read_ready:
+                    transport._read_ready_cb = transport._read_ready__get_buffer
+            super().connection_lost(exc)
 
         def buffer_updated(self, nbytes):
             pipe = self._pyssl_pipe
@@ -152,20 +216,10 @@ def _make_class(base, sslproto):
                 and not self._app_reading_paused
                 and not self._app_protocol_is_buffer
             ):
-                # What _do_read() does, in one C call, looking at the BIOs
-                # and the flow control only when the pipe says so.
+                # What _do_read() does, in one C call, which calls
+                # _pyssl_tail only when the pipe or the flow control say so.
                 try:
-                    data, flags = pipe.feed_read(nbytes)
-                    if data:  # _pyssl_deliver's first step, without a call
-                        self._app_protocol.data_received(data)
-                    if flags & (EOF | FAILED):
-                        self._pyssl_deliver(None, flags)
-                    if self._write_backlog:
-                        self._do_write()
-                    elif flags & OUTGOING or self._app_writing_paused:
-                        self._process_outgoing()
-                    if flags & INCOMING or self._ssl_reading_paused:
-                        self._control_ssl_reading()
+                    pipe.deliver(nbytes)
                 except Exception as ex:
                     self._fatal_error(ex, "Fatal error on SSL protocol")
                 return
@@ -178,6 +232,18 @@ def _make_class(base, sslproto):
                 self._do_flush()
             elif state is SHUTDOWN:
                 self._do_shutdown()
+
+        def _pyssl_tail(self, flags):
+            """What follows the plaintext of a chunk (deliver() in
+            csrc/aioproto.c calls this only when there is something)."""
+            if flags & (EOF | FAILED):
+                self._pyssl_deliver(None, flags)
+            if self._write_backlog:
+                self._do_write()
+            elif flags & OUTGOING or self._app_writing_paused:
+                self._process_outgoing()
+            if flags & INCOMING or self._ssl_reading_paused:
+                self._control_ssl_reading()
 
         def _do_read__copied(self):
             pipe = self._pyssl_pipe
@@ -236,6 +302,11 @@ def _make_class(base, sslproto):
             if index < len(list_of_data):
                 rest = [memoryview(list_of_data[index])[offset:]]
                 super()._write_appdata(rest + list(list_of_data[index + 1 :]))
+
+        def _pyssl_write_rest(self, rest):
+            """What the pipe's write() could not encrypt yet: asyncio's
+            backlog, as in _write_appdata."""
+            super()._write_appdata((rest,))
 
         def _do_write(self):
             pipe = self._pyssl_pipe
