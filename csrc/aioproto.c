@@ -27,7 +27,8 @@
  *
  * Locks: the reads and writes go through socket.c's helpers, which take
  * the connection lock as SSLObject.read/write do; the BIOs have their own.
- * A pipe's fields are set once, in tp_new, but for the scratch buffer: a
+ * A pipe's fields are set once, in tp_new (or by link() and set_fd(), on
+ * the event loop's thread before it reads), but for the scratch buffer: a
  * read takes it out of the pipe (under scratch_mutex on a free-threaded
  * build, under the GIL elsewhere) and puts it back when done, so two
  * threads reading at once never share it (the second allocates its own).
@@ -284,7 +285,7 @@ scratch_take(PyAioPipe *self)
 static void
 scratch_put(PyAioPipe *self, struct scratch *sc)
 {
-    if (sc != NULL && BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) > 0) {
+    if (sc != NULL && pyssl_membio_pending(SSL_get_rbio(self->sock->ssl)) > 0) {
         pyssl_ft_mutex_lock(&self->scratch_mutex);
         if (self->scratch == NULL) {
             self->scratch = sc;
@@ -360,7 +361,7 @@ static PyObject *
 read_all(PyAioPipe *self, int *stop)
 {
     size_t cap =
-        BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
+        pyssl_membio_pending(SSL_get_rbio(self->sock->ssl)) + PIPE_READ_SLACK;
     if (cap > PIPE_STACK_READ) {
         return read_all_heap(self, cap, NULL, 0, stop);
     }
@@ -396,8 +397,8 @@ pyssl_aiopipe_feed_read(PyAioPipe *self, PyObject *nbytes, long *flags)
     PyObject *data = read_all(self, &stop);
     *flags =
         stop |
-        (BIO_ctrl_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
-        (BIO_ctrl_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
+        (pyssl_membio_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
+        (pyssl_membio_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
     return data;
 }
 
@@ -440,7 +441,7 @@ static PyObject *
 take_outgoing(PyAioPipe *self)
 {
     BIO *wbio = SSL_get_wbio(self->sock->ssl);
-    size_t pending = BIO_ctrl_pending(wbio);
+    size_t pending = pyssl_membio_pending(wbio);
     if (pending > INT_MAX) {
         pending = INT_MAX;
     }
