@@ -285,7 +285,8 @@ scratch_take(PyAioPipe *self)
 static void
 scratch_put(PyAioPipe *self, struct scratch *sc)
 {
-    if (sc != NULL && pyssl_membio_pending(SSL_get_rbio(self->sock->ssl)) > 0) {
+    if (sc != NULL &&
+        pyssl_membio_pending(SSL_get_rbio(self->sock->ssl)) > 0) {
         pyssl_ft_mutex_lock(&self->scratch_mutex);
         if (self->scratch == NULL) {
             self->scratch = sc;
@@ -397,8 +398,10 @@ pyssl_aiopipe_feed_read(PyAioPipe *self, PyObject *nbytes, long *flags)
     PyObject *data = read_all(self, &stop);
     *flags =
         stop |
-        (pyssl_membio_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING : 0) |
-        (pyssl_membio_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING : 0);
+        (pyssl_membio_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING
+                                                             : 0) |
+        (pyssl_membio_pending(SSL_get_rbio(self->sock->ssl)) ? PIPE_INCOMING
+                                                             : 0);
     return data;
 }
 
