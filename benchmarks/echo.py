@@ -29,6 +29,7 @@ PYSSL_REFERENCE_SSL works as in benchmarks/records.py.
 """
 
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -87,7 +88,7 @@ class Side:
 
     async def open(self, certs):
         use(self.module)
-        with pyssl.asyncio.installed() if self.ours else _Nothing():
+        with pyssl.asyncio.installed() if self.ours else contextlib.nullcontext():
             sctx = self.module.SSLContext(self.module.PROTOCOL_TLS_SERVER)
             sctx.load_cert_chain(certs[0])
             cctx = self.module.SSLContext(self.module.PROTOCOL_TLS_CLIENT)
@@ -117,14 +118,6 @@ class Side:
         await self.writer.wait_closed()
         self.server.close()
         await self.server.wait_closed()
-
-
-class _Nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc_info):
-        return None
 
 
 async def run(certs, blocks):

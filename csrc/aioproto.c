@@ -396,6 +396,9 @@ pyssl_aiopipe_feed_read(PyAioPipe *self, PyObject *nbytes, long *flags)
         return NULL;
     }
     PyObject *data = read_all(self, &stop);
+    if (data == NULL) {
+        return NULL;
+    }
     *flags =
         stop |
         (pyssl_membio_pending(SSL_get_wbio(self->sock->ssl)) ? PIPE_OUTGOING

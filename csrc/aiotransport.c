@@ -475,7 +475,8 @@ done:
 }
 
 /* Whether a write may go out at once, as pyssl's _write_appdata decides:
- * the connection up, nothing queued or paused.  1, 0, or -1. */
+ * the connection up, nothing queued or paused, and a high-water mark above
+ * 0 (asyncio keeps it non-negative, so that is its truth).  1, 0, or -1. */
 static int
 writing_up(PyAioPipe *self, attrs *protocol)
 {
@@ -488,13 +489,7 @@ writing_up(PyAioPipe *self, attrs *protocol)
         up = v < 0 ? -1 : !v;
     }
     if (up > 0) {
-        PyObject *high = attrs_get(self, protocol, N_OUTGOING_HIGH_WATER);
-        PyObject *zero = PyLong_FromLong(0);
-        up = high == NULL || zero == NULL
-                 ? -1
-                 : PyObject_RichCompareBool(high, zero, Py_GT);
-        Py_XDECREF(high);
-        Py_XDECREF(zero);
+        up = attrs_true(self, protocol, N_OUTGOING_HIGH_WATER);
     }
     return up;
 }

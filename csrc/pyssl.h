@@ -15,7 +15,9 @@
  *   distrust.c      the distrusted CA keys every verification refuses
  *   socket.c        _SSLSocket (SSL), including _SSLContext._wrap_socket/_wrap_bio
  *   aioproto.c      _AioPipe: the per-record data path of pyssl's asyncio
- *                   TLS protocol (src/pyssl/_asyncio.py) over an _SSLSocket
+ *                   TLS protocol (src/pyssl/asyncio.py) over an _SSLSocket
+ *   aiotransport.c  _AioPipe's methods that stand in for asyncio's transport
+ *                   methods while a connection is up
  *   sockbio.c       the never-blocking gate in front of an SSLSocket's socket BIO
  *   platform.h      POSIX vs Windows: waiting on a socket, the monotonic clock,
  *                   socket error codes (errno or WSAGetLastError) -> OSError,
@@ -154,7 +156,7 @@ enum py_ssl_cert_requirements {
 /* Module state                                                             */
 
 #define PYSSL_PLAIN_ERROR_SLOTS 32
-/* How many names aioproto.c interns (its enum aio_name). */
+/* How many names aiotransport.c interns (its enum aio_name). */
 #define PYSSL_AIO_NAMES 24
 
 typedef struct {
@@ -187,7 +189,7 @@ typedef struct {
     PyObject *str_gettimeout;
     PyObject *sock_fileno;
     PyObject *sock_gettimeout;
-    /* the asyncio attribute and method names aioproto.c's data path uses,
+    /* the asyncio attribute and method names aiotransport.c uses,
      * interned once (its enum says which is which) */
     PyObject *aio_names[PYSSL_AIO_NAMES];
     /* The (errno, message) argument tuples of errors that carry no OpenSSL

@@ -91,6 +91,14 @@ async def connect(srv, client_ctx, **kw):
     )
 
 
+async def connect_protocol(srv, client_ctx, factory):
+    """A client connection to srv, driven by a protocol from factory."""
+    port = srv.sockets[0].getsockname()[1]
+    return await asyncio.get_running_loop().create_connection(
+        factory, HOST, port, ssl=client_ctx, server_hostname="localhost"
+    )
+
+
 SIZES = [1, 2, 255, 256, 1000, 16383, 16384, 16385, 65536, 100000, 1 << 20]
 
 
@@ -216,11 +224,7 @@ def test_buffered_protocol_gets_plaintext_in_its_buffer(ctxs):
             writer.close()
 
         srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
-        port = srv.sockets[0].getsockname()[1]
-        loop = asyncio.get_running_loop()
-        transport, app = await loop.create_connection(
-            lambda: BufferedApp(4096), HOST, port, ssl=client_ctx, server_hostname="localhost"
-        )
+        transport, app = await connect_protocol(srv, client_ctx, lambda: BufferedApp(4096))
         assert transport._ssl_protocol._pyssl_pipe is not None
         got = await app.eof
         transport.close()
@@ -264,11 +268,7 @@ def test_pause_and_resume_writing_with_water_marks(ctxs):
             writer.close()
 
         srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
-        port = srv.sockets[0].getsockname()[1]
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_connection(
-            Writer, HOST, port, ssl=client_ctx, server_hostname="localhost"
-        )
+        transport, _ = await connect_protocol(srv, client_ctx, Writer)
         transport.set_write_buffer_limits(high=65536, low=16384)
         assert transport.get_write_buffer_limits() == (16384, 65536)
         # Write until the buffers are full: how much the kernel's loopback
@@ -367,11 +367,8 @@ def test_the_context_goes_when_the_connection_does(ctxs, tls):
             writer.close()
 
         srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
-        port = srv.sockets[0].getsockname()[1]
         loop = asyncio.get_running_loop()
-        transport, app = await loop.create_connection(
-            Keeper, HOST, port, ssl=client_ctx, server_hostname="localhost"
-        )
+        transport, app = await connect_protocol(srv, client_ctx, Keeper)
         while not getattr(app, "got", None):
             await asyncio.sleep(0.01)
         transport.write(b"bye")
@@ -425,11 +422,7 @@ def test_pause_reading_stops_delivery(ctxs):
             writer.close()
 
         srv = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
-        port = srv.sockets[0].getsockname()[1]
-        loop = asyncio.get_running_loop()
-        transport, app = await loop.create_connection(
-            Reader, HOST, port, ssl=client_ctx, server_hostname="localhost"
-        )
+        transport, app = await connect_protocol(srv, client_ctx, Reader)
         while len(app.got) < 1000:
             await asyncio.sleep(0.01)
         transport.pause_reading()

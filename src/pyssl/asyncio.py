@@ -135,6 +135,8 @@ def _socket_transport_class():
 
 def _make_class(base, sslproto):
     """The subclass of asyncio's SSLProtocol with the C data path."""
+    import socket
+
     from . import _ssl
 
     State = sslproto.SSLProtocolState
@@ -142,8 +144,6 @@ def _make_class(base, sslproto):
     DO_HANDSHAKE = State.DO_HANDSHAKE
     FLUSHING = State.FLUSHING
     SHUTDOWN = State.SHUTDOWN
-    import socket
-
     Pipe = _ssl._AioPipe
     app_transport = getattr(sslproto, "_SSLProtocolTransport", None)
     app_write_hook = isinstance(app_transport, type) and callable(
@@ -186,7 +186,7 @@ def _make_class(base, sslproto):
                 and transport._read_ready_cb == transport._read_ready__get_buffer
             ):
                 # Chunks received while the connection is up go straight
-                # to the pipe (see csrc/aioproto.c, read_ready); in any
+                # to the pipe (see csrc/aiotransport.c, read_ready); in any
                 # other state it calls _read_ready__get_buffer as before.
                 transport._read_ready_cb = pipe.read_ready
                 if type(transport._sock) is socket.socket:
@@ -235,7 +235,7 @@ def _make_class(base, sslproto):
 
         def _pyssl_tail(self, flags):
             """What follows the plaintext of a chunk (deliver() in
-            csrc/aioproto.c calls this only when there is something)."""
+            csrc/aiotransport.c calls this only when there is something)."""
             if flags & (EOF | FAILED):
                 self._pyssl_deliver(None, flags)
             if self._write_backlog:
