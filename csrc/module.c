@@ -520,6 +520,7 @@ module_exec(PyObject *module)
         pyssl_session_init(module, st) < 0 ||
         pyssl_cert_init(module, st) < 0 ||
         PyModule_AddFunctions(module, pyssl_certgen_methods) < 0 ||
+        PyModule_AddFunctions(module, pyssl_aioproto_functions) < 0 ||
         add_constants(module) < 0) {
         return -1;
     }

@@ -277,6 +277,8 @@ typedef struct {
     char bufs_held; /* over memory BIOs: OpenSSL may hold record
                                * buffers, to give back once idle; only
                                * touched with the connection lock */
+    char keep_bufs; /* ... but only at pyssl.asyncio's sweep; also
+                               * only with the connection lock */
     /* The connection lock: one thread at a time inside OpenSSL with this
      * SSL (socket.c, "Who owns what"); lock_owner is the holder's thread
      * ident, so that a callback that re-enters on the same thread does
@@ -512,6 +514,9 @@ PyObject *pyssl_context_wrap_bio(PySSLContext *self, PyObject *args,
  * close_notify, or -1 with an exception. */
 #define PYSSL_READ_AGAIN (-2)
 Py_ssize_t pyssl_socket_read_some(PySSLSocket *self, void *buf, size_t len);
+/* pyssl.asyncio's idle sweep of OpenSSL's record buffers (socket.c). */
+int pyssl_socket_sweep_buffers(PySSLSocket *self, int now);
+int pyssl_socket_buffers_held(PySSLSocket *self);
 /* SSLObject.write(buf): the count written, or -1 with an exception. */
 Py_ssize_t pyssl_socket_write_all(PySSLSocket *self, const void *buf,
                                   size_t len);
@@ -672,6 +677,7 @@ PyObject *pyssl_aiopipe_read_ready(PyObject *op, PyObject *unused);
 PyObject *pyssl_aiopipe_write(PyObject *op, PyObject *data);
 int pyssl_aiotransport_init(pyssl_state *st);
 int pyssl_aioproto_init(PyObject *module, pyssl_state *st);
+extern PyMethodDef pyssl_aioproto_functions[]; /* _aio_sweep_timer */
 int pyssl_session_init(PyObject *module, pyssl_state *st);
 int pyssl_cert_init(PyObject *module, pyssl_state *st);
 

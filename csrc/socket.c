@@ -357,6 +357,11 @@ io_wait(PySSLSocket *self, io_ctx *io, int writing)
 /* ------------------------------------------------------------------------ */
 /* The retry loop shared by handshake, read, write and sendfile             */
 
+/* PySSLSocket.bufs_held: whether OpenSSL may hold record buffers, and
+ * for pyssl.asyncio's sweep (pyssl_socket_sweep_buffers) whether a call
+ * used them since the last sweep. */
+enum { BUFS_NONE = 0, BUFS_USED = 1, BUFS_QUIET = 2 };
+
 /* One OpenSSL call, run without the GIL.  Returns the call's int result
  * and fills err when it failed. */
 typedef int (*ssl_op)(SSL *ssl, void *arg, pyssl_err *err);
@@ -423,6 +428,9 @@ run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
         int ret, taken;
         Py_BEGIN_ALLOW_THREADS
         taken = conn_lock(self);
+        /* Any call may leave OpenSSL holding record buffers: over memory
+         * BIOs they go back once the connection is idle (op_read_batch). */
+        self->bufs_held = BUFS_USED;
         ret = op(self->ssl, arg, &err);
         conn_unlock(self, taken);
         Py_END_ALLOW_THREADS
@@ -507,12 +515,13 @@ typedef struct {
     void *buf;
     size_t len;
     size_t done;
-    char *bufs_held; /* over memory BIOs: set once OpenSSL may hold buffers */
+    PySSLSocket *owner; /* for its bufs_held and keep_bufs */
     int later_failed; /* a record after the first failed (op_read_batch) */
     pyssl_err later; /* ... and how */
 } rw_arg;
 
 /* Give back the record buffers once a read leaves nothing buffered.
+ * Returns whether they went (or there were none).
  * Reading the server's session tickets after the handshake makes OpenSSL
  * allocate a 16 KiB write buffer too, which SSL_MODE_RELEASE_BUFFERS only
  * frees after the next write: every idle client that had read anything
@@ -520,13 +529,11 @@ typedef struct {
  * a buffer with a write pending; SSL_has_pending keeps the read buffer
  * while it holds data not yet returned, which OpenSSL before 3.0.14 did
  * not check (CVE-2024-4741).  Called with the connection lock only. */
-static void
+static int
 release_idle_buffers(SSL *ssl)
 {
     assert(ssl_held(ssl));
-    if (!SSL_has_pending(ssl)) {
-        SSL_free_buffers(ssl);
-    }
+    return !SSL_has_pending(ssl) && SSL_free_buffers(ssl);
 }
 
 static int
@@ -562,18 +569,18 @@ op_read_sock(SSL *ssl, void *arg, pyssl_err *err)
  * returned becomes invisible.
  * The buffers stay for the next record: they go back when the connection
  * goes idle, at the read that finds nothing (nothing_to_read, or here on
- * WANT_READ), not after every record.  How a record after the first
- * failed is kept in a->later for read_on_failed. */
+ * WANT_READ), not after every record; with keep_bufs, at the sweep
+ * instead.  How a record after the first failed is kept in a->later for
+ * read_on_failed. */
 static int
 op_read_batch(SSL *ssl, void *arg, pyssl_err *err)
 {
     rw_arg *a = arg;
-    *a->bufs_held = 1;
     int ret = op_read(ssl, a, err);
     if (ret == 0) {
-        if (err->ssl == SSL_ERROR_WANT_READ) {
-            release_idle_buffers(ssl);
-            *a->bufs_held = 0;
+        if (err->ssl == SSL_ERROR_WANT_READ && !a->owner->keep_bufs &&
+            release_idle_buffers(ssl)) {
+            a->owner->bufs_held = BUFS_NONE;
         }
         return ret;
     }
@@ -666,13 +673,55 @@ nothing_to_read_idle(PySSLSocket *self)
     int none = SSL_is_init_finished(ssl) && !SSL_has_pending(ssl) &&
                !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) &&
                pyssl_membio_is_empty_and_open(SSL_get_rbio(ssl));
-    if (none && self->bufs_held) {
-        /* The connection has gone idle: its buffers go back now. */
-        release_idle_buffers(ssl);
-        self->bufs_held = 0;
+    if (none && self->bufs_held != BUFS_NONE && !self->keep_bufs &&
+        release_idle_buffers(ssl)) {
+        /* The connection has gone idle: its buffers went back. */
+        self->bufs_held = BUFS_NONE;
     }
     conn_unlock(self, taken);
     return none;
+}
+
+/* pyssl.asyncio's sweep (aioproto.c), once a second per event loop.
+ * From the first sweep on, the connection keeps its record buffers from
+ * one record to the next (keep_bufs: neither its idle reads nor
+ * SSL_MODE_RELEASE_BUFFERS free them), and one that has not called
+ * OpenSSL since the previous sweep gives them back: an exchange no longer
+ * frees and allocates them, and an idle connection still holds none a
+ * second or two on.  now: give them back at once and free them as before
+ * (the connection is gone).  Returns whether buffers may still be held. */
+int
+pyssl_socket_sweep_buffers(PySSLSocket *self, int now)
+{
+    int taken = conn_lock_gil(self);
+    if (self->keep_bufs != !now) {
+        self->keep_bufs = !now;
+        if (now) {
+            SSL_set_mode(self->ssl, SSL_MODE_RELEASE_BUFFERS);
+        }
+        else {
+            SSL_clear_mode(self->ssl, SSL_MODE_RELEASE_BUFFERS);
+        }
+    }
+    if (self->bufs_held == BUFS_USED && !now) {
+        self->bufs_held = BUFS_QUIET;
+    }
+    else if (self->bufs_held != BUFS_NONE && release_idle_buffers(self->ssl)) {
+        self->bufs_held = BUFS_NONE;
+    }
+    int held = self->bufs_held != BUFS_NONE;
+    conn_unlock(self, taken);
+    return held;
+}
+
+/* Whether OpenSSL may hold the connection's record buffers (tests). */
+int
+pyssl_socket_buffers_held(PySSLSocket *self)
+{
+    int taken = conn_lock_gil(self);
+    int held = self->bufs_held != BUFS_NONE;
+    conn_unlock(self, taken);
+    return held;
 }
 
 /* Ciphertext in the incoming BIO means no at once (the read will tell
@@ -701,7 +750,7 @@ raise_nothing_to_read(PySSLSocket *self)
 static Py_ssize_t
 read_into_ex(PySSLSocket *self, void *buf, size_t len, int checked, int quiet)
 {
-    rw_arg a = {buf, len, 0, &self->bufs_held, 0, {0, 0}};
+    rw_arg a = {buf, len, 0, self, 0, {0, 0}};
     int ret = 0;
     pyssl_err err = {0, 0};
     /* The count comes back as a Py_ssize_t. */
@@ -891,8 +940,7 @@ op_write(SSL *ssl, void *arg, pyssl_err *err)
 {
     rw_arg *a = arg;
     PYSSL_ASSERT_NO_GIL();
-    assert(ssl_held(ssl)); /* bufs_held too is the holder's */
-    *a->bufs_held = 1;
+    assert(ssl_held(ssl));
     int ret = SSL_write_ex(ssl, a->buf, a->len, &a->done);
     if (ret == 0) {
         capture_err(ssl, ret, err);
@@ -909,7 +957,7 @@ pyssl_socket_write_all(PySSLSocket *self, const void *buf, size_t len)
                      INT_MAX);
         return -1;
     }
-    rw_arg a = {(void *)buf, len, 0, &self->bufs_held, 0, {0, 0}};
+    rw_arg a = {(void *)buf, len, 0, self, 0, {0, 0}};
     pyssl_err err = {0, 0};
     int ret = 0;
     if (run_io(self, op_write, &a, "The write operation timed out", &ret,
@@ -946,7 +994,7 @@ sslsock_write(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
         PyBuffer_Release(&view);
         return NULL;
     }
-    rw_arg a = {view.buf, (size_t)view.len, 0, &self->bufs_held, 0, {0, 0}};
+    rw_arg a = {view.buf, (size_t)view.len, 0, self, 0, {0, 0}};
     pyssl_err err = {0, 0};
     int rc = run_io(self, op_write, &a, "The write operation timed out", &ret,
                     &err);
