@@ -1367,6 +1367,69 @@ def test_pipe_returns_the_data_before_a_bad_record_then_raises(tls, ctxs):
     assert info.value.reason in ("DECRYPTION_FAILED_OR_BAD_RECORD_MAC", "RECORD_LAYER_FAILURE")
 
 
+def test_pipe_keeps_its_buffers_while_busy_and_gives_them_back_once_quiet(tls, ctxs):
+    client, c_in, c_out, pipe = pipe_pair(tls, ctxs)
+
+    def exchange(n):
+        client.write(b"q" * n)
+        wire = c_out.read()
+        buf = pipe.get_buffer(0)
+        buf[: len(wire)] = wire
+        assert pipe.feed_read(len(wire)) == (b"q" * n, 0)  # read to "no data yet"
+        for chunk in pipe.encrypt_seq([b"r" * n])[0]:
+            c_in.write(chunk)
+        assert client.read(1 << 16) == b"r" * n
+        assert pipe.read() == (b"", 0)  # the read that finds nothing
+
+    exchange(10)
+    assert not pipe.buffers_held()  # before the first sweep: freed when idle
+    pipe.sweep(False)
+    exchange(100)
+    assert pipe.buffers_held()  # kept past the read that found nothing
+    assert pipe.sweep(False)  # used since the last sweep: kept
+    assert not pipe.sweep(False)  # quiet for a whole interval: given back
+    assert not pipe.buffers_held()
+    exchange(5000)  # allocated again when needed
+    assert pipe.sweep(False)
+    exchange(1)
+    assert pipe.sweep(False)  # busy again since: still kept
+    assert not pipe.sweep(True)  # the connection is gone: at once
+    exchange(20)
+    assert not pipe.buffers_held()  # and freed when idle, as at first
+
+
+def test_idle_connections_give_their_buffers_back_on_the_loops_timer(ctxs, monkeypatch):
+    import pyssl.asyncio as pa
+
+    if not hasattr(pa._ssl_module(), "_aio_sweep_timer"):
+        pytest.skip("no timerfd: buffers go back at every idle read")
+    monkeypatch.setattr(pa, "_SWEEP_SECONDS", 0.05)
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        srv = await echo_server(server_ctx)
+        reader, writer = await connect(srv, client_ctx)
+        assert_ours(writer)
+        pipe = writer.transport._ssl_protocol._pyssl_pipe
+        assert loop in pa._sweeps
+        writer.write(b"ping")
+        assert await reader.readexactly(4) == b"ping"
+        assert pipe.buffers_held()  # kept after the exchange ...
+        await asyncio.sleep(0.5)
+        assert not pipe.buffers_held()  # ... until the loop's sweeps
+        writer.write(b"pong")  # and the connection goes on as before
+        assert await reader.readexactly(4) == b"pong"
+        writer.close()
+        await writer.wait_closed()
+        srv.close()
+        await srv.wait_closed()
+        await asyncio.sleep(0)
+        assert loop not in pa._sweeps  # the timer goes with the last one
+
+    run(main())
+
+
 def _ssl_flag(name):
     from pyssl import _ssl
 

@@ -14,9 +14,12 @@ stands in for the Python methods around those calls
 (csrc/aiotransport.c): it reads the socket for the selector loop's socket
 transport (as its ``_read_ready_cb``) and takes the application's writes
 (as its transport's ``write``), and calls asyncio's own methods in any
-other state.  Everything else (handshake and its timeout, close_notify
-and its timeout, flow control, the application transport) is asyncio's
-own code, so the behaviour is exactly that of the asyncio in use.
+other state.  A busy connection keeps OpenSSL's record buffers from one
+record to the next; a timerfd each loop watches (``_Sweep``, Linux) hands
+them back for connections idle for a second or two.  Everything else
+(handshake and its timeout, close_notify and its timeout, flow control,
+the application transport) is asyncio's own code, so the behaviour is
+exactly that of the asyncio in use.
 
 Only connections whose context is pyssl's take the C path (the pipe needs
 pyssl's SSLObject core); any other context gets asyncio's code unchanged.
@@ -40,6 +43,7 @@ import os
 import sys
 import threading
 import warnings
+import weakref
 
 __all__ = ["install", "uninstall", "installed", "is_installed"]
 
@@ -133,6 +137,83 @@ def _socket_transport_class():
     return _socket_transport
 
 
+def _ssl_module():
+    from . import _ssl
+
+    return _ssl
+
+
+_SWEEP_SECONDS = 1.0
+_sweeps = weakref.WeakKeyDictionary()  # event loop -> its _Sweep
+
+
+class _Sweep(object):
+    """One per event loop, while it has connections on the C data path: a
+    timerfd the loop watches wakes it once a second to give OpenSSL's
+    record buffers back for the connections that have been idle since the
+    last wake-up (_AioPipe.sweep, pyssl_socket_sweep_buffers in
+    csrc/socket.c).  Without it they go back at every read that finds
+    nothing, so a request/response connection freed and allocated them on
+    every exchange.  Where there is no timerfd (not Linux), or the loop
+    cannot watch one, connections keep that behaviour."""
+
+    def __init__(self, loop, fd):
+        self._loop = weakref.ref(loop)
+        self._fd = fd
+        self._pipes = set()
+        # If the loop goes without its connections being lost.
+        self._close = weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def add(cls, loop, pipe):
+        with _lock:  # loops in several threads share _sweeps
+            sweep = _sweeps.get(loop)
+            if sweep is None:
+                sweep = cls._start(loop)
+                if sweep is None:
+                    return
+                _sweeps[loop] = sweep
+            sweep._pipes.add(pipe)
+        pipe.sweep(False)
+
+    @classmethod
+    def _start(cls, loop):
+        timer = getattr(_ssl_module(), "_aio_sweep_timer", None)
+        if timer is None:
+            return None
+        sweep = cls(loop, timer(_SWEEP_SECONDS))
+        try:
+            loop.add_reader(sweep._fd, sweep._run)
+        except (AttributeError, NotImplementedError):
+            sweep._close()
+            return None
+        return sweep
+
+    @staticmethod
+    def remove(loop, pipe):
+        pipe.sweep(True)
+        with _lock:
+            sweep = _sweeps.get(loop)
+            if sweep is None:
+                return
+            sweep._pipes.discard(pipe)
+            if not sweep._pipes:
+                del _sweeps[loop]
+                if not loop.is_closed():
+                    loop.remove_reader(sweep._fd)
+                sweep._close()
+
+    def _run(self):
+        if not self._pipes:
+            return  # closed in this same turn of the loop: the fd is gone
+        try:
+            os.read(self._fd, 8)
+        except BlockingIOError:
+            return
+        for pipe in list(self._pipes):
+            pipe.sweep(False)
+
+
 def _make_class(base, sslproto):
     """The subclass of asyncio's SSLProtocol with the C data path."""
     import socket
@@ -191,6 +272,8 @@ def _make_class(base, sslproto):
                 transport._read_ready_cb = pipe.read_ready
                 if type(transport._sock) is socket.socket:
                     pipe.set_fd(transport._sock_fd)
+            if pipe is not None:
+                _Sweep.add(self._loop, pipe)
 
         def connection_lost(self, exc):
             # Give both transports their own methods back: the pipe keeps
@@ -204,6 +287,7 @@ def _make_class(base, sslproto):
                 transport = self._transport
                 if transport is not None and transport._read_ready_cb == pipe.read_ready:
                     transport._read_ready_cb = transport._read_ready__get_buffer
+                _Sweep.remove(self._loop, pipe)
             super().connection_lost(exc)
 
         def buffer_updated(self, nbytes):
