@@ -277,8 +277,13 @@ typedef struct {
     char bufs_held; /* over memory BIOs: OpenSSL may hold record
                                * buffers, to give back once idle; only
                                * touched with the connection lock */
-    char keep_bufs; /* ... but only at pyssl.asyncio's sweep; also
-                               * only with the connection lock */
+    char bufs_used; /* called OpenSSL since pyssl.asyncio's last
+                               * sweep, and in the interval before; while
+                               * both, keep_bufs: the buffers go back at a
+                               * sweep, not at idle reads.  All three only
+                               * with the connection lock */
+    char bufs_used_before;
+    char keep_bufs;
     /* The connection lock: one thread at a time inside OpenSSL with this
      * SSL (socket.c, "Who owns what"); lock_owner is the holder's thread
      * ident, so that a callback that re-enters on the same thread does

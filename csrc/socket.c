@@ -357,11 +357,6 @@ io_wait(PySSLSocket *self, io_ctx *io, int writing)
 /* ------------------------------------------------------------------------ */
 /* The retry loop shared by handshake, read, write and sendfile             */
 
-/* PySSLSocket.bufs_held: whether OpenSSL may hold record buffers, and
- * for pyssl.asyncio's sweep (pyssl_socket_sweep_buffers) whether a call
- * used them since the last sweep. */
-enum { BUFS_NONE = 0, BUFS_USED = 1, BUFS_QUIET = 2 };
-
 /* One OpenSSL call, run without the GIL.  Returns the call's int result
  * and fills err when it failed. */
 typedef int (*ssl_op)(SSL *ssl, void *arg, pyssl_err *err);
@@ -429,8 +424,10 @@ run_op(PySSLSocket *self, io_ctx *io, ssl_op op, void *arg,
         Py_BEGIN_ALLOW_THREADS
         taken = conn_lock(self);
         /* Any call may leave OpenSSL holding record buffers: over memory
-         * BIOs they go back once the connection is idle (op_read_batch). */
-        self->bufs_held = BUFS_USED;
+         * BIOs they go back once the connection is idle (op_read_batch,
+         * or pyssl_socket_sweep_buffers). */
+        self->bufs_held = 1;
+        self->bufs_used = 1;
         ret = op(self->ssl, arg, &err);
         conn_unlock(self, taken);
         Py_END_ALLOW_THREADS
@@ -580,7 +577,7 @@ op_read_batch(SSL *ssl, void *arg, pyssl_err *err)
     if (ret == 0) {
         if (err->ssl == SSL_ERROR_WANT_READ && !a->owner->keep_bufs &&
             release_idle_buffers(ssl)) {
-            a->owner->bufs_held = BUFS_NONE;
+            a->owner->bufs_held = 0;
         }
         return ret;
     }
@@ -673,43 +670,46 @@ nothing_to_read_idle(PySSLSocket *self)
     int none = SSL_is_init_finished(ssl) && !SSL_has_pending(ssl) &&
                !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) &&
                pyssl_membio_is_empty_and_open(SSL_get_rbio(ssl));
-    if (none && self->bufs_held != BUFS_NONE && !self->keep_bufs &&
+    if (none && self->bufs_held && !self->keep_bufs &&
         release_idle_buffers(ssl)) {
         /* The connection has gone idle: its buffers went back. */
-        self->bufs_held = BUFS_NONE;
+        self->bufs_held = 0;
     }
     conn_unlock(self, taken);
     return none;
 }
 
-/* pyssl.asyncio's sweep (aioproto.c), once a second per event loop.
- * From the first sweep on, the connection keeps its record buffers from
- * one record to the next (keep_bufs: neither its idle reads nor
- * SSL_MODE_RELEASE_BUFFERS free them), and one that has not called
- * OpenSSL since the previous sweep gives them back: an exchange no longer
- * frees and allocates them, and an idle connection still holds none a
- * second or two on.  now: give them back at once and free them as before
- * (the connection is gone).  Returns whether buffers may still be held. */
+/* pyssl.asyncio's sweep (aioproto.c), once a second per event loop.  A
+ * connection that called OpenSSL in this interval and the one before is
+ * busy: until an interval passes without a call, it keeps its record
+ * buffers from one record to the next (keep_bufs: neither its idle reads
+ * nor SSL_MODE_RELEASE_BUFFERS free them), so an exchange no longer frees
+ * and allocates them.  Any other connection frees them when idle, as
+ * before, and a quiet one gives back what it kept.  So a connection that
+ * only had its handshake and a request holds none, and an idle one none
+ * a second or two on.  now: free them at once and stop keeping them (the
+ * connection is gone).  Returns whether buffers may still be held. */
 int
 pyssl_socket_sweep_buffers(PySSLSocket *self, int now)
 {
     int taken = conn_lock_gil(self);
-    if (self->keep_bufs != !now) {
-        self->keep_bufs = !now;
-        if (now) {
-            SSL_set_mode(self->ssl, SSL_MODE_RELEASE_BUFFERS);
-        }
-        else {
+    int used = self->bufs_used && !now;
+    int keep = used && self->bufs_used_before;
+    self->bufs_used_before = (char)used;
+    self->bufs_used = 0;
+    if (self->keep_bufs != keep) {
+        self->keep_bufs = (char)keep;
+        if (keep) {
             SSL_clear_mode(self->ssl, SSL_MODE_RELEASE_BUFFERS);
         }
+        else {
+            SSL_set_mode(self->ssl, SSL_MODE_RELEASE_BUFFERS);
+        }
     }
-    if (self->bufs_held == BUFS_USED && !now) {
-        self->bufs_held = BUFS_QUIET;
+    if (!used && self->bufs_held && release_idle_buffers(self->ssl)) {
+        self->bufs_held = 0;
     }
-    else if (self->bufs_held != BUFS_NONE && release_idle_buffers(self->ssl)) {
-        self->bufs_held = BUFS_NONE;
-    }
-    int held = self->bufs_held != BUFS_NONE;
+    int held = self->bufs_held;
     conn_unlock(self, taken);
     return held;
 }
@@ -719,7 +719,7 @@ int
 pyssl_socket_buffers_held(PySSLSocket *self)
 {
     int taken = conn_lock_gil(self);
-    int held = self->bufs_held != BUFS_NONE;
+    int held = self->bufs_held;
     conn_unlock(self, taken);
     return held;
 }

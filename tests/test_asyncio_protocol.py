@@ -1382,20 +1382,28 @@ def test_pipe_keeps_its_buffers_while_busy_and_gives_them_back_once_quiet(tls, c
         assert pipe.read() == (b"", 0)  # the read that finds nothing
 
     exchange(10)
-    assert not pipe.buffers_held()  # before the first sweep: freed when idle
-    pipe.sweep(False)
+    assert not pipe.buffers_held()  # freed at the read that found nothing
+    assert not pipe.sweep(False)
     exchange(100)
-    assert pipe.buffers_held()  # kept past the read that found nothing
-    assert pipe.sweep(False)  # used since the last sweep: kept
-    assert not pipe.sweep(False)  # quiet for a whole interval: given back
-    assert not pipe.buffers_held()
-    exchange(5000)  # allocated again when needed
+    assert not pipe.buffers_held()  # one busy interval is not enough
+    assert not pipe.sweep(False)
+    exchange(100)
+    assert pipe.buffers_held()  # busy in two in a row: kept past that read
+    assert pipe.sweep(False)  # and while it stays busy
+    exchange(5000)
+    assert pipe.buffers_held()
     assert pipe.sweep(False)
+    assert not pipe.sweep(False)  # quiet for a whole interval: given back
     exchange(1)
-    assert pipe.sweep(False)  # busy again since: still kept
+    assert not pipe.buffers_held()  # and freed when idle again
+    assert not pipe.sweep(False)
+    exchange(20)
+    assert not pipe.sweep(False)
+    exchange(20)
+    assert pipe.buffers_held()  # busy again
     assert not pipe.sweep(True)  # the connection is gone: at once
     exchange(20)
-    assert not pipe.buffers_held()  # and freed when idle, as at first
+    assert not pipe.buffers_held()
 
 
 def test_idle_connections_give_their_buffers_back_on_the_loops_timer(ctxs, monkeypatch):
@@ -1413,8 +1421,10 @@ def test_idle_connections_give_their_buffers_back_on_the_loops_timer(ctxs, monke
         assert_ours(writer)
         pipe = writer.transport._ssl_protocol._pyssl_pipe
         assert loop in pa._sweeps
-        writer.write(b"ping")
-        assert await reader.readexactly(4) == b"ping"
+        for _ in range(40):  # busy through several sweeps
+            writer.write(b"ping")
+            assert await reader.readexactly(4) == b"ping"
+            await asyncio.sleep(0.01)
         assert pipe.buffers_held()  # kept after the exchange ...
         await asyncio.sleep(0.5)
         assert not pipe.buffers_held()  # ... until the loop's sweeps
@@ -1426,6 +1436,35 @@ def test_idle_connections_give_their_buffers_back_on_the_loops_timer(ctxs, monke
         await srv.wait_closed()
         await asyncio.sleep(0)
         assert loop not in pa._sweeps  # the timer goes with the last one
+
+    run(main())
+
+
+def test_connections_work_when_the_loop_cannot_have_a_sweep_timer(ctxs, monkeypatch):
+    import errno
+    import types
+
+    import pyssl.asyncio as pa
+
+    def no_descriptor_left(seconds):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    fake = types.SimpleNamespace(_aio_sweep_timer=no_descriptor_left)
+    monkeypatch.setattr(pa, "_ssl_module", lambda: fake)
+    server_ctx, client_ctx = ctxs
+
+    async def main():
+        srv = await echo_server(server_ctx)
+        reader, writer = await connect(srv, client_ctx)
+        assert_ours(writer)
+        assert asyncio.get_running_loop() not in pa._sweeps
+        for n in (1, 1000, 100000):
+            writer.write(b"z" * n)
+            assert await reader.readexactly(n) == b"z" * n
+        writer.close()
+        await writer.wait_closed()
+        srv.close()
+        await srv.wait_closed()
 
     run(main())
 

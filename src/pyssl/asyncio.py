@@ -14,9 +14,10 @@ stands in for the Python methods around those calls
 (csrc/aiotransport.c): it reads the socket for the selector loop's socket
 transport (as its ``_read_ready_cb``) and takes the application's writes
 (as its transport's ``write``), and calls asyncio's own methods in any
-other state.  A busy connection keeps OpenSSL's record buffers from one
-record to the next; a timerfd each loop watches (``_Sweep``, Linux) hands
-them back for connections idle for a second or two.  Everything else
+other state.  A connection busy for a second or two keeps OpenSSL's
+record buffers from one record to the next, and gives them back when it
+has been quiet for a second (``_Sweep``: a timerfd each loop watches, on
+Linux).  Everything else
 (handshake and its timeout, close_notify and its timeout, flow control,
 the application transport) is asyncio's own code, so the behaviour is
 exactly that of the asyncio in use.
@@ -149,16 +150,17 @@ _sweeps = weakref.WeakKeyDictionary()  # event loop -> its _Sweep
 
 class _Sweep(object):
     """One per event loop, while it has connections on the C data path: a
-    timerfd the loop watches wakes it once a second to give OpenSSL's
-    record buffers back for the connections that have been idle since the
-    last wake-up (_AioPipe.sweep, pyssl_socket_sweep_buffers in
-    csrc/socket.c).  Without it they go back at every read that finds
-    nothing, so a request/response connection freed and allocated them on
-    every exchange.  Where there is no timerfd (not Linux), or the loop
-    cannot watch one, connections keep that behaviour."""
+    timerfd the loop watches wakes it once a second, and each connection's
+    pipe is swept (_AioPipe.sweep, pyssl_socket_sweep_buffers in
+    csrc/socket.c).  A connection that was busy in this second and the
+    one before keeps OpenSSL's record buffers from one record to the next,
+    until a quiet second gives them back; any other frees them at every
+    read that finds nothing, as without the sweep, which for a busy
+    request/response connection meant on every exchange.  Where there is
+    no timerfd (not Linux), or the loop cannot watch one, every connection
+    frees them that way."""
 
-    def __init__(self, loop, fd):
-        self._loop = weakref.ref(loop)
+    def __init__(self, fd):
         self._fd = fd
         self._pipes = set()
         # If the loop goes without its connections being lost.
@@ -174,17 +176,21 @@ class _Sweep(object):
                     return
                 _sweeps[loop] = sweep
             sweep._pipes.add(pipe)
-        pipe.sweep(False)
 
     @classmethod
     def _start(cls, loop):
         timer = getattr(_ssl_module(), "_aio_sweep_timer", None)
         if timer is None:
             return None
-        sweep = cls(loop, timer(_SWEEP_SECONDS))
+        # The sweep only saves work: without it (no descriptor left, a
+        # loop that cannot watch one) buffers go back at idle reads.
+        try:
+            sweep = cls(timer(_SWEEP_SECONDS))
+        except OSError:
+            return None
         try:
             loop.add_reader(sweep._fd, sweep._run)
-        except (AttributeError, NotImplementedError):
+        except Exception:
             sweep._close()
             return None
         return sweep
