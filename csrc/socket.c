@@ -2293,6 +2293,10 @@ new_sslsock(PySSLContext *ctx, const wrap_args *w)
     self->server_side = w->server_side;
     self->shutdown_seen_zero = 0;
     self->got_eof = 0;
+    self->bufs_held = 0;
+    self->bufs_used = 0;
+    self->bufs_used_before = 0;
+    self->keep_bufs = 0;
     self->lock_owner = 0;
     int no_lock = pyssl_mutex_init(&self->lock);
     self->exc = NULL;
