@@ -781,8 +781,10 @@ static PyMethodDef pipe_methods[] = {
      "The application transport's write()."},
     {"sweep", pipe_sweep, METH_O,
      "sweep($self, now, /)\n--\n\n"
-     "Keep OpenSSL's record buffers between records, and give them back "
-     "if nothing used them since the last sweep (at once if now)."},
+     "One sweep: a connection busy in this interval and the one before "
+     "keeps OpenSSL's record buffers between records, a quiet one gives "
+     "them back (now: at once, and keeps them no more).  Returns whether "
+     "buffers may still be held."},
     {"buffers_held", pipe_buffers_held, METH_NOARGS,
      "buffers_held($self, /)\n--\n\n"
      "Whether OpenSSL may hold the connection's record buffers."},
