@@ -533,6 +533,18 @@ release_idle_buffers(SSL *ssl)
     return !SSL_has_pending(ssl) && SSL_free_buffers(ssl);
 }
 
+/* The connection has gone idle: its buffers go back, unless a busy spell
+ * keeps them (keep_bufs, pyssl_socket_sweep_buffers).  With the
+ * connection lock. */
+static void
+release_when_idle(PySSLSocket *self)
+{
+    if (self->bufs_held && !self->keep_bufs &&
+        release_idle_buffers(self->ssl)) {
+        self->bufs_held = 0;
+    }
+}
+
 static int
 op_read(SSL *ssl, void *arg, pyssl_err *err)
 {
@@ -575,9 +587,8 @@ op_read_batch(SSL *ssl, void *arg, pyssl_err *err)
     rw_arg *a = arg;
     int ret = op_read(ssl, a, err);
     if (ret == 0) {
-        if (err->ssl == SSL_ERROR_WANT_READ && !a->owner->keep_bufs &&
-            release_idle_buffers(ssl)) {
-            a->owner->bufs_held = 0;
+        if (err->ssl == SSL_ERROR_WANT_READ) {
+            release_when_idle(a->owner);
         }
         return ret;
     }
@@ -670,10 +681,8 @@ nothing_to_read_idle(PySSLSocket *self)
     int none = SSL_is_init_finished(ssl) && !SSL_has_pending(ssl) &&
                !(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) &&
                pyssl_membio_is_empty_and_open(SSL_get_rbio(ssl));
-    if (none && self->bufs_held && !self->keep_bufs &&
-        release_idle_buffers(ssl)) {
-        /* The connection has gone idle: its buffers went back. */
-        self->bufs_held = 0;
+    if (none) {
+        release_when_idle(self);
     }
     conn_unlock(self, taken);
     return none;
@@ -706,8 +715,8 @@ pyssl_socket_sweep_buffers(PySSLSocket *self, int now)
             SSL_set_mode(self->ssl, SSL_MODE_RELEASE_BUFFERS);
         }
     }
-    if (!used && self->bufs_held && release_idle_buffers(self->ssl)) {
-        self->bufs_held = 0;
+    if (!used) {
+        release_when_idle(self);
     }
     int held = self->bufs_held;
     conn_unlock(self, taken);
