@@ -1,6 +1,7 @@
 """SSLObject (TLS over memory buffers) and SSLSocket (TLS over a socket)."""
 
 import errno
+import functools
 import os
 import selectors
 import socket as _socket
@@ -72,7 +73,14 @@ class SSLObject:
     ):
         _check_tls_params(server_side, server_hostname, context, session)
         self = cls.__new__(cls)
-        self._sslobj = context._wrap_bio(
+        wrap = context._wrap_bio
+        if type(incoming) is not _ssl.MemoryBIO or type(outgoing) is not _ssl.MemoryBIO:
+            # Maybe the stdlib's (asyncio or trio made them), which are
+            # carried over to a pair of our own: see _stdlib_bio.py.
+            from ._stdlib_bio import wrap_stdlib_bios as wrap
+
+            wrap = functools.partial(wrap, context)
+        self._sslobj = wrap(
             incoming,
             outgoing,
             server_side=server_side,

@@ -1,0 +1,299 @@
+"""pyssl's SSLObject over the stdlib ssl's MemoryBIOs (src/pyssl/_stdlib_bio.py).
+
+A program that does `import pyssl as ssl` without injecting pyssl hands its
+contexts to asyncio (or trio), which make their MemoryBIOs with the stdlib's
+ssl and catch the stdlib's exception classes.  That used to fail at once
+with "_wrap_bio() argument 1 must be pyssl._ssl.MemoryBIO, not
+_ssl.MemoryBIO".  These tests hold pyssl's SSLObject over the stdlib's BIOs
+to what the stdlib's own SSLObject shows its caller: the bytes, the BIOs'
+contents after each call, and exceptions of the stdlib's classes.
+"""
+
+import asyncio
+import pickle
+import random
+import sys
+import threading
+
+import pytest
+
+from conftest import HOST, TIMEOUT, UNDER_STDLIB, ssl
+
+pytestmark = pytest.mark.skipif(UNDER_STDLIB, reason="pyssl given the stdlib's MemoryBIOs")
+
+stdlib = pytest.importorskip("_ssl", reason="this interpreter has no stdlib _ssl")
+
+
+@pytest.fixture(autouse=True)
+def _foreign_bios():
+    import pyssl
+
+    if stdlib.MemoryBIO is pyssl.MemoryBIO:
+        pytest.skip("pyssl is this interpreter's _ssl: there is no other MemoryBIO")
+
+
+class Pair(object):
+    """A client over the stdlib's MemoryBIOs and a server over pyssl's."""
+
+    def __init__(self, client_ctx, server_ctx, client_bios=None):
+        self.c_in, self.c_out = client_bios or (stdlib.MemoryBIO(), stdlib.MemoryBIO())
+        self.s_in, self.s_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.client = client_ctx.wrap_bio(self.c_in, self.c_out, server_hostname="localhost")
+        self.server = server_ctx.wrap_bio(self.s_in, self.s_out, server_side=True)
+
+    def pump(self):
+        self.s_in.write(self.c_out.read())
+        self.c_in.write(self.s_out.read())
+
+    def handshake(self):
+        done = set()
+        for _ in range(20):
+            for side in (self.client, self.server):
+                try:
+                    side.do_handshake()
+                    done.add(side)
+                except stdlib.SSLWantReadError:
+                    # The client's, and only its, is also the stdlib's class.
+                    assert side is self.client
+                except ssl.SSLWantReadError:
+                    pass
+                self.pump()
+            if len(done) == 2:
+                return self
+        raise AssertionError("the handshake did not finish")
+
+    def read_all(self, obj, n):
+        got = b""
+        while len(got) < n:
+            try:
+                got += obj.read(n - len(got))
+            except ssl.SSLWantReadError:
+                self.pump()
+        return got
+
+
+@pytest.mark.parametrize("size", [1, 1000, 100000])
+def test_data_both_ways_and_the_close(client_ctx, server_ctx, size):
+    pair = Pair(client_ctx, server_ctx).handshake()
+    assert pair.client.version() == pair.server.version()
+    data = random.randbytes(size) if hasattr(random, "randbytes") else b"d" * size
+    assert pair.client.write(data) == size
+    pair.pump()
+    assert pair.read_all(pair.server, size) == data
+    pair.server.write(data[::-1])
+    pair.pump()
+    assert pair.read_all(pair.client, size) == data[::-1]
+    # close_notify both ways: the client's reaches the stdlib's outgoing BIO.
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.client.unwrap()
+    assert pair.c_out.pending > 0
+    pair.pump()
+    pair.server.unwrap()
+    pair.pump()
+    pair.client.unwrap()
+
+
+def idiom_trace(client_ctx, server_ctx, client_bio_type, server_bio_type):
+    """Two records and the close_notify arrive in one chunk; the client
+    reads 100 bytes, then reads on as uvloop does, while its incoming
+    BIO or pending() has something.  Returns what each read gave and what
+    the incoming BIO and pending() said after it."""
+    c_in, c_out = client_bio_type(), client_bio_type()
+    s_in, s_out = server_bio_type(), server_bio_type()
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    want_read = (stdlib.SSLWantReadError, ssl.SSLWantReadError)
+    for _ in range(5):
+        for side in (client, server):
+            try:
+                side.do_handshake()
+            except want_read:
+                pass
+            s_in.write(c_out.read())
+            c_in.write(s_out.read())
+    server.write(b"a" * 100)
+    server.write(b"b" * 100)
+    with pytest.raises(want_read):
+        server.unwrap()  # sends its close_notify, waits for the client's
+    c_in.write(s_out.read())
+    trace = [(client.read(100), c_in.pending, client.pending())]
+    while c_in.pending or client.pending():
+        trace.append((client.read(10), c_in.pending, client.pending()))
+    return trace
+
+
+def test_records_not_read_stay_in_the_callers_incoming_bio(client_ctx, server_ctx, certs):
+    trace = idiom_trace(client_ctx, server_ctx, stdlib.MemoryBIO, ssl.MemoryBIO)
+    assert trace[0][0] == b"a" * 100
+    # What the stdlib's SSLObject leaves: the later records, in the BIO.
+    assert trace[0][1] > 0
+    # The idiom reads them all and comes to the close_notify, which read()
+    # reports as a clean end of stream (b""), as the stdlib does.
+    assert b"".join(t[0] for t in trace[1:]) == b"b" * 100
+    assert trace[-1] == (b"", 0, 0)
+    # Step for step what the stdlib's own SSLObject shows.
+    import ssl as stdlib_ssl
+
+    if stdlib_ssl.MemoryBIO is not stdlib.MemoryBIO:
+        return  # pyssl is injected in this process: no stdlib to compare
+    s_ctx = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_SERVER)
+    s_ctx.load_cert_chain(certs.server_certfile, certs.server_keyfile)
+    c_ctx = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_CLIENT)
+    c_ctx.load_verify_locations(cafile=certs.cafile)
+    assert trace == idiom_trace(c_ctx, s_ctx, stdlib.MemoryBIO, stdlib.MemoryBIO)
+
+
+def test_half_a_record_is_kept_until_the_rest_comes(client_ctx, server_ctx):
+    pair = Pair(client_ctx, server_ctx).handshake()
+    pair.server.write(b"x" * 5000)
+    record = pair.s_out.read()
+    for cut in (1, 5, 6, 4000):
+        pair.server.write(b"y" * 10)  # one more record behind the cut
+        tail = pair.s_out.read()
+        pair.c_in.write(record[:cut])
+        with pytest.raises(stdlib.SSLWantReadError):
+            pair.client.read(10000)
+        pair.c_in.write(record[cut:] + tail)
+        assert pair.read_all(pair.client, 5010) == b"x" * 5000 + b"y" * 10
+        pair.server.write(b"x" * 5000)
+        record = pair.s_out.read()
+
+
+def test_errors_are_instances_of_both_modules_classes(client_ctx, certs):
+    # A server whose certificate the client cannot verify.
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(certs.server_certfile, certs.server_keyfile)
+    client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_ctx.load_default_certs()
+    pair = Pair(client_ctx, server_ctx)
+    with pytest.raises(stdlib.SSLCertVerificationError) as info:
+        pair.handshake()
+    exc = info.value
+    assert isinstance(exc, ssl.SSLCertVerificationError)
+    assert isinstance(exc, ssl.CertificateError) and isinstance(exc, ValueError)
+    assert exc.verify_code != 0 and exc.verify_message
+    assert exc.reason == "CERTIFICATE_VERIFY_FAILED"
+    assert "certificate verify failed" in str(exc)
+    # The alert the failure sent is in the caller's outgoing BIO.
+    assert pair.c_out.pending > 0
+    # Pickled, it comes back as pyssl's own class.
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is ssl.SSLCertVerificationError
+    assert again.verify_code == exc.verify_code
+
+
+def test_mixed_bios_and_bad_ones(client_ctx, server_ctx):
+    pair = Pair(client_ctx, server_ctx, client_bios=(stdlib.MemoryBIO(), ssl.MemoryBIO()))
+    pair.handshake()
+    pair.client.write(b"ping")
+    pair.pump()
+    assert pair.read_all(pair.server, 4) == b"ping"
+    for bad in (object(), b"bytes", None):
+        with pytest.raises(TypeError):
+            client_ctx.wrap_bio(bad, stdlib.MemoryBIO(), server_hostname="localhost")
+        with pytest.raises(TypeError):
+            client_ctx.wrap_bio(stdlib.MemoryBIO(), bad, server_hostname="localhost")
+
+
+def test_a_writer_thread_feeds_the_bio_while_a_reader_thread_reads(client_ctx, server_ctx):
+    """The stdlib's incoming BIO written by one thread in random pieces
+    while another reads the SSLObject: every byte, in order."""
+    pair = Pair(client_ctx, server_ctx).handshake()
+    rng = random.Random(7)
+    plain = bytes(rng.getrandbits(8) for _ in range(200000))
+    for i in range(0, len(plain), 1500):
+        pair.server.write(plain[i : i + 1500])
+    wire = pair.s_out.read()
+    failures = []
+
+    def feed():
+        try:
+            i = 0
+            while i < len(wire):
+                n = rng.randint(1, 3000)
+                pair.c_in.write(wire[i : i + n])
+                i += n
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    got = []
+    total = 0
+
+    def drain():
+        nonlocal total
+        try:
+            while total < len(plain):
+                try:
+                    data = pair.client.read(4096)
+                except stdlib.SSLWantReadError:
+                    continue
+                got.append(data)
+                total += len(data)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=feed), threading.Thread(target=drain)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT * 3)
+        assert not t.is_alive()
+    assert not failures
+    assert b"".join(got) == plain
+
+
+@pytest.mark.parametrize("protocol", ["asyncio's", "pyssl.asyncio installed"])
+def test_asyncio_takes_pyssl_contexts_without_injection(server_ctx, client_ctx, protocol):
+    import asyncio.sslproto
+
+    import pyssl.asyncio
+
+    if asyncio.sslproto.ssl.MemoryBIO is not stdlib.MemoryBIO:
+        pytest.skip("asyncio is bound to pyssl in this process")
+    if protocol != "asyncio's":
+        if sys.version_info < (3, 11):
+            pytest.skip("pyssl.asyncio declines before 3.11")
+        # Installed without injecting, its subclass sees the stdlib's BIOs
+        # and leaves the connection on asyncio's data path.
+        with pyssl.asyncio.installed() as used:
+            assert used
+            return asyncio_echo_and_a_failure(server_ctx, client_ctx, "pyssl.asyncio")
+    asyncio_echo_and_a_failure(server_ctx, client_ctx, "asyncio.sslproto")
+
+
+def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
+
+    async def main():
+        async def handle(reader, writer):
+            while True:
+                data = await reader.read(1 << 16)
+                if not data:
+                    break
+                writer.write(data)
+            writer.close()
+
+        server = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection(
+            HOST, port, ssl=client_ctx, server_hostname="localhost"
+        )
+        sslobj = writer.get_extra_info("ssl_object")
+        assert isinstance(sslobj, ssl.SSLObject)
+        assert type(writer.transport._ssl_protocol).__module__ == protocol_module
+        for size in (1, 1000, 100000):
+            writer.write(b"e" * size)
+            assert await reader.readexactly(size) == b"e" * size
+        writer.close()
+        await writer.wait_closed()
+
+        # A client that cannot verify the server: pyssl's class catches it.
+        strict = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await asyncio.open_connection(HOST, port, ssl=strict, server_hostname="localhost")
+        server.close()
+        await server.wait_closed()
+
+    async def bounded():
+        await asyncio.wait_for(main(), TIMEOUT)
+
+    asyncio.run(bounded())
