@@ -24,12 +24,17 @@ pytestmark = pytest.mark.skipif(UNDER_STDLIB, reason="pyssl given the stdlib's M
 stdlib = pytest.importorskip("_ssl", reason="this interpreter has no stdlib _ssl")
 
 
-@pytest.fixture(autouse=True)
-def _foreign_bios():
+@pytest.fixture(autouse=True, params=["whole", "100 bytes at a time"])
+def _foreign_bios(request, monkeypatch):
     import pyssl
+    from pyssl import _stdlib_bio
 
     if stdlib.MemoryBIO is pyssl.MemoryBIO:
         pytest.skip("pyssl is this interpreter's _ssl: there is no other MemoryBIO")
+    if request.param != "whole":
+        # OpenSSL gets what the caller's BIO holds 100 bytes at a time, and
+        # a call that wants more while more is there takes it and goes on.
+        monkeypatch.setattr(_stdlib_bio, "_TAKE", 100)
 
 
 class Pair(object):

@@ -33,6 +33,11 @@ import sys
 from . import _errors, _ssl
 
 
+# Bytes taken from the caller's incoming BIO per try: several of the largest
+# records (18 KiB each).
+_TAKE = 128 * 1024
+
+
 def is_stdlib_bio(bio):
     """Whether bio is a MemoryBIO of another _ssl module (the stdlib's)."""
     kind = type(bio)
@@ -108,28 +113,44 @@ class Shuttle:
         return self._carry(self._core.shutdown)
 
     def _carry(self, call, *args):
-        self._take_in()
-        try:
-            return call(*args)
-        except _ssl.SSLError as exc:
-            bridged = _bridge_class(type(exc), self._in or self._out)
-            if bridged is not None:
-                exc.__class__ = bridged
-            raise
-        finally:
-            self._give_back()
+        while True:
+            more = self._take_in()
+            try:
+                return call(*args)
+            except _ssl.SSLWantReadError as exc:
+                if more and not self._own_in.pending:
+                    # It used all it was given and wants what is still in
+                    # the caller's BIO.
+                    continue
+                self._bridge(exc)
+                raise
+            except _ssl.SSLError as exc:
+                self._bridge(exc)
+                raise
+            finally:
+                self._give_back()
+
+    def _bridge(self, exc):
+        bridged = _bridge_class(type(exc), self._in or self._out)
+        if bridged is not None:
+            exc.__class__ = bridged
 
     def _take_in(self):
+        """Move up to _TAKE bytes from the caller's incoming BIO to ours;
+        returns whether it holds more.  Bounded, so that a caller that
+        reads a large buffer in small pieces is not copied all of it, and
+        back, on every call."""
         if self._in is None:
-            return
+            return False
         with self._lock:
             # Bytes written after this read stay there, behind these.
-            data = self._in.read()
+            data = self._in.read(_TAKE)
             if data:
                 self._own_in.write(data)
             if not self._eof and self._in.eof:
                 self._own_in.write_eof()
                 self._eof = True
+            return self._in.pending > 0
 
     def _give_back(self):
         with self._lock:
