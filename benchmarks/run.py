@@ -668,12 +668,21 @@ def load_aio(impl, scenario):
 
         aiofastnet.install_policy()
         return load_impl("stdlib")
+    if impl == "pyssl" and scenario.endswith("_sslproto"):
+        # Injecting installs pyssl.asyncio by default (3.11+): this side is
+        # pyssl under asyncio's own protocol, as PYSSL_ASYNCIO=0 gives it.
+        os.environ["PYSSL_ASYNCIO"] = "0"
     ssl = load_impl(impl, inject=True)
+    import asyncio.sslproto
+
+    ours = asyncio.sslproto.SSLProtocol.__module__ == "pyssl.asyncio"
     if impl == "pyssl" and not scenario.endswith("_sslproto"):
         import pyssl.asyncio
 
         if not pyssl.asyncio.install():
             raise RuntimeError("pyssl.asyncio.install() declined")
+    elif ours:
+        raise RuntimeError("%s/%s: pyssl.asyncio is installed" % (impl, scenario))
     return ssl
 
 
