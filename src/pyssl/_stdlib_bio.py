@@ -1,25 +1,26 @@
 """SSLObjects over the stdlib ssl's MemoryBIOs.
 
-asyncio, uvloop and trio make their MemoryBIOs with the ssl module they
-imported, which is the stdlib's unless pyssl was injected before them, and
-hand them to whatever context the program gave them: `import pyssl as ssl`
-and asyncio.open_connection(ssl=ssl.create_default_context()) is one such
+asyncio and trio make their MemoryBIOs with the ssl module they imported,
+which is the stdlib's unless pyssl was injected before them, and hand them
+to whatever context the program gave them: `import pyssl as ssl` and
+asyncio.open_connection(ssl=ssl.create_default_context()) is one such
 program. The C core works only over pyssl's own MemoryBIOs (OpenSSL reads
 them without the GIL), so an SSLObject given the stdlib's gets a pair of
 pyssl's and a Shuttle in place of its _SSLSocket. Around each call that can
-move TLS bytes the Shuttle takes everything the caller's incoming BIO
-holds into ours, and afterwards gives back what OpenSSL left unread, in
-front of anything written meanwhile, and passes on everything OpenSSL wrote
-(an alert too, when the call fails). The caller's BIOs show what they
-would with the stdlib's SSLObject: records not yet read stay in its
-incoming BIO (uvloop stops reading once that and pending() are empty), and
-each record is in its outgoing BIO when the call returns.
+move TLS bytes the Shuttle moves what the caller's incoming BIO holds into
+ours (up to _TAKE bytes, and more while OpenSSL wants more), and afterwards
+gives back what OpenSSL left unread, in front of anything written
+meanwhile, and passes on everything OpenSSL wrote (an alert too, when the
+call fails). The caller's BIOs show what they would with the stdlib's
+SSLObject: records not yet read stay in its incoming BIO (a reader that
+stops once that and pending() are empty, as uvloop's does, relies on it),
+and each record is in its outgoing BIO when the call returns.
 
 Those frameworks also catch the stdlib's exception classes (asyncio's
-SSLAgainErrors, uvloop's, trio's), so an SSLError a carried call raises
-becomes an instance of a class that derives from both pyssl's class and
-the stdlib's of the same name: the same object, traceback and attributes,
-caught by `except ssl.SSLWantReadError` with either module's class.
+SSLAgainErrors, trio's), so an SSLError a carried call raises becomes an
+instance of a class that derives from both pyssl's class and the stdlib's
+of the same name: the same object, traceback and attributes, caught by
+`except ssl.SSLWantReadError` with either module's class.
 
 This costs a copy each way and a few calls per operation; pyssl's own
 MemoryBIOs (inject_into_stdlib() before those frameworks are imported)
