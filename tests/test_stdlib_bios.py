@@ -302,3 +302,64 @@ def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
         await asyncio.wait_for(main(), TIMEOUT)
 
     asyncio.run(bounded())
+
+
+def test_trio_takes_pyssl_contexts(server_ctx, client_ctx):
+    trio = pytest.importorskip("trio")
+    import trio.testing
+
+    data = bytes(range(256)) * 400
+
+    async def echo(stream):
+        got = b""
+        while len(got) < len(data):
+            got += await stream.receive_some(1 << 16)
+        await stream.send_all(got)
+        await stream.aclose()
+
+    async def round_trip():
+        near, far = trio.testing.memory_stream_pair()
+        client = trio.SSLStream(near, client_ctx, server_hostname="localhost")
+        server = trio.SSLStream(far, server_ctx, server_side=True)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(echo, server)
+            await client.send_all(data)
+            got = b""
+            while True:
+                chunk = await client.receive_some(1 << 16)
+                if not chunk:
+                    break
+                got += chunk
+            assert got == data
+            assert client.version() == server.version() and client.cipher()
+            await client.aclose()
+
+    async def verification_fails():
+        # trio says the stream broke, from pyssl's error, which is of both
+        # modules' classes.
+        near, far = trio.testing.memory_stream_pair()
+        strict = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        client = trio.SSLStream(near, strict, server_hostname="localhost")
+        server = trio.SSLStream(far, server_ctx, server_side=True)
+        broken = {}
+
+        async def shake(stream):
+            try:
+                await stream.do_handshake()
+            except trio.BrokenResourceError as exc:
+                broken[stream] = exc
+                await stream.transport_stream.aclose()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(shake, server)
+            nursery.start_soon(shake, client)
+        cause = broken[client].__cause__
+        assert isinstance(cause, ssl.SSLCertVerificationError)
+        assert isinstance(cause, stdlib.SSLCertVerificationError)
+
+    async def main():
+        with trio.fail_after(TIMEOUT):
+            await round_trip()
+            await verification_fails()
+
+    trio.run(main)
