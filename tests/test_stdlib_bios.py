@@ -306,7 +306,7 @@ def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
 
 def test_trio_takes_pyssl_contexts(server_ctx, client_ctx):
     trio = pytest.importorskip("trio")
-    import trio.testing
+    from trio.testing import memory_stream_pair
 
     data = bytes(range(256)) * 400
 
@@ -318,7 +318,7 @@ def test_trio_takes_pyssl_contexts(server_ctx, client_ctx):
         await stream.aclose()
 
     async def round_trip():
-        near, far = trio.testing.memory_stream_pair()
+        near, far = memory_stream_pair()
         client = trio.SSLStream(near, client_ctx, server_hostname="localhost")
         server = trio.SSLStream(far, server_ctx, server_side=True)
         async with trio.open_nursery() as nursery:
@@ -337,7 +337,7 @@ def test_trio_takes_pyssl_contexts(server_ctx, client_ctx):
     async def verification_fails():
         # trio says the stream broke, from pyssl's error, which is of both
         # modules' classes.
-        near, far = trio.testing.memory_stream_pair()
+        near, far = memory_stream_pair()
         strict = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         client = trio.SSLStream(near, strict, server_hostname="localhost")
         server = trio.SSLStream(far, server_ctx, server_side=True)
