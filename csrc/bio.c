@@ -611,71 +611,9 @@ static PyType_Spec memorybio_spec = {
     .slots = memorybio_slots,
 };
 
-/* ------------------------------------------------------------------------ */
-/* Another _ssl's MemoryBIO (src/pyssl/_stdlib_bio.py)                      */
-
-/* _bio_unread(bio, data, /) -> None or bytes: put data back in front of
- * what bio, the stdlib's MemoryBIO, holds now: read that, write data, write
- * it again.  One C call, so under the GIL no other writer comes between
- * (a free-threaded build holds bio's critical section for the same end).
- * If bio was given its EOF
- * meanwhile it takes no more writes: then it is left empty and data plus
- * what it held come back, for the caller to keep. */
-static PyObject *
-bio_unread(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)module;
-    if (nargs != 2 || !PyBytes_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "_bio_unread(bio, data) takes a MemoryBIO and bytes");
-        return NULL;
-    }
-    PyObject *bio = args[0], *data = args[1], *res = NULL;
-    PYSSL_BEGIN_CS(bio);
-    PyObject *newer = PyObject_CallMethod(bio, "read", NULL);
-    if (newer != NULL && !PyBytes_Check(newer)) {
-        PyErr_SetString(PyExc_TypeError, "MemoryBIO.read() returned no bytes");
-        Py_CLEAR(newer);
-    }
-    PyObject *eof = newer ? PyObject_GetAttrString(bio, "eof") : NULL;
-    int at_eof = eof ? PyObject_IsTrue(eof) : -1;
-    if (at_eof == 1) {
-        res = PyBytes_FromStringAndSize(NULL, PyBytes_GET_SIZE(data) +
-                                                  PyBytes_GET_SIZE(newer));
-        if (res != NULL) {
-            memcpy(PyBytes_AS_STRING(res), PyBytes_AS_STRING(data),
-                   PyBytes_GET_SIZE(data));
-            memcpy(PyBytes_AS_STRING(res) + PyBytes_GET_SIZE(data),
-                   PyBytes_AS_STRING(newer), PyBytes_GET_SIZE(newer));
-        }
-    }
-    else if (at_eof == 0) {
-        PyObject *r1 = PyObject_CallMethod(bio, "write", "O", data);
-        PyObject *r2 = r1 && PyBytes_GET_SIZE(newer) > 0
-                           ? PyObject_CallMethod(bio, "write", "O", newer)
-                           : Py_XNewRef(r1);
-        res = r1 && r2 ? Py_NewRef(Py_None) : NULL;
-        Py_XDECREF(r1);
-        Py_XDECREF(r2);
-    }
-    Py_XDECREF(eof);
-    Py_XDECREF(newer);
-    PYSSL_END_CS();
-    return res;
-}
-
-static PyMethodDef bio_functions[] = {
-    {"_bio_unread", (PyCFunction)(void (*)(void))bio_unread, METH_FASTCALL,
-     "Put bytes back in front of what another _ssl's MemoryBIO holds."},
-    {NULL, NULL, 0, NULL},
-};
-
 int
 pyssl_bio_init(PyObject *module, pyssl_state *st)
 {
-    if (PyModule_AddFunctions(module, bio_functions) < 0) {
-        return -1;
-    }
     if (membio_method_init() < 0) {
         PYSSL_SET_SSL_ERROR(st, "cannot create the memory BIO type");
         return -1;

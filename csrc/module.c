@@ -516,6 +516,7 @@ module_exec(PyObject *module)
     if (import_socket_type(st) < 0 || pyssl_errors_init(module, st) < 0 ||
         pyssl_context_init(module, st) < 0 ||
         pyssl_socket_init(module, st) < 0 || pyssl_bio_init(module, st) < 0 ||
+        pyssl_stdlib_bio_init(module, st) < 0 ||
         pyssl_aioproto_init(module, st) < 0 ||
         pyssl_session_init(module, st) < 0 ||
         pyssl_cert_init(module, st) < 0 ||
@@ -535,6 +536,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->socket_type);
     Py_VISIT(st->sslobj_method_type);
     Py_VISIT(st->memorybio_type);
+    Py_VISIT(st->shuttle_type);
     Py_VISIT(st->session_type);
     Py_VISIT(st->certificate_type);
     Py_VISIT(st->sock_type);
@@ -564,6 +566,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->socket_type);
     Py_CLEAR(st->sslobj_method_type);
     Py_CLEAR(st->memorybio_type);
+    Py_CLEAR(st->shuttle_type);
     Py_CLEAR(st->session_type);
     Py_CLEAR(st->certificate_type);
     Py_CLEAR(st->sock_type);
@@ -586,6 +589,9 @@ module_clear(PyObject *module)
     Py_CLEAR(st->sock_gettimeout);
     for (int i = 0; i < PYSSL_AIO_NAMES; i++) {
         Py_CLEAR(st->aio_names[i]);
+    }
+    for (int i = 0; i < PYSSL_SHUTTLE_NAMES; i++) {
+        Py_CLEAR(st->shuttle_names[i]);
     }
     return 0;
 }

@@ -23,6 +23,8 @@
  *                   socket error codes (errno or WSAGetLastError) -> OSError,
  *                   the connection/MemoryBIO mutex (pyssl_mutex)
  *   bio.c           MemoryBIO
+ *   stdlib_bio.c    _Shuttle: an SSLObject's _sslobj over the stdlib's
+ *                   MemoryBIOs (src/pyssl/_stdlib_bio.py)
  *   session.c       SSLSession
  *   cert.c          Certificate, and X509 -> dict decoding
  *   ocsp.c          OCSP stapling: the status callback, its _SSLContext
@@ -158,12 +160,14 @@ enum py_ssl_cert_requirements {
 #define PYSSL_PLAIN_ERROR_SLOTS 32
 /* How many names aiotransport.c interns (its enum aio_name). */
 #define PYSSL_AIO_NAMES 24
+#define PYSSL_SHUTTLE_NAMES 8
 
 typedef struct {
     /* types */
     PyTypeObject *context_type;
     PyTypeObject *socket_type;
     PyTypeObject *memorybio_type;
+    PyTypeObject *shuttle_type; /* stdlib_bio.c */
     PyTypeObject *session_type;
     PyTypeObject *certificate_type;
     PyTypeObject *sslobj_method_type; /* SSLObject's fast methods */
@@ -192,6 +196,8 @@ typedef struct {
     /* the asyncio attribute and method names aiotransport.c uses,
      * interned once (its enum says which is which) */
     PyObject *aio_names[PYSSL_AIO_NAMES];
+    /* the same for stdlib_bio.c */
+    PyObject *shuttle_names[PYSSL_SHUTTLE_NAMES];
     /* The (errno, message) argument tuples of errors that carry no OpenSSL
      * code, such as the SSLWantReadError every non-blocking read that finds
      * no data raises: formatted once per call site, not once per raise.
@@ -598,6 +604,13 @@ int pyssl_membio_is_empty_and_open(BIO *bio);
  * needed. */
 size_t pyssl_membio_pending(BIO *bio);
 
+/* stdlib_bio.c: the Shuttle's read and write, for SSLObject's fast
+ * methods (socket.c), and the _SSLSocket it carries for (borrowed). */
+PyObject *pyssl_shuttle_read(PyObject *op, PyObject *const *args,
+                             Py_ssize_t nargs);
+PyObject *pyssl_shuttle_write(PyObject *op, PyObject *data);
+PyObject *pyssl_shuttle_core(PyObject *op);
+
 /* For aioproto.c, with the GIL, on a MemoryBIO's bio: queue n bytes at
  * data, which owner keeps alive, without a copy when the queue is empty
  * (the queue then reads them where they are and holds a reference to
@@ -652,6 +665,7 @@ int pyssl_errors_init(PyObject *module, pyssl_state *st);
 int pyssl_context_init(PyObject *module, pyssl_state *st);
 int pyssl_socket_init(PyObject *module, pyssl_state *st);
 int pyssl_bio_init(PyObject *module, pyssl_state *st);
+int pyssl_stdlib_bio_init(PyObject *module, pyssl_state *st);
 /* aioproto.c: _AioPipe, the data path of pyssl's asyncio TLS protocol;
  * aiotransport.c: its methods that stand in for asyncio's transports. */
 struct scratch;

@@ -1924,6 +1924,26 @@ fwd_fast(sslobj_method *f, PySSLSocket *sock, PyObject *const *rest,
     }
 }
 
+/* The same for a Shuttle (stdlib_bio.c), whose read and write carry the
+ * bytes between the caller's BIOs and the core's. */
+static PyObject *
+fwd_shuttle(sslobj_method *f, PyObject *shuttle, PyObject *const *rest,
+            Py_ssize_t n)
+{
+    switch (f->which) {
+    case FWD_READ:
+        if (n == 2 && rest[1] == Py_None) {
+            n = 1;
+        }
+        return pyssl_shuttle_read(shuttle, rest, n);
+    case FWD_WRITE:
+        return pyssl_shuttle_write(shuttle, rest[0]);
+    default:
+        return sslsock_pending((PySSLSocket *)pyssl_shuttle_core(shuttle),
+                               NULL);
+    }
+}
+
 static int
 fwd_is_fast_shape(int which, Py_ssize_t n)
 {
@@ -1983,6 +2003,9 @@ fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
     PyObject *res;
     if (Py_TYPE(sock) == f->target) {
         res = fwd_fast(f, (PySSLSocket *)sock, args + 1, nargs - 1);
+    }
+    else if (Py_TYPE(sock) == pyssl_state_from_type(f->target)->shuttle_type) {
+        res = fwd_shuttle(f, sock, args + 1, nargs - 1);
     }
     else {
         res = fwd_call_wrapped(f, args, nargsf, NULL);

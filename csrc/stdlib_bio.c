@@ -1,0 +1,486 @@
+/* stdlib_bio.c: the Shuttle, the _sslobj of an SSLObject over another
+ * _ssl's MemoryBIOs (the stdlib's).
+ *
+ * asyncio and trio make their MemoryBIOs with the ssl module they
+ * imported, the stdlib's unless pyssl was injected first, and hand them to
+ * whatever context the program gave them.  The _SSLSocket works only over
+ * pyssl's own MemoryBIOs (OpenSSL reads them without the GIL), so such an
+ * SSLObject gets a pair of ours and a Shuttle in place of the _SSLSocket
+ * (src/pyssl/_stdlib_bio.py makes it).  Around each call that can move TLS
+ * bytes (read, write, do_handshake, shutdown) the Shuttle
+ *   - moves what the caller's incoming BIO holds into ours: up to `take`
+ *     bytes, and more only while OpenSSL used them all and wants more;
+ *   - gives back, in front of whatever was written meanwhile, what OpenSSL
+ *     left unread, and passes on all it wrote (the alert of a failed call
+ *     too);
+ *   - turns an SSLError the call raises into an instance of the class that
+ *     derives from pyssl's and the stdlib's (_stdlib_bio.py), which
+ *     asyncio's and trio's except clauses name.
+ * So the caller's BIOs hold what they would with the stdlib's SSLObject:
+ * records not yet read stay in its incoming BIO (uvloop stops reading when
+ * that and pending() are empty), and each record is in its outgoing BIO
+ * when the call returns.  Every other attribute is the _SSLSocket's.
+ *
+ * It is C because asyncio makes these calls for every record: carried in
+ * Python they cost about 1.9 us each, and a 256-byte echo ran at 0.79x
+ * the stdlib.
+ *
+ * Each carrying step must be atomic, or two threads could reorder bytes.
+ * The caller's BIOs are the stdlib's C type, whose methods keep the GIL,
+ * so on a GIL build they are.  A free-threaded build takes the Shuttle's
+ * mutex for each step, so that calls on one SSLObject from several
+ * threads keep the order, and the caller's BIO's critical section while
+ * it puts bytes back in front of what that holds.  That last one keeps
+ * the caller's own threads out only where CPython keeps a critical
+ * section taken again on the same object (3.13.5 lets go of it); the
+ * stdlib's own SSLObject cannot take a thread writing its BIO on 3.13t at
+ * all (its SSL_read reads the BIO under the SSLObject's critical section
+ * only).
+ */
+#include "pyssl.h"
+
+/* 3.8 has vectorcall only under its private name. */
+#ifndef PYSSL_HAVE_VECTORCALL
+#  define PyObject_Vectorcall _PyObject_Vectorcall
+#endif
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *core; /* the _SSLSocket, over own_in and own_out */
+    PyObject *in; /* the caller's incoming BIO; NULL if it is own_in */
+    PyObject *out; /* the caller's outgoing BIO; NULL if it is own_out */
+    PyObject *own_in; /* pyssl MemoryBIOs */
+    PyObject *own_out;
+    /* pyssl's exception class -> the class deriving from it and the
+     * stdlib's, or None; shared by every Shuttle over that _ssl's BIOs */
+    PyObject *bridges;
+    PyObject *take; /* an int: bytes taken from `in` per try */
+    Py_ssize_t take_n;
+    int eof; /* the caller wrote EOF, and own_in has it too */
+    pyssl_ft_mutex mutex;
+} Shuttle;
+
+/* The names it looks up, interned once in the module state. */
+enum {
+    N_READ,
+    N_WRITE,
+    N_WRITE_EOF,
+    N_DO_HANDSHAKE,
+    N_SHUTDOWN,
+    N_PENDING,
+    N_EOF,
+    N_CLASS,
+    N_COUNT
+};
+static const char *const name_text[N_COUNT] = {
+    "read",     "write",   "write_eof", "do_handshake",
+    "shutdown", "pending", "eof",       "__class__",
+};
+
+static PyObject *
+name(Shuttle *self, int n)
+{
+    return pyssl_state_from_type(Py_TYPE(self))->shuttle_names[n];
+}
+
+static BIO *
+own_bio(PyObject *membio)
+{
+    return ((PySSLMemoryBIO *)membio)->bio;
+}
+
+/* bio.<attr> as a number (pending, eof); -1 with an exception on error. */
+static Py_ssize_t
+number_attr(PyObject *bio, PyObject *attr)
+{
+    PyObject *v = PyObject_GetAttr(bio, attr);
+    if (v == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    if (n < 0 && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_ValueError, "a MemoryBIO gave a negative size");
+    }
+    return n < 0 ? -1 : n;
+}
+
+/* obj.<method>(arg) (or with no argument when arg is NULL), the result
+ * dropped: 0, or -1 on error. */
+static int
+call_void(PyObject *obj, PyObject *method, PyObject *arg)
+{
+    PyObject *res = PyObject_CallMethodObjArgs(obj, method, arg, NULL);
+    Py_XDECREF(res);
+    return res == NULL ? -1 : 0;
+}
+
+/* Move up to `take` bytes from the caller's incoming BIO into ours, and
+ * its EOF once it holds nothing more.  Returns 1 if it still holds more,
+ * 0 if not, -1 on error. */
+static int
+take_in(Shuttle *self)
+{
+    if (self->in == NULL) {
+        return 0;
+    }
+    int res = -1;
+    pyssl_ft_mutex_lock(&self->mutex);
+    Py_ssize_t avail = number_attr(self->in, name(self, N_PENDING));
+    if (avail > 0) {
+        /* Bytes written after this read stay there, behind these. */
+        PyObject *data = PyObject_CallMethodObjArgs(
+            self->in, name(self, N_READ), self->take, NULL);
+        int rc = data == NULL
+                     ? -1
+                     : call_void(self->own_in, name(self, N_WRITE), data);
+        Py_XDECREF(data);
+        if (rc < 0) {
+            goto done;
+        }
+    }
+    if (avail >= 0 && avail <= self->take_n && !self->eof) {
+        Py_ssize_t eof = number_attr(self->in, name(self, N_EOF));
+        if (eof < 0) {
+            goto done;
+        }
+        if (eof) {
+            if (call_void(self->own_in, name(self, N_WRITE_EOF), NULL) < 0) {
+                goto done;
+            }
+            self->eof = 1;
+        }
+    }
+    res = avail < 0 ? -1 : avail > self->take_n;
+done:
+    pyssl_ft_mutex_unlock(&self->mutex);
+    return res;
+}
+
+/* Put what OpenSSL left in own_in back in front of what the caller's
+ * incoming BIO holds now: read that, write ours, write it again.  If the
+ * caller wrote EOF meanwhile its BIO takes no more writes: then all of it
+ * stays in own_in, with the EOF.  0, or -1 on error. */
+static int
+unread(Shuttle *self)
+{
+    PyObject *left =
+        PyObject_CallMethodObjArgs(self->own_in, name(self, N_READ), NULL);
+    if (left == NULL) {
+        return -1;
+    }
+    int rc = -1;
+    PYSSL_BEGIN_CS(self->in);
+    PyObject *newer =
+        PyObject_CallMethodObjArgs(self->in, name(self, N_READ), NULL);
+    Py_ssize_t eof = newer ? number_attr(self->in, name(self, N_EOF)) : -1;
+    if (eof > 0) {
+        rc = call_void(self->own_in, name(self, N_WRITE), left) < 0 ||
+                     call_void(self->own_in, name(self, N_WRITE), newer) < 0 ||
+                     call_void(self->own_in, name(self, N_WRITE_EOF), NULL) < 0
+                 ? -1
+                 : 0;
+        self->eof = rc == 0;
+    }
+    else if (eof == 0) {
+        rc = call_void(self->in, name(self, N_WRITE), left) < 0 ||
+                     (PyObject_IsTrue(newer) &&
+                      call_void(self->in, name(self, N_WRITE), newer) < 0)
+                 ? -1
+                 : 0;
+    }
+    Py_XDECREF(newer);
+    PYSSL_END_CS();
+    Py_DECREF(left);
+    return rc;
+}
+
+/* After a call: give back what OpenSSL left unread and pass on what it
+ * wrote.  0, or -1 on error. */
+static int
+give_back(Shuttle *self)
+{
+    int rc = 0;
+    pyssl_ft_mutex_lock(&self->mutex);
+    if (self->in != NULL && !self->eof &&
+        pyssl_membio_pending(own_bio(self->own_in)) > 0) {
+        rc = unread(self);
+    }
+    if (rc == 0 && self->out != NULL &&
+        pyssl_membio_pending(own_bio(self->own_out)) > 0) {
+        PyObject *data = PyObject_CallMethodObjArgs(self->own_out,
+                                                    name(self, N_READ), NULL);
+        rc = data == NULL ? -1
+                          : call_void(self->out, name(self, N_WRITE), data);
+        Py_XDECREF(data);
+    }
+    pyssl_ft_mutex_unlock(&self->mutex);
+    return rc;
+}
+
+/* The SSLError being raised becomes an instance of its bridged class, if
+ * it has one: the same object, traceback and attributes. */
+static void
+bridge_raised(Shuttle *self)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    PyObject *cls = NULL;
+    if (PyDict_GetItemRef(self->bridges, (PyObject *)Py_TYPE(exc), &cls) < 0 ||
+        (cls != NULL && cls != Py_None &&
+         PyObject_SetAttr(exc, name(self, N_CLASS), cls) < 0)) {
+        PyErr_Clear(); /* then it stays pyssl's */
+    }
+    Py_XDECREF(cls);
+    PyErr_SetRaisedException(exc);
+}
+
+static PyObject *
+call_core(Shuttle *self, int method, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *bound = PyObject_GetAttr(self->core, name(self, method));
+    if (bound == NULL) {
+        return NULL;
+    }
+    PyObject *res = PyObject_Vectorcall(bound, args, (size_t)nargs, NULL);
+    Py_DECREF(bound);
+    return res;
+}
+
+/* core.<method>(*args) with the bytes carried around it. */
+static PyObject *
+carry(Shuttle *self, int method, PyObject *const *args, Py_ssize_t nargs)
+{
+    pyssl_state *st = pyssl_state_from_type(Py_TYPE(self));
+    for (;;) {
+        int more = take_in(self);
+        if (more < 0) {
+            return NULL;
+        }
+        PyObject *res = call_core(self, method, args, nargs);
+        /* It used all it was given and wants what is still in the
+         * caller's BIO: go on. */
+        int again = res == NULL && more &&
+                    PyErr_ExceptionMatches(st->SSLWantReadError) &&
+                    pyssl_membio_pending(own_bio(self->own_in)) == 0;
+        if (again) {
+            PyErr_Clear();
+        }
+        else if (res == NULL && PyErr_ExceptionMatches(st->SSLError)) {
+            bridge_raised(self);
+        }
+        PyObject *exc = res == NULL ? PyErr_GetRaisedException() : NULL;
+        if (give_back(self) < 0) {
+            Py_XDECREF(exc);
+            Py_XDECREF(res);
+            return NULL;
+        }
+        PyErr_SetRaisedException(exc);
+        if (!again) {
+            return res;
+        }
+    }
+}
+
+PyObject *
+pyssl_shuttle_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+{
+    return carry((Shuttle *)op, N_READ, args, nargs);
+}
+
+PyObject *
+pyssl_shuttle_write(PyObject *op, PyObject *data)
+{
+    return carry((Shuttle *)op, N_WRITE, &data, 1);
+}
+
+PyObject *
+pyssl_shuttle_core(PyObject *op)
+{
+    return ((Shuttle *)op)->core;
+}
+
+static PyObject *
+shuttle_do_handshake(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    return carry((Shuttle *)op, N_DO_HANDSHAKE, NULL, 0);
+}
+
+static PyObject *
+shuttle_shutdown(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    return carry((Shuttle *)op, N_SHUTDOWN, NULL, 0);
+}
+
+/* The Shuttle's own methods, and what object gives it; any other name is
+ * the core's (looked up there at once unless it starts with "_", which
+ * saves raising an AttributeError on every such call). */
+static PyObject *
+shuttle_getattro(PyObject *op, PyObject *attr)
+{
+    if (PyUnicode_Check(attr) && PyUnicode_GET_LENGTH(attr) > 0 &&
+        PyUnicode_READ_CHAR(attr, 0) != '_') {
+        PyObject *found = NULL;
+        int rc = PyDict_GetItemRef(Py_TYPE(op)->tp_dict, attr, &found);
+        Py_XDECREF(found);
+        if (rc < 0) {
+            return NULL;
+        }
+        if (rc == 0) {
+            return PyObject_GetAttr(((Shuttle *)op)->core, attr);
+        }
+    }
+    PyObject *res = PyObject_GenericGetAttr(op, attr);
+    if (res == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        res = PyObject_GetAttr(((Shuttle *)op)->core, attr);
+    }
+    return res;
+}
+
+/* context and session are set on the core. */
+static int
+shuttle_setattro(PyObject *op, PyObject *attr, PyObject *value)
+{
+    return PyObject_SetAttr(((Shuttle *)op)->core, attr, value);
+}
+
+static int
+is_own_bio(pyssl_state *st, PyObject *bio)
+{
+    return Py_TYPE(bio) == st->memorybio_type;
+}
+
+/* Shuttle(core, incoming, outgoing, own_in, own_out, bridges, take):
+ * incoming and outgoing are the caller's, own_in and own_out the core's
+ * (the same object where the caller's is pyssl's). */
+static PyObject *
+shuttle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    pyssl_state *st = pyssl_state_from_type(type);
+    PyObject *core, *in, *out, *own_in, *own_out, *bridges, *take;
+    if ((kwds != NULL && PyDict_GET_SIZE(kwds) > 0) ||
+        !PyArg_UnpackTuple(args, "Shuttle", 7, 7, &core, &in, &out, &own_in,
+                           &own_out, &bridges, &take)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError,
+                            "Shuttle() takes no keyword arguments");
+        }
+        return NULL;
+    }
+    if (Py_TYPE(core) != st->socket_type || !is_own_bio(st, own_in) ||
+        !is_own_bio(st, own_out) || !PyDict_Check(bridges) ||
+        !PyLong_Check(take)) {
+        PyErr_SetString(PyExc_TypeError, "Shuttle(): wrong argument types");
+        return NULL;
+    }
+    Py_ssize_t take_n = PyLong_AsSsize_t(take);
+    if (take_n <= 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "Shuttle(): take must be > 0");
+        }
+        return NULL;
+    }
+    Shuttle *self = (Shuttle *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->core = Py_NewRef(core);
+    self->in = in != own_in ? Py_NewRef(in) : NULL;
+    self->out = out != own_out ? Py_NewRef(out) : NULL;
+    self->own_in = Py_NewRef(own_in);
+    self->own_out = Py_NewRef(own_out);
+    self->bridges = Py_NewRef(bridges);
+    self->take = Py_NewRef(take);
+    self->take_n = take_n;
+    return (PyObject *)self;
+}
+
+static int
+shuttle_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Shuttle *self = (Shuttle *)op;
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(self->core);
+    Py_VISIT(self->in);
+    Py_VISIT(self->out);
+    Py_VISIT(self->own_in);
+    Py_VISIT(self->own_out);
+    Py_VISIT(self->bridges);
+    return 0;
+}
+
+static int
+shuttle_clear(PyObject *op)
+{
+    Shuttle *self = (Shuttle *)op;
+    Py_CLEAR(self->core);
+    Py_CLEAR(self->in);
+    Py_CLEAR(self->out);
+    Py_CLEAR(self->own_in);
+    Py_CLEAR(self->own_out);
+    Py_CLEAR(self->bridges);
+    Py_CLEAR(self->take);
+    return 0;
+}
+
+static void
+shuttle_dealloc(PyObject *op)
+{
+    PyTypeObject *type = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    (void)shuttle_clear(op);
+    type->tp_free(op);
+    Py_DECREF(type);
+}
+
+static PyMethodDef shuttle_methods[] = {
+    {"read", (PyCFunction)(void (*)(void))pyssl_shuttle_read, METH_FASTCALL,
+     "The core's read(), with the bytes carried."},
+    {"write", pyssl_shuttle_write, METH_O,
+     "The core's write(), with the bytes carried."},
+    {"do_handshake", shuttle_do_handshake, METH_NOARGS,
+     "The core's do_handshake(), with the bytes carried."},
+    {"shutdown", shuttle_shutdown, METH_NOARGS,
+     "The core's shutdown(), with the bytes carried."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot shuttle_slots[] = {
+    {Py_tp_new, (void *)shuttle_new},
+    {Py_tp_dealloc, (void *)shuttle_dealloc},
+    {Py_tp_traverse, (void *)shuttle_traverse},
+    {Py_tp_clear, (void *)shuttle_clear},
+    {Py_tp_getattro, (void *)shuttle_getattro},
+    {Py_tp_setattro, (void *)shuttle_setattro},
+    {Py_tp_methods, shuttle_methods},
+    {Py_tp_doc, "An _SSLSocket over the stdlib's MemoryBIOs (stdlib_bio.c)."},
+    {0, NULL},
+};
+
+static PyType_Spec shuttle_spec = {
+    .name = PYSSL_TYPE_NAME("_Shuttle"),
+    .basicsize = sizeof(Shuttle),
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = shuttle_slots,
+};
+
+int
+pyssl_stdlib_bio_init(PyObject *module, pyssl_state *st)
+{
+    Py_BUILD_ASSERT(N_COUNT == PYSSL_SHUTTLE_NAMES);
+    for (int i = 0; i < N_COUNT; i++) {
+        st->shuttle_names[i] = PyUnicode_InternFromString(name_text[i]);
+        if (st->shuttle_names[i] == NULL) {
+            return -1;
+        }
+    }
+    st->shuttle_type = pyssl_new_type(module, &shuttle_spec);
+    if (st->shuttle_type == NULL) {
+        return -1;
+    }
+    return PyModule_AddObjectRef(module, "_Shuttle",
+                                 (PyObject *)st->shuttle_type);
+}
