@@ -164,6 +164,54 @@ def test_half_a_record_is_kept_until_the_rest_comes(client_ctx, server_ctx):
         record = pair.s_out.read()
 
 
+def three_records_and_a_read(client_ctx, server_ctx, during):
+    """Records 1 and 2 in the client's incoming BIO; the client reads, and
+    while OpenSSL reads record 1, during(pair, record 3) runs, as another
+    thread writing the BIO might.  Returns the pair after that read."""
+    armed = [False]
+
+    def callback(conn, direction, version, content_type, msg_type, data):
+        if armed[0] and direction == "read":
+            armed[0] = False
+            during(pair, records[2])
+
+    client_ctx._msg_callback = callback
+    pair = Pair(client_ctx, server_ctx).handshake()
+    records = []
+    for digit in b"123":
+        pair.server.write(bytes([digit]) * 50)
+        records.append(pair.s_out.read())
+    pair.c_in.write(records[0] + records[1])
+    armed[0] = True
+    assert pair.client.read(100) == b"1" * 50
+    assert not armed[0], "the callback never ran"
+    return pair, records
+
+
+def test_bytes_written_during_a_call_stay_behind_those_it_left(client_ctx, server_ctx):
+    pair, records = three_records_and_a_read(
+        client_ctx, server_ctx, lambda pair, record: pair.c_in.write(record)
+    )
+    # Record 2, which the read left, is back in front of record 3.
+    assert pair.c_in.pending == len(records[1]) + len(records[2])
+    assert pair.client.read(100) == b"2" * 50
+    assert pair.client.read(100) == b"3" * 50
+    with pytest.raises(stdlib.SSLWantReadError):
+        pair.client.read(100)
+
+
+def test_an_eof_written_during_a_call_comes_after_what_it_left(client_ctx, server_ctx):
+    pair, records = three_records_and_a_read(
+        client_ctx, server_ctx, lambda pair, record: pair.c_in.write_eof()
+    )
+    # The caller's BIO takes no more writes: record 2 stays with pyssl,
+    # and is still read before the EOF (no close_notify came: an error).
+    assert pair.client.read(100) == b"2" * 50
+    with pytest.raises(stdlib.SSLEOFError) as info:
+        pair.client.read(100)
+    assert isinstance(info.value, ssl.SSLEOFError)
+
+
 def test_errors_are_instances_of_both_modules_classes(client_ctx, certs):
     # A server whose certificate the client cannot verify.
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -187,6 +235,21 @@ def test_errors_are_instances_of_both_modules_classes(client_ctx, certs):
     assert again.verify_code == exc.verify_code
 
 
+def test_the_rest_of_the_sslobject_is_its_connections(client_ctx, server_ctx, certs):
+    pair = Pair(client_ctx, server_ctx).handshake()
+    client = pair.client
+    assert client.server_hostname == "localhost" and not client.server_side
+    assert client.cipher()[1] == client.version()
+    assert client.getpeercert()["subjectAltName"]
+    assert client.pending() == 0 and client.session is not None
+    # The context can be switched (SNI callbacks do it), as with pyssl's BIOs.
+    other = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.context = other
+    assert client.context is other
+    with pytest.raises(AttributeError):
+        client._sslobj.no_such_attribute
+
+
 def test_mixed_bios_and_bad_ones(client_ctx, server_ctx):
     pair = Pair(client_ctx, server_ctx, client_bios=(stdlib.MemoryBIO(), ssl.MemoryBIO()))
     pair.handshake()
@@ -200,44 +263,62 @@ def test_mixed_bios_and_bad_ones(client_ctx, server_ctx):
             client_ctx.wrap_bio(stdlib.MemoryBIO(), bad, server_hostname="localhost")
 
 
-def test_a_writer_thread_feeds_the_bio_while_a_reader_thread_reads(client_ctx, server_ctx):
+def test_threads_feed_read_and_write_one_sslobject(client_ctx, server_ctx):
     """The stdlib's incoming BIO written by one thread in random pieces
-    while another reads the SSLObject: every byte, in order."""
+    while another reads the SSLObject and a third writes it: every byte,
+    in order, both ways."""
     pair = Pair(client_ctx, server_ctx).handshake()
     rng = random.Random(7)
     plain = bytes(rng.getrandbits(8) for _ in range(200000))
+    sent = plain[::-1]
     for i in range(0, len(plain), 1500):
         pair.server.write(plain[i : i + 1500])
     wire = pair.s_out.read()
     failures = []
 
     def feed():
-        try:
-            i = 0
-            while i < len(wire):
-                n = rng.randint(1, 3000)
-                pair.c_in.write(wire[i : i + n])
-                i += n
-        except BaseException as exc:  # reported by the main thread
-            failures.append(exc)
+        i = 0
+        while i < len(wire):
+            n = rng.randint(1, 3000)
+            pair.c_in.write(wire[i : i + n])
+            i += n
 
     got = []
-    total = 0
 
     def drain():
-        nonlocal total
-        try:
-            while total < len(plain):
-                try:
-                    data = pair.client.read(4096)
-                except stdlib.SSLWantReadError:
-                    continue
-                got.append(data)
-                total += len(data)
-        except BaseException as exc:
-            failures.append(exc)
+        total = 0
+        while total < len(plain):
+            try:
+                data = pair.client.read(4096)
+            except stdlib.SSLWantReadError:
+                continue
+            got.append(data)
+            total += len(data)
 
-    threads = [threading.Thread(target=feed), threading.Thread(target=drain)]
+    def send():
+        for i in range(0, len(sent), 700):
+            pair.client.write(sent[i : i + 700])
+
+    def reporting(work):
+        def run():
+            try:
+                work()
+            except BaseException as exc:  # reported by the main thread
+                failures.append(exc)
+
+        return run
+
+    works = [feed, drain, send]
+    if not getattr(sys, "_is_gil_enabled", lambda: True)():
+        # Free-threaded 3.13.5 lets go of a critical section taken again
+        # on the same object, so a thread writing
+        # the stdlib's BIO can get between the reads and writes that put
+        # bytes back; the stdlib's own SSLObject cannot take such a writer
+        # there at all. Everything is written first, then two threads read
+        # and write the SSLObject.
+        works.remove(feed)
+        feed()
+    threads = [threading.Thread(target=reporting(f)) for f in works]
     for t in threads:
         t.start()
     for t in threads:
@@ -245,6 +326,9 @@ def test_a_writer_thread_feeds_the_bio_while_a_reader_thread_reads(client_ctx, s
         assert not t.is_alive()
     assert not failures
     assert b"".join(got) == plain
+    # What the client wrote reached the stdlib's outgoing BIO in order.
+    pair.s_in.write(pair.c_out.read())
+    assert pair.read_all(pair.server, len(sent)) == sent
 
 
 @pytest.mark.parametrize("protocol", ["asyncio's", "pyssl.asyncio installed"])
