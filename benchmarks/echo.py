@@ -15,6 +15,10 @@ a warm-up): higher is better for pyssl.
   pyssl.asyncio     pyssl's contexts under pyssl's asyncio protocol
   asyncio's own     pyssl's contexts under asyncio's SSLProtocol
                     (what PYSSL_ASYNCIO=0 gives)
+  stdlib BIOs       pyssl's contexts under asyncio's SSLProtocol bound to
+                    the stdlib's ssl, as a program that does `import pyssl
+                    as ssl` without switching pyssl in gets: its SSLObjects
+                    work over the stdlib's MemoryBIOs (csrc/stdlib_bio.c)
 
 against the stdlib's contexts under asyncio's SSLProtocol.
 
@@ -83,11 +87,13 @@ async def echo(reader, writer):
 class Side:
     """One TLS connection over loopback, both of its ends on this loop."""
 
-    def __init__(self, name, module, ours):
+    def __init__(self, name, module, ours, asyncio_ssl=None):
         self.name, self.module, self.ours = name, module, ours
+        # the ssl module asyncio.sslproto uses (MemoryBIOs, exceptions)
+        self.asyncio_ssl = asyncio_ssl or module
 
     async def open(self, certs):
-        use(self.module)
+        use(self.asyncio_ssl)
         with pyssl.asyncio.installed() if self.ours else contextlib.nullcontext():
             sctx = self.module.SSLContext(self.module.PROTOCOL_TLS_SERVER)
             sctx.load_cert_chain(certs[0])
@@ -101,10 +107,13 @@ class Side:
         protocol = self.writer.transport._ssl_protocol
         if (type(protocol).__module__ == "pyssl.asyncio") != self.ours:
             raise RuntimeError("%s runs on %s" % (self.name, type(protocol)))
+        core = type(self.writer.get_extra_info("ssl_object")._sslobj)
+        if (core is pyssl._ssl._Shuttle) != (self.asyncio_ssl is not self.module):
+            raise RuntimeError("%s's SSLObject works over %s" % (self.name, core))
         await self.block(200)  # the session tickets, and a warm-up
 
     async def block(self, rounds=ROUNDS):
-        use(self.module)
+        use(self.asyncio_ssl)
         write, readexactly = self.writer.write, self.reader.readexactly
         t0 = time.process_time()
         for _ in range(rounds):
@@ -113,7 +122,7 @@ class Side:
         return time.process_time() - t0
 
     async def close(self):
-        use(self.module)
+        use(self.asyncio_ssl)
         self.writer.close()
         await self.writer.wait_closed()
         self.server.close()
@@ -127,10 +136,11 @@ async def run(certs, blocks):
     stdlib = Side("stdlib", stdlib_ssl, False)
     ours = Side("pyssl.asyncio", pyssl, True)
     plain = Side("asyncio's own", pyssl, False)
-    sides = (stdlib, ours, plain)
+    foreign = Side("stdlib BIOs", pyssl, False, stdlib_ssl)
+    sides = (stdlib, ours, plain, foreign)
     for side in sides:
         await side.open(certs)
-    ratios = {ours: [], plain: []}
+    ratios = {ours: [], plain: [], foreign: []}
     try:
         for _ in range(blocks):
             base = await stdlib.block()
