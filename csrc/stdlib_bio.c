@@ -437,12 +437,16 @@ shuttle_dealloc(PyObject *op)
 
 static PyMethodDef shuttle_methods[] = {
     {"read", (PyCFunction)(void (*)(void))pyssl_shuttle_read, METH_FASTCALL,
+     "read($self, size, buffer=None, /)\n--\n\n"
      "The core's read(), with the bytes carried."},
     {"write", pyssl_shuttle_write, METH_O,
+     "write($self, data, /)\n--\n\n"
      "The core's write(), with the bytes carried."},
     {"do_handshake", shuttle_do_handshake, METH_NOARGS,
+     "do_handshake($self, /)\n--\n\n"
      "The core's do_handshake(), with the bytes carried."},
     {"shutdown", shuttle_shutdown, METH_NOARGS,
+     "shutdown($self, /)\n--\n\n"
      "The core's shutdown(), with the bytes carried."},
     {NULL, NULL, 0, NULL},
 };
