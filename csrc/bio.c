@@ -574,6 +574,30 @@ memorybio_get_eof(PyObject *op, void *closure)
         BIO_ctrl(((PySSLMemoryBIO *)op)->bio, BIO_CTRL_EOF, 0, NULL));
 }
 
+/* MemoryBIO's read(), write(data) and write_eof() for stdlib_bio.c,
+ * which moves bytes in and out of an SSLObject's own pair; the writes
+ * return 0, or -1 with an exception. */
+PyObject *
+pyssl_membio_read_all(PyObject *membio)
+{
+    return memorybio_read(membio, NULL, 0);
+}
+
+int
+pyssl_membio_write(PyObject *membio, PyObject *data)
+{
+    PyObject *res = memorybio_write(membio, data);
+    Py_XDECREF(res);
+    return res == NULL ? -1 : 0;
+}
+
+int
+pyssl_membio_write_eof(PyObject *membio)
+{
+    Py_DECREF(memorybio_write_eof(membio, NULL));
+    return 0;
+}
+
 static PyMethodDef memorybio_methods[] = {
     {"read", (PyCFunction)(void (*)(void))memorybio_read, METH_FASTCALL,
      "read($self, size=-1, /)\n--\n\n"

@@ -160,7 +160,7 @@ enum py_ssl_cert_requirements {
 #define PYSSL_PLAIN_ERROR_SLOTS 32
 /* How many names aiotransport.c interns (its enum aio_name). */
 #define PYSSL_AIO_NAMES 24
-#define PYSSL_SHUTTLE_NAMES 8
+#define PYSSL_SHUTTLE_NAMES 5
 
 typedef struct {
     /* types */
@@ -603,6 +603,21 @@ int pyssl_membio_is_empty_and_open(BIO *bio);
 /* How many bytes bio, a MemoryBIO's, holds (0 for any other BIO).  No GIL
  * needed. */
 size_t pyssl_membio_pending(BIO *bio);
+
+/* A MemoryBIO's read(), write() and write_eof() (bio.c), and the
+ * _SSLSocket's read, write, do_handshake and shutdown (socket.c), for the
+ * Shuttle (stdlib_bio.c) to call directly. */
+PyObject *pyssl_membio_read_all(PyObject *membio);
+int pyssl_membio_write(PyObject *membio, PyObject *data);
+int pyssl_membio_write_eof(PyObject *membio);
+enum {
+    PYSSL_CALL_READ,
+    PYSSL_CALL_WRITE,
+    PYSSL_CALL_HANDSHAKE,
+    PYSSL_CALL_SHUTDOWN
+};
+PyObject *pyssl_sslsock_call(PyObject *sock, int which, PyObject *const *args,
+                             Py_ssize_t nargs);
 
 /* stdlib_bio.c: the Shuttle's read and write, for SSLObject's fast
  * methods (socket.c), and the _SSLSocket it carries for (borrowed). */

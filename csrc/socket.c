@@ -1924,6 +1924,25 @@ fwd_fast(sslobj_method *f, PySSLSocket *sock, PyObject *const *rest,
     }
 }
 
+/* The calls a Shuttle carries the bytes around (stdlib_bio.c), made
+ * without looking the method up. */
+PyObject *
+pyssl_sslsock_call(PyObject *sock, int which, PyObject *const *args,
+                   Py_ssize_t nargs)
+{
+    PySSLSocket *self = (PySSLSocket *)sock;
+    switch (which) {
+    case PYSSL_CALL_READ:
+        return sslsock_read(self, args, nargs);
+    case PYSSL_CALL_WRITE:
+        return sslsock_write(self, args, nargs);
+    case PYSSL_CALL_HANDSHAKE:
+        return sslsock_do_handshake(self, NULL);
+    default:
+        return sslsock_shutdown(self, NULL);
+    }
+}
+
 /* The same for a Shuttle (stdlib_bio.c), whose read and write carry the
  * bytes between the caller's BIOs and the core's. */
 static PyObject *

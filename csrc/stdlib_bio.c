@@ -39,11 +39,6 @@
  */
 #include "pyssl.h"
 
-/* 3.8 has vectorcall only under its private name. */
-#ifndef PYSSL_HAVE_VECTORCALL
-#  define PyObject_Vectorcall _PyObject_Vectorcall
-#endif
-
 typedef struct {
     PyObject_HEAD
     PyObject *core; /* the _SSLSocket, over own_in and own_out */
@@ -61,20 +56,9 @@ typedef struct {
 } Shuttle;
 
 /* The names it looks up, interned once in the module state. */
-enum {
-    N_READ,
-    N_WRITE,
-    N_WRITE_EOF,
-    N_DO_HANDSHAKE,
-    N_SHUTDOWN,
-    N_PENDING,
-    N_EOF,
-    N_CLASS,
-    N_COUNT
-};
+enum { N_READ, N_WRITE, N_PENDING, N_EOF, N_CLASS, N_COUNT };
 static const char *const name_text[N_COUNT] = {
-    "read",     "write",   "write_eof", "do_handshake",
-    "shutdown", "pending", "eof",       "__class__",
+    "read", "write", "pending", "eof", "__class__",
 };
 
 static PyObject *
@@ -131,9 +115,7 @@ take_in(Shuttle *self)
         /* Bytes written after this read stay there, behind these. */
         PyObject *data = PyObject_CallMethodObjArgs(
             self->in, name(self, N_READ), self->take, NULL);
-        int rc = data == NULL
-                     ? -1
-                     : call_void(self->own_in, name(self, N_WRITE), data);
+        int rc = data == NULL ? -1 : pyssl_membio_write(self->own_in, data);
         Py_XDECREF(data);
         if (rc < 0) {
             goto done;
@@ -145,10 +127,7 @@ take_in(Shuttle *self)
             goto done;
         }
         if (eof) {
-            if (call_void(self->own_in, name(self, N_WRITE_EOF), NULL) < 0) {
-                goto done;
-            }
-            self->eof = 1;
+            self->eof = pyssl_membio_write_eof(self->own_in) == 0;
         }
     }
     res = avail < 0 ? -1 : avail > self->take_n;
@@ -164,8 +143,7 @@ done:
 static int
 unread(Shuttle *self)
 {
-    PyObject *left =
-        PyObject_CallMethodObjArgs(self->own_in, name(self, N_READ), NULL);
+    PyObject *left = pyssl_membio_read_all(self->own_in);
     if (left == NULL) {
         return -1;
     }
@@ -175,9 +153,9 @@ unread(Shuttle *self)
         PyObject_CallMethodObjArgs(self->in, name(self, N_READ), NULL);
     Py_ssize_t eof = newer ? number_attr(self->in, name(self, N_EOF)) : -1;
     if (eof > 0) {
-        rc = call_void(self->own_in, name(self, N_WRITE), left) < 0 ||
-                     call_void(self->own_in, name(self, N_WRITE), newer) < 0 ||
-                     call_void(self->own_in, name(self, N_WRITE_EOF), NULL) < 0
+        rc = pyssl_membio_write(self->own_in, left) < 0 ||
+                     pyssl_membio_write(self->own_in, newer) < 0 ||
+                     pyssl_membio_write_eof(self->own_in) < 0
                  ? -1
                  : 0;
         self->eof = rc == 0;
@@ -208,8 +186,7 @@ give_back(Shuttle *self)
     }
     if (rc == 0 && self->out != NULL &&
         pyssl_membio_pending(own_bio(self->own_out)) > 0) {
-        PyObject *data = PyObject_CallMethodObjArgs(self->own_out,
-                                                    name(self, N_READ), NULL);
+        PyObject *data = pyssl_membio_read_all(self->own_out);
         rc = data == NULL ? -1
                           : call_void(self->out, name(self, N_WRITE), data);
         Py_XDECREF(data);
@@ -234,21 +211,10 @@ bridge_raised(Shuttle *self)
     PyErr_SetRaisedException(exc);
 }
 
+/* The core's call `which` (PYSSL_CALL_*) with the bytes carried around
+ * it. */
 static PyObject *
-call_core(Shuttle *self, int method, PyObject *const *args, Py_ssize_t nargs)
-{
-    PyObject *bound = PyObject_GetAttr(self->core, name(self, method));
-    if (bound == NULL) {
-        return NULL;
-    }
-    PyObject *res = PyObject_Vectorcall(bound, args, (size_t)nargs, NULL);
-    Py_DECREF(bound);
-    return res;
-}
-
-/* core.<method>(*args) with the bytes carried around it. */
-static PyObject *
-carry(Shuttle *self, int method, PyObject *const *args, Py_ssize_t nargs)
+carry(Shuttle *self, int which, PyObject *const *args, Py_ssize_t nargs)
 {
     pyssl_state *st = pyssl_state_from_type(Py_TYPE(self));
     for (;;) {
@@ -256,7 +222,7 @@ carry(Shuttle *self, int method, PyObject *const *args, Py_ssize_t nargs)
         if (more < 0) {
             return NULL;
         }
-        PyObject *res = call_core(self, method, args, nargs);
+        PyObject *res = pyssl_sslsock_call(self->core, which, args, nargs);
         /* It used all it was given and wants what is still in the
          * caller's BIO: go on. */
         int again = res == NULL && more &&
@@ -284,13 +250,13 @@ carry(Shuttle *self, int method, PyObject *const *args, Py_ssize_t nargs)
 PyObject *
 pyssl_shuttle_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
-    return carry((Shuttle *)op, N_READ, args, nargs);
+    return carry((Shuttle *)op, PYSSL_CALL_READ, args, nargs);
 }
 
 PyObject *
 pyssl_shuttle_write(PyObject *op, PyObject *data)
 {
-    return carry((Shuttle *)op, N_WRITE, &data, 1);
+    return carry((Shuttle *)op, PYSSL_CALL_WRITE, &data, 1);
 }
 
 PyObject *
@@ -303,14 +269,14 @@ static PyObject *
 shuttle_do_handshake(PyObject *op, PyObject *unused)
 {
     (void)unused;
-    return carry((Shuttle *)op, N_DO_HANDSHAKE, NULL, 0);
+    return carry((Shuttle *)op, PYSSL_CALL_HANDSHAKE, NULL, 0);
 }
 
 static PyObject *
 shuttle_shutdown(PyObject *op, PyObject *unused)
 {
     (void)unused;
-    return carry((Shuttle *)op, N_SHUTDOWN, NULL, 0);
+    return carry((Shuttle *)op, PYSSL_CALL_SHUTDOWN, NULL, 0);
 }
 
 /* The Shuttle's own methods, and what object gives it; any other name is
