@@ -11,8 +11,10 @@
 #  4. runs CPython's own test_ssl in stdlib, core and full mode, gated by
 #     tests/deviations.txt with --gate;
 #  5. runs the thread stress tests: tests/test_threads.py,
-#     tests/test_shared_context.py and tests/test_free_threading.py, and
-#     asyncio event loops in four threads over pyssl's asyncio protocol.
+#     tests/test_shared_context.py and tests/test_free_threading.py,
+#     asyncio event loops in four threads over pyssl's asyncio protocol,
+#     and tests/test_stdlib_bios.py (threads on one SSLObject over the
+#     stdlib's MemoryBIOs, which a PyMutex keeps in order here).
 #
 # 3.13t has no cryptography (cffi refuses to build for it), so no trustme:
 # the tests get trustme's certificates through tests/trustme_proxy.py from
@@ -78,7 +80,8 @@ if [ -z "${PYSSL_TRUSTME_PYTHON:-}" ]; then
 fi
 if ! (cd tests && env -u PYTHON_GIL "$py" -m pytest -q -p no:cacheprovider \
         test_free_threading.py test_threads.py test_shared_context.py \
-        test_asyncio_protocol.py::test_event_loops_in_several_threads); then
+        test_asyncio_protocol.py::test_event_loops_in_several_threads \
+        test_stdlib_bios.py); then
     say "FAIL: thread stress tests on 3.13t"; status=1
 fi
 say "done, status $status"

@@ -9,7 +9,8 @@
 # Builds (cached) the tsan interpreter (ci/build-cpython-3.13.sh tsan) and
 # a venv with pytest, builds pyssl with PYSSL_SANITIZE=thread, and runs
 # tests/test_free_threading.py, test_threads.py, test_shared_context.py and
-# the four-event-loops test of test_asyncio_protocol.py, with every child
+# the four-event-loops test of test_asyncio_protocol.py and
+# test_stdlib_bios.py (the Shuttle's lock), with every child
 # process under TSAN too.  Suppressed: CPython's own list
 # for the free-threaded build (Tools/tsan/suppressions_free_threading.txt
 # of the same source) and ci/tsan-suppressions.txt (races inside CPython or
@@ -57,7 +58,8 @@ status=0
 echo "== thread stress suite under ThreadSanitizer ($py)"
 (cd tests && env -u PYTHON_GIL "$py" -m pytest -q -p no:cacheprovider \
     test_free_threading.py test_threads.py test_shared_context.py \
-    test_asyncio_protocol.py::test_event_loops_in_several_threads) || status=1
+    test_asyncio_protocol.py::test_event_loops_in_several_threads \
+    test_stdlib_bios.py) || status=1
 
 # A report is "ours" if any frame is in pyssl's C code.
 ours=0
