@@ -591,11 +591,10 @@ pyssl_membio_write(PyObject *membio, PyObject *data)
     return res == NULL ? -1 : 0;
 }
 
-int
+void
 pyssl_membio_write_eof(PyObject *membio)
 {
     Py_DECREF(memorybio_write_eof(membio, NULL));
-    return 0;
 }
 
 static PyMethodDef memorybio_methods[] = {

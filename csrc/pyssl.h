@@ -609,7 +609,7 @@ size_t pyssl_membio_pending(BIO *bio);
  * Shuttle (stdlib_bio.c) to call directly. */
 PyObject *pyssl_membio_read_all(PyObject *membio);
 int pyssl_membio_write(PyObject *membio, PyObject *data);
-int pyssl_membio_write_eof(PyObject *membio);
+void pyssl_membio_write_eof(PyObject *membio);
 enum {
     PYSSL_CALL_READ,
     PYSSL_CALL_WRITE,

@@ -99,40 +99,80 @@ call_void(PyObject *obj, PyObject *method, PyObject *arg)
     return res == NULL ? -1 : 0;
 }
 
+/* How many bytes to take from the caller's incoming BIO for a call.  A
+ * read of n bytes takes as many as can hold n bytes of data, plus two
+ * records: so a large read takes all the BIO holds, and what OpenSSL
+ * leaves is at most a record or two, with nothing behind it to copy again
+ * when that goes back in front (unread).  Every other call takes the
+ * Shuttle's `take`, which keeps a small read on a large BIO bounded. */
+#define RECORD_ROOM (2 * (16384 + 2048)) /* two of TLS's largest records */
+static Py_ssize_t
+take_for(Shuttle *self, int which, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (which != PYSSL_CALL_READ || nargs < 1 || !PyLong_Check(args[0])) {
+        return self->take_n;
+    }
+    Py_ssize_t n = PyLong_AsSsize_t(args[0]);
+    if (n == -1 && PyErr_Occurred()) {
+        PyErr_Clear(); /* the read itself says what is wrong with it */
+        return self->take_n;
+    }
+    if (n <= self->take_n) {
+        return self->take_n;
+    }
+    /* A full record's overhead is under 1/32 of its 16 KiB; the stdlib's
+     * MemoryBIO.read() takes a C int. */
+    return n < INT_MAX / 2 ? n + n / 32 + RECORD_ROOM : INT_MAX;
+}
+
 /* Move up to `take` bytes from the caller's incoming BIO into ours, and
  * its EOF once it holds nothing more.  Returns 1 if it still holds more,
  * 0 if not, -1 on error. */
 static int
-take_in(Shuttle *self)
+take_in(Shuttle *self, Py_ssize_t take)
 {
     if (self->in == NULL) {
         return 0;
     }
     int res = -1;
-    pyssl_ft_mutex_lock(&self->mutex);
-    Py_ssize_t avail = number_attr(self->in, name(self, N_PENDING));
-    if (avail > 0) {
-        /* Bytes written after this read stay there, behind these. */
-        PyObject *data = PyObject_CallMethodObjArgs(
-            self->in, name(self, N_READ), self->take, NULL);
-        int rc = data == NULL ? -1 : pyssl_membio_write(self->own_in, data);
-        Py_XDECREF(data);
-        if (rc < 0) {
-            goto done;
-        }
+    PyObject *size = take == self->take_n ? Py_NewRef(self->take)
+                                          : PyLong_FromSsize_t(take);
+    if (size == NULL) {
+        return -1;
     }
-    if (avail >= 0 && avail <= self->take_n && !self->eof) {
+    pyssl_ft_mutex_lock(&self->mutex);
+    /* Bytes written after this read stay there, behind these. */
+    PyObject *data =
+        PyObject_CallMethodObjArgs(self->in, name(self, N_READ), size, NULL);
+    if (data == NULL || !PyBytes_Check(data)) {
+        if (data != NULL) {
+            PyErr_SetString(PyExc_TypeError,
+                            "MemoryBIO.read() did not return bytes");
+        }
+        goto done;
+    }
+    Py_ssize_t got = PyBytes_GET_SIZE(data);
+    if (got > 0 && pyssl_membio_write(self->own_in, data) < 0) {
+        goto done;
+    }
+    /* Only a full take can have left something behind. */
+    Py_ssize_t more =
+        got < take ? 0 : number_attr(self->in, name(self, N_PENDING));
+    if (more == 0 && !self->eof) {
         Py_ssize_t eof = number_attr(self->in, name(self, N_EOF));
         if (eof < 0) {
             goto done;
         }
         if (eof) {
-            self->eof = pyssl_membio_write_eof(self->own_in) == 0;
+            pyssl_membio_write_eof(self->own_in);
+            self->eof = 1;
         }
     }
-    res = avail < 0 ? -1 : avail > self->take_n;
+    res = more < 0 ? -1 : more > 0;
 done:
     pyssl_ft_mutex_unlock(&self->mutex);
+    Py_XDECREF(data);
+    Py_DECREF(size);
     return res;
 }
 
@@ -154,11 +194,13 @@ unread(Shuttle *self)
     Py_ssize_t eof = newer ? number_attr(self->in, name(self, N_EOF)) : -1;
     if (eof > 0) {
         rc = pyssl_membio_write(self->own_in, left) < 0 ||
-                     pyssl_membio_write(self->own_in, newer) < 0 ||
-                     pyssl_membio_write_eof(self->own_in) < 0
+                     pyssl_membio_write(self->own_in, newer) < 0
                  ? -1
                  : 0;
-        self->eof = rc == 0;
+        if (rc == 0) {
+            pyssl_membio_write_eof(self->own_in);
+            self->eof = 1;
+        }
     }
     else if (eof == 0) {
         rc = call_void(self->in, name(self, N_WRITE), left) < 0 ||
@@ -217,8 +259,9 @@ static PyObject *
 carry(Shuttle *self, int which, PyObject *const *args, Py_ssize_t nargs)
 {
     pyssl_state *st = pyssl_state_from_type(Py_TYPE(self));
+    Py_ssize_t take = take_for(self, which, args, nargs);
     for (;;) {
-        int more = take_in(self);
+        int more = take_in(self, take);
         if (more < 0) {
             return NULL;
         }

@@ -164,6 +164,23 @@ def test_half_a_record_is_kept_until_the_rest_comes(client_ctx, server_ctx):
         record = pair.s_out.read()
 
 
+def test_a_large_read_returns_what_it_would_over_pyssls_own_bios(client_ctx, server_ctx):
+    # Twelve full records, more than the Shuttle takes for other calls: a
+    # read big enough for them all takes all, as pyssl's own BIOs give
+    # OpenSSL all, and the caller's BIO keeps what they would keep.
+    data = bytes(range(256)) * (12 * 64)
+    shown = []
+    for bios in (None, (ssl.MemoryBIO(), ssl.MemoryBIO())):
+        pair = Pair(client_ctx, server_ctx, client_bios=bios).handshake()
+        pair.server.write(data)
+        pair.pump()
+        got = pair.client.read(1 << 20)
+        shown.append((len(got), pair.c_in.pending))
+        assert got + pair.read_all(pair.client, len(data) - len(got)) == data
+    assert shown[0] == shown[1]
+    assert shown[0][0] > 128 * 1024
+
+
 def three_records_and_a_read(client_ctx, server_ctx, during):
     """Records 1 and 2 in the client's incoming BIO; the client reads, and
     while OpenSSL reads record 1, during(pair, record 3) runs, as another
