@@ -1913,9 +1913,6 @@ fwd_fast(sslobj_method *f, PySSLSocket *sock, PyObject *const *rest,
 {
     switch (f->which) {
     case FWD_READ:
-        if (n == 2 && rest[1] == Py_None) {
-            n = 1;
-        }
         return sslsock_read(sock, rest, n);
     case FWD_WRITE:
         return sslsock_write(sock, rest, n);
@@ -1951,9 +1948,6 @@ fwd_shuttle(sslobj_method *f, PyObject *shuttle, PyObject *const *rest,
 {
     switch (f->which) {
     case FWD_READ:
-        if (n == 2 && rest[1] == Py_None) {
-            n = 1;
-        }
         return pyssl_shuttle_read(shuttle, rest, n);
     case FWD_WRITE:
         return pyssl_shuttle_write(shuttle, rest[0]);
@@ -2019,12 +2013,17 @@ fwd_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
     if (sock == NULL) {
         return NULL;
     }
+    /* read(n, None) is read(n) */
+    Py_ssize_t n = nargs - 1;
+    if (f->which == FWD_READ && n == 2 && args[2] == Py_None) {
+        n = 1;
+    }
     PyObject *res;
     if (Py_TYPE(sock) == f->target) {
-        res = fwd_fast(f, (PySSLSocket *)sock, args + 1, nargs - 1);
+        res = fwd_fast(f, (PySSLSocket *)sock, args + 1, n);
     }
     else if (Py_TYPE(sock) == pyssl_state_from_type(f->target)->shuttle_type) {
-        res = fwd_shuttle(f, sock, args + 1, nargs - 1);
+        res = fwd_shuttle(f, sock, args + 1, n);
     }
     else {
         res = fwd_call_wrapped(f, args, nargsf, NULL);
