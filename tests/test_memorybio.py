@@ -63,6 +63,26 @@ def test_write_accepts_buffers_and_rejects_the_rest():
     assert bio.read() == b"abcd"
 
 
+@pytest.mark.skipif(UNDER_STDLIB, reason="the stdlib's BIO_s_mem keeps its largest buffer")
+def test_a_big_buffer_goes_back_once_the_traffic_turns_small():
+    import tracemalloc
+
+    bio = ssl.MemoryBIO()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(3):  # a bulk stream: 2 MiB fills, each drained
+            bio.write(b"h" * 10)
+            bio.write(b"x" * (2 << 20))  # copied in behind the first
+            assert len(bio.read()) == (2 << 20) + 10
+        bio.write(b"s" * 10)  # then small records only
+        assert bio.read() == b"s" * 10
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 64 * 1024
+
+
 def test_megabytes_through_an_sslobject_pair(client_ctx, server_ctx):
     pair = BioPair(client_ctx, server_ctx).handshake()
     data = os.urandom(3 * 1024 * 1024 + 17)
