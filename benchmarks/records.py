@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-record SSLObject costs, pyssl against the stdlib, in one process.
 
-    PYTHONPATH=/tmp/build python3 benchmarks/records.py [BLOCKS]
+    PYTHONPATH=/tmp/build python3 benchmarks/records.py [--stdlib-bios] [BLOCKS]
 
 benchmarks/run.py times each side in its own process, and on a machine
 whose speed drifts by 10-20% from one minute to the next a difference of
@@ -15,6 +15,11 @@ median, and the quartiles, of the stdlib/pyssl ratio over BLOCKS pairs
                     made outside the timed part)
   write64, write1k  write() of one record, then the outgoing BIO's read()
   wantread          read() on an empty incoming BIO: SSLWantReadError
+
+With --stdlib-bios pyssl's side runs over the stdlib's MemoryBIOs, as
+asyncio gives them to pyssl's contexts when pyssl is not switched in: each
+call then carries the bytes between those and pyssl's own (the Shuttle,
+csrc/stdlib_bio.c).
 
 Both sides must run on the same OpenSSL for the ratio to be pyssl's own.
 To compare on an OpenSSL the interpreter's _ssl was not built with, set
@@ -55,7 +60,7 @@ def make_certs(directory):
     return os.path.join(directory, "server.pem"), os.path.join(directory, "ca.pem")
 
 
-def connected_pair(ssl, certs):
+def connected_pair(ssl, certs, bios=None):
     """A client and a server SSLObject after their handshake; returns the
     client, the server, the client's outgoing BIO and the server's incoming."""
     server_pem, ca_pem = certs
@@ -63,7 +68,7 @@ def connected_pair(ssl, certs):
     sctx.load_cert_chain(server_pem)
     cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     cctx.load_verify_locations(ca_pem)
-    cin, cout, sin, sout = (ssl.MemoryBIO() for _ in range(4))
+    cin, cout, sin, sout = ((bios or ssl).MemoryBIO() for _ in range(4))
     client = cctx.wrap_bio(cin, cout, server_hostname="localhost")
     server = sctx.wrap_bio(sin, sout, server_side=True)
     for _ in range(20):
@@ -128,6 +133,8 @@ CASES = (
 
 
 def main(argv):
+    stdlib_bios = "--stdlib-bios" in argv
+    argv = [a for a in argv if a != "--stdlib-bios"]
     blocks = int(argv[0]) if argv else 55
     reference = os.environ.get("PYSSL_REFERENCE_SSL")
     if reference:
@@ -136,11 +143,15 @@ def main(argv):
 
     import pyssl
 
-    print("stdlib on %s; pyssl on %s" % (ssl.OPENSSL_VERSION, pyssl.OPENSSL_VERSION))
+    print(
+        "stdlib on %s; pyssl on %s%s"
+        % (ssl.OPENSSL_VERSION, pyssl.OPENSSL_VERSION, ", over the stdlib's BIOs" * stdlib_bios)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         certs = make_certs(tmp)
         for name, block, size in CASES:
-            std_conn, our_conn = connected_pair(ssl, certs), connected_pair(pyssl, certs)
+            std_conn = connected_pair(ssl, certs)
+            our_conn = connected_pair(pyssl, certs, ssl if stdlib_bios else None)
             ratios = []
             for i in range(WARMUP + blocks):
                 ratio = block(ssl, std_conn, size) / block(pyssl, our_conn, size)
