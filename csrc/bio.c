@@ -493,14 +493,11 @@ read_size_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t *size)
 }
 
 /* METH_FASTCALL: no argument tuple on the hot path. */
+/* Up to size bytes (all if size < 0) as a new bytes object. */
 static PyObject *
-memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+read_upto(PyObject *op, Py_ssize_t size)
 {
     membuf *m = memorybio_buf(op);
-    Py_ssize_t size = -1;
-    if (read_size_arg(args, nargs, &size) < 0) {
-        return NULL;
-    }
     membuf_reap(m);
     membuf_lock(m);
     size_t avail = m->end - m->start;
@@ -515,6 +512,16 @@ memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     membuf_unlock(m);
     membuf_reap(m);
     return res;
+}
+
+static PyObject *
+memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t size = -1;
+    if (read_size_arg(args, nargs, &size) < 0) {
+        return NULL;
+    }
+    return read_upto(op, size);
 }
 
 static PyObject *
@@ -586,7 +593,13 @@ memorybio_get_eof(PyObject *op, void *closure)
 PyObject *
 pyssl_membio_read_all(PyObject *membio)
 {
-    return memorybio_read(membio, NULL, 0);
+    return read_upto(membio, -1);
+}
+
+PyObject *
+pyssl_membio_read_upto(PyObject *membio, Py_ssize_t size)
+{
+    return read_upto(membio, size);
 }
 
 int

@@ -608,6 +608,7 @@ size_t pyssl_membio_pending(BIO *bio);
  * _SSLSocket's read, write, do_handshake and shutdown (socket.c), for the
  * Shuttle (stdlib_bio.c) to call directly. */
 PyObject *pyssl_membio_read_all(PyObject *membio);
+PyObject *pyssl_membio_read_upto(PyObject *membio, Py_ssize_t size);
 int pyssl_membio_write(PyObject *membio, PyObject *data);
 void pyssl_membio_write_eof(PyObject *membio);
 enum {
