@@ -492,7 +492,6 @@ read_size_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t *size)
     return 0;
 }
 
-/* METH_FASTCALL: no argument tuple on the hot path. */
 /* Up to size bytes (all if size < 0) as a new bytes object. */
 static PyObject *
 read_upto(PyObject *op, Py_ssize_t size)
@@ -514,6 +513,7 @@ read_upto(PyObject *op, Py_ssize_t size)
     return res;
 }
 
+/* METH_FASTCALL: no argument tuple on the hot path. */
 static PyObject *
 memorybio_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {

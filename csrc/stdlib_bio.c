@@ -8,11 +8,12 @@
  * SSLObject gets a pair of ours and a Shuttle in place of the _SSLSocket
  * (src/pyssl/_stdlib_bio.py makes it).  Around each call that can move TLS
  * bytes (read, write, do_handshake, shutdown) the Shuttle
- *   - moves what the caller's incoming BIO holds into ours: up to `take`
- *     bytes, and more only while OpenSSL used them all and wants more;
+ *   - moves what the caller's incoming BIO holds into ours: as much as a
+ *     read of that size can use, up to `take` bytes for other calls, and
+ *     more only while OpenSSL used them all and wants more (take_for);
  *   - gives back, in front of whatever was written meanwhile, what OpenSSL
- *     left unread, and passes on all it wrote (the alert of a failed call
- *     too);
+ *     left unread, and passes on all it wrote, in 64 KiB pieces (the
+ *     alert of a failed call too);
  *   - turns an SSLError the call raises into an instance of the class that
  *     derives from pyssl's and the stdlib's (_stdlib_bio.py), which
  *     asyncio's and trio's except clauses name.
