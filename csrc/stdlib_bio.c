@@ -254,20 +254,78 @@ give_back(Shuttle *self)
     return rc;
 }
 
-/* The SSLError being raised becomes an instance of its bridged class, if
- * it has one: the same object, traceback and attributes. */
+/* A new instance of cls with exc's arguments, attributes, traceback,
+ * cause and context.  For pyssl's SSLError itself: an immutable type, as
+ * the stdlib's is, so its instances cannot change class. */
+static PyObject *
+bridged_copy(PyObject *exc, PyObject *cls)
+{
+    PyObject *args = PyObject_GetAttrString(exc, "args");
+    PyObject *copy = args ? PyObject_CallObject(cls, args) : NULL;
+    Py_XDECREF(args);
+    PyObject *from = copy ? PyObject_GetAttrString(exc, "__dict__") : NULL;
+    PyObject *to = from ? PyObject_GetAttrString(copy, "__dict__") : NULL;
+    int rc = to != NULL && PyDict_Check(from) && PyDict_Check(to)
+                 ? PyDict_Update(to, from)
+                 : -1;
+    Py_XDECREF(from);
+    Py_XDECREF(to);
+    if (rc < 0) {
+        Py_XDECREF(copy);
+        return NULL;
+    }
+    PyObject *tb = PyException_GetTraceback(exc);
+    if (tb != NULL) {
+        rc = PyException_SetTraceback(copy, tb);
+        Py_DECREF(tb);
+    }
+    PyObject *cause = PyException_GetCause(exc);
+    if (cause != NULL) {
+        PyException_SetCause(copy, cause); /* steals it */
+    }
+    PyException_SetContext(copy, PyException_GetContext(exc));
+    ((PyBaseExceptionObject *)copy)->suppress_context =
+        ((PyBaseExceptionObject *)exc)->suppress_context;
+    if (rc < 0) {
+        Py_DECREF(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+/* exc as an instance of its bridged class in `bridges`, if it has one: the
+ * same object, or for SSLError itself a copy.  A new reference; exc itself
+ * when it has no such class or cannot become one (it stays pyssl's). */
+static PyObject *
+bridge(PyObject *exc, PyObject *bridges, PyObject *class_name)
+{
+    PyObject *cls = NULL;
+    PyObject *res = NULL;
+    if (PyDict_GetItemRef(bridges, (PyObject *)Py_TYPE(exc), &cls) > 0 &&
+        cls != Py_None) {
+        if (!(Py_TYPE(exc)->tp_flags & Py_TPFLAGS_IMMUTABLETYPE)) {
+            res = PyObject_SetAttr(exc, class_name, cls) < 0 ? NULL
+                                                             : Py_NewRef(exc);
+        }
+        else {
+            res = bridged_copy(exc, cls);
+        }
+    }
+    Py_XDECREF(cls);
+    if (res == NULL) {
+        PyErr_Clear();
+        res = Py_NewRef(exc);
+    }
+    return res;
+}
+
+/* The SSLError being raised becomes an instance of its bridged class. */
 static void
 bridge_raised(Shuttle *self)
 {
     PyObject *exc = PyErr_GetRaisedException();
-    PyObject *cls = NULL;
-    if (PyDict_GetItemRef(self->bridges, (PyObject *)Py_TYPE(exc), &cls) < 0 ||
-        (cls != NULL && cls != Py_None &&
-         PyObject_SetAttr(exc, name(self, N_CLASS), cls) < 0)) {
-        PyErr_Clear(); /* then it stays pyssl's */
-    }
-    Py_XDECREF(cls);
-    PyErr_SetRaisedException(exc);
+    PyErr_SetRaisedException(bridge(exc, self->bridges, name(self, N_CLASS)));
+    Py_DECREF(exc);
 }
 
 /* The core's call `which` (PYSSL_CALL_*) with the bytes carried around
@@ -497,6 +555,32 @@ static PyType_Spec shuttle_spec = {
     .slots = shuttle_slots,
 };
 
+/* _bridge_error(exc, bridges, /): see bridge(). */
+static PyObject *
+bridge_error(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "_bridge_error() takes 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyExceptionInstance_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_bridge_error(): wrong argument types");
+        return NULL;
+    }
+    return bridge(args[0], args[1],
+                  pyssl_get_state(module)->shuttle_names[N_CLASS]);
+}
+
+static PyMethodDef stdlib_bio_functions[] = {
+    {"_bridge_error", (PyCFunction)(void (*)(void))bridge_error, METH_FASTCALL,
+     "_bridge_error($module, exc, bridges, /)\n--\n\n"
+     "exc as an instance of its class in bridges (_stdlib_bio.py), if it "
+     "has one: the same object, or a copy for SSLError itself."},
+    {NULL, NULL, 0, NULL},
+};
+
 int
 pyssl_stdlib_bio_init(PyObject *module, pyssl_state *st)
 {
@@ -509,6 +593,9 @@ pyssl_stdlib_bio_init(PyObject *module, pyssl_state *st)
     }
     st->shuttle_type = pyssl_new_type(module, &shuttle_spec);
     if (st->shuttle_type == NULL) {
+        return -1;
+    }
+    if (PyModule_AddFunctions(module, stdlib_bio_functions) < 0) {
         return -1;
     }
     return PyModule_AddObjectRef(module, "_Shuttle",

@@ -252,6 +252,25 @@ def test_errors_are_instances_of_both_modules_classes(client_ctx, certs):
     assert again.verify_code == exc.verify_code
 
 
+def test_a_plain_sslerror_is_both_modules_class_with_its_attributes(client_ctx, server_ctx):
+    # SSLError itself is an immutable type in both modules, so this one is
+    # raised as a copy of the core's: everything on it must survive that.
+    pair = Pair(client_ctx, server_ctx)
+    pair.handshake()
+    pair.server.write(b"data")
+    records = bytearray(pair.s_out.read())
+    records[-1] ^= 1  # the last byte of the data record's tag
+    pair.c_in.write(bytes(records))
+    with pytest.raises(stdlib.SSLError) as info:
+        pair.client.read(100)
+    exc = info.value
+    assert isinstance(exc, ssl.SSLError) and type(exc).__name__ == "SSLError"
+    assert exc.library == "SSL" and "BAD_RECORD_MAC" in exc.reason
+    assert (exc.errno, exc.strerror) == exc.args and "bad record mac" in str(exc)
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is ssl.SSLError and again.reason == exc.reason
+
+
 def test_the_rest_of_the_sslobject_is_its_connections(client_ctx, server_ctx, certs):
     pair = Pair(client_ctx, server_ctx).handshake()
     client = pair.client
@@ -392,10 +411,12 @@ def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
         writer.close()
         await writer.wait_closed()
 
-        # A client that cannot verify the server: pyssl's class catches it.
+        # A client that cannot verify the server: pyssl's class catches it,
+        # and so does the stdlib's, which asyncio's own code names.
         strict = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        with pytest.raises(ssl.SSLCertVerificationError):
+        with pytest.raises(ssl.SSLCertVerificationError) as caught:
             await asyncio.open_connection(HOST, port, ssl=strict, server_hostname="localhost")
+        assert isinstance(caught.value, stdlib.SSLCertVerificationError)
         server.close()
         await server.wait_closed()
 
@@ -403,6 +424,61 @@ def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
         await asyncio.wait_for(main(), TIMEOUT)
 
     asyncio.run(bounded())
+
+
+@pytest.mark.parametrize("protocol", ["asyncio's"])
+def test_a_bad_record_reaches_the_application_as_both_modules_error(
+    server_ctx, client_ctx, protocol
+):
+    import asyncio.sslproto
+
+    import pyssl.asyncio
+
+    if asyncio.sslproto.ssl.MemoryBIO is not stdlib.MemoryBIO:
+        pytest.skip("asyncio is bound to pyssl in this process")
+    if protocol != "asyncio's" and sys.version_info < (3, 11):
+        pytest.skip("pyssl.asyncio declines before 3.11")
+    module = "asyncio.sslproto" if protocol == "asyncio's" else "pyssl.asyncio"
+
+    async def main():
+        accepted = asyncio.get_running_loop().create_future()
+
+        async def handle(reader, writer):
+            accepted.set_result(writer)
+            await reader.read()
+
+        server = await asyncio.start_server(handle, HOST, 0, ssl=server_ctx)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection(
+            HOST, port, ssl=client_ctx, server_hostname="localhost"
+        )
+        assert type(writer.transport._ssl_protocol).__module__ == module
+        server_writer = await accepted
+        server_writer.write(b"good")
+        assert await reader.readexactly(4) == b"good"
+        # An application-data record whose tag cannot check out, sent past
+        # the server's TLS layer on its socket transport.
+        raw = server_writer.transport._ssl_protocol._transport
+        raw.write(b"\x17\x03\x03\x00\x20" + b"\x00" * 32)
+        with pytest.raises(ssl.SSLError) as caught:
+            await reader.read(100)
+        # What asyncio's own code and libraries written for the stdlib name.
+        assert isinstance(caught.value, stdlib.SSLError)
+        assert caught.value.library == "SSL"
+        assert "BAD_RECORD_MAC" in caught.value.reason.upper()
+        writer.close()
+        server_writer.close()
+        server.close()
+        await server.wait_closed()
+
+    async def bounded():
+        await asyncio.wait_for(main(), TIMEOUT)
+
+    if module == "asyncio.sslproto":
+        return asyncio.run(bounded())
+    with pyssl.asyncio.installed() as used:
+        assert used
+        asyncio.run(bounded())
 
 
 def test_trio_takes_pyssl_contexts(server_ctx, client_ctx):

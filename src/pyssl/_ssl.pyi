@@ -239,6 +239,9 @@ class _AioPipe:
     def encrypt_seq(self, buffers: Any, /) -> tuple[list[bytes], int, int]: ...
     def take_outgoing(self) -> bytes: ...
 
+# pyssl only: exc as an instance of its class in bridges (_stdlib_bio.py).
+def _bridge_error(exc: BaseException, bridges: dict[type, type | None], /) -> BaseException: ...
+
 # pyssl only: an SSLObject's _sslobj over the stdlib's MemoryBIOs
 # (csrc/stdlib_bio.c); any attribute it lacks is its _SSLSocket's.
 class _Shuttle:
