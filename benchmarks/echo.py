@@ -19,6 +19,8 @@ a warm-up): higher is better for pyssl.
                     the stdlib's ssl, as a program that does `import pyssl
                     as ssl` without switching pyssl in gets: its SSLObjects
                     work over the stdlib's MemoryBIOs (csrc/stdlib_bio.c)
+  installed only    the same program after pyssl.asyncio.install(): its
+                    protocol moves each connection onto pyssl's own BIOs
 
 against the stdlib's contexts under asyncio's SSLProtocol.
 
@@ -107,6 +109,8 @@ class Side:
         protocol = self.writer.transport._ssl_protocol
         if (type(protocol).__module__ == "pyssl.asyncio") != self.ours:
             raise RuntimeError("%s runs on %s" % (self.name, type(protocol)))
+        if self.ours and protocol._pyssl_pipe is None:
+            raise RuntimeError("%s runs without the C data path" % self.name)
         core = type(self.writer.get_extra_info("ssl_object")._sslobj)
         if (core is pyssl._ssl._Shuttle) != (self.asyncio_ssl is not self.module):
             raise RuntimeError("%s's SSLObject works over %s" % (self.name, core))
@@ -137,10 +141,11 @@ async def run(certs, blocks):
     ours = Side("pyssl.asyncio", pyssl, True)
     plain = Side("asyncio's own", pyssl, False)
     foreign = Side("stdlib BIOs", pyssl, False, stdlib_ssl)
-    sides = (stdlib, ours, plain, foreign)
+    explicit = Side("installed only", pyssl, True, stdlib_ssl)
+    sides = (stdlib, ours, plain, foreign, explicit)
     for side in sides:
         await side.open(certs)
-    ratios = {ours: [], plain: [], foreign: []}
+    ratios = {side: [] for side in sides[1:]}
     try:
         for _ in range(blocks):
             base = await stdlib.block()

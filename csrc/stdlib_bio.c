@@ -535,6 +535,15 @@ static PyMethodDef shuttle_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* What pyssl.asyncio needs to move a connection onto the core's own BIOs
+ * before anything has been carried (_stdlib_bio.own_bios). */
+static PyMemberDef shuttle_members[] = {
+    {"_core", T_OBJECT_EX, offsetof(Shuttle, core), READONLY, NULL},
+    {"_own_in", T_OBJECT_EX, offsetof(Shuttle, own_in), READONLY, NULL},
+    {"_own_out", T_OBJECT_EX, offsetof(Shuttle, own_out), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot shuttle_slots[] = {
     {Py_tp_new, (void *)shuttle_new},
     {Py_tp_dealloc, (void *)shuttle_dealloc},
@@ -543,6 +552,7 @@ static PyType_Slot shuttle_slots[] = {
     {Py_tp_getattro, (void *)shuttle_getattro},
     {Py_tp_setattro, (void *)shuttle_setattro},
     {Py_tp_methods, shuttle_methods},
+    {Py_tp_members, shuttle_members},
     {Py_tp_doc, "An _SSLSocket over the stdlib's MemoryBIOs (stdlib_bio.c)."},
     {0, NULL},
 };

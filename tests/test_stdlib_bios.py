@@ -378,12 +378,25 @@ def test_asyncio_takes_pyssl_contexts_without_injection(server_ctx, client_ctx, 
     if protocol != "asyncio's":
         if sys.version_info < (3, 11):
             pytest.skip("pyssl.asyncio declines before 3.11")
-        # Installed without injecting, its subclass sees the stdlib's BIOs
-        # and leaves the connection on asyncio's data path.
+        # Installed without injecting, its subclass is given the stdlib's
+        # BIOs, and moves the connection onto pyssl's for its C data path.
         with pyssl.asyncio.installed() as used:
             assert used
             return asyncio_echo_and_a_failure(server_ctx, client_ctx, "pyssl.asyncio")
     asyncio_echo_and_a_failure(server_ctx, client_ctx, "asyncio.sslproto")
+
+
+def assert_data_path(writer, protocol_module):
+    """The connection runs where protocol_module's protocol puts it: asyncio's
+    own over the stdlib's BIOs, pyssl's over pyssl's, with its pipe."""
+    import pyssl
+
+    protocol = writer.transport._ssl_protocol
+    assert type(protocol).__module__ == protocol_module
+    ours = protocol_module == "pyssl.asyncio"
+    bios = (type(protocol._incoming), type(protocol._outgoing))
+    assert bios == ((pyssl.MemoryBIO,) * 2 if ours else (stdlib.MemoryBIO,) * 2)
+    assert (getattr(protocol, "_pyssl_pipe", None) is not None) == ours
 
 
 def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
@@ -404,7 +417,7 @@ def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
         )
         sslobj = writer.get_extra_info("ssl_object")
         assert isinstance(sslobj, ssl.SSLObject)
-        assert type(writer.transport._ssl_protocol).__module__ == protocol_module
+        assert_data_path(writer, protocol_module)
         for size in (1, 1000, 100000):
             writer.write(b"e" * size)
             assert await reader.readexactly(size) == b"e" * size
@@ -426,7 +439,7 @@ def asyncio_echo_and_a_failure(server_ctx, client_ctx, protocol_module):
     asyncio.run(bounded())
 
 
-@pytest.mark.parametrize("protocol", ["asyncio's"])
+@pytest.mark.parametrize("protocol", ["asyncio's", "pyssl.asyncio installed"])
 def test_a_bad_record_reaches_the_application_as_both_modules_error(
     server_ctx, client_ctx, protocol
 ):
@@ -452,7 +465,7 @@ def test_a_bad_record_reaches_the_application_as_both_modules_error(
         reader, writer = await asyncio.open_connection(
             HOST, port, ssl=client_ctx, server_hostname="localhost"
         )
-        assert type(writer.transport._ssl_protocol).__module__ == module
+        assert_data_path(writer, module)
         server_writer = await accepted
         server_writer.write(b"good")
         assert await reader.readexactly(4) == b"good"

@@ -84,3 +84,36 @@ def _bridge_class(cls, stdlib):
     bridged = type(cls.__name__, (cls, stdlib), ns)
     copyreg.pickle(bridged, _errors._reduce)  # unpickled as pyssl's
     return bridged
+
+
+def own_bios(sslobj, incoming, outgoing):
+    """For pyssl.asyncio's protocol, which asyncio gave the stdlib's
+    MemoryBIOs: move sslobj, made over incoming and outgoing, onto its
+    core's own pair of pyssl's, which its C data path needs.  Only while
+    nothing has gone through the stdlib's pair (asyncio drops them for the
+    new ones).  Its errors stay the bridged classes, which asyncio's except
+    clauses name.  Returns (core, own incoming, own outgoing, the bridge
+    table), or None, leaving sslobj as it was."""
+    shuttle = getattr(sslobj, "_sslobj", None)
+    if (
+        type(shuttle) is not _ssl._Shuttle
+        or not is_stdlib_bio(incoming)
+        or not is_stdlib_bio(outgoing)
+        or incoming.pending
+        or incoming.eof
+        or outgoing.pending
+    ):
+        return None
+    core, own_in, own_out = shuttle._core, shuttle._own_in, shuttle._own_out
+    bridges = _bridge_table(incoming)
+    # A Shuttle whose caller's BIOs are its own carries nothing: it only
+    # bridges the errors of the calls asyncio's own code makes.
+    sslobj._sslobj = _ssl._Shuttle(core, own_in, own_out, own_in, own_out, bridges, _TAKE)
+    return core, own_in, own_out, bridges
+
+
+def bridge(exc, bridges):
+    """exc, one of pyssl's SSLErrors, as an instance of its bridged class:
+    what the Shuttle does to the errors it raises.  The same object, but for
+    SSLError itself, which cannot change class: then a copy."""
+    return _ssl._bridge_error(exc, bridges)

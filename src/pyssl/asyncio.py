@@ -24,6 +24,11 @@ exactly that of the asyncio in use.
 
 Only connections whose context is pyssl's take the C path (the pipe needs
 pyssl's SSLObject core); any other context gets asyncio's code unchanged.
+Where pyssl was installed but not injected, asyncio.sslproto makes the
+stdlib's MemoryBIOs: such a connection is moved onto pyssl's own pair
+before anything goes through them (_stdlib_bio.own_bios), and its errors
+are the classes that derive from both modules' SSLErrors, as over the
+stdlib's BIOs.
 
 The hook is checked before it is made: asyncio 3.11+ (the SSLProtocol that
 came from uvloop) with the private methods and constructor this subclass
@@ -224,7 +229,7 @@ def _make_class(base, sslproto):
     """The subclass of asyncio's SSLProtocol with the C data path."""
     import socket
 
-    from . import _ssl
+    from . import _ssl, _stdlib_bio
 
     State = sslproto.SSLProtocolState
     WRAPPED = State.WRAPPED
@@ -232,6 +237,7 @@ def _make_class(base, sslproto):
     FLUSHING = State.FLUSHING
     SHUTDOWN = State.SHUTDOWN
     Pipe = _ssl._AioPipe
+    Shuttle = _ssl._Shuttle
     app_transport = getattr(sslproto, "_SSLProtocolTransport", None)
     app_write_hook = isinstance(app_transport, type) and callable(
         getattr(app_transport, "write", None)
@@ -244,10 +250,19 @@ def _make_class(base, sslproto):
     class SSLProtocol(base):
         __doc__ = base.__doc__
         _pyssl_pipe = None
+        _pyssl_bridges = None
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             core = getattr(self._sslobj, "_sslobj", None)
+            if type(core) is Shuttle:
+                # asyncio.sslproto is bound to the stdlib's ssl (pyssl was
+                # installed, not injected), so it made the stdlib's
+                # MemoryBIOs; the pipe needs pyssl's.
+                own = _stdlib_bio.own_bios(self._sslobj, self._incoming, self._outgoing)
+                if own is None:
+                    return
+                core, self._incoming, self._outgoing, self._pyssl_bridges = own
             try:
                 pipe = Pipe(core, self._incoming, self._outgoing)
             except TypeError:
@@ -295,6 +310,15 @@ def _make_class(base, sslproto):
                     transport._read_ready_cb = transport._read_ready__get_buffer
                 _Sweep.remove(self._loop, pipe)
             super().connection_lost(exc)
+
+        def _fatal_error(self, exc, *args, **kwargs):
+            # The pipe's errors go to the application from here: over what
+            # were the stdlib's BIOs they are the bridged classes, as the
+            # SSLObject's own are (the except clauses of code written for
+            # the stdlib's ssl name its classes).
+            if self._pyssl_bridges is not None:
+                exc = _stdlib_bio.bridge(exc, self._pyssl_bridges)
+            return super()._fatal_error(exc, *args, **kwargs)
 
         def buffer_updated(self, nbytes):
             pipe = self._pyssl_pipe
