@@ -21,6 +21,8 @@ a warm-up): higher is better for pyssl.
                     work over the stdlib's MemoryBIOs (csrc/stdlib_bio.c)
   installed only    the same program after pyssl.asyncio.install(): its
                     protocol moves each connection onto pyssl's own BIOs
+  no TLS            plain TCP on the same loop: the ceiling, what a TLS
+                    layer that cost nothing would reach
 
 against the stdlib's contexts under asyncio's SSLProtocol.
 
@@ -95,6 +97,8 @@ class Side:
         self.asyncio_ssl = asyncio_ssl or module
 
     async def open(self, certs):
+        if self.module is None:
+            return await self.open_plain()
         use(self.asyncio_ssl)
         with pyssl.asyncio.installed() if self.ours else contextlib.nullcontext():
             sctx = self.module.SSLContext(self.module.PROTOCOL_TLS_SERVER)
@@ -115,6 +119,12 @@ class Side:
         if (core is pyssl._ssl._Shuttle) != (self.asyncio_ssl is not self.module):
             raise RuntimeError("%s's SSLObject works over %s" % (self.name, core))
         await self.block(200)  # the session tickets, and a warm-up
+
+    async def open_plain(self):
+        self.server = await asyncio.start_server(echo, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        await self.block(200)
 
     async def block(self, rounds=ROUNDS):
         use(self.asyncio_ssl)
@@ -142,7 +152,8 @@ async def run(certs, blocks):
     plain = Side("asyncio's own", pyssl, False)
     foreign = Side("stdlib BIOs", pyssl, False, stdlib_ssl)
     explicit = Side("installed only", pyssl, True, stdlib_ssl)
-    sides = (stdlib, ours, plain, foreign, explicit)
+    bare = Side("no TLS", None, False, stdlib_ssl)
+    sides = (stdlib, ours, plain, foreign, explicit, bare)
     for side in sides:
         await side.open(certs)
     ratios = {side: [] for side in sides[1:]}
