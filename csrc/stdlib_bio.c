@@ -10,7 +10,8 @@
  * bytes (read, write, do_handshake, shutdown) the Shuttle
  *   - moves what the caller's incoming BIO holds into ours: as much as a
  *     read of that size can use, up to `take` bytes for other calls, and
- *     more only while OpenSSL used them all and wants more (take_for);
+ *     more only while OpenSSL used them all and wants more (take_for); a
+ *     write only once it has found that it must read (mid-handshake);
  *   - gives back, in front of whatever was written meanwhile, what OpenSSL
  *     left unread, and passes on all it wrote, in 64 KiB pieces (the
  *     alert of a failed call too);
@@ -328,19 +329,54 @@ bridge_raised(Shuttle *self)
     Py_DECREF(exc);
 }
 
+/* Whether a write that OpenSSL could not finish without reading (mid-
+ * handshake) has something to read in the caller's BIO: then it takes
+ * that in and tries again.  Otherwise its SSLWantReadError stands. */
+static int
+write_wants_input(Shuttle *self, pyssl_state *st, PyObject *res)
+{
+    if (res != NULL || self->in == NULL || self->eof ||
+        !PyErr_ExceptionMatches(st->SSLWantReadError)) {
+        return 0;
+    }
+    PyObject *exc = PyErr_GetRaisedException();
+    Py_ssize_t avail = number_attr(self->in, name(self, N_PENDING));
+    Py_ssize_t eof = avail == 0 ? number_attr(self->in, name(self, N_EOF)) : 0;
+    if (avail < 0 || eof < 0) {
+        Py_DECREF(exc); /* the getter's error replaces it */
+        return -1;
+    }
+    if (avail == 0 && eof == 0) {
+        PyErr_SetRaisedException(exc);
+        return 0;
+    }
+    Py_DECREF(exc);
+    return 1;
+}
+
 /* The core's call `which` (PYSSL_CALL_*) with the bytes carried around
- * it. */
+ * it.  A write takes nothing in unless it must read: once the handshake is
+ * done SSL_write never reads (TLS 1.2 renegotiation is driven by reads),
+ * and a write is most of a sender's calls. */
 static PyObject *
 carry(Shuttle *self, int which, PyObject *const *args, Py_ssize_t nargs)
 {
     pyssl_state *st = pyssl_state_from_type(Py_TYPE(self));
     Py_ssize_t take = take_for(self, which, args, nargs);
+    int lazy = which == PYSSL_CALL_WRITE;
     for (;;) {
-        int more = take_in(self, take);
+        int more = lazy ? 0 : take_in(self, take);
         if (more < 0) {
             return NULL;
         }
         PyObject *res = pyssl_sslsock_call(self->core, which, args, nargs);
+        if (lazy) {
+            lazy = 0;
+            /* On an error (-1) that is the call's, passed on below. */
+            if (write_wants_input(self, st, res) > 0) {
+                continue;
+            }
+        }
         /* It used all it was given and wants what is still in the
          * caller's BIO: go on. */
         int again = res == NULL && more &&

@@ -205,6 +205,38 @@ def three_records_and_a_read(client_ctx, server_ctx, during):
     return pair, records
 
 
+def test_a_write_drives_the_handshake_with_what_the_callers_bio_holds(client_ctx, server_ctx):
+    pair = Pair(client_ctx, server_ctx)
+    # The first write sends the client's hello and wants the answer.
+    with pytest.raises(stdlib.SSLWantReadError):
+        pair.client.write(b"hello")
+    pair.s_in.write(pair.c_out.read())
+    with pytest.raises(ssl.SSLWantReadError):
+        pair.server.do_handshake()
+    pair.c_in.write(pair.s_out.read())
+    # The next one finds the answer in the caller's BIO, finishes the
+    # handshake and sends the data.
+    assert pair.client.write(b"hello") == 5
+    assert pair.c_in.pending == 0
+    pair.s_in.write(pair.c_out.read())
+    assert pair.server.read(100) == b"hello"
+    # Once it is up, a write leaves the caller's incoming BIO as it is.
+    pair.server.write(b"not read yet")
+    waiting = pair.s_out.read()
+    pair.c_in.write(waiting)
+    assert pair.client.write(b"more") == 4
+    assert pair.c_in.read() == waiting
+
+
+def test_a_write_mid_handshake_sees_the_callers_eof(client_ctx, server_ctx):
+    pair = Pair(client_ctx, server_ctx)
+    with pytest.raises(stdlib.SSLWantReadError):
+        pair.client.write(b"hello")
+    pair.c_in.write_eof()
+    with pytest.raises(stdlib.SSLEOFError):
+        pair.client.write(b"hello")
+
+
 def test_bytes_written_during_a_call_stay_behind_those_it_left(client_ctx, server_ctx):
     pair, records = three_records_and_a_read(
         client_ctx, server_ctx, lambda pair, record: pair.c_in.write(record)
