@@ -21,10 +21,11 @@ before the bulk traffic.
 import asyncio
 import ctypes
 import gc
-import os
 import subprocess
 import sys
 import tempfile
+
+from records import make_certs
 
 SIDES = ("stdlib", "pyssl.asyncio", "installed only", "stdlib BIOs")
 
@@ -103,17 +104,6 @@ async def measure(ssl, certs, pairs, size):
     server.close()
     await server.wait_closed()
     return (after - before) / pairs
-
-
-def make_certs(directory):
-    import trustme
-
-    ca = trustme.CA()
-    server_pem = os.path.join(directory, "server.pem")
-    ca_pem = os.path.join(directory, "ca.pem")
-    ca.issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(server_pem)
-    ca.cert_pem.write_to_path(ca_pem)
-    return server_pem, ca_pem
 
 
 def one_side(side, pairs, kib):
