@@ -525,12 +525,19 @@ typedef struct {
  * kept it (7.3 KiB of RSS each, measured).  SSL_free_buffers itself keeps
  * a buffer with a write pending; SSL_has_pending keeps the read buffer
  * while it holds data not yet returned, which OpenSSL before 3.0.14 did
- * not check (CVE-2024-4741).  Called with the connection lock only. */
+ * not check (CVE-2024-4741).  Nor does SSL_has_pending see a record whose
+ * header has been read and whose body has not begun to arrive: there
+ * OpenSSL before that fix (1.1.1w, 3.0.13) freed the buffer holding the
+ * header and read the body after it, out of freed memory (a crash or "bad
+ * record mac" under the OpenSSL matrix).  So no buffer goes back while the
+ * record layer is in the middle of a record ("RB": reading its body).
+ * Called with the connection lock only. */
 static int
 release_idle_buffers(SSL *ssl)
 {
     assert(ssl_held(ssl));
-    return !SSL_has_pending(ssl) && SSL_free_buffers(ssl);
+    return !SSL_has_pending(ssl) &&
+           strcmp(SSL_rstate_string(ssl), "RB") != 0 && SSL_free_buffers(ssl);
 }
 
 /* The connection has gone idle: its buffers go back, unless a busy spell
