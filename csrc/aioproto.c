@@ -104,14 +104,39 @@ pipe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->incoming = Py_NewRef(in);
     self->outgoing = Py_NewRef(out);
     self->recv_buf = PyByteArray_FromStringAndSize(NULL, PIPE_RECV_SIZE);
-    if (self->recv_buf != NULL) {
-        self->recv_view = PyMemoryView_FromObject(self->recv_buf);
+    if (self->recv_buf == NULL ||
+        PyObject_GetBuffer(self->recv_buf, &self->recv_export,
+                           PyBUF_WRITABLE) < 0) {
+        Py_DECREF(self);
+        return NULL;
     }
+    self->recv_view = PyMemoryView_FromObject(self->recv_buf);
     if (self->recv_view == NULL) {
         Py_DECREF(self);
         return NULL;
     }
     return (PyObject *)self;
+}
+
+/* Let go of the receive buffer: the incoming BIO (which may outlive the
+ * pipe) must first copy what it has not read of it. */
+static void
+release_recv_buf(PyAioPipe *self)
+{
+    if (self->recv_export.obj == NULL) {
+        Py_CLEAR(self->recv_buf);
+        return;
+    }
+    if (pyssl_membio_reclaim(SSL_get_rbio(self->sock->ssl), self->recv_buf) <
+        0) {
+        /* Out of memory: the BIO still reads the buffer in place, so it
+         * stays exported and alive for good (a leak, not freed memory
+         * being read). */
+        self->recv_buf = NULL;
+        return;
+    }
+    PyBuffer_Release(&self->recv_export);
+    Py_CLEAR(self->recv_buf);
 }
 
 static void
@@ -120,15 +145,18 @@ pipe_dealloc(PyObject *op)
     PyAioPipe *self = (PyAioPipe *)op;
     PyTypeObject *type = Py_TYPE(op);
     if (self->recv_view != NULL) {
-        /* Let go of the bytearray's export even if someone keeps the view. */
+        /* Let go of the bytearray's export even if someone keeps the view
+         * (keeping whatever exception is on its way meanwhile). */
+        PyObject *exc = PyErr_GetRaisedException();
         PyObject *r = PyObject_CallMethod(self->recv_view, "release", NULL);
         if (r == NULL) {
             PyErr_Clear();
         }
         Py_XDECREF(r);
+        PyErr_SetRaisedException(exc);
     }
     Py_XDECREF(self->recv_view);
-    Py_XDECREF(self->recv_buf);
+    release_recv_buf(self);
     PyMem_Free(self->scratch);
     Py_XDECREF(self->sock);
     Py_XDECREF(self->incoming);
@@ -161,15 +189,15 @@ feed(PyAioPipe *self, PyObject *arg)
     if (n == -1 && PyErr_Occurred()) {
         return -1;
     }
-    if (n < 0 || n > PyByteArray_GET_SIZE(self->recv_buf)) {
+    if (n < 0 || n > self->recv_export.len) {
         PyErr_Format(PyExc_ValueError,
                      "nbytes must be between 0 and %zd, got %zd",
-                     PyByteArray_GET_SIZE(self->recv_buf), n);
+                     self->recv_export.len, n);
         return -1;
     }
-    if (n > 0 && pyssl_membio_lend(
-                     SSL_get_rbio(self->sock->ssl), self->recv_buf,
-                     PyByteArray_AS_STRING(self->recv_buf), (size_t)n) < 0) {
+    if (n > 0 &&
+        pyssl_membio_lend(SSL_get_rbio(self->sock->ssl), self->recv_buf,
+                          self->recv_export.buf, (size_t)n) < 0) {
         PyErr_NoMemory();
         return -1;
     }

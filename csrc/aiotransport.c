@@ -318,8 +318,8 @@ reading_up(PyAioPipe *self, attrs *protocol)
 static PyObject *
 recv_raw(PyAioPipe *self)
 {
-    char *buf = PyByteArray_AS_STRING(self->recv_buf);
-    size_t len = (size_t)PyByteArray_GET_SIZE(self->recv_buf);
+    char *buf = self->recv_export.buf;
+    size_t len = (size_t)self->recv_export.len;
     for (;;) {
         ssize_t n;
         int err = 0;

@@ -692,6 +692,11 @@ typedef struct {
     PyObject *outgoing;
     PyObject *recv_buf; /* bytearray of PIPE_RECV_SIZE */
     PyObject *recv_view; /* memoryview of it, what get_buffer() returns */
+    /* The pipe's own export of recv_buf, for its whole life: the incoming
+     * BIO reads lent bytes in place and recv() writes there without the
+     * GIL, so the bytearray must never be resized, and recv_view is no
+     * guard (Python code may release() it). */
+    Py_buffer recv_export;
     struct scratch *scratch; /* read()'s plaintext buffer, or NULL */
     pyssl_ft_mutex scratch_mutex;
     /* Set once by link(): a weak reference to the SSLProtocol the pipe

@@ -1247,6 +1247,27 @@ def test_pipe_keeps_bytes_it_was_lent(tls, ctxs):
     assert flags == 0
 
 
+def test_pipe_buffer_cannot_be_resized_while_lent(tls, ctxs):
+    # asyncio keeps the pipe's view and its bytearray as _ssl_buffer_view
+    # and _ssl_buffer.  Releasing the view once let the bytearray be
+    # resized, and the incoming BIO then read the lent record out of
+    # freed memory (found by tests/fuzz/fuzz_aio_pipe.py).
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    client.write(b"lent " * 200)
+    wire = c_out.read()
+    view = pipe.get_buffer(0)
+    view[: len(wire)] = wire
+    pipe.feed(len(wire))
+    buf = view.obj
+    view.release()
+    with pytest.raises(BufferError):
+        buf.clear()
+    with pytest.raises(BufferError):
+        buf.extend(b"more")
+    data, flags = pipe.read()
+    assert data == b"lent " * 200 and flags == 0
+
+
 def test_pipe_reports_close_notify_and_encrypts_batches(tls, ctxs):
     import collections
 
