@@ -965,6 +965,28 @@ op_write(SSL *ssl, void *arg, pyssl_err *err)
     return ret;
 }
 
+/* A write failed after a read parked the error of a bad record (one
+ * behind the data that read returned): that record is why the connection
+ * is dead, and the write's own error would hide it (OpenSSL reports a
+ * dead connection to SSL_write as an EOF).  So the write raises the
+ * parked error, which no later read raises again. */
+static void
+prefer_parked_read_error(PySSLSocket *self)
+{
+    pyssl_state *st = self->state;
+    if (PYSSL_LOAD_FLAG(&self->read_exc) == NULL ||
+        !PyErr_ExceptionMatches(st->SSLError) ||
+        PyErr_ExceptionMatches(st->SSLWantReadError) ||
+        PyErr_ExceptionMatches(st->SSLWantWriteError)) {
+        return;
+    }
+    PyObject *parked = pyssl_field_take((PyObject *)self, &self->read_exc);
+    if (parked != NULL) {
+        Py_XDECREF(PyErr_GetRaisedException());
+        PyErr_SetRaisedException(parked);
+    }
+}
+
 Py_ssize_t
 pyssl_socket_write_all(PySSLSocket *self, const void *buf, size_t len)
 {
@@ -979,6 +1001,7 @@ pyssl_socket_write_all(PySSLSocket *self, const void *buf, size_t len)
     if (run_io(self, op_write, &a, "The write operation timed out", &ret,
                &err) < 0 ||
         io_result(self, ret == 0, ret, &err) < 0) {
+        prefer_parked_read_error(self);
         return -1;
     }
     return (Py_ssize_t)a.done;
@@ -1016,6 +1039,7 @@ sslsock_write(PySSLSocket *self, PyObject *const *args, Py_ssize_t nargs)
                     &err);
     PyBuffer_Release(&view);
     if (rc < 0 || io_result(self, ret == 0, ret, &err) < 0) {
+        prefer_parked_read_error(self);
         return NULL;
     }
     return PyLong_FromSize_t(a.done);

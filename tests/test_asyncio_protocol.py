@@ -698,6 +698,65 @@ def test_garbage_after_good_data_fails_the_connection_cleanly(ctxs, tls, garbage
     assert closing
 
 
+class EchoRecorder(Recorder):
+    """Writes back whatever it receives, from data_received()."""
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        super().data_received(data)
+        self.transport.write(data)
+
+
+def is_bad_record(exc):
+    """OpenSSL's error for a record whose tag fails (3.2+ names it after
+    its new record layer)."""
+    return exc.reason in ("DECRYPTION_FAILED_OR_BAD_RECORD_MAC", "RECORD_LAYER_FAILURE")
+
+
+def test_a_reply_to_the_data_before_a_bad_record_reports_the_bad_record(ctxs, tls):
+    # The data is delivered before the forged record's error is raised, so
+    # an application that answers from data_received() writes on a
+    # connection OpenSSL already failed.  That write must report the
+    # forged record, not OpenSSL's "EOF occurred in violation of protocol"
+    # for a dead connection: connection_lost() gets what asyncio's own
+    # protocol gives it.
+    server_ctx, client_ctx = ctxs
+
+    def good_then_forged(conn, obj, out):
+        obj.write(b"hello")
+        conn.sendall(out.read() + GARBAGE["forged_record"])
+        return conn
+
+    async def main():
+        transport, app, conn = await with_raw_peer(
+            server_ctx, client_ctx, tls, good_then_forged, app_class=EchoRecorder
+        )
+        try:
+            exc = await app.lost
+        finally:
+            conn.close()
+        return bytes(app.got), exc
+
+    got, exc = run(main())
+    assert got == b"hello"
+    assert type(exc) is tls.SSLError and is_bad_record(exc), repr(exc)
+
+
+def test_a_write_after_a_read_parked_a_bad_record_raises_that_record(tls, ctxs):
+    client, _, c_out, pipe = pipe_pair(tls, ctxs)
+    client.write(b"good")
+    wire = c_out.read() + GARBAGE["forged_record"]
+    buf = pipe.get_buffer(0)
+    buf[: len(wire)] = wire
+    data, flags = pipe.feed_read(len(wire))
+    assert data == b"good" and flags & _ssl_flag("FAILED")
+    with pytest.raises(tls.SSLError) as info:
+        pipe.encrypt_seq([b"reply"])
+    assert type(info.value) is tls.SSLError and is_bad_record(info.value)
+
+
 # Wire scripts for a raw peer after the handshake: what the client's
 # application sees must be what asyncio's own protocol makes it see.
 # ("data", b) encrypts a record, ("garbage", b) appends raw bytes,

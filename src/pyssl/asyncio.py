@@ -20,7 +20,12 @@ has been quiet for a second (``_Sweep``: a timerfd each loop watches, on
 Linux).  Everything else
 (handshake and its timeout, close_notify and its timeout, flow control,
 the application transport) is asyncio's own code, so the behaviour is
-exactly that of the asyncio in use.
+that of the asyncio in use, but for one deliberate difference: plaintext
+that arrived in the same chunk as a bad record, ahead of it, reaches the
+application before the record's error does.  asyncio's own read loop
+drops it when both come in one chunk and delivers it when they come in
+two; here it is delivered either way, as a socket's recv() returns it
+before raising.  A reply written meanwhile raises the bad record's error.
 
 Only connections whose context is pyssl's take the C path (the pipe needs
 pyssl's SSLObject core); any other context gets asyncio's code unchanged.
