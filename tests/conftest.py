@@ -45,6 +45,14 @@ def module():
     return importlib.import_module(MODULE_NAME)
 
 
+def is_bad_record(exc):
+    """Whether exc is OpenSSL's error for a record whose tag fails: 3.2+
+    puts its record layer's own reason on top of the queue."""
+    return exc.library == "SSL" and (
+        "BAD_RECORD_MAC" in exc.reason or exc.reason == "RECORD_LAYER_FAILURE"
+    )
+
+
 def require_api(obj, name, since):
     """Return obj.<name>: the API pyssl must have on every interpreter.
 

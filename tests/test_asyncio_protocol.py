@@ -19,7 +19,7 @@ import weakref
 
 import pytest
 
-from conftest import HOST, TIMEOUT, UNDER_STDLIB
+from conftest import HOST, TIMEOUT, UNDER_STDLIB, is_bad_record
 
 pytestmark = pytest.mark.skipif(UNDER_STDLIB, reason="pyssl's own asyncio protocol")
 # Before 3.11 asyncio's SSLProtocol is the older design, which install()
@@ -675,12 +675,6 @@ class EchoRecorder(Recorder):
     def data_received(self, data):
         super().data_received(data)
         self.transport.write(data)
-
-
-def is_bad_record(exc):
-    """OpenSSL's error for a record whose tag fails (3.2+ names it after
-    its new record layer)."""
-    return exc.reason in ("DECRYPTION_FAILED_OR_BAD_RECORD_MAC", "RECORD_LAYER_FAILURE")
 
 
 @pytest.mark.parametrize("app_class", [Recorder, BufferedRecorder, EchoRecorder])

@@ -17,7 +17,7 @@ import threading
 
 import pytest
 
-from conftest import HOST, TIMEOUT, UNDER_STDLIB, ssl
+from conftest import HOST, TIMEOUT, UNDER_STDLIB, is_bad_record, ssl
 
 pytestmark = pytest.mark.skipif(UNDER_STDLIB, reason="pyssl given the stdlib's MemoryBIOs")
 
@@ -416,14 +416,6 @@ def test_asyncio_takes_pyssl_contexts_without_injection(server_ctx, client_ctx, 
             assert used
             return asyncio_echo_and_a_failure(server_ctx, client_ctx, "pyssl.asyncio")
     asyncio_echo_and_a_failure(server_ctx, client_ctx, "asyncio.sslproto")
-
-
-def is_bad_record(exc):
-    """Whether exc is OpenSSL's error for a record whose tag fails: 3.2+
-    puts its record layer's own reason on top of the queue."""
-    return exc.library == "SSL" and (
-        "BAD_RECORD_MAC" in exc.reason or exc.reason == "RECORD_LAYER_FAILURE"
-    )
 
 
 def assert_data_path(writer, protocol_module):
